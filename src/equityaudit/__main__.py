@@ -1,0 +1,5 @@
+"""``python -m equityaudit``."""
+
+from equityaudit.cli import main
+
+main(prog_name="equityaudit")

@@ -1,0 +1,132 @@
+"""Options of the chatbot auditor (``options:`` in a spec), validated by pydantic.
+
+Every key is documented in docs/chatbot.md; unknown keys are errors that name the nearest valid
+one. Rules that involve several keys or the lexicon (language, population shares, the model
+file) are checked by :meth:`ChatbotAuditor.check_spec` before any data is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "ChatbotOptions",
+    "CounterfactualOptions",
+    "ExampleOptions",
+    "FlipThresholds",
+    "LexiconOptions",
+    "ResponseGapOptions",
+]
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExampleOptions(_Options):
+    """How many example utterances each finding carries, and how long they may be."""
+
+    count: int = Field(default=3, ge=0, le=20, description="Examples per finding.")
+    max_chars: int = Field(
+        default=120, ge=10, le=2000, description="Longer utterances are truncated with '…'."
+    )
+    redact: bool = Field(
+        default=False,
+        description="Give row ids (columns.id, or 'row N') instead of text (also: equityaudit run --redact).",
+    )
+
+
+class FlipThresholds(_Options):
+    """Counterfactual flip rates at or above which an axis warns and fails."""
+
+    warn: float = Field(default=0.05, gt=0, lt=1, description="Flip rate that warns (5 %).")
+    fail: float = Field(default=0.10, gt=0, le=1, description="Flip rate that fails (10 %).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FlipThresholds:
+        if self.warn > self.fail:
+            raise ValueError(f"warn ({self.warn}) is above fail ({self.fail}); warn must not exceed fail")
+        return self
+
+
+class LexiconOptions(_Options):
+    """Changes to the built-in identity lexicon."""
+
+    extend: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description="{axis: {group: [terms]}}: more terms for a group; a new group or axis is created.",
+    )
+    replace: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description="{axis: {group: [terms]}}: the group's terms, instead of the built-in ones.",
+    )
+    remove: dict[str, list[str]] = Field(default_factory=dict, description="{axis: [group]}: groups to drop.")
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Phrases never counted as a mention (e.g. a product called 'Old Man').",
+    )
+
+
+class CounterfactualOptions(_Options):
+    """The counterfactual invariance test."""
+
+    enabled: bool = Field(default=True, description="Run it (needs options.intent or options.model).")
+    max_utterances: int = Field(
+        default=2000, ge=1, description="Utterances sampled per axis (each gives one pair per other group)."
+    )
+    seed: int | None = Field(
+        default=None, description="Seed of sampling and training (default thresholds.seed)."
+    )
+
+
+class ResponseGapOptions(_Options):
+    """How large a gap in the bot's responses must be before it is flagged."""
+
+    sentiment: float = Field(
+        default=0.1,
+        gt=0,
+        le=2,
+        description="Lower mean VADER compound score than the reference by more than this.",
+    )
+    length: float = Field(
+        default=0.2, gt=0, lt=1, description="Responses shorter than the reference's by more than this share."
+    )
+
+
+class ChatbotOptions(_Options):
+    """Options of the chatbot auditor."""
+
+    text: str = Field(min_length=1, description="Column holding the customer's utterance.")
+    intent: str | None = Field(default=None, description="Column holding the intent label (optional).")
+    response: str | None = Field(default=None, description="Column holding the bot's response (optional).")
+    language: str = Field(
+        default="en", description="Language of the utterances; only English (en) is supported."
+    )
+    axes: list[str] | None = Field(default=None, description="Audit only these axes (default: every axis).")
+    lexicon: LexiconOptions = Field(default_factory=LexiconOptions)
+    population_shares: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="{axis: {group: share}}: the target share of the axis' mentions per group, instead "
+        "of parity; groups left out are reported but not judged.",
+    )
+    model: Path | None = Field(
+        default=None, description="A skops file with a fitted scikit-learn pipeline (texts → intents)."
+    )
+    model_trusted_types: list[str] = Field(
+        default_factory=list, description="Types in the skops file you trust beyond skops' defaults."
+    )
+    flip_thresholds: FlipThresholds = Field(default_factory=FlipThresholds)
+    counterfactual: CounterfactualOptions = Field(default_factory=CounterfactualOptions)
+    max_duplicate_share: float = Field(
+        default=0.2, ge=0, lt=1, description="Largest share of utterances that repeat an earlier one exactly."
+    )
+    labels: list[str] | None = Field(
+        default=None, description="The known intent labels (checked by the gate)."
+    )
+    min_intent_count: int = Field(
+        default=10, ge=1, description="Intents rarer than this in the data are reported but not judged."
+    )
+    response_gaps: ResponseGapOptions = Field(default_factory=ResponseGapOptions)
+    examples: ExampleOptions = Field(default_factory=ExampleOptions)

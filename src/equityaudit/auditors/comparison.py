@@ -1,0 +1,562 @@
+"""Group counts to result tables and judged findings: the machinery auditors share.
+
+:func:`rate_table` turns :class:`~equityaudit.stats.counts.GroupCounts` into a
+:class:`~equityaudit.results.Table` — every group's rates with intervals, ratios and
+differences to the reference group, tests and shortfall — and into :class:`Comparison` records.
+:func:`judge` then adjusts all of an audit's p-values together (Holm or Benjamini–Hochberg) and
+turns each comparison into a :class:`~equityaudit.results.Finding` with a status and a message
+a non-statistician can read.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from equityaudit.errors import DataError, UndefinedMetricWarning, did_you_mean
+from equityaudit.frames import UNKNOWN
+from equityaudit.results import Finding, Table, finite_or_none
+from equityaudit.spec import Reference, Thresholds
+from equityaudit.stats.counts import GroupCounts
+from equityaudit.stats.disparity import METHODS, choose_reference, compare_to_reference
+from equityaudit.stats.inference import adjust_p, chi_square_test, shortfall
+from equityaudit.stats.rates import Metric, derive_cells, proportion
+
+__all__ = [
+    "Comparison",
+    "error_rate_gaps",
+    "judge",
+    "rate_table",
+    "row_column",
+    "row_comparison",
+    "row_details",
+    "table_name",
+]
+
+
+def table_name(by: Sequence[str]) -> str:
+    """Name of the table by these attributes: ``sex``, or ``sex*race`` for an intersection."""
+    return "*".join(by)
+
+
+@dataclass
+class Comparison:
+    """One group's rate compared with the reference group's, before judging."""
+
+    table: str
+    metric: Metric
+    group: dict[str, str]
+    reference: dict[str, str]
+    n: int
+    rate: float | None
+    reference_rate: float | None
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+    reference_n: int | None = None
+    """Rows of the reference group (its rate's denominator); None when unknown."""
+    favourable: bool = True
+    """Whether a higher rate is better for the group (selection) or worse (an unfavourable
+    segment); for an unfavourable rate the ratio is the reference's rate over the group's."""
+
+
+def rate_table(
+    counts: GroupCounts,
+    *,
+    metric: Metric,
+    thresholds: Thresholds,
+    reference: Reference = "max_rate",
+    extra_metrics: Sequence[Metric] = (),
+    excluded: Mapping[tuple[str, ...], str] | None = None,
+    reference_min_n: int | None = None,
+    name: str | None = None,
+    compare: bool = True,
+    origin: str = "<data>",
+    favourable: bool = True,
+) -> tuple[Table, list[Comparison]]:
+    """Build the table of one rate by the counts' attributes, and its comparisons.
+
+    Parameters
+    ----------
+    counts
+        Per-group counts.
+    metric
+        The table's primary rate; ratios to the reference are judged on it.
+    thresholds
+        The spec's thresholds (impact ratio, alpha, minimum group size, bootstrap).
+    reference
+        ``max_rate``, ``largest`` or ``{attribute: value}`` (used when it names every attribute
+        of this table; otherwise ``max_rate``, with a note).
+    extra_metrics
+        More rates reported per group with the same reference (TPR, FPR, …).
+    excluded
+        Groups left out of comparisons, with the reason (e.g. the LL144 2 % rule). Groups with an
+        ``Unknown`` attribute are always left out.
+    reference_min_n
+        With ``max_rate``, prefer reference groups at least this large (default: the minimum
+        group size); 1 takes the highest rate whatever the group's size (as LL144 does).
+    name
+        Table name; default ``table_name(counts.by)``.
+    compare
+        Whether to return comparisons for judging (False: a descriptive table).
+    origin
+        The data source, for messages.
+    favourable
+        Whether being counted in the numerator is good for a group (selection: the default) or
+        bad (inclusion in an unfavourable segment). When False, ``max_rate`` means the
+        *least*-included group, each ratio is the reference's rate over the group's (so that a
+        ratio below the threshold still marks a disadvantaged group), and ``shortfall`` is the
+        fewest removals from the numerator that would lift the ratio to the threshold.
+    """
+    excluded = dict(excluded or {})
+    name = name or table_name(counts.by)
+    cells = derive_cells(counts.table)
+    groups = [tuple(str(v) for v in row) for row in cells[list(counts.by)].itertuples(index=False)]
+    n = cells["n"].to_numpy(dtype=np.int64)
+    notes: list[str] = []
+    reasons: dict[int, str] = {}
+    for i, group in enumerate(groups):
+        if UNKNOWN in group:
+            reasons[i] = "unknown category: counted and reported, left out of comparisons"
+        elif group in excluded:
+            reasons[i] = excluded[group]
+    eligible = np.array([i not in reasons for i in range(len(groups))])
+    successes = cells[metric.numerator].to_numpy(dtype=np.int64)
+    totals = cells[metric.denominator].to_numpy(dtype=np.int64)
+
+    rule: Any = reference
+    if isinstance(reference, dict):
+        if set(counts.by) <= set(reference):
+            wanted = tuple(reference[b] for b in counts.by)
+            if wanted not in groups:
+                present = sorted({g[counts.by.index(a)] for g in groups for a in counts.by if a in reference})
+                raise DataError(
+                    f"{origin}: reference group {dict(zip(counts.by, wanted, strict=True))} is not in "
+                    f"the data. {did_you_mean(' '.join(wanted), present)}"
+                )
+            rule = groups.index(wanted)
+            if not eligible[rule]:
+                raise DataError(
+                    f"{origin}: reference group {dict(zip(counts.by, wanted, strict=True))} cannot "
+                    f"be the reference: {reasons[rule]}. Choose another in the spec's 'reference'."
+                )
+        else:
+            rule = "max_rate"
+            notes.append(
+                "the spec's reference does not name every attribute of this table; the group "
+                "with the highest rate is the reference"
+            )
+    min_n = thresholds.min_group_size if reference_min_n is None else reference_min_n
+    if rule == "max_rate" and not favourable:
+        rule = "min_rate"
+    ref = choose_reference(successes, totals, eligible=eligible, rule=rule, min_n=min_n)
+    if ref is None:
+        raise DataError(
+            f"{origin}: no group of {list(counts.by)} can serve as the reference: every group is "
+            "unknown, excluded or empty. Check that the sensitive columns hold known values."
+        )
+    stats = compare_to_reference(
+        successes,
+        totals,
+        reference=ref,
+        alpha=thresholds.alpha,
+        bootstrap=thresholds.bootstrap,
+        seed=thresholds.seed,
+        invert=not favourable,
+    )
+    reference_rate = float(stats["rate"][ref])
+    reference_rates = np.full(len(groups), reference_rate if math.isfinite(reference_rate) else np.nan)
+    if favourable:
+        short = shortfall(successes, totals, reference_rates, threshold=thresholds.impact_ratio)
+    else:
+        short = _excess(successes, totals, reference_rates, threshold=thresholds.impact_ratio)
+    extras: dict[str, dict[str, np.ndarray[Any, np.dtype[np.float64]]]] = {}
+    if extra_metrics:  # every extra metric in one vectorised call: (metrics × groups) counts
+        stacked = compare_to_reference(
+            np.stack([cells[m.numerator].to_numpy(dtype=np.int64) for m in extra_metrics]),
+            np.stack([cells[m.denominator].to_numpy(dtype=np.int64) for m in extra_metrics]),
+            reference=ref,
+            alpha=thresholds.alpha,
+            tests=False,
+            invert=not favourable,
+        )
+        extras = {m.name: {k: v[row] for k, v in stacked.items()} for row, m in enumerate(extra_metrics)}
+    reference_group = dict(zip(counts.by, groups[ref], strict=True))
+    count_columns = [c for c in cells.columns if c not in counts.by]  # with derived cells (fp, tn, ...)
+    cell_arrays = {c: cells[c].to_numpy(dtype=np.int64) for c in count_columns}
+    rows: list[dict[str, Any]] = []
+    comparisons: list[Comparison] = []
+    undefined_seen: set[str] = set()
+    for i, group in enumerate(groups):
+        row: dict[str, Any] = {"group": dict(zip(counts.by, group, strict=True))}
+        row.update({c: int(cell_arrays[c][i]) for c in count_columns})
+        row_notes: list[str] = []
+        compared = bool(eligible[i])
+        for prefix, values, m in [(metric.name, stats, metric)] + [
+            (em.name, extras[em.name], em) for em in extra_metrics
+        ]:
+            for key, array in values.items():
+                column = row_column(prefix, key)
+                value = finite_or_none(array[i])
+                if not compared and key not in ("rate", "rate_ci_low", "rate_ci_high"):
+                    value = None
+                row[column] = value
+            if finite_or_none(values["rate"][i]) is None:
+                row_notes.append(f"{m.name} undefined: no {m.denominator.replace('_', ' ')} in this group")
+                undefined_seen.add(m.name)
+            elif compared and finite_or_none(values["ratio"][i]) is None:
+                row_notes.append(f"{m.name} ratio undefined: the reference group's {m.name} is zero")
+                undefined_seen.add(f"{m.name}_ratio")
+        row["shortfall"] = finite_or_none(short[i]) if compared else None
+        row["reference"] = i == ref
+        row["excluded"] = not compared
+        row["excluded_reason"] = None if compared else "unknown" if UNKNOWN in group else "small_category"
+        if not compared:
+            row_notes.insert(0, reasons[i])
+        elif n[i] < thresholds.min_group_size:
+            row_notes.insert(0, f"fewer than {thresholds.min_group_size} rows: insufficient data to judge")
+        row["note"] = "; ".join(row_notes) or None
+        rows.append(row)
+        if compare and compared and i != ref:
+            comparisons.append(
+                Comparison(
+                    table=name,
+                    metric=metric,
+                    group=row["group"],
+                    reference=reference_group,
+                    n=int(n[i]),
+                    reference_n=int(n[ref]),
+                    reference_rate=finite_or_none(reference_rate),
+                    **row_comparison(row, metric),
+                    details={
+                        **row_details(row, metric),
+                        "p_value_fisher": row["p_value_fisher"],
+                        "shortfall": row["shortfall"],
+                        "selected": int(successes[i]),
+                        "denominator": int(totals[i]),
+                    },
+                    favourable=favourable,
+                )
+            )
+    if undefined_seen:
+        warnings.warn(
+            f"{name}: {', '.join(sorted(undefined_seen))} undefined for some groups (zero denominator); "
+            "reported as null with a note",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+    usable = eligible & (totals > 0)
+    statistic, dof, p_chi = chi_square_test(successes[usable], totals[usable])
+    methods = {k: v for k, v in METHODS.items() if k != "ratio_ci_bootstrap"}
+    if thresholds.bootstrap:
+        methods["ratio_ci"] = (
+            f"{METHODS['ratio_ci_bootstrap']} ({thresholds.bootstrap} replicates) for {metric.name}"
+            + (f"; {METHODS['ratio_ci']} for the other rates" if extra_metrics else "")
+        )
+    if not favourable:
+        methods["ratio"] = (
+            "unfavourable outcome: the least-included group's rate divided by this group's rate "
+            "(below 1: this group is included more often)"
+        )
+        methods["shortfall"] = "fewest removals from the numerator that lift the ratio to the threshold"
+    methods["chi_square"] = "Pearson chi-square test of homogeneity across compared groups"
+    table = Table(
+        name=name,
+        by=list(counts.by),
+        metric=metric.name,
+        numerator=metric.numerator,
+        denominator=metric.denominator,
+        reference=reference_group,
+        methods=methods,
+        rows=rows,
+        notes=notes,
+        tests={
+            "chi_square": {
+                "statistic": finite_or_none(statistic),
+                "dof": int(dof),
+                "p_value": finite_or_none(p_chi),
+            }
+        },
+    )
+    return table, comparisons
+
+
+def row_comparison(row: Mapping[str, Any], metric: Metric) -> dict[str, Any]:
+    """A table row's rate, ratio, ratio interval and p-value, as :class:`Comparison` fields."""
+    return {
+        "rate": row[metric.name],
+        "ratio": row[f"{metric.name}_ratio"],
+        "ci_low": row[f"{metric.name}_ratio_ci_low"],
+        "ci_high": row[f"{metric.name}_ratio_ci_high"],
+        "p_value": row["p_value"],
+    }
+
+
+def row_details(row: Mapping[str, Any], metric: Metric) -> dict[str, Any]:
+    """A table row's difference, its interval and the z-test p-value, for a comparison's details."""
+    return {
+        "difference": row[f"{metric.name}_difference"],
+        "difference_ci_low": row[f"{metric.name}_difference_ci_low"],
+        "difference_ci_high": row[f"{metric.name}_difference_ci_high"],
+        "p_value_z": row["p_value_z"],
+    }
+
+
+def row_column(metric: str, key: str) -> str:
+    """Row column for a key of :func:`compare_to_reference`: rate_ci_low → <metric>_ci_low, …"""
+    if key == "rate":
+        return metric
+    if key.startswith("rate_"):
+        return f"{metric}_{key.removeprefix('rate_')}"
+    if key.startswith(("ratio", "difference")):
+        return f"{metric}_{key}"
+    return key  # test statistics and p-values, which only the primary metric has
+
+
+def _excess(
+    successes: np.ndarray[Any, np.dtype[np.int64]],
+    n: np.ndarray[Any, np.dtype[np.int64]],
+    reference_rate: np.ndarray[Any, np.dtype[np.float64]],
+    *,
+    threshold: float,
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Fewest removals from a group's unfavourable count for ``reference_rate / rate >= threshold``.
+
+    The least whole :math:`k \\ge 0` with :math:`(x - k)/n \\le r/t`, i.e.
+    :math:`\\max(0, \\lceil x - n r / t \\rceil)`; NaN where ``n`` is 0 or the reference rate is
+    undefined. A target that is whole in exact arithmetic is not pushed up by rounding error.
+    """
+    x = successes.astype(np.float64)
+    size = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        allowed = size * reference_rate / threshold
+        needed = np.maximum(np.ceil(x - allowed - 1e-9 * np.maximum(1.0, allowed)), 0.0)
+    return np.where((size == 0) | np.isnan(reference_rate), np.nan, needed)
+
+
+def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Finding]:
+    """Adjust every comparison's p-value together and judge each against the threshold.
+
+    A comparison is ``insufficient_data`` when the group or the reference group is below the
+    minimum group size, when its ratio is undefined, or when its ratio reaches the threshold but
+    the interval is too wide to decide — it reaches below the threshold *and* above parity (1.0),
+    so the data fit both adverse impact and none at all; ``pass`` at or above the threshold
+    otherwise; below it, ``fail`` when the difference is significant after correction (or
+    significance is not required), else ``warn``.
+    """
+    raw = np.array([np.nan if c.p_value is None else c.p_value for c in comparisons], dtype=np.float64)
+    adjusted = adjust_p(raw, thresholds.correction)
+    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[thresholds.correction]
+    findings = []
+    for index, (comparison, p_adj) in enumerate(zip(comparisons, adjusted, strict=True)):
+        p_adjusted = finite_or_none(p_adj)
+        significant = p_adjusted is not None and p_adjusted < thresholds.alpha
+        reason = _insufficient(comparison, thresholds)
+        if reason is not None:
+            status = "insufficient_data"
+        elif comparison.ratio is not None and comparison.ratio >= thresholds.impact_ratio:
+            status = "pass"
+        elif significant or not thresholds.require_significance:
+            status = "fail"
+        else:
+            status = "warn"
+        findings.append(
+            Finding(
+                id=f"{comparison.table}/{comparison.metric.name}/" + "/".join(comparison.group.values()),
+                metric=comparison.metric.name,
+                kind="ratio",
+                table=comparison.table,
+                group=comparison.group,
+                reference=comparison.reference,
+                value=comparison.ratio,
+                ci_low=comparison.ci_low,
+                ci_high=comparison.ci_high,
+                p_value=comparison.p_value,
+                p_adjusted=p_adjusted,
+                threshold=thresholds.impact_ratio,
+                status=status,  # type: ignore[arg-type]
+                message=_ratio_message(comparison, status, p_adjusted, thresholds, correction, reason),
+                details={
+                    **comparison.details,
+                    "rate": comparison.rate,
+                    "reference_rate": comparison.reference_rate,
+                    "n": comparison.n,
+                    "index": index,
+                },
+            )
+        )
+    return findings
+
+
+def _pct(value: float | None) -> str:
+    return "undefined" if value is None else f"{100 * value:.1f}%"
+
+
+def _insufficient(c: Comparison, thresholds: Thresholds) -> str | None:
+    """Why a comparison cannot be judged, or None when it can."""
+    minimum = thresholds.min_group_size
+    if c.ratio is None:
+        return "undefined"
+    if c.n < minimum:
+        return f"only {c.n} rows (minimum {minimum}): too few to judge"
+    if c.reference_n is not None and c.reference_n < minimum:
+        return (
+            f"the reference group has only {c.reference_n} rows (minimum {minimum}), too few to compare with"
+        )
+    if (
+        c.ratio >= thresholds.impact_ratio
+        and c.ci_low is not None
+        and c.ci_high is not None
+        and c.ci_low < thresholds.impact_ratio
+        and c.ci_high > 1.0
+    ):
+        return (
+            f"the interval spans both the {thresholds.impact_ratio:g} threshold and parity, so the data "
+            "fit adverse impact and none at all: too uncertain to judge"
+        )
+    return None
+
+
+def _ratio_message(
+    c: Comparison,
+    status: str,
+    p_adjusted: float | None,
+    thresholds: Thresholds,
+    correction: str,
+    reason: str | None = None,
+) -> str:
+    who = ", ".join(c.group.values())
+    ref = ", ".join(c.reference.values())
+    label = c.metric.label
+    base = f"{who}: {label} {_pct(c.rate)} vs {_pct(c.reference_rate)} for {ref}"
+    if not c.favourable:
+        base += " (the least included)"
+    if c.ratio is None:
+        zero = "the reference rate is zero" if c.favourable else "this group's rate is zero"
+        return f"{base}; the ratio is undefined ({zero}), so it cannot be judged."
+    interval = (
+        f" (95% CI {c.ci_low:.2f}–{c.ci_high:.2f})" if c.ci_low is not None and c.ci_high is not None else ""
+    )
+    ratio = f"ratio {c.ratio:.3f}{interval}"
+    if p_adjusted is None:
+        p_text = "p not available"
+    elif p_adjusted == 0:  # below the smallest double: say so rather than print 0
+        p_text = f"{correction}-adjusted p < 1e-300"
+    else:
+        p_text = f"{correction}-adjusted p = {p_adjusted:.3g}"
+    if status == "insufficient_data":
+        return f"{base}, {ratio}; {reason}. Collect more data before relying on the figure."
+    if status == "pass":
+        return f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold."
+    short = c.details.get("shortfall")
+    unit = "applicant(s) scoring above the median" if c.metric.name == "scoring_rate" else "selection(s)"
+    need = f" {int(short)} more {unit} in this group would reach the threshold." if short else ""
+    if not c.favourable:
+        ratio = f"{ratio}, that is {1 / c.ratio:.2f} times as often" if c.ratio > 0 else ratio
+        need = f" {int(short)} fewer inclusion(s) of this group would reach the threshold." if short else ""
+    if status == "fail":
+        return (
+            f"{base}, {ratio}: below the {thresholds.impact_ratio:g} threshold and statistically "
+            f"significant ({p_text}).{need} Review how the tool treats this group."
+        )
+    return (
+        f"{base}, {ratio}: below the {thresholds.impact_ratio:g} threshold, but not statistically "
+        f"significant ({p_text}); it may be chance. Monitor it and collect more data.{need}"
+    )
+
+
+def error_rate_gaps(table: Table, thresholds: Thresholds) -> list[Finding]:
+    """Equal-opportunity (TPR) and equalized-odds (TPR and FPR) gaps of one table.
+
+    Each gap is the largest difference between two compared groups of at least the minimum size
+    (fairlearn's ``between_groups`` difference), with the Newcombe interval of that pair.
+    """
+    rows = [
+        r
+        for r in table.rows
+        if not r["excluded"]
+        and r["n"] >= thresholds.min_group_size
+        and r.get("tpr") is not None
+        and r.get("fpr") is not None
+    ]
+    if len(rows) < 2:
+        return []
+    from equityaudit.stats.inference import difference_interval
+
+    def gap(metric: str, numerator: str, denominator: str) -> dict[str, Any]:
+        high = max(rows, key=lambda r: r[metric])
+        low = min(rows, key=lambda r: r[metric])
+        lo, hi = difference_interval(
+            high[numerator], high[denominator], low[numerator], low[denominator], alpha=thresholds.alpha
+        )
+        return {
+            "metric": metric,
+            "value": float(high[metric] - low[metric]),
+            "high": high["group"],
+            "low": low["group"],
+            "ci_low": finite_or_none(lo),
+            "ci_high": finite_or_none(hi),
+        }
+
+    tpr = gap("tpr", "tp", "positives")
+    fpr = gap("fpr", "fp", "negatives")
+    worst = max((tpr, fpr), key=lambda g: g["value"])
+    findings = []
+    for metric, g in (("equal_opportunity_difference", tpr), ("equalized_odds_difference", worst)):
+        if g["value"] <= thresholds.difference:
+            status = "pass"
+        elif g["ci_low"] is not None and g["ci_low"] > 0:
+            status = "fail"
+        else:
+            status = "warn"
+        rate_name = {"tpr": "true positive rate", "fpr": "false positive rate"}[g["metric"]]
+        verdict = {
+            "pass": f"within the {thresholds.difference:g} limit.",
+            "fail": f"above the {thresholds.difference:g} limit, and the interval excludes zero. "
+            "Check whether the tool errs more often for the lower group.",
+            "warn": f"above the {thresholds.difference:g} limit, but the interval includes zero; "
+            "it may be chance.",
+        }[status]
+        findings.append(
+            Finding(
+                id=f"{table.name}/{metric}",
+                metric=metric,
+                kind="difference",
+                table=table.name,
+                group=g["low"],
+                reference=g["high"],
+                value=g["value"],
+                ci_low=g["ci_low"],
+                ci_high=g["ci_high"],
+                threshold=thresholds.difference,
+                status=status,  # type: ignore[arg-type]
+                message=(
+                    f"{metric.replace('_', ' ')} by {table.name}: the {rate_name} differs by "
+                    f"{100 * g['value']:.1f} points between {', '.join(g['high'].values())} and "
+                    f"{', '.join(g['low'].values())} (95% CI {_pp(g['ci_low'])} to {_pp(g['ci_high'])}); "
+                    + verdict
+                ),
+                details={"rate": g["metric"]},
+            )
+        )
+    return findings
+
+
+def _pp(value: float | None) -> str:
+    return "undefined" if value is None else f"{100 * value:.1f}"
+
+
+def share(counts: GroupCounts) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Each group's share of the rows whose attributes are all known."""
+    n = counts.table["n"].to_numpy(dtype=np.float64)
+    known = np.array(
+        [UNKNOWN not in tuple(map(str, g)) for g in counts.table[list(counts.by)].itertuples(index=False)]
+    )
+    return proportion(n, np.full_like(n, n[known].sum()))

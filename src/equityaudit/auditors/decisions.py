@@ -1,0 +1,101 @@
+"""The ``decisions`` auditor: any binary decision, by each sensitive attribute and their intersection.
+
+Per group: the selection rate with its Wilson interval, ratio and difference to the reference
+group with intervals, z and Fisher tests and the four-fifths shortfall. With an outcome column,
+also TPR, FPR, FNR, TNR, PPV, NPV, FDR, FOR and accuracy by group, and the equal-opportunity and
+equalized-odds gaps.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import narwhals as nw
+from pydantic import BaseModel, ConfigDict
+
+from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
+from equityaudit.auditors.comparison import error_rate_gaps, judge, rate_table, table_name
+from equityaudit.hookspecs import hookimpl
+from equityaudit.results import CountsTable
+from equityaudit.spec import AuditSpec
+from equityaudit.stats.counts import GroupCounts, grouped_counts
+from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
+
+__all__ = ["DecisionsAuditor", "DecisionsOptions", "equityaudit_auditors", "groupings"]
+
+
+class DecisionsOptions(BaseModel):
+    """The decisions auditor has no options yet; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def groupings(sensitive: list[str], *, intersectional: bool) -> list[tuple[str, ...]]:
+    """Each attribute alone, then (when asked and there are several) all of them crossed."""
+    groups: list[tuple[str, ...]] = [(column,) for column in sensitive]
+    if intersectional and len(sensitive) > 1:
+        groups.append(tuple(sensitive))
+    return groups
+
+
+def counts_record(counts: GroupCounts) -> CountsTable:
+    """The finest counts as stored in a result (every table's counts are sums of these)."""
+    return CountsTable(name=table_name(counts.by), by=list(counts.by), rows=counts.to_records())
+
+
+class DecisionsAuditor:
+    """Audit a binary decision by group (see the module docstring)."""
+
+    name = "decisions"
+    summary = "Any binary decision by group: selection rates, ratios, tests; error rates with an outcome."
+    roles: ClassVar[dict[str, Role]] = {
+        "sensitive": "required",
+        "decision": "required",
+        "outcome": "optional",
+        "score": "unused",
+        "stage": "unused",
+        "id": "optional",
+    }
+    options_model = DecisionsOptions
+
+    def expectations(self, spec: AuditSpec) -> list[dict[str, Any]]:
+        """Nothing beyond what the quality gate derives from the roles (columns present, decision
+        and outcome binary, sensitive columns filled in with groups large enough)."""
+        return []
+
+    def run(self, frame: nw.LazyFrame[Any], spec: AuditSpec, context: AuditContext) -> AuditorOutput:
+        """Count once, then build one table per grouping and judge every comparison."""
+        columns = spec.columns
+        counts = grouped_counts(
+            frame,
+            sensitive=columns.sensitive,
+            decision=columns.decision,
+            outcome=columns.outcome,
+            unknown_values=columns.unknown_values,
+            origin=context.source,
+        )
+        extra = [METRICS[m] for m in ERROR_RATE_METRICS] if columns.outcome is not None else []
+        output = AuditorOutput(counts=[counts_record(counts)])
+        comparisons = []
+        for by in groupings(columns.sensitive, intersectional=columns.intersectional):
+            table, found = rate_table(
+                counts.marginal(by),
+                metric=METRICS["selection_rate"],
+                thresholds=spec.thresholds,
+                reference=spec.reference,
+                extra_metrics=extra,
+                origin=context.source,
+            )
+            output.tables.append(table)
+            comparisons += found
+        output.findings = judge(comparisons, spec.thresholds)
+        if columns.outcome is not None:
+            for table in output.tables:
+                output.findings += error_rate_gaps(table, spec.thresholds)
+        return output
+
+
+@hookimpl
+def equityaudit_auditors() -> list[DecisionsAuditor]:
+    """The built-in ``decisions`` auditor."""
+    return [DecisionsAuditor()]

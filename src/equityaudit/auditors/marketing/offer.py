@@ -1,0 +1,313 @@
+"""Offer value parity: the mean and median offer by group, with bootstrap intervals and ratios.
+
+The mean and median of each group are exact (all of the group's non-missing offers). Their
+intervals, and the interval of each group's mean ratio to the reference group's, come from a
+**percentile bootstrap that resamples offers within each group** (stratified: every replicate
+keeps each group's size), with replicates drawn independently per group. A group with more than
+``m`` offers (``options.offer_bootstrap_rows``, default 2,000) is first subsampled to ``m``
+values (seeded), and each replicate's deviation from the subsample's statistic is scaled by
+:math:`\\sqrt{m / n}` and added to the full-data statistic — the spread of a mean or median
+shrinks as :math:`1/\\sqrt{n}`, so the interval has the width the full group would give while
+the cost stays fixed (a rescaled m-out-of-n bootstrap; Bickel, Götze & van Zwet 1997). For
+offers taking few distinct values the median's interval can collapse to a point.
+
+The reference group has the highest mean when a higher offer is favourable (a discount, a credit
+limit) and the lowest when a lower one is (a price); each ratio is oriented so that below 1 is
+worse for the group. A group whose ratio is below ``options.offer_ratio`` (default 0.9) fails
+when the difference of means is significant (Welch's t test, from each group's n, mean and
+variance, adjusted across the audit's offer comparisons), else warns; fewer than
+``min_group_size`` offers is ``insufficient_data``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equityaudit.auditors.comparison import table_name
+from equityaudit.auditors.marketing.data import Prepared
+from equityaudit.frames import UNKNOWN
+from equityaudit.results import Finding, finite_or_none
+from equityaudit.spec import Thresholds
+from equityaudit.stats.inference import adjust_p
+
+__all__ = ["OFFER_METHODS", "offer_parity"]
+
+FloatArray = NDArray[np.float64]
+
+OFFER_METHODS = {
+    "mean_ci": "percentile bootstrap, offers resampled within each group (groups over the row cap "
+    "subsampled, spread rescaled by sqrt(m/n))",
+    "median_ci": "same bootstrap as the mean",
+    "mean_ratio_ci": "percentile bootstrap of the ratio of the group's mean to the reference group's",
+    "p_value": "Welch's two-sample t test of equal means, two-sided",
+}
+
+
+def _column_codes(prepared: Prepared, column: str) -> tuple[list[str], NDArray[np.int64]]:
+    """A sensitive column's reported labels (sorted, ``Unknown`` included) and each row's label code."""
+    import pandas as pd
+
+    raw = prepared.data[column].to_pandas()
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    labels = [prepared.labeller(value) for value in uniques.tolist()]
+    ordered = sorted(set(labels) | {UNKNOWN})
+    position = {label: i for i, label in enumerate(ordered)}
+    lookup = np.array([position[label] for label in labels] + [position[UNKNOWN]], dtype=np.int64)
+    return ordered, lookup[np.where(codes < 0, len(labels), codes)]
+
+
+def _group_codes(
+    prepared: Prepared, columns: Sequence[str], cache: dict[str, tuple[list[str], NDArray[np.int64]]]
+) -> tuple[list[tuple[str, ...]], NDArray[np.int64]]:
+    """Each row's group over ``columns`` as one integer code, and the code → group table."""
+    codes = np.zeros(len(prepared.data), dtype=np.int64)
+    groups: list[tuple[str, ...]] = [()]
+    for column in columns:
+        if column not in cache:
+            cache[column] = _column_codes(prepared, column)
+        labels, column_codes = cache[column]
+        codes = codes * len(labels) + column_codes
+        groups = [(*g, label) for g in groups for label in labels]
+    return groups, codes
+
+
+def offer_parity(
+    prepared: Prepared,
+    groupings: Sequence[tuple[str, ...]],
+    *,
+    column: str,
+    favourable: Literal["higher", "lower"],
+    thresholds: Thresholds,
+    ratio_threshold: float,
+    replicates: int,
+    max_rows: int,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """Per grouping, each group's offer statistics with intervals, and judged findings."""
+    from scipy import stats as scipy_stats
+
+    values_all = prepared.data[column].to_numpy().astype(np.float64)
+    has_offer = np.isfinite(values_all)
+    rng = np.random.default_rng(thresholds.seed)
+    alpha = thresholds.alpha
+    tables: dict[str, Any] = {}
+    pending: list[dict[str, Any]] = []
+    cache: dict[str, tuple[list[str], NDArray[np.int64]]] = {}
+    for by in groupings:
+        groups, codes = _group_codes(prepared, by, cache)
+        codes, values = codes[has_offer], values_all[has_offer]
+        order = np.argsort(codes, kind="stable")
+        codes, values = codes[order], values[order]
+        bounds = np.searchsorted(codes, np.arange(len(groups) + 1))
+        present = [i for i in range(len(groups)) if bounds[i + 1] > bounds[i]]
+        stats: dict[int, dict[str, Any]] = {}
+        draws: dict[int, tuple[FloatArray, FloatArray]] = {}
+        for i in present:
+            group_values = values[bounds[i] : bounds[i + 1]]
+            mean_boot, median_boot = _bootstrap(group_values, rng, replicates=replicates, max_rows=max_rows)
+            draws[i] = (mean_boot, median_boot)
+            mean_low, mean_high = np.quantile(mean_boot, [alpha / 2, 1 - alpha / 2])
+            median_low, median_high = np.quantile(median_boot, [alpha / 2, 1 - alpha / 2])
+            stats[i] = {
+                "n": int(group_values.size),
+                "mean": float(group_values.mean()),
+                "variance": float(group_values.var(ddof=1)) if group_values.size > 1 else math.nan,
+                "median": float(np.median(group_values)),
+                "mean_ci_low": float(mean_low),
+                "mean_ci_high": float(mean_high),
+                "median_ci_low": float(median_low),
+                "median_ci_high": float(median_high),
+            }
+        eligible = [i for i in present if UNKNOWN not in groups[i]]
+        large = [i for i in eligible if stats[i]["n"] >= thresholds.min_group_size] or eligible
+        if not large:
+            continue
+        pick = max if favourable == "higher" else min
+        ref = pick(large, key=lambda i: (stats[i]["mean"], stats[i]["n"]))
+        name = f"offer:{table_name(by)}"
+        rows = []
+        for i in present:
+            group = dict(zip(by, groups[i], strict=True))
+            s = stats[i]
+            row: dict[str, Any] = {
+                "group": group,
+                "n": s["n"],
+                **{k: finite_or_none(s[k]) for k in ("mean", "median", "mean_ci_low", "mean_ci_high")},
+                **{k: finite_or_none(s[k]) for k in ("median_ci_low", "median_ci_high")},
+                "reference": i == ref,
+                "excluded": UNKNOWN in groups[i],
+            }
+            ratio, low, high = _ratio(
+                s["mean"], stats[ref]["mean"], draws[i][0], draws[ref][0], favourable, alpha
+            )
+            row["mean_ratio"] = finite_or_none(ratio)
+            median_ratio = _oriented(s["median"], stats[ref]["median"], favourable)
+            row["median_ratio"] = finite_or_none(median_ratio)
+            row["mean_ratio_ci_low"] = finite_or_none(low) if i != ref else None
+            row["mean_ratio_ci_high"] = finite_or_none(high) if i != ref else None
+            p_value = None
+            if i != ref and not row["excluded"]:
+                p_value = _welch(s, stats[ref], scipy_stats)
+                pending.append(
+                    {
+                        "table": name,
+                        "row": row,
+                        "reference": stats[ref],
+                        "reference_group": dict(zip(by, groups[ref], strict=True)),
+                        "p": p_value,
+                    }
+                )
+            row["p_value"] = finite_or_none(p_value)
+            row["note"] = "unknown category: reported, not compared" if row["excluded"] else None
+            rows.append(row)
+        tables[name] = {"by": list(by), "reference": dict(zip(by, groups[ref], strict=True)), "rows": rows}
+    findings = _judge(pending, thresholds, ratio_threshold, column, favourable)
+    return {
+        "column": column,
+        "favourable": favourable,
+        "methods": dict(OFFER_METHODS),
+        "replicates": replicates,
+        "bootstrap_rows": max_rows,
+        "threshold": ratio_threshold,
+        "tables": tables,
+    }, findings
+
+
+def _bootstrap(
+    values: FloatArray, rng: np.random.Generator, *, replicates: int, max_rows: int
+) -> tuple[FloatArray, FloatArray]:
+    """Bootstrap replicates of the mean and median, rescaled when the group was subsampled."""
+    n = values.size
+    sample = values if n <= max_rows else rng.choice(values, size=max_rows, replace=False)
+    m = sample.size
+    picks = sample[rng.integers(0, m, size=(replicates, m))]
+    means = picks.mean(axis=1)
+    medians = np.median(picks, axis=1)
+    if m == n:
+        return means, medians
+    scale = math.sqrt(m / n)
+    return (
+        float(values.mean()) + scale * (means - float(sample.mean())),
+        float(np.median(values)) + scale * (medians - float(np.median(sample))),
+    )
+
+
+def _oriented(value: float, reference: float, favourable: str) -> float:
+    """Ratio oriented so that below 1 is worse for the group; nan when it divides by zero."""
+    numerator, denominator = (value, reference) if favourable == "higher" else (reference, value)
+    return numerator / denominator if denominator > 0 and numerator >= 0 else math.nan
+
+
+def _ratio(
+    mean: float, reference: float, boot: FloatArray, reference_boot: FloatArray, favourable: str, alpha: float
+) -> tuple[float, float, float]:
+    ratio = _oriented(mean, reference, favourable)
+    numerator, denominator = (boot, reference_boot) if favourable == "higher" else (reference_boot, boot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        replicated = np.where(denominator > 0, numerator / denominator, np.nan)
+    finite = replicated[np.isfinite(replicated)]
+    if finite.size * 2 < replicated.size:
+        return ratio, math.nan, math.nan
+    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    return ratio, float(low), float(high)
+
+
+def _welch(group: dict[str, Any], reference: dict[str, Any], scipy_stats: Any) -> float | None:
+    if group["n"] < 2 or reference["n"] < 2:
+        return None
+    if group["variance"] == 0 and reference["variance"] == 0:
+        return None  # Welch's test is undefined without variance; no p-value is made up
+    result = scipy_stats.ttest_ind_from_stats(
+        group["mean"],
+        math.sqrt(group["variance"]),
+        group["n"],
+        reference["mean"],
+        math.sqrt(reference["variance"]),
+        reference["n"],
+        equal_var=False,
+    )
+    return finite_or_none(result.pvalue)
+
+
+def _judge(
+    pending: list[dict[str, Any]], thresholds: Thresholds, limit: float, column: str, favourable: str
+) -> list[Finding]:
+    raw = np.array([np.nan if p["p"] is None else p["p"] for p in pending], dtype=np.float64)
+    adjusted = adjust_p(raw, thresholds.correction)
+    findings = []
+    for item, p_adj in zip(pending, adjusted, strict=True):
+        row, reference = item["row"], item["reference"]
+        p_adjusted = finite_or_none(p_adj)
+        ratio = row["mean_ratio"]
+        significant = p_adjusted is not None and p_adjusted < thresholds.alpha
+        if row["n"] < thresholds.min_group_size or ratio is None:
+            status = "insufficient_data"
+        elif ratio >= limit:
+            status = "pass"
+        elif significant or not thresholds.require_significance:
+            status = "fail"
+        else:
+            status = "warn"
+        who = ", ".join(row["group"].values())
+        ref = ", ".join(item["reference_group"].values())
+        better = "highest" if favourable == "higher" else "lowest"
+        base = (
+            f"{who}: mean {column} {row['mean']:.4g} (median {row['median']:.4g}) vs {reference['mean']:.4g} "
+            f"(median {reference['median']:.4g}) for {ref}, the group with the {better} mean"
+        )
+        if ratio is None:
+            message = f"{base}; the ratio is undefined (it divides by zero), so it cannot be judged."
+        else:
+            low, high = row["mean_ratio_ci_low"], row["mean_ratio_ci_high"]
+            interval = f" (95% CI {low:.2f}–{high:.2f})" if low is not None and high is not None else ""
+            p_text = "p not available" if p_adjusted is None else f"adjusted p = {p_adjusted:.3g}"
+            if status == "insufficient_data":
+                message = (
+                    f"{base}, ratio {ratio:.3f}{interval}; only {row['n']} offers (minimum "
+                    f"{thresholds.min_group_size}): too few to judge."
+                )
+            elif status == "pass":
+                message = f"{base}, ratio {ratio:.3f}{interval}: at or above the {limit:g} threshold."
+            elif status == "fail":
+                message = (
+                    f"{base}, ratio {ratio:.3f}{interval}: below the {limit:g} threshold and statistically "
+                    f"significant ({p_text}). This group is offered less; check how offers are set."
+                )
+            else:
+                message = (
+                    f"{base}, ratio {ratio:.3f}{interval}: below the {limit:g} threshold, but not "
+                    f"statistically significant ({p_text}); it may be chance."
+                )
+        findings.append(
+            Finding(
+                id=f"{item['table']}/offer_mean/" + "/".join(row["group"].values()),
+                metric="offer_mean",
+                kind="ratio",
+                table=item["table"],
+                group=row["group"],
+                reference=item["reference_group"],
+                value=ratio,
+                ci_low=row["mean_ratio_ci_low"],
+                ci_high=row["mean_ratio_ci_high"],
+                p_value=row["p_value"],
+                p_adjusted=p_adjusted,
+                threshold=limit,
+                status=status,  # type: ignore[arg-type]
+                message=message,
+                details={
+                    "mean": row["mean"],
+                    "reference_mean": reference["mean"],
+                    "median": row["median"],
+                    "reference_median": reference["median"],
+                    "median_ratio": row["median_ratio"],
+                    "n": row["n"],
+                    "offer_column": column,
+                    "favourable": favourable,
+                },
+            )
+        )
+    return findings

@@ -1,0 +1,351 @@
+"""Proxy analysis: does a segmentation feature reveal a sensitive attribute?
+
+For every feature and observed sensitive attribute, on the **whole data** (one grouped
+aggregation per feature, by the feature's value or bin and every attribute):
+
+- a categorical feature: Cramér's V of the feature × attribute table;
+- a numeric feature: the correlation ratio η across the attribute's categories;
+- both: normalised mutual information, a numeric feature cut into ``options.proxy_bins``
+  equal-frequency bins (deciles by default; missing values form their own bin).
+
+Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000), the
+stratified k-fold cross-validated one-vs-rest macro AUC of predicting the attribute from each
+feature alone (the feature's conditional distribution: the best classifier on that feature) and
+from all features together (a logistic regression on every feature's one-hot values and bins).
+Categories of the attribute with fewer than ``max(min_group_size, folds)`` sampled customers
+are left out of the AUC. A categorical feature's 200 most frequent values are kept and the rest
+pooled as ``(other)``.
+
+An AUC at or above ``options.proxy_auc_fail`` (0.7, "acceptable discrimination" in Hosmer &
+Lemeshow's scale) fails, at or above ``options.proxy_auc_warn`` (0.6) warns. Estimated
+attributes are not analysed: their probabilities are usually computed *from* geography (BISG
+uses the ZIP code), so a geographic feature would predict them by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equityaudit.auditors.marketing.data import Prepared
+from equityaudit.auditors.marketing.options import MarketingOptions
+from equityaudit.frames import UNKNOWN
+from equityaudit.results import Finding, finite_or_none
+from equityaudit.spec import AuditSpec
+from equityaudit.stats.association import (
+    correlation_ratio,
+    cramers_v,
+    cross_validated_auc,
+    normalized_mutual_information,
+    quantile_cuts,
+)
+
+__all__ = ["MAX_LEVELS", "PROXY_METHODS", "proxy_analysis"]
+
+MAX_LEVELS = 200
+"""Most values of a categorical feature kept apart; rarer ones are pooled as ``(other)``."""
+OTHER = "(other)"
+MISSING = "(missing)"
+
+PROXY_METHODS = {
+    "cramers_v": "Cramér's V of the feature × attribute table, no continuity correction "
+    "(scipy.stats.contingency.association)",
+    "correlation_ratio": "correlation ratio η of a numeric feature across the attribute's categories",
+    "nmi": "normalised mutual information (arithmetic mean of the entropies, as scikit-learn's "
+    "normalized_mutual_info_score); numeric features in equal-frequency bins",
+    "auc": "stratified k-fold cross-validated one-vs-rest macro ROC AUC; one feature: its conditional "
+    "distribution; all features: logistic regression on one-hot values and bins",
+}
+
+
+class _Feature:
+    """One feature's codes for every row, and the labels behind them."""
+
+    def __init__(
+        self, name: str, kind: str, labels: list[str], codes: NDArray[np.int64], extra: dict[str, Any]
+    ):
+        self.name = name
+        self.kind = kind
+        self.labels = labels
+        self.codes = codes
+        self.extra = extra
+
+
+def _encode(prepared: Prepared, feature: str, *, numeric: bool, bins: int) -> _Feature:
+    """Integer codes of a feature: categorical values (top :data:`MAX_LEVELS`) or numeric bins."""
+    import pandas as pd
+
+    series = prepared.data[feature]
+    if numeric:
+        values = series.to_numpy().astype(np.float64)
+        cuts = quantile_cuts(values, bins=bins)
+        finite = np.isfinite(values)
+        codes = np.searchsorted(cuts, values, side="left").astype(np.int64)
+        codes[~finite] = cuts.size + 1
+        labels = [f"bin {i + 1}" for i in range(cuts.size + 1)] + [MISSING]
+        mean = float(values[finite].mean()) if finite.any() else math.nan
+        return _Feature(feature, "numeric", labels, codes, {"cuts": cuts.tolist(), "mean": mean})
+    raw = series.to_pandas()
+    factor_codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    counts = np.bincount(factor_codes[factor_codes >= 0], minlength=len(uniques))
+    keep = np.argsort(-counts, kind="stable")[:MAX_LEVELS]
+    names = [str(u).strip() for u in uniques.tolist()]
+    labels = [names[i] for i in keep]
+    lookup = np.full(len(uniques) + 1, len(labels), dtype=np.int64)  # pooled: (other)
+    lookup[keep] = np.arange(len(keep))
+    pooled = len(uniques) > MAX_LEVELS
+    labels.append(OTHER)
+    labels.append(MISSING)
+    lookup[len(uniques)] = len(labels) - 1
+    codes = lookup[np.where(factor_codes < 0, len(uniques), factor_codes)]
+    return _Feature(feature, "categorical", labels, codes, {"levels": len(uniques), "pooled": pooled})
+
+
+def proxy_analysis(
+    prepared: Prepared, spec: AuditSpec, options: MarketingOptions
+) -> tuple[dict[str, Any], list[Finding], list[str]]:
+    """Association measures and cross-validated AUCs of every feature for every observed attribute."""
+    attributes = list(spec.columns.sensitive)
+    notes: list[str] = []
+    if options.estimated:
+        notes.append(
+            f"the proxy analysis covers observed attributes only; estimated ones ({sorted(options.estimated)}) "
+            "are usually computed from geography, which would make a geographic feature predict them by "
+            "construction"
+        )
+    if not options.features or not attributes:
+        return {}, [], notes
+    data = prepared.data
+    features = [
+        _encode(prepared, f, numeric=f in prepared.numeric_features, bins=options.proxy_bins)
+        for f in options.features
+    ]
+    attribute_codes = {a: _attribute_codes(prepared, a) for a in attributes}
+
+    # Association on the whole data: per feature and attribute, one vectorised count of
+    # (feature value or bin) x (category) and, for a numeric feature, per-category centred sums.
+    association: dict[str, dict[str, dict[str, Any]]] = {a: {} for a in attributes}
+    for feature in features:
+        x = None
+        if feature.kind == "numeric":
+            x = data[feature.name].to_numpy().astype(np.float64) - feature.extra["mean"]
+        for attribute in attributes:
+            labels, codes = attribute_codes[attribute]
+            known = [i for i, label in enumerate(labels) if label != UNKNOWN]
+            width = len(labels)
+            cells = np.bincount(feature.codes * width + codes, minlength=len(feature.labels) * width)
+            table = cells.reshape(len(feature.labels), width)[:, known]
+            measures: dict[str, Any] = {
+                "kind": feature.kind,
+                "nmi": finite_or_none(normalized_mutual_information(table)),
+            }
+            if x is None:
+                measures["cramers_v"] = finite_or_none(cramers_v(table))
+            else:
+                present = np.isfinite(x)
+                n = np.bincount(codes[present], minlength=width)[known]
+                total = np.bincount(codes[present], weights=x[present], minlength=width)[known]
+                squares = np.bincount(codes[present], weights=x[present] ** 2, minlength=width)[known]
+                measures["correlation_ratio"] = finite_or_none(correlation_ratio(n, total, squares))
+            association[attribute][feature.name] = measures
+
+    # Predictive test on a seeded sample.
+    rng = np.random.default_rng(spec.thresholds.seed)
+    rows_total = len(data)
+    sample = np.sort(rng.choice(rows_total, size=min(options.proxy_rows, rows_total), replace=False))
+    stacked = np.column_stack([f.codes[sample] for f in features])
+    minimum = max(spec.thresholds.min_group_size, options.proxy_folds)
+    context: dict[str, Any] = {
+        "methods": dict(PROXY_METHODS),
+        "sample_rows": int(sample.size),
+        "folds": options.proxy_folds,
+    }
+    findings: list[Finding] = []
+    for attribute in attributes:
+        labels, codes = attribute_codes[attribute]
+        y = np.array(labels, dtype=object)[codes[sample]]
+        counted = Counter(y.tolist())
+        kept = sorted(c for c, n in counted.items() if c != UNKNOWN and n >= minimum)
+        dropped = sorted(c for c, n in counted.items() if c != UNKNOWN and n < minimum)
+        rows_used = np.isin(y, kept)
+        result: dict[str, Any] = {"classes": kept, "left_out": dropped, "rows": int(rows_used.sum())}
+        if dropped:
+            notes.append(
+                f"proxy analysis of {attribute!r}: categories {dropped} have fewer than {minimum} customers in "
+                "the sample and are left out of the AUCs"
+            )
+        ranking = []
+        if len(kept) < 2:
+            findings.append(_insufficient(attribute, kept, minimum))
+            for feature in features:
+                ranking.append({"feature": feature.name, **association[attribute][feature.name], "auc": None})
+            result["ranking"] = ranking
+            context[attribute] = result
+            continue
+        for j, feature in enumerate(features):
+            auc = cross_validated_auc(
+                stacked[rows_used][:, [j]],
+                y[rows_used],
+                model="frequency",
+                folds=options.proxy_folds,
+                seed=spec.thresholds.seed,
+            )
+            measures = association[attribute][feature.name]
+            status = _status(auc.auc, options)
+            ranking.append(
+                {
+                    "feature": feature.name,
+                    **measures,
+                    "auc": auc.auc,
+                    "fold_aucs": list(auc.fold_aucs),
+                    "per_class": auc.per_class,
+                    "status": status,
+                }
+            )
+            findings.append(_finding(attribute, feature.name, auc, measures, status, options, result["rows"]))
+        ranking.sort(key=lambda r: -(r["auc"] or 0.0))
+        result["ranking"] = ranking
+        if len(features) > 1:
+            joint = cross_validated_auc(
+                stacked[rows_used],
+                y[rows_used],
+                model="logistic",
+                folds=options.proxy_folds,
+                seed=spec.thresholds.seed,
+            )
+            status = _status(joint.auc, options)
+            result["all_features"] = {
+                "features": [f.name for f in features],
+                "auc": joint.auc,
+                "fold_aucs": list(joint.fold_aucs),
+                "per_class": joint.per_class,
+                "converged": joint.converged,
+                "status": status,
+            }
+            findings.append(
+                _finding(
+                    attribute,
+                    None,
+                    joint,
+                    {},
+                    status,
+                    options,
+                    result["rows"],
+                    names=[f.name for f in features],
+                )
+            )
+        context[attribute] = result
+    context["features"] = {
+        f.name: {"kind": f.kind, **{k: v for k, v in f.extra.items() if k != "mean"}} for f in features
+    }
+    return context, findings, notes
+
+
+def _attribute_codes(prepared: Prepared, attribute: str) -> tuple[list[str], NDArray[np.int64]]:
+    import pandas as pd
+
+    raw = prepared.data[attribute].to_pandas()
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    reported = [prepared.labeller(u) for u in uniques.tolist()]
+    labels = sorted(set(reported) | {UNKNOWN})
+    position = {label: i for i, label in enumerate(labels)}
+    lookup = np.array([position[r] for r in reported] + [position[UNKNOWN]], dtype=np.int64)
+    return labels, lookup[np.where(codes < 0, len(reported), codes)]
+
+
+def _status(auc: float, options: MarketingOptions) -> str:
+    if auc >= options.proxy_auc_fail:
+        return "fail"
+    if auc >= options.proxy_auc_warn:
+        return "warn"
+    return "pass"
+
+
+def _insufficient(attribute: str, kept: list[str], minimum: int) -> Finding:
+    return Finding(
+        id=f"proxy:{attribute}/proxy_auc/(all features)",
+        metric="proxy_auc",
+        kind="test",
+        table=f"proxy:{attribute}",
+        group={"feature": "(all features)"},
+        value=None,
+        status="insufficient_data",
+        message=(
+            f"Proxy analysis of {attribute}: fewer than two categories have {minimum} or more customers in the "
+            f"sample ({kept or 'none'}), so whether the features predict {attribute} cannot be tested."
+        ),
+        details={"attribute": attribute},
+    )
+
+
+def _finding(
+    attribute: str,
+    feature: str | None,
+    auc: Any,
+    measures: dict[str, Any],
+    status: str,
+    options: MarketingOptions,
+    rows: int,
+    *,
+    names: list[str] | None = None,
+) -> Finding:
+    how = f"cross-validated over {options.proxy_folds} folds of {rows:,} customers"
+    if feature is None:
+        subject = f"The segmentation features together ({', '.join(names or [])})"
+        verb = "predict"
+        target = "them"
+    else:
+        subject = feature
+        verb = "predicts"
+        target = "it"
+        parts = []
+        if measures.get("cramers_v") is not None:
+            parts.append(f"Cramér's V {measures['cramers_v']:.2f}")
+        if measures.get("correlation_ratio") is not None:
+            parts.append(f"correlation ratio {measures['correlation_ratio']:.2f}")
+        if measures.get("nmi") is not None:
+            parts.append(f"normalised mutual information {measures['nmi']:.2f}")
+        how += "; " + ", ".join(parts) if parts else ""
+    head = f"{subject} {verb} {attribute} with AUC {auc.auc:.2f} ({how})"
+    if status == "fail":
+        message = (
+            f"{head}: segmenting on {target} reproduces {attribute} lines. Check whether the segments that use "
+            f"{target} need {target}, and see the targeting findings."
+        )
+    elif status == "warn":
+        message = (
+            f"{head}: {target} carries some information about {attribute} (at or above {options.proxy_auc_warn:g}); "
+            f"a segment built on {target} may partly follow {attribute} lines."
+        )
+    else:
+        message = f"{head}: below the {options.proxy_auc_warn:g} warning level; little information about {attribute}."
+    if not auc.converged:
+        message += " (The logistic regression stopped at its iteration limit in some folds.)"
+    label = feature if feature is not None else "(all features)"
+    return Finding(
+        id=f"proxy:{attribute}/proxy_auc/{label}",
+        metric="proxy_auc",
+        kind="test",
+        table=f"proxy:{attribute}",
+        group={"feature": label},
+        value=auc.auc,
+        threshold=options.proxy_auc_fail,
+        status=status,  # type: ignore[arg-type]
+        message=message,
+        details={
+            "attribute": attribute,
+            "feature": label,
+            "features": names or [feature],
+            **measures,
+            "per_class": auc.per_class,
+            "fold_aucs": list(auc.fold_aucs),
+            "model": auc.model,
+            "rows": rows,
+            "warn_threshold": options.proxy_auc_warn,
+            "fail_threshold": options.proxy_auc_fail,
+        },
+    )

@@ -1,0 +1,225 @@
+"""Targeting: the rate at which each group is included in a segment or campaign, compared across groups.
+
+Observed attributes go through the shared :func:`~equityaudit.auditors.comparison.rate_table`
+(Wilson, Katz, Newcombe, z and Fisher mid-p, shortfall); for a favourable outcome the reference
+is the most-included group, for an unfavourable one the least-included group, and the ratio is
+oriented so that below the threshold always means *disadvantaged*. Estimated attributes get the
+same table from weighted counts (:func:`weighted_rate_table`), every number labelled estimated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from equityaudit.auditors.comparison import (
+    Comparison,
+    rate_table,
+    row_column,
+    row_comparison,
+    row_details,
+    table_name,
+)
+from equityaudit.auditors.marketing.counts import WeightedCounts
+from equityaudit.auditors.marketing.data import Outcome
+from equityaudit.errors import DataError, did_you_mean
+from equityaudit.results import Table, finite_or_none
+from equityaudit.spec import AuditSpec
+from equityaudit.stats.counts import GroupCounts
+from equityaudit.stats.disparity import choose_reference
+from equityaudit.stats.inference import chi_square_test
+from equityaudit.stats.rates import Metric
+from equityaudit.stats.weighted import WEIGHTED_METHODS, compare_weighted
+
+__all__ = ["ESTIMATED_NOTE", "inclusion_metric", "targeting_table", "weighted_rate_table"]
+
+ESTIMATED_NOTE = (
+    "ESTIMATED: group membership is estimated from probabilities (e.g. BISG), not observed. Counts are "
+    "sums of probabilities; intervals and tests use Kish effective sizes; the estimates' own error is not "
+    "included, and diffuse probabilities pull groups' rates together (disparities tend to be understated)."
+)
+
+
+def inclusion_metric(outcome: Outcome) -> Metric:
+    """The rate of inclusion in an outcome, as a :class:`~equityaudit.stats.rates.Metric`."""
+    return Metric(
+        "inclusion_rate",
+        "included",
+        "n",
+        f"rate of inclusion in {outcome.label}",
+        favourable=outcome.direction != "unfavourable",
+    )
+
+
+def targeting_table(
+    marginal: GroupCounts, outcome: Outcome, spec: AuditSpec, *, origin: str
+) -> tuple[Table, list[Comparison]]:
+    """One outcome's inclusion rates by the attributes of ``marginal`` (observed counts), with comparisons."""
+    by = marginal.by
+    table = marginal.table[[*by, "n", outcome.key]].rename(columns={outcome.key: "included"})
+    metric = inclusion_metric(outcome)
+    built, comparisons = rate_table(
+        GroupCounts(by, table),
+        metric=metric,
+        thresholds=spec.thresholds,
+        reference=spec.reference,
+        name=f"{outcome.label} by {table_name(by)}",
+        origin=origin,
+        favourable=metric.favourable,
+    )
+    built.notes.append(_direction_note(outcome))
+    return built, comparisons
+
+
+def _direction_note(outcome: Outcome) -> str:
+    if outcome.direction == "unfavourable":
+        return (
+            f"{outcome.label} is declared unfavourable: the reference is the least-included group and the "
+            "ratio is its rate over each group's, so a ratio below the threshold means the group is "
+            "included more often"
+        )
+    return f"{outcome.label} is declared favourable: the reference is the most-included group"
+
+
+def weighted_rate_table(
+    counts: WeightedCounts, outcome: Outcome, spec: AuditSpec
+) -> tuple[Table, list[Comparison]]:
+    """One outcome's inclusion rates by an estimated attribute, from weighted counts."""
+    attribute = counts.attribute
+    thresholds = spec.thresholds
+    metric = inclusion_metric(outcome)
+    frame = counts.table
+    categories = [str(c) for c in frame[attribute]]
+    weight = frame["n"].to_numpy(dtype=np.float64)
+    squares = frame["n_sq"].to_numpy(dtype=np.float64)
+    included = frame[outcome.key].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(squares > 0, weight * weight / np.where(squares > 0, squares, 1.0), 0.0)
+        rate = np.where(weight > 0, included / np.where(weight > 0, weight, 1.0), np.nan)
+    rule: Literal["max_rate", "min_rate", "largest"] = (
+        "largest" if spec.reference == "largest" else ("max_rate" if metric.favourable else "min_rate")
+    )
+    successes = np.where(np.isfinite(rate), rate, 0.0) * n_eff
+    table_notes: list[str] = []
+    origin = str(spec.source_path or "<data>")
+    explicit: int | None = None
+    if isinstance(spec.reference, dict):
+        wanted = spec.reference.get(attribute)
+        if wanted is None:
+            table_notes.append(
+                f"the spec's reference names no {attribute!r} category; the rule {rule} chose it"
+            )
+        elif wanted not in categories:
+            raise DataError(
+                f"{origin}: reference {{{attribute}: {wanted!r}}} is not a category of {attribute!r}. "
+                f"{did_you_mean(wanted, categories)}"
+            )
+        else:
+            explicit = categories.index(wanted)
+    ref = (
+        explicit
+        if explicit is not None
+        else choose_reference(
+            successes,
+            n_eff,
+            eligible=weight > 0,
+            rule=rule,
+            min_n=thresholds.min_group_size,
+        )
+    )
+    name = f"{outcome.label} by {attribute} (estimated)"
+    if ref is None:
+        raise DataError(
+            f"{origin}: no category of the estimated attribute {attribute!r} has any weight, so none can be "
+            "the reference. Check its probability columns."
+        )
+    stats = compare_weighted(
+        included, weight, squares, reference=ref, alpha=thresholds.alpha, invert=not metric.favourable
+    )
+    reference_group = {attribute: categories[ref]}
+    reference_rate = finite_or_none(stats["rate"][ref])
+    rows: list[dict[str, Any]] = []
+    comparisons: list[Comparison] = []
+    for i, category in enumerate(categories):
+        group = {attribute: category}
+        row: dict[str, Any] = {
+            "group": group,
+            "n": round(float(weight[i]), 6),  # sums of probabilities: rounding noise removed
+            "included": round(float(included[i]), 6),
+            "n_effective": finite_or_none(n_eff[i]),
+        }
+        for key, values in stats.items():
+            if key == "n_effective":
+                continue
+            column = row_column(metric.name, key)
+            row[column] = finite_or_none(values[i])
+        notes = ["estimated membership"]
+        if min(weight[i], n_eff[i]) < thresholds.min_group_size:
+            notes.append(
+                f"weighted count or effective size under {thresholds.min_group_size}: insufficient data to judge"
+            )
+        if row[metric.name] is not None and row[f"{metric.name}_ratio"] is None and i != ref:
+            notes.append(f"{metric.name} ratio undefined: a rate it divides by is zero")
+        row.update(
+            shortfall=None,
+            reference=i == ref,
+            excluded=False,
+            excluded_reason=None,
+            note="; ".join(notes),
+            estimated=True,
+        )
+        rows.append(row)
+        if i != ref and weight[i] > 0:
+            comparisons.append(
+                Comparison(
+                    table=name,
+                    metric=metric,
+                    group=group,
+                    reference=reference_group,
+                    n=math.floor(
+                        min(weight[i], n_eff[i])
+                    ),  # the smaller: diffuse weights inflate Kish's size
+                    reference_rate=reference_rate,
+                    **row_comparison(row, metric),
+                    details={
+                        **row_details(row, metric),
+                        "shortfall": None,
+                        "selected": float(included[i]),
+                        "denominator": float(weight[i]),
+                        "n_effective": row["n_effective"],
+                        "estimated": True,
+                    },
+                    favourable=metric.favourable,
+                )
+            )
+    usable = (weight > 0) & (n_eff > 0)
+    statistic, dof, p_chi = chi_square_test(successes[usable], n_eff[usable], fractional=True)
+    methods = dict(WEIGHTED_METHODS)
+    if not metric.favourable:
+        methods["ratio"] = (
+            "unfavourable outcome: the least-included group's rate divided by this group's rate "
+            "(below 1: this group is included more often)"
+        )
+    methods["chi_square"] = "Pearson chi-square test of homogeneity on Kish effective counts (approximate)"
+    methods["min_group_size"] = "applied to the smaller of the weighted count and the Kish effective size"
+    table = Table(
+        name=name,
+        by=[attribute],
+        metric=metric.name,
+        numerator="included",
+        denominator="n",
+        reference=reference_group,
+        methods=methods,
+        rows=rows,
+        notes=[ESTIMATED_NOTE, _direction_note(outcome), *table_notes],
+        tests={
+            "chi_square": {
+                "statistic": finite_or_none(statistic),
+                "dof": int(dof),
+                "p_value": finite_or_none(p_chi),
+            }
+        },
+    )
+    return table, comparisons

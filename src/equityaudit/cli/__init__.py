@@ -1,0 +1,110 @@
+"""The ``equityaudit`` command line: a thin layer over the library, one module per command group.
+
+Subcommands are imported only when invoked, so ``equityaudit --help`` stays fast. Errors a user
+can cause print one clear message and exit with the code of :class:`equityaudit.errors.ExitCode`;
+anything else is a bug, reported with exit code 4.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from equityaudit import __version__
+
+__all__ = ["main"]
+
+_COMMANDS = {
+    "run": ("equityaudit.cli.run", "run_command"),
+    "demo": ("equityaudit.cli.run", "demo_command"),
+    "init": ("equityaudit.cli.init", "init_command"),
+    "auditors": ("equityaudit.cli.info", "auditors_command"),
+    "schema": ("equityaudit.cli.info", "schema_command"),
+    "datasets": ("equityaudit.cli.datasets", "datasets_group"),
+    "report": ("equityaudit.cli.report", "report_command"),
+    "compare": ("equityaudit.cli.compare", "compare_command"),
+    "check": ("equityaudit.cli.check", "check_command"),
+    "standards": ("equityaudit.cli.standards", "standards_group"),
+    "keys": ("equityaudit.cli.keys", "keys_group"),
+    "sign": ("equityaudit.cli.keys", "sign_command"),
+    "verify": ("equityaudit.cli.keys", "verify_command"),
+    "registry": ("equityaudit.cli.registry", "registry_group"),
+}
+
+_SUMMARIES = {
+    "run": "Run audits from a spec file or a folder of specs.",
+    "demo": "Run the example audits on the bundled datasets and write reports.",
+    "init": "Inspect a data file and write a commented audit spec for it.",
+    "auditors": "List the installed auditors.",
+    "schema": "Print the JSON Schema of the spec or the result.",
+    "datasets": "Make synthetic example datasets.",
+    "report": "Render reports (HTML, Markdown, JUnit, LL144 summary) from a result JSON.",
+    "compare": "Compare a result with a baseline; exit 1 on a regression.",
+    "check": "Run only the quality gate of specs; export a spec's suite as great-expectations JSON.",
+    "standards": "List, show and validate the standards audits conform to (LL144, EEOC, consortia).",
+    "keys": "Generate the Ed25519 key pair that signs results.",
+    "sign": "Sign a result: a DSSE envelope carrying an in-toto statement.",
+    "verify": "Verify a signed result offline against a public key.",
+    "registry": "Run or use a consortium registry: members, standards, signed submissions, pooled audits.",
+}
+
+REPORT_BUGS = "https://github.com/equityaudit/equityaudit/issues"
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module, attribute = _COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _SUMMARIES[name]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from equityaudit.errors import EquityAuditError
+
+        try:
+            return super().invoke(ctx)
+        except EquityAuditError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception:
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(
+                f"internal error: this is a bug in equityaudit {__version__}. Please report it at "
+                f"{REPORT_BUGS} with the traceback above and the command you ran.",
+                err=True,
+            )
+            ctx.exit(4)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="equityaudit")
+def main() -> None:
+    """Audit automated decisions (hiring, marketing, chatbots) for demographic bias.
+
+    \b
+    Exit codes: 0 passed, 1 failed thresholds, 2 usage or spec error,
+                3 blocked by the quality gate, 4 internal error.
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

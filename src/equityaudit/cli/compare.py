@@ -1,0 +1,49 @@
+"""``equityaudit compare``: gate a release on a baseline result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["compare_command"]
+
+
+@click.command("compare")
+@click.argument("baseline", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("current", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--max-drop",
+    type=click.FloatRange(min=0),
+    default=0.02,
+    show_default=True,
+    help="How far a metric may move away from parity before it counts as a regression.",
+)
+@click.option("--all", "show_all", is_flag=True, help="List unchanged findings too.")
+def compare_command(baseline: Path, current: Path, max_drop: float, show_all: bool) -> None:
+    """Compare CURRENT with BASELINE (result JSON files of the same audit).
+
+    Exits 1 when a metric got worse beyond --max-drop or a finding turned from pass to warn or
+    fail; 2 when the results cannot be compared (different auditor or standard, garbled file).
+    """
+    from equityaudit.compare import compare_results
+    from equityaudit.results import read_result
+
+    report = compare_results(read_result(baseline), read_result(current), max_drop=max_drop)
+
+    def value(v: float | None, status: str | None) -> str:
+        return "absent" if status is None else f"{'—' if v is None else f'{v:.3f}'} ({status})"
+
+    shown = [c for c in report.changes if show_all or c.movement != "unchanged"]
+    order = {"regressed": 0, "new": 1, "improved": 2, "removed": 3, "unchanged": 4}
+    for c in sorted(shown, key=lambda c: order[c.movement]):
+        click.echo(
+            f"{c.movement.upper():9}  {c.id}: {value(c.baseline_value, c.baseline_status)} -> "
+            f"{value(c.current_value, c.current_status)}; {c.reason}"
+        )
+    tally = {m: sum(c.movement == m for c in report.changes) for m in order}
+    click.echo(", ".join(f"{n} {m}" for m, n in tally.items() if n) or "no findings to compare")
+    if report.regressed:
+        click.echo(f"Regression: {len(report.regressions)} finding(s) got worse than the baseline.")
+        raise SystemExit(1)
+    click.echo("No regression.")

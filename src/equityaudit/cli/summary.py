@@ -1,0 +1,166 @@
+"""The terminal summary of one audit: groups, rates, ratios, intervals and the verdict (rich)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from equityaudit.report.formatting import fmt_pct
+from equityaudit.results import AuditResult, Check, Finding, Gate, Table
+
+__all__ = ["print_gate", "print_summary"]
+
+_STYLE = {
+    "pass": "green",
+    "warn": "yellow",
+    "fail": "bold red",
+    "blocked": "bold magenta",
+    "insufficient_data": "cyan",
+    "reference": "bold",
+    "": "",
+}
+
+_LEFT_OUT = {"unknown": "unknown: not compared", "small_category": "under 2%: not compared"}
+
+
+def _interval(low: float | None, high: float | None, *, percent: bool) -> str:
+    if low is None or high is None:
+        return ""
+    return f"{fmt_pct(low)}–{fmt_pct(high)}" if percent else f"{low:.2f}–{high:.2f}"
+
+
+def print_summary(result: AuditResult, written: list[Path], *, console: Console | None = None) -> None:
+    """Print the primary tables, the other problems found, and the verdict."""
+    console = console or Console(highlight=False)
+    findings = {(f.table, tuple(f.group.values())): f for f in result.findings if f.kind == "ratio"}
+    console.rule(f"[bold]{result.audit.name}[/] · {result.audit.auditor} · {result.data.rows} rows")
+    console.print(f"data: {result.data.source}", style="dim")
+    primary = [t for t in result.tables if ":" not in t.name]
+    for table in primary:
+        console.print(_rich_table(table, findings))
+    others = [f for f in result.findings if f.table not in {t.name for t in primary} or f.kind != "ratio"]
+    flagged = [f for f in others if f.status in ("fail", "warn")]
+    if flagged:
+        console.print(f"[bold]Other findings ({len(others)}; {len(flagged)} flagged):[/]")
+        for finding in flagged:
+            console.print(
+                Text(
+                    f"  {finding.status.upper():5} {finding.table}: {finding.message}",
+                    style=_STYLE[finding.status],
+                )
+            )
+    if result.gate.checks and not all(c.passed for c in result.gate.checks):
+        print_gate(result.gate, console=console)
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    tally: dict[str, int] = {}
+    for finding in result.findings:
+        tally[finding.status] = tally.get(finding.status, 0) + 1
+    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(tally.items()))
+    console.print(
+        Text.assemble(
+            ("Verdict: ", "bold"),
+            (result.verdict.upper(), _STYLE[result.verdict]),
+            f"  ({counts or 'no comparisons'})",
+        )
+    )
+    if written:
+        console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def print_gate(gate: Gate, *, console: Console, every_check: bool = False) -> None:
+    """The quality gate in one line, then a table of its failed checks (or of every check) and what to fix."""
+    failed = [c for c in gate.checks if not c.passed]
+    if not failed:
+        console.print(Text(f"Quality gate: passed ({len(gate.checks)} checks)", style=_STYLE["pass"]))
+    else:
+        if gate.passed:
+            state, style = "passed, with warnings (the failed checks do not block)", _STYLE["warn"]
+        elif gate.mode == "warn":
+            state, style = (
+                "FAILED; the audit ran anyway (--gate warn), each failed check a warning",
+                _STYLE["warn"],
+            )
+        else:
+            state, style = "BLOCKED; the audit did not run", _STYLE["blocked"]
+        console.print(
+            Text.assemble(
+                ("Quality gate: ", "bold"),
+                (state, style),
+                f"  ({len(failed)} of {len(gate.checks)} checks failed)",
+            )
+        )
+    shown = gate.checks if every_check else failed
+    if shown:
+        console.print(_gate_table(shown))
+
+
+def _gate_table(checks: list[Check]) -> RichTable:
+    view = RichTable(header_style="bold", pad_edge=False, box=None, show_edge=False)
+    view.add_column("", no_wrap=True)
+    view.add_column("column", overflow="fold", max_width=24)
+    view.add_column("rows", justify="right", no_wrap=True)
+    view.add_column("check: what is wrong, and how to fix it", ratio=1)
+    for check in checks:
+        rows = ""
+        if check.unexpected_count is not None and (check.unexpected_count or not check.passed):
+            share = "" if check.unexpected_percent is None else f" ({_share(check.unexpected_percent)})"
+            rows = f"{check.unexpected_count}{share}"
+        view.add_row(
+            Text("ok", style=_STYLE["pass"]) if check.passed else Text("FAIL", style=_STYLE["fail"]),
+            check.column or "(table)",
+            rows,
+            Text.assemble((check.name, "dim"), "\n", check.message),
+        )
+    return view
+
+
+def _share(percent: float) -> str:
+    return f"{percent:.2g}%" if 0 < percent < 0.1 else f"{percent:.1f}%"
+
+
+def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Finding]) -> RichTable:
+    metric = table.metric
+    reference = ", ".join(table.reference.values()) if table.reference else "—"
+    view = RichTable(
+        title=f"{table.name}: {metric.replace('_', ' ')} (reference: {reference})",
+        title_justify="left",
+        header_style="bold",
+        pad_edge=False,
+        box=None,
+    )
+    for heading, justify in (
+        ("group", "left"),
+        (table.denominator, "right"),
+        ("rate", "right"),
+        ("95% CI", "left"),
+        ("ratio", "right"),
+        ("95% CI", "left"),
+        ("adj. p", "right"),
+        ("status", "left"),
+    ):
+        view.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    for row in table.rows:
+        finding = findings.get((table.name, tuple(row["group"].values())))
+        status: str
+        if finding is not None:
+            status = finding.status
+        elif row.get("reference"):
+            status = "reference"
+        else:
+            status = _LEFT_OUT.get(row.get("excluded_reason") or "", "")
+        p_adjusted = finding.p_adjusted if finding else None
+        view.add_row(
+            ", ".join(row["group"].values()),
+            "suppressed" if row.get(table.denominator) is None else str(row[table.denominator]),
+            fmt_pct(row.get(metric)),
+            _interval(row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"), percent=True),
+            "—" if row.get(f"{metric}_ratio") is None else f"{row[f'{metric}_ratio']:.3f}",
+            _interval(row.get(f"{metric}_ratio_ci_low"), row.get(f"{metric}_ratio_ci_high"), percent=False),
+            "" if p_adjusted is None else f"{p_adjusted:.2g}",
+            Text(status.replace("_", " "), style=_STYLE.get(status, "dim")),
+        )
+    return view

@@ -1,0 +1,304 @@
+"""Runs one audit: spec → load → quality gate → auditor → :class:`~equityaudit.results.AuditResult`.
+
+:func:`run` takes a spec file, :func:`audit` a frame or file and keyword arguments with the same
+meaning as the spec; both go through :func:`run_spec`, which is what the CLI calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from equityaudit import __version__
+from equityaudit.auditors.base import AuditContext, Auditor
+from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
+from equityaudit.frames import Source, check_columns, read_source
+from equityaudit.plugins import get_auditor
+from equityaudit.quality import run_gate
+from equityaudit.results import AuditInfo, AuditResult, DataInfo, StandardRef, Tool, verdict_of
+from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
+
+__all__ = ["audit", "run", "run_spec"]
+
+GateMode = Literal["enforce", "warn"]
+
+
+def run(spec: str | Path, *, gate: GateMode = "enforce", redact: bool = False) -> AuditResult:
+    """Run the audit a spec file describes.
+
+    Examples
+    --------
+    >>> result = run("audits/hiring.yaml")
+    >>> result.audit.auditor, result.data.rows
+    ('hiring', 5000)
+    """
+    return run_spec(load_spec(spec), gate=gate, redact=redact)
+
+
+def audit(
+    data: Any,
+    *,
+    auditor: str,
+    sensitive: str | Sequence[str] = (),
+    decision: str | Mapping[str, Any] | None = None,
+    score: str | None = None,
+    outcome: str | Mapping[str, Any] | None = None,
+    stage: str | None = None,
+    intersectional: bool | None = None,
+    reference: str | Mapping[str, str] | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+    quality: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    name: str = "audit",
+    kind: Literal["historical", "test"] = "historical",
+    test_data_reason: str | None = None,
+    gate: GateMode = "enforce",
+    standard: str | None = None,
+    redact: bool = False,
+) -> AuditResult:
+    """Audit a frame (pandas, polars, pyarrow, duckdb) or a data file; arguments mean what the spec's keys mean.
+
+    ``gate="warn"`` runs the audit even when the quality gate fails (each failed check becomes a
+    warning); ``standard`` names a standard the audit must conform to (``"nyc-ll144@2023"``);
+    ``redact`` makes auditors that quote the data cite row ids instead.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F"] * 4000 + ["M"] * 4000,
+    ...                    "hired": ["yes"] * 1400 + ["no"] * 2600 + ["yes"] * 1600 + ["no"] * 2400})
+    >>> result = audit(df, auditor="decisions", sensitive="sex", decision="hired")
+    >>> result.verdict, [round(f.value, 4) for f in result.findings]
+    ('pass', [0.875])
+    """
+    # only what the caller gave goes into the spec, so defaults never contradict a standard
+    columns = {
+        "sensitive": [sensitive] if isinstance(sensitive, str) else list(sensitive),
+        "intersectional": intersectional,
+        "decision": dict(decision) if isinstance(decision, Mapping) else decision,
+        "score": score,
+        "outcome": dict(outcome) if isinstance(outcome, Mapping) else outcome,
+        "stage": stage,
+    }
+    given = {
+        "standard": standard,
+        "reference": dict(reference) if isinstance(reference, Mapping) else reference,
+        "thresholds": dict(thresholds) if thresholds is not None else None,
+        "quality": dict(quality) if quality is not None else None,
+        "options": dict(options) if options is not None else None,
+    }
+    mapping: dict[str, Any] = {
+        "equityaudit": 1,
+        "name": name,
+        "auditor": auditor,
+        "data": {"kind": kind, "test_data_reason": test_data_reason},
+        "columns": {key: value for key, value in columns.items() if value is not None},
+        **{key: value for key, value in given.items() if value is not None},
+    }
+    spec = spec_from_mapping(mapping, origin="equityaudit.audit()")
+    if isinstance(data, str | Path):
+        spec = spec.model_copy(update={"data": spec.data.model_copy(update={"path": Path(data)})})
+        return run_spec(spec, gate=gate, redact=redact)
+    return run_spec(spec, frame=data, gate=gate, redact=redact)
+
+
+def run_spec(
+    spec: AuditSpec,
+    *,
+    frame: Any = None,
+    gate: GateMode = "enforce",
+    redact: bool = False,
+    on_phase: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Run a validated spec on its data file, or on ``frame`` when one is given.
+
+    With ``redact``, auditors that quote the data (the chatbot auditor's example utterances)
+    cite row ids instead. ``on_phase`` is called with the name of each phase as it starts
+    (``loading``, ``quality gate``, ``auditing``), for progress displays.
+    """
+    if gate not in ("enforce", "warn"):
+        raise SpecError(
+            f"gate: expected 'enforce' or 'warn', found {gate!r}. {did_you_mean(str(gate), ['enforce', 'warn'])}"
+        )
+    phase = on_phase or (lambda name: None)
+    started = dt.datetime.now(dt.UTC)
+    phase("loading")
+    prepared = prepare(spec, frame=frame)
+    spec, auditor, options, source = prepared.spec, prepared.auditor, prepared.options, prepared.source
+    standard_ref = prepared.standard
+    phase("quality gate")
+    gate_result = run_gate(source.frame, spec, auditor, mode=gate, origin=source.name)
+    rows = gate_result.rows
+    if rows == 0:
+        raise DataError(
+            f"{source.name}: the data has a header but no rows; expected at least one row to audit."
+        )
+    if not gate_result.gate.passed and gate == "enforce":
+        blocked = _result(
+            spec, source, rows, started, gate_result.gate, verdict="blocked", standard=standard_ref
+        )
+        return blocked.model_copy(update={"notes": gate_result.notes})
+    phase("auditing")
+    output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
+    statuses = [finding.status for finding in output.findings]
+    statuses += ["warn"] * sum(not check.passed for check in gate_result.gate.checks)
+    result = _result(
+        spec, source, rows, started, gate_result.gate, verdict=verdict_of(statuses), standard=standard_ref
+    )
+    return result.model_copy(
+        update={
+            "tables": output.tables,
+            "findings": output.findings,
+            "counts": output.counts,
+            "context": output.context,
+            "notes": [*gate_result.notes, *output.notes],
+            "finished_at": dt.datetime.now(dt.UTC),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PreparedAudit:
+    """A spec checked against its standard and auditor, with its data loaded and columns found."""
+
+    spec: AuditSpec
+    auditor: Auditor
+    options: Any
+    source: Source
+    standard: StandardRef | None
+
+
+def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
+    """Everything an audit checks before the quality gate, in order, shared by ``run`` and ``check``.
+
+    Conform the spec to its standard; resolve the auditor; validate its options, the column roles
+    and the auditor's own ``check_spec``; load the data (mapping labels through the standard's
+    taxonomy); check that every column the spec names, in ``columns`` or (through the auditor's
+    optional ``option_columns(spec, options)``) in ``options``, is in the data.
+    """
+    origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
+    application = None
+    if spec.standard is not None:  # the standard fixes thresholds and maps labels (docs/standards.md)
+        from equityaudit.standards import conform_spec, resolve_standard
+
+        standard = resolve_standard(spec)
+        assert standard is not None
+        spec, application = conform_spec(spec, standard)
+    try:
+        auditor = get_auditor(spec.auditor)
+    except PluginError as exc:
+        raise PluginError(f"{origin}: key 'auditor': {exc}") from None
+    options = _options(auditor, spec, origin)
+    _check_roles(auditor, spec, origin)
+    check_spec = getattr(auditor, "check_spec", None)  # optional part of the Auditor contract
+    if check_spec is not None:
+        check_spec(spec, options)
+    source = _source(spec, frame, origin)
+    if application is not None:
+        from equityaudit.standards import conform_source
+
+        source = conform_source(source, spec, application)
+    option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
+    extra = dict(option_columns(spec, options)) if option_columns is not None else {}
+    check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
+    return PreparedAudit(
+        spec=spec,
+        auditor=auditor,
+        options=options,
+        source=source,
+        standard=application.standard.reference() if application else None,
+    )
+
+
+def _result(
+    spec: AuditSpec,
+    source: Source,
+    rows: int,
+    started: dt.datetime,
+    gate: Any,
+    *,
+    verdict: Any,
+    standard: StandardRef | None = None,
+) -> AuditResult:
+    period = spec.data.period
+    return AuditResult(
+        tool=Tool(version=__version__),
+        audit=AuditInfo(
+            name=spec.name,
+            auditor=spec.auditor,
+            spec_sha256=spec.source_sha256,
+            standard=standard,
+            date=started.date(),
+            thresholds=spec.thresholds.model_dump(mode="json"),
+        ),
+        data=DataInfo(
+            source=source.name,
+            sha256=source.sha256,
+            rows=rows,
+            kind=spec.data.kind,
+            test_data_reason=spec.data.test_data_reason,
+            description=spec.data.description,
+            period={"start": period.start, "end": period.end} if period else None,
+        ),
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        gate=gate,
+        verdict=verdict,
+    )
+
+
+def _source(spec: AuditSpec, frame: Any, origin: str) -> Source:
+    if frame is not None:
+        return read_source(frame)
+    if spec.data.path is None:
+        raise SpecError(f"{origin}: data.path is missing and no frame was given; name the data to audit.")
+    try:
+        return read_source(spec.data.path, file_format=spec.data.format, separator=spec.data.separator)
+    except DataError as exc:
+        raise DataError(f"{origin}: data.path: {exc}") from None
+
+
+def _options(auditor: Auditor, spec: AuditSpec, origin: str) -> Any:
+    try:
+        return auditor.options_model.model_validate(spec.options)
+    except ValidationError as exc:
+        valid = list(auditor.options_model.model_fields)
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(p) for p in error["loc"])
+            if error["type"] == "extra_forbidden":
+                problems.append(
+                    f"  - options.{key}: unknown option for the {auditor.name} auditor. "
+                    f"{did_you_mean(str(error['loc'][-1]), valid) if valid else 'It takes no options.'}"
+                )
+            else:
+                problems.append(f"  - options.{key}: {error['msg']}; found {error.get('input')!r}.")
+        raise SpecError(f"{origin}: invalid options:\n" + "\n".join(problems)) from None
+
+
+def _check_roles(auditor: Auditor, spec: AuditSpec, origin: str) -> None:
+    columns = spec.columns
+    given = {
+        "sensitive": bool(columns.sensitive),
+        "decision": columns.decision is not None,
+        "score": columns.score is not None,
+        "outcome": columns.outcome is not None,
+        "stage": columns.stage is not None,
+        "id": columns.id is not None,
+    }
+    for role, need in auditor.roles.items():
+        if need == "required" and not given.get(role, False):
+            raise SpecError(
+                f"{origin}: columns.{role} is required by the {auditor.name} auditor; "
+                f"name the column that holds it."
+            )
+        if need == "unused" and given.get(role, False):
+            raise SpecError(
+                f"{origin}: columns.{role} is not used by the {auditor.name} auditor; remove it "
+                "(or choose an auditor that uses it: see 'equityaudit auditors')."
+            )

@@ -1,0 +1,118 @@
+"""Exceptions and warnings raised by equityaudit, and the CLI's exit codes.
+
+Every error a user can cause derives from :class:`EquityAuditError` and also from the
+built-in exception it stands for, so ``except ValueError`` keeps working::
+
+    EquityAuditError
+     ├── SpecError(ValueError)            a spec file or spec argument is invalid
+     ├── DataError(ValueError)            the data cannot be audited as described
+     │    └── ColumnNotFoundError(KeyError) a named column is not in the data
+     ├── PluginError(LookupError)         an auditor is unknown or misbehaves
+ ├── MissingExtraError(ImportError)   an optional dependency (an extra) is not installed
+ ├── OutputError(OSError)             a report or result cannot be written where asked
+     └── ResultError(ValueError)          a stored result cannot be read
+
+    UndefinedMetricWarning(UserWarning)   a metric has no value for a group (e.g. 0/0)
+
+Messages say what was expected, what was found and how to fix it, and name the file,
+the key or column, and the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable
+
+__all__ = [
+    "ColumnNotFoundError",
+    "DataError",
+    "EquityAuditError",
+    "ExitCode",
+    "MissingExtraError",
+    "OutputError",
+    "PluginError",
+    "ResultError",
+    "SpecError",
+    "UndefinedMetricWarning",
+    "did_you_mean",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of ``equityaudit run``, ``check`` and ``compare`` (a stable contract)."""
+
+    OK = 0
+    """Every audit passed (warnings allowed unless ``--strict``)."""
+    FAILED = 1
+    """At least one audit failed its thresholds (or ``compare`` found a regression)."""
+    USAGE_ERROR = 2
+    """A usage, spec or data error: the message names what is wrong and how to fix it."""
+    BLOCKED = 3
+    """The quality gate blocked an audit."""
+    INTERNAL_ERROR = 4
+    """A bug in equityaudit."""
+
+
+class EquityAuditError(Exception):
+    """Root of every error equityaudit raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.USAGE_ERROR
+
+
+class SpecError(EquityAuditError, ValueError):
+    """An audit spec (a YAML file or the arguments of :func:`equityaudit.audit`) is invalid."""
+
+
+class DataError(EquityAuditError, ValueError):
+    """The data cannot be audited as the spec describes it."""
+
+
+class ColumnNotFoundError(DataError, KeyError):
+    """A column the spec names is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class PluginError(EquityAuditError, LookupError):
+    """An auditor plugin is unknown, or broke its contract."""
+
+
+class MissingExtraError(EquityAuditError, ImportError):
+    """An optional dependency of equityaudit (an extra, e.g. ``equityaudit[bisg]``) is not installed."""
+
+
+class OutputError(EquityAuditError, OSError):
+    """A result or report cannot be written (a read-only folder, a file where a folder should be)."""
+
+
+class ResultError(EquityAuditError, ValueError):
+    """A stored audit result is garbled or of an unsupported schema."""
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric is undefined for a group (its denominator is zero); it is reported as null."""
+
+
+def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choices") -> str:
+    """Return a hint naming the valid choices closest to ``value`` (or all of them).
+
+    Examples
+    --------
+    >>> did_you_mean("sexx", ["sex", "race", "age"])
+    "Did you mean 'sex'?"
+    >>> did_you_mean("zzz", ["a", "b"])
+    "Valid choices: 'a', 'b'."
+    """
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
+    if not close:
+        lowered = {o.lower(): o for o in options}
+        if value.lower() in lowered:
+            close = [lowered[value.lower()]]
+    if close:
+        return "Did you mean " + " or ".join(repr(c) for c in close) + "?"
+    shown = ", ".join(repr(o) for o in options[:20])
+    more = f" (and {len(options) - 20} more)" if len(options) > 20 else ""
+    return f"{label}: {shown}{more}."

@@ -1,0 +1,383 @@
+"""Sources to narwhals frames, column-role checks, and normalisation of decision and group values.
+
+Files (CSV, Parquet, JSONL) are read with polars; in-memory pandas, polars, pyarrow and duckdb
+frames are wrapped with narwhals. Nothing downstream knows the backend. Values are normalised on
+the *distinct* values a grouped aggregation returns, never row by row: a decision column may hold
+1/0, true/false, yes/no, Y/N or a declared label, and a sensitive value that is missing or says
+"unknown" becomes the category ``Unknown``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+
+from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
+from equityaudit.spec import Columns, LabelledColumn
+
+__all__ = [
+    "FALSE_TOKENS",
+    "TRUE_TOKENS",
+    "UNKNOWN",
+    "UNKNOWN_TOKENS",
+    "Source",
+    "binary_mapping",
+    "check_columns",
+    "null_as_none",
+    "read_source",
+    "sensitive_label",
+    "separator_hint",
+    "value_token",
+]
+
+UNKNOWN = "Unknown"
+"""The category that missing or unknown sensitive values are reported under."""
+
+UNKNOWN_TOKENS = frozenset(
+    {
+        "",
+        "unknown",
+        "na",
+        "n/a",
+        "nan",
+        "none",
+        "null",
+        "not reported",
+        "not specified",
+        "prefer not to say",
+        "prefer not to answer",
+        "decline to self-identify",
+        "declined to self-identify",
+        "declined to state",
+    }
+)
+"""Sensitive values (compared case-insensitively, trimmed) that mean the attribute is unknown."""
+
+TRUE_TOKENS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+FALSE_TOKENS = frozenset({"0", "0.0", "false", "f", "no", "n"})
+
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A frame ready to audit, and where it came from."""
+
+    frame: nw.LazyFrame[Any]
+    name: str
+    """The file path, or the kind of in-memory frame (``<pandas.DataFrame>``)."""
+    sha256: str | None
+    """SHA-256 of the file's bytes; ``None`` for in-memory frames."""
+
+
+def read_source(source: Any, *, file_format: str | None = None, separator: str = ",") -> Source:
+    """Read a file, or wrap an in-memory frame, as a narwhals LazyFrame.
+
+    Parameters
+    ----------
+    source
+        A path to a CSV, Parquet or JSONL file, or a pandas, polars, pyarrow or duckdb frame.
+    file_format
+        ``csv``, ``parquet`` or ``jsonl``; default: from the file's extension.
+    separator
+        Field separator of a CSV file.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> src = read_source(pd.DataFrame({"sex": ["F", "M"], "hired": [1, 0]}))
+    >>> src.name, src.frame.collect_schema().names()
+    ('<pandas.DataFrame>', ['sex', 'hired'])
+    """
+    if isinstance(source, str | Path):
+        return _read_file(Path(source), file_format=file_format, separator=separator)
+    try:
+        frame = nw.from_native(source)
+    except TypeError:
+        raise DataError(
+            f"cannot audit a {type(source).__module__}.{type(source).__name__}: expected a file "
+            "path or a pandas, polars, pyarrow or duckdb frame."
+        ) from None
+    native = type(nw.to_native(frame))
+    name = f"<{native.__module__.split('.')[0]}.{native.__name__}>"
+    lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    return Source(frame=lazy, name=name, sha256=None)
+
+
+def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source:
+    if not path.is_file():
+        hint = ""
+        if path.parent.is_dir():
+            neighbours = [p.name for p in path.parent.iterdir() if p.suffix.lower() in _FORMATS]
+            if neighbours:
+                hint = " " + did_you_mean(path.name, neighbours, label="Data files in that folder")
+        raise DataError(f"{path}: data file not found.{hint} Check data.path in the spec.")
+    kind = file_format or _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"{path}: cannot tell the file format from the extension {path.suffix!r}: expected "
+            "one of .csv, .parquet, .jsonl. Rename the file or set data.format in the spec."
+        )
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty; expected a header row and data rows.")
+    digest = hashlib.sha256()
+    text = kind in ("csv", "jsonl")  # text formats must be UTF-8: checked in the same single pass
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            if text:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    raise DataError(
+                        f"{path}: not UTF-8 text: byte {offset + exc.start} is {block[exc.start : exc.start + 1]!r}, "
+                        "which UTF-8 does not allow (the file is probably in a legacy encoding such as "
+                        "Latin-1 or Windows-1252). Save it as UTF-8 (CSV UTF-8 in Excel) and run again."
+                    ) from None
+            offset += len(block)
+    if text:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise DataError(
+                f"{path}: not UTF-8 text: the file ends inside a multi-byte character (truncated?). Save "
+                "it as UTF-8 and run again."
+            ) from None
+    try:
+        frame = _scan(path, kind, separator)
+        columns = frame.collect_schema().names()
+    except Exception as exc:  # polars raises several unrelated exception types on bad files
+        raise DataError(f"{path}: cannot be read as {kind}: {_first_line(exc)}") from None
+    if not columns:
+        raise DataError(f"{path}: no columns found; expected a header row.")
+    return Source(frame=frame, name=_display(path), sha256=digest.hexdigest())
+
+
+def _display(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _scan(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
+    import polars as pl
+
+    if kind == "csv":
+        native = pl.scan_csv(
+            path,
+            separator=separator,
+            infer_schema_length=10_000,
+            null_values=[""],
+        )
+    elif kind == "parquet":
+        native = pl.scan_parquet(path)
+    else:
+        native = pl.scan_ndjson(path, infer_schema_length=10_000)
+    return nw.from_native(native)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_columns(
+    frame: nw.LazyFrame[Any], columns: Columns, *, origin: str, extra: Mapping[str, str] | None = None
+) -> None:
+    """Check that every column the spec names is in the data, suggesting near matches.
+
+    ``extra`` maps further spec keys (``options.text``) to the columns they name.
+    """
+    present = frame.collect_schema().names()
+    named = {f"columns.{role}": column for role, column in columns.named().items()}
+    for key, column in {**named, **(extra or {})}.items():
+        if column not in present:
+            raise ColumnNotFoundError(
+                f"{origin}: column {column!r} ({key} in the spec) is not in the data. "
+                f"{did_you_mean(column, present, label='Columns in the data')}{separator_hint(present)}"
+            )
+
+
+def separator_hint(columns: Sequence[str]) -> str:
+    """A hint when a CSV was read with the wrong separator (one column holding ';' or tabs).
+
+    Examples
+    --------
+    >>> print(separator_hint(["age;job;marital;y"]))
+     The file seems to be separated by ';', not commas: set data.separator: ";" in the spec.
+    >>> separator_hint(["age", "job"])
+    ''
+    """
+    if len(columns) != 1:
+        return ""
+    for separator, name in ((";", ";"), ("\t", "\\t"), ("|", "|")):
+        if separator in columns[0]:
+            return f' The file seems to be separated by {separator!r}, not commas: set data.separator: "{name}" in the spec.'
+    return ""
+
+
+def null_as_none(value: Any) -> Any:
+    """The value, with the nulls of every backend (None, NaN, pd.NA, NaT) as None, so they compare equal.
+
+    Examples
+    --------
+    >>> null_as_none(float("nan")), null_as_none("a")
+    (None, 'a')
+    """
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN
+            return None
+    except TypeError:  # pd.NA refuses to be compared
+        return None
+    return value
+
+
+def sensitive_label(value: Any, *, unknown: Iterable[str] = ()) -> str:
+    """The category a raw sensitive value is reported under.
+
+    Examples
+    --------
+    >>> sensitive_label(" Female "), sensitive_label(None), sensitive_label("Prefer not to say")
+    ('Female', 'Unknown', 'Unknown')
+    >>> sensitive_label(1.0), sensitive_label(float("nan"))
+    ('1', 'Unknown')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    lowered = text.lower()
+    if lowered in UNKNOWN_TOKENS or lowered in {u.strip().lower() for u in unknown}:
+        return UNKNOWN
+    return text
+
+
+def binary_mapping(
+    counts: Mapping[Any, int],
+    role: str | LabelledColumn,
+    *,
+    key: str,
+    origin: str,
+) -> dict[Any, int]:
+    """Map each distinct raw value of a binary column to 1 or 0, or explain what is wrong.
+
+    Parameters
+    ----------
+    counts
+        Each distinct raw value of the column and how many rows hold it.
+    role
+        The column's spec entry: a plain column name (values 1/0, true/false, yes/no, Y/N) or a
+        :class:`~equityaudit.spec.LabelledColumn` declaring its positive labels.
+    key
+        The spec key (``columns.decision``), for messages.
+    origin
+        The data source, for messages.
+
+    Examples
+    --------
+    >>> binary_mapping({"Yes": 10, "no": 5}, "hired", key="columns.decision", origin="a.csv")
+    {'Yes': 1, 'no': 0}
+    >>> binary_mapping({"Selected": 3, "Rejected": 4},
+    ...     LabelledColumn(column="status", positive="Selected"), key="columns.decision", origin="a.csv")
+    {'Selected': 1, 'Rejected': 0}
+    """
+    column = role.column if isinstance(role, LabelledColumn) else role
+    mapping: dict[Any, int] = {}
+    offending: dict[Any, int] = {}
+    missing = 0
+    for value, count in counts.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            missing += count
+            continue
+        flag = _binary_value(value, role)
+        if flag is None:
+            offending[value] = offending.get(value, 0) + count
+        else:
+            mapping[value] = flag
+    if missing:
+        raise DataError(
+            f"{origin}: column {column!r} ({key}) has {missing} missing value(s); every row needs a "
+            "value. Fill them in, or drop those rows before the audit."
+        )
+    if offending:
+        shown = ", ".join(
+            f"{v!r} ({n} rows)" for v, n in sorted(offending.items(), key=lambda kv: -kv[1])[:10]
+        )
+        if isinstance(role, LabelledColumn):
+            expected = f"the declared labels {_labels(role)}"
+            fix = f"add them to {key}.positive or {key}.negative"
+        else:
+            expected = "1/0, true/false, yes/no or Y/N"
+            fix = (
+                f"if the column holds labels, declare the favourable one: "
+                f"{key.split('.')[-1]}: {{column: {column}, positive: <label>}}"
+            )
+        raise DataError(
+            f"{origin}: column {column!r} ({key}) should be binary ({expected}), but holds "
+            f"{len(offending)} other value(s): {shown}. To fix: {fix}."
+        )
+    return mapping
+
+
+def _labels(role: LabelledColumn) -> str:
+    labels = [f"positive {role.positive}"]
+    if role.negative is not None:
+        labels.append(f"negative {role.negative}")
+    return " and ".join(labels)
+
+
+def _binary_value(value: Any, role: str | LabelledColumn) -> int | None:
+    if isinstance(role, LabelledColumn):
+        if _matches(value, role.positive):
+            return 1
+        if role.negative is None or _matches(value, role.negative):
+            return 0
+        return None
+    text = value_token(value)
+    if text in TRUE_TOKENS:
+        return 1
+    if text in FALSE_TOKENS:
+        return 0
+    return None
+
+
+def _matches(value: Any, labels: Sequence[str | int | bool]) -> bool:
+    token = value_token(value)
+    return any(token == value_token(label) for label in labels)
+
+
+def value_token(value: Any) -> str:
+    """How binary values and labels are compared: trimmed, lower case, 1.0 as 1, True as "true".
+
+    Examples
+    --------
+    >>> value_token(" Yes "), value_token(1.0), value_token(True)
+    ('yes', '1', 'true')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().lower()

@@ -1,0 +1,191 @@
+"""Running the quality gate over a frame: the suite, great-expectations, and the gate's verdict.
+
+:func:`run_gate` is what the engine calls right after loading the data; :func:`check_spec` runs
+only the gate for a spec (``equityaudit check``). A gate passes when every check of severity
+``critical`` (the default) passed; a failed ``warning`` or ``info`` expectation is reported and
+counts as a warning, but does not block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import narwhals as nw
+
+from equityaudit.errors import DataError
+from equityaudit.quality.checks import (
+    expectation_check,
+    group_size_check,
+    missing_column_check,
+    row_count_check,
+)
+from equityaudit.quality.conversion import validation_frame
+from equityaudit.quality.suite import Expectation, build_suite
+from equityaudit.results import Check, Gate
+
+if TYPE_CHECKING:
+    from equityaudit.auditors.base import Auditor
+    from equityaudit.spec import AuditSpec
+
+__all__ = ["GateOutcome", "check_spec", "run_gate"]
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """The gate section of a result, the number of rows seen, notes for the report, and the suite."""
+
+    gate: Gate
+    rows: int
+    notes: list[str] = field(default_factory=list)
+    suite: dict[str, Any] = field(default_factory=dict)
+    """The suite that ran, as great-expectations JSON (``equityaudit check --export-suite``)."""
+    source: str = ""
+    """The data source the gate checked (a file path, or the kind of in-memory frame)."""
+
+
+def run_gate(
+    frame: nw.LazyFrame[Any],
+    spec: AuditSpec,
+    auditor: Auditor,
+    *,
+    mode: Literal["enforce", "warn"] = "enforce",
+    origin: str = "<data>",
+) -> GateOutcome:
+    """Check the data before the audit; a failed gate blocks it unless ``mode`` is ``warn``.
+
+    Parameters
+    ----------
+    frame
+        The data, as the engine loaded it (any narwhals backend).
+    spec
+        The audit spec: its column roles, thresholds and ``quality`` rules.
+    auditor
+        The auditor that will run: its roles and ``expectations(spec)`` shape the suite.
+    mode
+        ``enforce`` (a failed check blocks) or ``warn`` (the audit runs, each failed check a warning).
+    origin
+        The data source, for messages.
+
+    Raises
+    ------
+    SpecError
+        An expectation in the spec (or its imported suite) is malformed: unknown name or wrong
+        arguments; the message names it and lists the close valid names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from equityaudit.frames import read_source
+    >>> from equityaudit.plugins import get_auditor
+    >>> from equityaudit.spec import spec_from_mapping
+    >>> df = pd.DataFrame({"sex": ["F", "M"] * 40, "hired": ["yes", "no", "no", "maybe"] * 20})
+    >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
+    ...     "data": {"path": "d.csv"}, "columns": {"sensitive": "sex", "decision": "hired"}})
+    >>> outcome = run_gate(read_source(df).frame, spec, get_auditor("decisions"))
+    >>> outcome.gate.passed, [c.name for c in outcome.gate.checks if not c.passed]
+    (False, ['expect_column_values_to_match_regex'])
+    >>> failed = outcome.gate.checks[-1]
+    >>> failed.unexpected_count, failed.unexpected_values
+    (20, ['maybe'])
+    """
+    from equityaudit.quality.gx_runner import runner
+
+    spec_origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
+    schema = dict(frame.collect_schema())
+    present = list(schema)
+    suite = build_suite(spec, auditor, schema=schema)
+    gx_runner = runner()
+    with gx_runner.active():
+        compiled = gx_runner.compile(suite.expectations, origin=spec_origin)
+        suite_json = gx_runner.suite_json(suite, compiled)
+        data = validation_frame(frame, suite.columns(present))
+        rows = len(data)
+        if rows == 0:
+            check = row_count_check(rows, 1)
+            gate = Gate(passed=False, mode=mode, checks=[check])
+            return GateOutcome(gate=gate, rows=0, suite=suite_json, source=origin)
+        runnable = [
+            c
+            for c in compiled
+            if c.expectation.type == "expect_column_to_exist"
+            or all(col in schema for col in c.expectation.columns)
+        ]
+        results = dict(zip((id(c) for c in runnable), gx_runner.validate(data, runnable), strict=True))
+    checks: list[Check] = []
+    blocking: list[bool] = []
+    notes: list[str] = []
+    by_expectation = {id(c.expectation): results.get(id(c)) for c in compiled}
+    # a column the suite expects to exist and that is absent fails that one check; the other
+    # checks on it are not run (they would only repeat it)
+    reported = {
+        e.column for e in suite.expectations if e.type == "expect_column_to_exist" and e.column not in schema
+    }
+    for rule in suite.rules:
+        if isinstance(rule, Expectation):
+            outcome = by_expectation[id(rule)]
+            if outcome is not None:
+                checks.append(expectation_check(rule, outcome, data))
+            else:
+                missing = [c for c in rule.columns if c not in schema]
+                if set(missing) <= reported:
+                    continue
+                checks.append(missing_column_check(rule, missing, present))
+            blocking.append(rule.severity == "critical")
+        elif rule.column in schema:
+            check, small = group_size_check(rule, data)
+            checks.append(check)
+            blocking.append(True)
+            notes += small
+    passed = all(check.passed for check, blocks in zip(checks, blocking, strict=True) if blocks)
+    failed = [check for check in checks if not check.passed]
+    lenient = [c for c, blocks in zip(checks, blocking, strict=True) if not c.passed and not blocks]
+    if lenient:
+        notes.append(
+            f"the quality gate found {len(lenient)} problem(s) in expectations of severity warning or "
+            "info; they do not block the audit and count as warnings: "
+            + "; ".join(f"{c.name} ({c.column or 'table'})" for c in lenient)
+        )
+    if mode == "warn" and not passed:
+        notes.append(
+            f"the quality gate failed {len(failed)} of {len(checks)} checks and the audit ran anyway "
+            "(--gate warn): each failed check counts as a warning, and the numbers may be wrong where "
+            "the checks failed."
+        )
+    gate = Gate(passed=passed, mode=mode, checks=checks)
+    return GateOutcome(gate=gate, rows=rows, notes=notes, suite=suite_json, source=origin)
+
+
+def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
+    """Run only the quality gate of a spec, validating the spec exactly as an audit would.
+
+    Parameters
+    ----------
+    spec
+        A validated spec (see :func:`equityaudit.spec.load_spec`).
+    frame
+        Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
+
+    Raises
+    ------
+    SpecError, DataError, PluginError
+        Whatever ``equityaudit run`` would refuse before the gate: an unknown auditor, bad
+        options, a role the auditor does not use, a missing data file or column, no rows.
+
+    Examples
+    --------
+    >>> from equityaudit.spec import load_spec
+    >>> outcome = check_spec(load_spec("audits/hiring.yaml"))
+    >>> outcome.gate.passed, outcome.rows
+    (True, 5000)
+    """
+    from equityaudit.engine import prepare
+
+    prepared = prepare(spec, frame=frame)
+    spec, auditor, source = prepared.spec, prepared.auditor, prepared.source
+    outcome = run_gate(source.frame, spec, auditor, mode="enforce", origin=source.name)
+    if outcome.rows == 0:
+        raise DataError(
+            f"{source.name}: the data has a header but no rows; expected at least one row to audit."
+        )
+    return outcome

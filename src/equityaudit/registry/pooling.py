@@ -1,0 +1,386 @@
+"""The registry's views of a standard: members' results, the benchmark, the pooled collective audit.
+
+**Pooled audit.** Members' counts (each submission's ``counts``, by the standard's attributes) are
+summed per group into one :class:`~equityaudit.stats.counts.GroupCounts` and audited by the very
+code an auditor runs on its own counts (:func:`~equityaudit.auditors.comparison.rate_table` and
+:func:`~equityaudit.auditors.comparison.judge`, with the standard's thresholds and the auditor's
+reference rule), so a pooled audit equals a single audit of the members' data concatenated. It is
+an :class:`~equityaudit.results.AuditResult` whose cells are suppressed as
+:mod:`equityaudit.registry.suppression` says; the usual reports render it.
+
+**Benchmark.** For each finding (table, metric, group), the distribution of its value across
+members — shown only when at least :data:`BENCHMARK_MIN_MEMBERS` members contribute — and the
+caller's own value and percentile. A member's value for a group smaller than the standard's
+minimum cell size is left out.
+
+Each member's latest submission per tool counts; members are named only if they opted in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from equityaudit import __version__
+from equityaudit.auditors.comparison import Comparison, error_rate_gaps, judge, rate_table, table_name
+from equityaudit.auditors.decisions import counts_record, groupings
+from equityaudit.errors import UndefinedMetricWarning
+from equityaudit.registry.storage import Caller, Registry, RegistryError
+from equityaudit.registry.suppression import suppress
+from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate, Table, Tool, verdict_of
+from equityaudit.standards import Standard
+from equityaudit.stats.counts import GroupCounts
+from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
+
+__all__ = [
+    "BENCHMARK_MIN_MEMBERS",
+    "benchmark_view",
+    "pool_counts",
+    "pooled_audit",
+    "pooled_view",
+    "results_view",
+]
+
+BENCHMARK_MIN_MEMBERS = 3
+"""A metric's distribution across members is shown only when at least this many contribute."""
+
+_COMPARATIVE = ("ratio", "difference", "p_value", "z", "shortfall", "impact_ratio")
+
+
+def pool_counts(standard: Standard, tables: list[dict[str, Any]]) -> GroupCounts:
+    """Sum members' counts per group (the count columns all of them have).
+
+    Examples
+    --------
+    >>> from equityaudit.standards import find_standard
+    >>> std = find_standard("eeoc-four-fifths@1978")
+    >>> one = {"by": ["sex", "race_ethnicity"], "rows": [{"group": {"sex": "Female", "race_ethnicity": "White"}, "n": 5, "selected": 2}]}
+    >>> two = {"by": ["sex", "race_ethnicity"], "rows": [{"group": {"sex": "Female", "race_ethnicity": "White"}, "n": 7, "selected": 1}]}
+    >>> pool_counts(std, [one, two]).table.to_dict("records")
+    [{'sex': 'Female', 'race_ethnicity': 'White', 'n': 12, 'selected': 3}]
+    """
+    attributes = list(standard.taxonomy.attributes)
+    if not tables:
+        raise RegistryError(f"no submissions for {standard.ref} match; nothing to pool", 404)
+    columns: list[str] | None = None
+    for table in tables:
+        present = [c for c in (table["rows"][0] if table["rows"] else {}) if c != "group"]
+        columns = present if columns is None else [c for c in columns if c in present]
+    columns = columns or ["n"]
+    totals: dict[tuple[str, ...], Counter[str]] = {}
+    for table in tables:
+        for row in table["rows"]:
+            key = tuple(str(row["group"][a]) for a in attributes)
+            cell = totals.setdefault(key, Counter())
+            for column in columns:
+                cell[column] += int(row[column])
+    frame = pd.DataFrame(
+        [(*group, *(cell[c] for c in columns)) for group, cell in sorted(totals.items())],
+        columns=[*attributes, *columns],
+    )
+    for column in columns:
+        frame[column] = frame[column].astype("int64")
+    return GroupCounts(tuple(attributes), frame)
+
+
+def pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], list[Finding]]:
+    """Audit pooled counts exactly as the standard's auditor audits its own counts."""
+    thresholds = standard.thresholds()
+    attributes = list(counts.by)
+    tables: list[Table] = []
+    comparisons: list[Comparison] = []
+    if "selected" not in counts.table:
+        raise RegistryError(f"the pooled counts of {standard.ref} have no selections to audit", 422)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # the rows' notes say it
+        if standard.auditor == "hiring":
+            for by in groupings(attributes, intersectional=True):
+                table, found = rate_table(
+                    counts.marginal(by),
+                    metric=METRICS["selection_rate"],
+                    thresholds=thresholds,
+                    reference="max_rate",
+                    excluded={},
+                    reference_min_n=1,
+                    name=table_name(by),
+                    origin="pooled counts",
+                )
+                table.rows = [{**row, "impact_ratio": row["selection_rate_ratio"]} for row in table.rows]
+                tables.append(table)
+                comparisons += found
+            return tables, judge(comparisons, thresholds)
+        if standard.auditor != "decisions":
+            raise RegistryError(
+                f"pooled audits support the hiring and decisions auditors, not {standard.auditor}", 422
+            )
+        errors = "error_rates" in standard.metrics and {"positives", "tp"} <= set(counts.table.columns)
+        extra = [METRICS[m] for m in ERROR_RATE_METRICS] if errors else []
+        for by in groupings(attributes, intersectional=standard.taxonomy.intersectional):
+            table, found = rate_table(
+                counts.marginal(by),
+                metric=METRICS["selection_rate"],
+                thresholds=thresholds,
+                reference=standard.decision.reference,
+                extra_metrics=extra,
+                origin="pooled counts",
+            )
+            tables.append(table)
+            comparisons += found
+        findings = judge(comparisons, thresholds)
+        if errors:
+            for table in tables:
+                findings += error_rate_gaps(table, thresholds)
+    return tables, findings
+
+
+def _filters(tool: str | None, vendor: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("tool", tool), ("vendor", vendor)) if v is not None}
+
+
+def pooled_view(
+    registry: Registry,
+    ref: str,
+    *,
+    tool: str | None = None,
+    vendor: str | None = None,
+    caller_id: int | None = None,
+) -> AuditResult:
+    """The pooled collective audit of a standard's latest submissions, suppressed.
+
+    A member whose own counts are in a pool of fewer than :data:`BENCHMARK_MIN_MEMBERS` members is
+    refused: subtracting its own counts from the pool would reveal the other members' counts.
+    """
+    standard = registry.standard(ref)
+    started = dt.datetime.now(dt.UTC)
+    rows = registry.latest(ref, tool=tool, vendor=vendor)
+    if standard.auditor == "hiring":  # a scoring-only audit's counts hold scores above its own median
+        rows = [r for r in rows if "selection_rate" in r.summary.get("metrics", [])]
+    contributors = {r.member_id for r in rows}
+    if caller_id is not None and caller_id in contributors and len(contributors) < BENCHMARK_MIN_MEMBERS:
+        raise RegistryError(
+            f"this pool holds the counts of {len(contributors)} member(s), yours among them; with fewer than "
+            f"{BENCHMARK_MIN_MEMBERS} members, the pool minus your own counts would show another member's. "
+            "An observer or an admin can view it, or wait until more members submit.",
+            403,
+        )
+    counts = pool_counts(standard, [r.counts for r in rows])
+    if counts.total < standard.min_cell_size:
+        raise RegistryError(
+            f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
+            f"{standard.min_cell_size}; nothing can be shown",
+            422,
+        )
+    tables, findings = pooled_audit(standard, counts)
+    filters = _filters(tool, vendor)
+    members = len({r.member_id for r in rows})
+    label = ", ".join(f"{k} {v}" for k, v in filters.items())
+    result = AuditResult(
+        tool=Tool(version=__version__),
+        audit=AuditInfo(
+            name=f"pooled-{standard.id}-{standard.version}" + "".join(f"-{v}" for v in filters.values()),
+            auditor=standard.auditor,
+            spec_sha256=None,
+            standard=standard.reference(),
+            date=started.date(),
+            thresholds=standard.thresholds().model_dump(mode="json"),
+        ),
+        data=DataInfo(
+            source=f"registry: pooled counts of {len(rows)} submission(s) from {members} member(s)"
+            + (f" ({label})" if label else ""),
+            sha256=None,
+            rows=counts.total,
+            kind="historical",
+            description=f"Members' counts summed per group under {standard.ref}; each member's latest "
+            "submission per tool.",
+        ),
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        gate=Gate(passed=True),
+        tables=tables,
+        findings=findings,
+        counts=[counts_record(counts)],
+        context={
+            "pooled": {
+                "standard": standard.ref,
+                "submissions": [r.seq for r in rows],
+                "members": members,
+                "filters": filters,
+                "min_cell_size": standard.min_cell_size,
+            }
+        },
+        notes=[
+            f"A collective audit: the counts of {members} member(s) summed per group and audited as one "
+            f"data set under {standard.ref}.",
+        ],
+        verdict=verdict_of([f.status for f in findings]),
+    )
+    return suppress_result(result, counts, min_cell=standard.min_cell_size)
+
+
+def suppress_result(result: AuditResult, counts: GroupCounts, *, min_cell: int) -> AuditResult:
+    """Hide the suppressed cells' counts and figures, and comparisons with a hidden reference."""
+    by = counts.by
+    finest = {
+        tuple(str(v) for v in row[: len(by)]): int(row[len(by)])
+        for row in counts.table[[*by, "n"]].itertuples(index=False)
+    }
+    hidden = suppress(finest, by, min_cell=min_cell)
+    note = f"suppressed: fewer than {min_cell} people, or a cell that would let such a cell be derived from totals"
+
+    def is_hidden(group: dict[str, str] | None) -> bool:
+        if not group:
+            return False
+        key = tuple(group.keys())
+        cells = hidden.get(key)
+        return cells is not None and tuple(group.values()) in cells
+
+    tables = []
+    for table in result.tables:
+        reference_hidden = is_hidden(table.reference)
+        rows = []
+        for row in table.rows:
+            if is_hidden(row["group"]):
+                row = {k: (v if k in ("group", "excluded", "reference") else None) for k, v in row.items()}
+                row.update(suppressed=True, note=note)
+            elif reference_hidden:
+                row = {k: (None if any(part in k for part in _COMPARATIVE) else v) for k, v in row.items()}
+                row["note"] = "comparisons hidden: the reference group is suppressed"
+            rows.append(row)
+        tables.append(table.model_copy(update={"rows": rows}))
+    findings = []
+    for finding in result.findings:
+        if is_hidden(finding.group) or is_hidden(finding.reference):
+            who = ", ".join(finding.group.values())
+            finding = finding.model_copy(
+                update={
+                    "value": None,
+                    "ci_low": None,
+                    "ci_high": None,
+                    "p_value": None,
+                    "p_adjusted": None,
+                    "details": {"suppressed": True},
+                    "message": f"{who}: figures {note}. Status: {finding.status}.",
+                }
+            )
+        findings.append(finding)
+    count_rows = [
+        {"group": row["group"], "suppressed": True} if is_hidden(row["group"]) else row
+        for row in result.counts[0].rows
+    ]
+    suppressed = sum(len(cells) for table, cells in hidden.items() if table)
+    context = {**result.context, "suppressed_cells": suppressed}
+    notes = list(result.notes)
+    if suppressed:
+        notes.append(f"{suppressed} cell(s) {note} (minimum cell size {min_cell}).")
+    return result.model_copy(
+        update={
+            "tables": tables,
+            "findings": findings,
+            "counts": [result.counts[0].model_copy(update={"rows": count_rows})],
+            "context": context,
+            "notes": notes,
+        }
+    )
+
+
+def _name(registry: Registry, member_id: int, names: dict[int, tuple[str, bool]]) -> str:
+    name, public = names.get(member_id, ("?", False))
+    return name if public else registry.pseudonym(member_id)
+
+
+def results_view(
+    registry: Registry, ref: str, caller: Caller, *, tool: str | None = None, vendor: str | None = None
+) -> dict[str, Any]:
+    """Each member's latest result under a standard: verdict and findings, no counts."""
+    standard = registry.standard(ref)
+    names = registry.member_names()
+    out = []
+    for row in registry.latest(ref, tool=tool, vendor=vendor):
+        findings = [
+            {
+                "id": f["id"],
+                "status": f["status"],
+                "value": f["value"] if (f.get("n") or 0) >= standard.min_cell_size else None,
+            }
+            for f in row.summary["findings"]
+        ]
+        out.append(
+            {
+                "member": _name(registry, row.member_id, names),
+                "yours": row.member_id == caller.id,
+                "seq": row.seq,
+                "tool": row.tool,
+                "vendor": row.vendor,
+                "received_at": row.received_at,
+                "verdict": row.summary["verdict"],
+                "findings": findings,
+            }
+        )
+    return {"standard": ref, "sha256": standard.sha256, "filters": _filters(tool, vendor), "results": out}
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def benchmark_view(
+    registry: Registry, ref: str, caller: Caller, *, tool: str | None = None, vendor: str | None = None
+) -> dict[str, Any]:
+    """Each finding's distribution across members and where the caller stands (its percentile)."""
+    standard = registry.standard(ref)
+    rows = registry.latest(ref, tool=tool, vendor=vendor)
+    values: dict[str, list[float]] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    mine: dict[str, float] = {}
+    for row in rows:
+        for f in row.summary["findings"]:
+            if f["value"] is None or (f.get("n") or 0) < standard.min_cell_size:
+                continue
+            values.setdefault(f["id"], []).append(float(f["value"]))
+            meta.setdefault(f["id"], {"metric": f["metric"], "table": f["table"], "group": f["group"]})
+            if row.member_id == caller.id:
+                mine[f["id"]] = float(f["value"])
+    metrics = []
+    for finding_id in sorted(values):
+        found = values[finding_id]
+        shown = len(found) >= BENCHMARK_MIN_MEMBERS
+        yours = mine.get(finding_id)
+        percentile = None
+        if yours is not None and shown:
+            below = sum(v < yours for v in found)
+            ties = sum(v == yours for v in found)
+            percentile = round(100 * (below + 0.5 * ties) / len(found), 1)
+        metrics.append(
+            {
+                "id": finding_id,
+                **meta[finding_id],
+                "members": len(found),
+                "distribution": {
+                    "min": min(found),
+                    "p25": _quantile(found, 0.25),
+                    "median": _quantile(found, 0.5),
+                    "p75": _quantile(found, 0.75),
+                    "max": max(found),
+                }
+                if shown
+                else None,
+                "yours": yours,
+                "percentile": percentile,
+            }
+        )
+    return {
+        "standard": ref,
+        "sha256": standard.sha256,
+        "filters": _filters(tool, vendor),
+        "members": len({r.member_id for r in rows}),
+        "min_members": BENCHMARK_MIN_MEMBERS,
+        "metrics": metrics,
+    }

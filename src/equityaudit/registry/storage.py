@@ -1,0 +1,616 @@
+"""The registry's storage and rules: members, keys, tokens, standards, the hash-chained log.
+
+:class:`Registry` is what the HTTP app calls; every method is one transaction. The database is
+SQLite (a file, the default) or PostgreSQL (``postgresql+psycopg://…``); its schema is made and
+upgraded by the Alembic migrations shipped in ``equityaudit/registry/migrations`` (see
+:func:`upgrade`), run on every start.
+
+The log: every accepted submission is an entry ``{seq, prev, member, standard, standard_sha256,
+keyid, payload_sha256, tool, vendor, received_at}`` whose ``entry_hash`` is the SHA-256 of its
+canonical JSON; ``prev`` is the previous entry's hash (64 zeros for the first). Appends are
+serialised (a lock in the process and a row lock on ``chain_head`` across processes), so the
+chain never forks. :meth:`Registry.verify_log` recomputes every hash, including each envelope's
+payload digest, and reports the first broken entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from equityaudit.errors import EquityAuditError, SpecError
+from equityaudit.registry.models import ChainHead, Key, Member, Setting, StandardRow, Submission, Token
+from equityaudit.registry.validation import (
+    RejectedPayloadError,
+    check_aggregate_only,
+    check_free_form,
+    validate_result,
+)
+from equityaudit.results import canonical_json
+from equityaudit.signing import (
+    EnvelopeError,
+    SignatureError,
+    check_envelope_shape,
+    key_id,
+    load_public_key,
+    verify_envelope,
+)
+from equityaudit.standards import Standard, parse_standard
+
+__all__ = [
+    "DEFAULT_DB_URL",
+    "GENESIS",
+    "ROLES",
+    "Caller",
+    "Registry",
+    "RegistryError",
+    "entry_hash",
+    "make_engine",
+    "upgrade",
+]
+
+DEFAULT_DB_URL = "sqlite:///equityaudit-registry.sqlite3"
+GENESIS = "0" * 64
+ROLES = ("admin", "member", "observer")
+
+
+class RegistryError(EquityAuditError):
+    """A request the registry refuses; ``status`` is its HTTP status code."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The member a request's token belongs to."""
+
+    id: int
+    name: str
+    role: str
+    public: bool
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL (``postgresql://`` is read as ``postgresql+psycopg://``)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql+psycopg://"):
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    raise SpecError(
+        f"--db {url!r}: expected a SQLite URL (sqlite:///path/to/registry.sqlite3) or a PostgreSQL URL "
+        "(postgresql+psycopg://user@host:5432/database)."
+    )
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database schema up to date with the migrations shipped in the package."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("equityaudit.registry") / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a log entry."""
+    return hashlib.sha256(canonical_json(entry)).hexdigest()
+
+
+def _entry(row: Submission) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "prev": row.prev_hash,
+        "member": row.member_id,
+        "standard": row.standard_ref,
+        "standard_sha256": row.standard_sha256,
+        "keyid": row.keyid,
+        "payload_sha256": row.payload_sha256,
+        "tool": row.tool,
+        "vendor": row.vendor,
+        "received_at": row.received_at,
+    }
+
+
+class Registry:
+    """The registry's operations over one database (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._append_lock = threading.Lock()
+        self._salt: bytes | None = None
+
+    @classmethod
+    def open(cls, url: str) -> Registry:
+        """Connect, run the migrations, return the registry."""
+        engine = make_engine(url)
+        upgrade(engine)
+        return cls(engine)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            yield session
+
+    # ------------------------------------------------------------------ set-up and auth
+
+    def bootstrap(self) -> str | None:
+        """Create the server secrets, the log head and the first admin; return the admin's token once.
+
+        Returns None when the registry was set up before (the token is never shown again).
+        """
+        with self._session() as session:
+            if session.get(Setting, "pseudonym_salt") is None:
+                session.add(Setting(key="pseudonym_salt", value=secrets.token_hex(32)))
+            if session.get(ChainHead, 1) is None:
+                session.add(ChainHead(id=1, seq=0, entry_hash=GENESIS))
+            if session.scalar(select(Member).where(Member.role == "admin")) is not None:
+                return None
+            admin = Member(name="admin", role="admin", public=False, created_at=_now())
+            session.add(admin)
+            session.flush()
+            token = "eat_" + secrets.token_urlsafe(32)
+            session.add(Token(member_id=admin.id, token_hash=_token_hash(token), created_at=_now()))
+            return token
+
+    def authenticate(self, token: str | None) -> Caller:
+        """The member a bearer token belongs to; 401 when missing, unknown or revoked."""
+        if not token:
+            raise RegistryError("missing token: send 'Authorization: Bearer TOKEN'", 401)
+        with self._session() as session:
+            row = session.scalar(select(Token).where(Token.token_hash == _token_hash(token)))
+            if row is None or row.revoked_at is not None:
+                raise RegistryError("invalid or revoked token", 401)
+            member = session.get(Member, row.member_id)
+            assert member is not None
+            return Caller(member.id, member.name, member.role, member.public)
+
+    def pseudonym(self, member_id: int) -> str:
+        """A stable pseudonym: ``member-`` and 8 hex digits of an HMAC keyed by the server's salt."""
+        if self._salt is None:
+            with self._session() as session:
+                setting = session.get(Setting, "pseudonym_salt")
+                assert setting is not None, "bootstrap() first"
+                self._salt = bytes.fromhex(setting.value)
+        return "member-" + hmac.new(self._salt, str(member_id).encode(), hashlib.sha256).hexdigest()[:8]
+
+    # ------------------------------------------------------------------ members, keys, tokens
+
+    def add_member(
+        self, name: str, role: str, *, public_key: str | None = None, public: bool = False
+    ) -> dict[str, Any]:
+        """Register a member (admin only); optionally with its first public key."""
+        if role not in ROLES:
+            raise RegistryError(f"role {role!r}: expected one of {', '.join(ROLES)}", 422)
+        if not name.strip() or len(name) > 100:
+            raise RegistryError("name: expected 1 to 100 characters", 422)
+        with self._session() as session:
+            if session.scalar(select(Member).where(Member.name == name)) is not None:
+                raise RegistryError(f"a member named {name!r} exists already", 409)
+            member = Member(name=name, role=role, public=public, created_at=_now())
+            session.add(member)
+            session.flush()
+            keyid = self._add_key(session, member, public_key) if public_key else None
+            return {"name": name, "role": role, "public": public, "keyid": keyid}
+
+    def _add_key(self, session: Session, member: Member, pem: str) -> str:
+        try:
+            key = load_public_key(pem)
+        except EnvelopeError as exc:
+            raise RegistryError(f"public_key: {exc}", 422) from None
+        keyid = key_id(key)
+        existing = session.get(Key, keyid)
+        if existing is not None:
+            if existing.member_id != member.id:
+                raise RegistryError("this public key is registered to another member", 409)
+            return keyid
+        session.add(Key(keyid=keyid, member_id=member.id, public_key_pem=pem, created_at=_now()))
+        return keyid
+
+    def _member(self, session: Session, name: str) -> Member:
+        member = session.scalar(select(Member).where(Member.name == name))
+        if member is None:
+            raise RegistryError(f"no member named {name!r}", 404)
+        return member
+
+    def add_key(self, name: str, pem: str) -> str:
+        """Register another public key of a member; return its key id."""
+        with self._session() as session:
+            return self._add_key(session, self._member(session, name), pem)
+
+    def revoke_key(self, keyid: str) -> None:
+        """Revoke a key: envelopes it signs are refused from now on."""
+        with self._session() as session:
+            key = session.get(Key, keyid)
+            if key is None:
+                raise RegistryError(f"no key {keyid!r}", 404)
+            key.revoked_at = key.revoked_at or _now()
+
+    def issue_token(self, name: str) -> dict[str, Any]:
+        """A new bearer token for a member, shown once (only its hash is stored)."""
+        token = "eat_" + secrets.token_urlsafe(32)
+        with self._session() as session:
+            member = self._member(session, name)
+            row = Token(member_id=member.id, token_hash=_token_hash(token), created_at=_now())
+            session.add(row)
+            session.flush()
+            return {"token": token, "token_id": row.id, "member": name, "role": member.role}
+
+    def revoke_token(self, token_id: int) -> None:
+        """Revoke a token: requests with it get 401."""
+        with self._session() as session:
+            row = session.get(Token, token_id)
+            if row is None:
+                raise RegistryError(f"no token {token_id}", 404)
+            row.revoked_at = row.revoked_at or _now()
+
+    def list_members(self) -> list[dict[str, Any]]:
+        """Every member with its keys and token ids (admin only)."""
+        with self._session() as session:
+            members = session.scalars(select(Member).order_by(Member.id)).all()
+            out = []
+            for m in members:
+                keys = session.scalars(select(Key).where(Key.member_id == m.id)).all()
+                tokens = session.scalars(select(Token).where(Token.member_id == m.id)).all()
+                out.append(
+                    {
+                        "name": m.name,
+                        "role": m.role,
+                        "public": m.public,
+                        "pseudonym": self.pseudonym(m.id),
+                        "keys": [{"keyid": k.keyid, "revoked": k.revoked_at is not None} for k in keys],
+                        "tokens": [{"token_id": t.id, "revoked": t.revoked_at is not None} for t in tokens],
+                    }
+                )
+            return out
+
+    def set_public(self, caller: Caller, public: bool) -> None:
+        """A member opts in to (or out of) being named in views."""
+        with self._session() as session:
+            member = session.get(Member, caller.id)
+            assert member is not None
+            member.public = public
+
+    # ------------------------------------------------------------------ standards
+
+    def publish_standard(self, document: dict[str, Any], caller: Caller) -> tuple[bool, Standard]:
+        """Publish a standard once; the same document again is a no-op, a different one under the
+        same id@version is refused (409)."""
+        try:
+            standard = parse_standard(document, origin="standard")
+        except SpecError as exc:
+            raise RegistryError(str(exc), 422) from None
+        with self._session() as session:
+            existing = session.get(StandardRow, standard.ref)
+            if existing is not None:
+                if existing.sha256 == standard.sha256:
+                    return False, standard
+                raise RegistryError(
+                    f"{standard.ref} is published already with sha256 {existing.sha256}; a published standard "
+                    "never changes: publish the change as a new version",
+                    409,
+                )
+            session.add(
+                StandardRow(
+                    ref=standard.ref,
+                    sha256=standard.sha256,
+                    document=standard.document,
+                    published_at=_now(),
+                    published_by=caller.id,
+                )
+            )
+        return True, standard
+
+    def standard(self, ref: str) -> Standard:
+        """A published standard by id@version (404 when unknown)."""
+        with self._session() as session:
+            row = session.get(StandardRow, ref)
+            if row is None:
+                raise RegistryError(f"standard {ref!r} is not published on this registry", 404)
+            standard = parse_standard(row.document, origin=ref)
+        if standard.sha256 != row.sha256:
+            raise RegistryError(f"stored standard {ref} no longer matches its sha256", 500)
+        return standard
+
+    def list_standards(self) -> list[dict[str, Any]]:
+        """The published standards."""
+        with self._session() as session:
+            rows = session.scalars(select(StandardRow).order_by(StandardRow.ref)).all()
+            return [
+                {
+                    "ref": r.ref,
+                    "sha256": r.sha256,
+                    "title": r.document.get("title"),
+                    "published_at": r.published_at,
+                }
+                for r in rows
+            ]
+
+    # ------------------------------------------------------------------ submissions
+
+    def submit(self, caller: Caller, envelope: Any) -> tuple[bool, dict[str, Any]]:
+        """Verify an envelope and append it to the log; return (created, entry).
+
+        Refused: a signature by a key that is not the caller's (403), one that does not verify
+        (400), a result of an unpublished standard or with another hash (422), a result that
+        breaks the schema or the aggregate-only rule (422). The same envelope again returns the
+        existing entry (idempotent).
+        """
+        if caller.role != "member":
+            raise RegistryError(f"only members submit results; this token is a {caller.role}'s", 403)
+        try:
+            check_envelope_shape(envelope)
+        except EnvelopeError as exc:
+            raise RegistryError(str(exc), 400) from None
+        with self._session() as session:
+            keys = session.scalars(
+                select(Key).where(Key.member_id == caller.id, Key.revoked_at.is_(None))
+            ).all()
+            claimed = {str(s.get("keyid")) for s in envelope["signatures"]}
+            others = session.scalars(
+                select(Key).where(Key.keyid.in_(claimed), Key.member_id != caller.id)
+            ).all()
+            revoked = session.scalars(
+                select(Key).where(
+                    Key.keyid.in_(claimed), Key.member_id == caller.id, Key.revoked_at.is_not(None)
+                )
+            ).all()
+            pems = [k.public_key_pem for k in keys]
+        if others and not claimed & {k.keyid for k in keys}:
+            raise RegistryError("the envelope is signed with a key registered to another member", 403)
+        if revoked and not claimed & {k.keyid for k in keys}:
+            raise RegistryError("the envelope is signed with a revoked key", 403)
+        if not pems:
+            raise RegistryError(
+                "no active public key is registered for this member; ask the admin to add one", 403
+            )
+        try:
+            verified = verify_envelope(envelope, [load_public_key(p) for p in pems])
+        except SignatureError as exc:
+            raise RegistryError(f"signature check failed: {exc}", 400) from None
+        result = verified.result
+        try:
+            validate_result(result)
+            check_free_form(verified.metadata, "metadata")
+        except RejectedPayloadError as exc:
+            raise RegistryError(str(exc), 422) from None
+        ref_info = (result.get("audit") or {}).get("standard")
+        if not ref_info:
+            raise RegistryError(
+                "the result names no standard; run the audit with 'standard: id@version'", 422
+            )
+        ref = f"{ref_info['id']}@{ref_info['version']}"
+        try:
+            standard = self.standard(ref)
+        except RegistryError as exc:
+            raise RegistryError(str(exc), 422) from None
+        if ref_info["sha256"] != standard.sha256:
+            raise RegistryError(
+                f"the result was computed under {ref} with sha256 {ref_info['sha256']}, but the registry's {ref} "
+                f"has sha256 {standard.sha256}; re-run the audit with the registry's standard",
+                422,
+            )
+        if result["audit"]["auditor"] != standard.auditor:
+            raise RegistryError(f"{ref} is audited with the {standard.auditor} auditor", 422)
+        try:
+            check_aggregate_only(result, standard)
+        except RejectedPayloadError as exc:
+            raise RegistryError(f"not aggregate-only: {exc}", 422) from None
+        metadata = verified.metadata
+        summary = {
+            "name": result["audit"]["name"],
+            "verdict": result["verdict"],
+            "rows": result["data"]["rows"],
+            "metrics": sorted({t["metric"] for t in result.get("tables") or []}),
+            "findings": [
+                {
+                    "id": f["id"],
+                    "metric": f["metric"],
+                    "table": f["table"],
+                    "group": f["group"],
+                    "value": f["value"],
+                    "status": f["status"],
+                    "n": (f.get("details") or {}).get("n"),
+                }
+                for f in result.get("findings") or []
+            ],
+        }
+        return self._append(
+            caller,
+            envelope=json.dumps(envelope, sort_keys=True),
+            standard=standard,
+            keyid=verified.keyid,
+            payload_sha256=verified.payload_sha256,
+            metadata=metadata,
+            counts=result["counts"][0],
+            summary=summary,
+        )
+
+    def _append(
+        self,
+        caller: Caller,
+        *,
+        envelope: str,
+        standard: Standard,
+        keyid: str,
+        payload_sha256: str,
+        metadata: dict[str, Any],
+        counts: dict[str, Any],
+        summary: dict[str, Any],
+    ) -> tuple[bool, dict[str, Any]]:
+        with self._append_lock:
+            try:
+                with self._session() as session:
+                    existing = session.scalar(
+                        select(Submission).where(Submission.payload_sha256 == payload_sha256)
+                    )
+                    if existing is not None:
+                        return False, self._duplicate(existing, caller)
+                    head = session.scalars(select(ChainHead).where(ChainHead.id == 1).with_for_update()).one()
+                    row = Submission(
+                        seq=head.seq + 1,
+                        member_id=caller.id,
+                        standard_ref=standard.ref,
+                        standard_sha256=standard.sha256,
+                        keyid=keyid,
+                        payload_sha256=payload_sha256,
+                        envelope=envelope,
+                        tool=_short(metadata.get("tool")),
+                        vendor=_short(metadata.get("vendor")),
+                        meta=metadata,
+                        counts=counts,
+                        summary=summary,
+                        received_at=_now(),
+                        prev_hash=head.entry_hash,
+                        entry_hash="",
+                    )
+                    row.entry_hash = entry_hash(_entry(row))
+                    session.add(row)
+                    head.seq, head.entry_hash = row.seq, row.entry_hash
+                    return True, self._entry_out(row)
+            except IntegrityError:  # another process appended the same envelope first
+                with self._session() as session:
+                    existing = session.scalar(
+                        select(Submission).where(Submission.payload_sha256 == payload_sha256)
+                    )
+                    if existing is None:
+                        raise
+                    return False, self._duplicate(existing, caller)
+
+    def _duplicate(self, existing: Submission, caller: Caller) -> dict[str, Any]:
+        if existing.member_id != caller.id:
+            raise RegistryError("this envelope was submitted by another member", 409)
+        return self._entry_out(existing)
+
+    def _entry_out(self, row: Submission) -> dict[str, Any]:
+        return {
+            "seq": row.seq,
+            "standard": row.standard_ref,
+            "payload_sha256": row.payload_sha256,
+            "entry_hash": row.entry_hash,
+            "prev_hash": row.prev_hash,
+            "received_at": row.received_at,
+            "tool": row.tool,
+            "vendor": row.vendor,
+        }
+
+    def list_submissions(self, caller: Caller) -> list[dict[str, Any]]:
+        """The caller's own submissions (an admin: everyone's); observers see none."""
+        if caller.role == "observer":
+            raise RegistryError("observers see aggregate views only, not submissions", 403)
+        with self._session() as session:
+            query = select(Submission).order_by(Submission.seq)
+            if caller.role != "admin":
+                query = query.where(Submission.member_id == caller.id)
+            return [self._entry_out(r) for r in session.scalars(query).all()]
+
+    def get_submission(self, caller: Caller, seq: int) -> dict[str, Any]:
+        """A raw submission (its envelope): its own member's or an admin's to read; 404 for others."""
+        if caller.role == "observer":
+            raise RegistryError("observers see aggregate views only, not submissions", 403)
+        with self._session() as session:
+            row = session.get(Submission, seq)
+            if row is None or (caller.role != "admin" and row.member_id != caller.id):
+                raise RegistryError(f"no submission {seq} of yours", 404)
+            return {**self._entry_out(row), "envelope": json.loads(row.envelope), "metadata": row.meta}
+
+    def latest(self, ref: str, *, tool: str | None = None, vendor: str | None = None) -> list[Submission]:
+        """Each member's latest submission for a standard (per tool), after the filters."""
+        with self._session() as session:
+            query = select(Submission).where(Submission.standard_ref == ref).order_by(Submission.seq)
+            if tool is not None:
+                query = query.where(Submission.tool == tool)
+            if vendor is not None:
+                query = query.where(Submission.vendor == vendor)
+            latest: dict[tuple[int, str | None], Submission] = {}
+            for row in session.scalars(query).all():
+                latest[(row.member_id, row.tool)] = row
+            return sorted(latest.values(), key=lambda r: r.seq)
+
+    def member_names(self) -> dict[int, tuple[str, bool]]:
+        """Member id → (name, public)."""
+        with self._session() as session:
+            return {m.id: (m.name, m.public) for m in session.scalars(select(Member)).all()}
+
+    # ------------------------------------------------------------------ the log
+
+    def verify_log(self) -> dict[str, Any]:
+        """Recompute the chain: every entry's hash, its link to the previous one, its payload digest."""
+        problems: list[dict[str, Any]] = []
+        previous = GENESIS
+        count = 0
+        with self._session() as session:
+            head = session.get(ChainHead, 1)
+            for row in session.scalars(select(Submission).order_by(Submission.seq)).yield_per(500):
+                count += 1
+                if row.seq != count:
+                    problems.append(
+                        {"seq": row.seq, "problem": f"expected entry {count}: an entry is missing"}
+                    )
+                    count = row.seq
+                if row.prev_hash != previous:
+                    problems.append(
+                        {"seq": row.seq, "problem": "prev does not match the previous entry's hash"}
+                    )
+                if entry_hash(_entry(row)) != row.entry_hash:
+                    problems.append({"seq": row.seq, "problem": "the entry's fields do not match its hash"})
+                if _payload_digest(row.envelope) != row.payload_sha256:
+                    problems.append(
+                        {"seq": row.seq, "problem": "the stored envelope does not match its digest"}
+                    )
+                previous = row.entry_hash
+            if head is not None and (head.seq != count or head.entry_hash != previous):
+                problems.append({"seq": head.seq, "problem": "the chain head does not match the last entry"})
+        return {"valid": not problems, "entries": count, "head": previous, "problems": problems[:100]}
+
+
+def _payload_digest(envelope: str) -> str | None:
+    try:
+        payload = base64.b64decode(json.loads(envelope)["payload"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _short(value: Any) -> str | None:
+    return None if value is None else str(value)[:200]

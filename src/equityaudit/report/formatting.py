@@ -1,0 +1,88 @@
+"""How reports write numbers: percentages, ratios, intervals, p-values, counts; undefined as "—".
+
+Every renderer (terminal, Markdown, HTML, LL144 summary) formats through these, so a figure reads
+the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = [
+    "fmt_count",
+    "fmt_p",
+    "fmt_pct",
+    "fmt_pct_range",
+    "fmt_points",
+    "fmt_points_range",
+    "fmt_ratio",
+    "fmt_ratio_range",
+    "number_or_none",
+]
+
+
+def number_or_none(value: Any) -> float | None:
+    """The value as a finite float, or None (null, NaN, text, booleans: shown as —)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A proportion as a percentage: ``0.304`` → ``30.4%``; undefined → ``—``.
+
+    Examples
+    --------
+    >>> fmt_pct(0.30434782608695654), fmt_pct(None), fmt_pct(float("nan"))
+    ('30.4%', '—', '—')
+    """
+    number = number_or_none(value)
+    return "—" if number is None else f"{100 * number:.{digits}f}%"
+
+
+def fmt_pct_range(low: Any, high: Any) -> str:
+    """An interval of proportions: ``28.6–32.3%``; ``—`` when either end is undefined."""
+    lo, hi = number_or_none(low), number_or_none(high)
+    return "—" if lo is None or hi is None else f"{100 * lo:.1f}–{100 * hi:.1f}%"
+
+
+def fmt_ratio(value: Any) -> str:
+    """A ratio with three decimals, as the findings' messages print it: ``0.795``."""
+    number = number_or_none(value)
+    return "—" if number is None else f"{number:.3f}"
+
+
+def fmt_ratio_range(low: Any, high: Any) -> str:
+    """An interval of a ratio with two decimals: ``0.74–0.86``."""
+    lo, hi = number_or_none(low), number_or_none(high)
+    return "—" if lo is None or hi is None else f"{lo:.2f}–{hi:.2f}"
+
+
+def fmt_points(value: Any) -> str:
+    """A difference of proportions in percentage points: ``-0.078`` → ``−7.8 pts``."""
+    number = number_or_none(value)
+    return "—" if number is None else f"{100 * number:+.1f} pts".replace("-", "−")
+
+
+def fmt_points_range(low: Any, high: Any) -> str:
+    """An interval of a difference in percentage points: ``−10.5 to −5.2 pts``."""
+    lo, hi = number_or_none(low), number_or_none(high)
+    if lo is None or hi is None:
+        return "—"
+    return f"{100 * lo:.1f} to {100 * hi:.1f} pts".replace("-", "−")
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value with three significant digits, as the messages print it: ``4.24e-07``."""
+    number = number_or_none(value)
+    return "—" if number is None else f"{number:.3g}"
+
+
+def fmt_count(value: Any) -> str:
+    """A count with thousands separators: ``2323`` → ``2,323``; ``5.0`` → ``5``."""
+    number = number_or_none(value)
+    if number is None:
+        return "—"
+    return f"{number:,.0f}" if number == int(number) else f"{number:,}"

@@ -1,0 +1,1072 @@
+"""The self-contained HTML report of an AuditResult: inline CSS, hand-written inline SVG charts.
+
+One file, no request leaving the page (no CDN, web font or image URL), readable on a phone and
+printable. Everything shown comes from the :class:`~equityaudit.results.AuditResult`: this module
+picks values out of it, formats them and lays out the charts; it never recomputes a statistic.
+The one derived quantity drawn is the position of the threshold line on a rate chart
+(threshold × the reference group's rate), which is labelled by its definition, not by a number.
+
+The page is a Jinja2 template (``templates/report.html.j2``, autoescaped) whose SVG is drawn by
+macros (``templates/_charts.html.j2``) from the chart models built here: each chart is a list of
+rows, each row a label and one or more tracks (a bar or a point with its interval), positioned in
+percent of the chart's width so that text keeps its size on a phone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from equityaudit.report.formatting import (
+    fmt_count,
+    fmt_p,
+    fmt_pct,
+    fmt_pct_range,
+    fmt_points,
+    fmt_points_range,
+    fmt_ratio,
+    fmt_ratio_range,
+    number_or_none,
+)
+from equityaudit.results import AuditResult, Finding, Table
+
+__all__ = ["render_html"]
+
+STATUS_ORDER = ("fail", "warn", "insufficient_data", "pass")
+"""Order of the findings on the page: failures first."""
+
+STATUS_LABEL = {
+    "fail": "Fail",
+    "warn": "Warning",
+    "insufficient_data": "Insufficient data",
+    "pass": "Pass",
+}
+STATUS_ICON = {"fail": "✕", "warn": "!", "insufficient_data": "?", "pass": "✓", "blocked": "■"}
+VERDICT_LABEL = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "blocked": "Blocked"}
+
+_METRIC_LABEL = {
+    # marketing
+    "inclusion_rate": "rate of inclusion in the segment or campaign",
+    "segment_share": "share of the segment",
+    "offer_mean": "mean offer value",
+    "proxy_auc": "how well the segmentation features predict the attribute (AUC)",
+    "total_variation_distance": "total variation distance from the customer base",
+    # chatbot
+    "mention_share": "share of the axis's mentions",
+    "intent_rate": "intent frequency",
+    "refusal_rate": "rate of refusals in the bot's responses",
+    "flip_rate": "counterfactual prediction flip rate",
+    "sentiment_difference": "difference in response sentiment",
+    "words_difference": "difference in response length (words)",
+    # decisions and hiring
+    "selection_rate": "selection rate",
+    "scoring_rate": "scoring rate (share scoring above the sample median)",
+    "base_rate": "base rate (share with a positive outcome)",
+    "tpr": "true positive rate",
+    "fpr": "false positive rate",
+    "fnr": "false negative rate",
+    "tnr": "true negative rate",
+    "ppv": "positive predictive value",
+    "npv": "negative predictive value",
+    "fdr": "false discovery rate",
+    "for": "false omission rate",
+    "accuracy": "accuracy",
+    "equal_opportunity_difference": "equal-opportunity difference (gap in true positive rates)",
+    "equalized_odds_difference": "equalized-odds difference (largest gap in true or false positive rates)",
+}
+
+_METHOD_LABEL = {
+    "rate_ci": "Interval of each rate",
+    "ratio_ci": "Interval of each ratio to the reference group",
+    "difference_ci": "Interval of each difference to the reference group",
+    "p_value": "p-value used to judge a ratio",
+    "p_value_fisher": "Also reported: Fisher's exact p",
+    "p_value_z": "Also reported: z-test p",
+    "chi_square": "Test across all groups of a table",
+}
+
+_CUMULATIVE = re.compile(r"^stage:(?P<stage>.+)_cumulative_rate:(?P<by>.+)$")
+
+# Chart geometry: pixels vertically, percent of the chart's width horizontally (so that text keeps
+# its size on a phone); long labels wrap at _WRAP characters.
+_LINE = 15
+_TRACK = 14
+_GAP = 9
+_AXIS = 40
+_PAD = 1.5
+_WRAP = 44
+_INLINE = 44
+
+_STAGE_CSS = ("stage-1", "stage-2", "stage-3", "stage-4")
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_plain(value: Any) -> str:
+    """Any JSON value as short text: null → ``—``, lists joined, mappings as ``key: value``."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {fmt_plain(value[k])}" for k in sorted(value, key=str)) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_plain(v) for v in value) or "—"
+    return str(value)
+
+
+def group_label(group: Any, by: Sequence[str] = ()) -> str:
+    """A group's values joined, in the order of ``by`` (the table's attributes) when given.
+
+    Examples
+    --------
+    >>> group_label({"race": "Asian", "sex": "Female"}, ["sex", "race"]), group_label(None)
+    ('Female, Asian', '—')
+    """
+    if not isinstance(group, Mapping) or not group:
+        return "—"
+    keys = [k for k in by if k in group] + [k for k in group if k not in by]
+    return ", ".join(str(group[k]) for k in keys)
+
+
+def metric_label(metric: str) -> str:
+    """Plain-language name of a metric, including the funnel's stage rates."""
+    if metric in _METRIC_LABEL:
+        return _METRIC_LABEL[metric]
+    if metric.endswith("_cumulative_rate"):
+        return f"share of all applicants reaching {metric.removesuffix('_cumulative_rate')}"
+    if metric.endswith("_rate"):
+        return f"rate of reaching {metric.removesuffix('_rate')} from the stage before"
+    return metric.replace("_", " ")
+
+
+def short_metric_label(metric: str) -> str:
+    """A few words for a metric, for tables: ``interview_rate`` → ``reaching interview``."""
+    if metric in ("selection_rate", "scoring_rate"):
+        return metric.replace("_", " ")
+    if metric.endswith("_cumulative_rate"):
+        return f"reaching {metric.removesuffix('_cumulative_rate')} (of all)"
+    if metric.endswith("_rate") and metric not in _METRIC_LABEL:
+        return f"reaching {metric.removesuffix('_rate')} (stage to stage)"
+    return {
+        "equal_opportunity_difference": "equal-opportunity gap",
+        "equalized_odds_difference": "equalized-odds gap",
+    }.get(metric, metric_label(metric))
+
+
+def _by_text(by: Sequence[str]) -> str:
+    return " × ".join(by)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- chart models
+
+
+@dataclass(frozen=True)
+class Track:
+    """One bar or point with its interval, on one line of a chart row (x in percent)."""
+
+    css: str
+    x: float | None
+    lo: float | None
+    hi: float | None
+    bar: bool
+    clipped: bool = False
+    y: int = 0
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """A labelled row of a chart: the group (wrapped), its values as text, and its tracks."""
+
+    label: list[str]
+    value_text: str
+    status: str
+    status_text: str
+    y: int
+    value_y: int
+    status_y: int | None
+    inline: bool
+    tracks: list[Track]
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A vertical reference line (the threshold, parity at 1) with its label above the rows."""
+
+    x: float
+    label: str
+    anchor: str
+    css: str
+    label_y: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick and its label."""
+
+    x: float
+    label: str
+    anchor: str
+
+
+@dataclass
+class Chart:
+    """An SVG chart ready for the ``chart`` macro."""
+
+    id: str
+    title: str
+    desc: str
+    rows: list[ChartRow] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    height: int = 0
+    axis_y: int = 0
+    axis_label: str = ""
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A value with its interval before layout; ``bar`` draws it from zero."""
+
+    css: str
+    value: float | None
+    lo: float | None
+    hi: float | None
+    bar: bool
+
+
+@dataclass(frozen=True)
+class _Line:
+    label: str
+    value_text: str
+    status: str
+    status_text: str
+    marks: list[_Mark]
+    emphasis: bool = False
+
+
+def _anchor(x: float) -> str:
+    return "start" if x < 15 else "end" if x > 85 else "middle"
+
+
+def _layout(
+    chart_id: str,
+    title: str,
+    desc: str,
+    lines: Sequence[_Line],
+    *,
+    percent: bool,
+    rules: Sequence[tuple[float, str, str]] = (),
+    legend: Sequence[tuple[str, str]] = (),
+    axis_label: str = "",
+    cap: float | None = None,
+    floor: float = 0.0,
+) -> Chart:
+    """Place rows, tracks, rules and ticks; x positions are percent of the chart's width."""
+    values = [v for line in lines for m in line.marks for v in (m.value, m.hi) if v is not None]
+    values += [r[0] for r in rules]
+    largest = max([*values, floor], default=1.0)
+    step = 0.1 if percent and largest <= 0.6 else 0.2
+    top = max(step, math.ceil(round(largest / step, 9)) * step)
+    if percent:
+        top = min(top, 1.0)
+    if cap is not None:
+        top = min(top, cap)
+
+    def x_of(value: float) -> float:
+        return _PAD + (100 - 2 * _PAD) * min(max(value, 0.0), top) / top
+
+    chart = Chart(id=chart_id, title=title, desc=desc, legend=list(legend), axis_label=axis_label)
+    # A row is its label, then its values (on the label's line when both fit a phone's width),
+    # then one track per mark.
+    y = _LINE * len(rules) + 6
+    for line in lines:
+        status = f" · {line.status_text}" if line.status_text else ""
+        inline = len(line.label) + len(line.value_text) + len(status) + 2 <= _INLINE
+        label = textwrap.wrap(line.label, _WRAP) or ["—"]
+        if inline:
+            label = [line.label]
+        first = y + 13
+        value_y = first + _LINE * (len(label) - 1) + (0 if inline else _LINE)
+        status_y = None  # the status goes on a line of its own when it would not fit a phone
+        if not inline and len(line.value_text) + len(status) > _WRAP:
+            status_y = value_y + _LINE
+        last_text = status_y or value_y
+        tracks = []
+        for k, m in enumerate(line.marks):
+            cy = last_text + 13 + k * _TRACK
+            tracks.append(
+                Track(
+                    css=m.css,
+                    x=None if m.value is None else x_of(m.value),
+                    lo=None if m.lo is None else x_of(m.lo),
+                    hi=None if m.hi is None else x_of(m.hi),
+                    bar=m.bar,
+                    clipped=m.hi is not None and m.hi > top,
+                    y=cy,
+                )
+            )
+        chart.rows.append(
+            ChartRow(
+                label=label,
+                value_text=line.value_text,
+                status=line.status,
+                status_text=line.status_text,
+                y=first,
+                value_y=value_y,
+                status_y=status_y,
+                inline=inline,
+                tracks=tracks,
+                emphasis=line.emphasis,
+            )
+        )
+        y = last_text + 13 + (len(line.marks) - 1) * _TRACK + 7 + _GAP
+    chart.axis_y = y
+    chart.height = y + _AXIS
+    for k, (value, text, css) in enumerate(rules):
+        x = x_of(value)
+        chart.rules.append(Rule(x=x, label=text, anchor=_anchor(x), css=css, label_y=_LINE * (k + 1) - 2))
+    count = round(top / step)
+    for i in range(count + 1):
+        tick = i * step
+        x = x_of(tick)
+        text = f"{100 * tick:.0f}%" if percent else f"{tick:.1f}"
+        chart.ticks.append(
+            Tick(x=x, label=text, anchor="start" if i == 0 else "end" if i == count else "middle")
+        )
+    return chart
+
+
+# --------------------------------------------------------------------------- result views
+
+
+def _key(table: str, group: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return table, tuple(sorted((str(k), str(v)) for k, v in group.items()))
+
+
+@dataclass(frozen=True)
+class RowStatus:
+    """How a table row stands: its finding's status, reference, not compared or not judged."""
+
+    status: str
+    text: str
+    finding: Finding | None = None
+    short: str = ""
+
+    @property
+    def chart_text(self) -> str:
+        """The few words a chart row shows (the table beside it has the full text)."""
+        return self.short or self.text
+
+
+class _Findings:
+    """Look up the finding of a (table, group)."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self._by_key = {_key(f.table, f.group): f for f in findings if f.kind == "ratio"}
+
+    def row_status(self, table: Table, row: Mapping[str, Any]) -> RowStatus:
+        group = row.get("group") if isinstance(row.get("group"), Mapping) else {}
+        assert isinstance(group, Mapping)
+        finding = self._by_key.get(_key(table.name, group))
+        if finding is not None:
+            return RowStatus(finding.status, STATUS_LABEL[finding.status], finding)
+        if row.get("reference") is True:
+            return RowStatus("reference", "reference group", short="reference")
+        if row.get("excluded") is True:
+            reason = {"unknown": "unknown category", "small_category": "small category"}.get(
+                str(row.get("excluded_reason")), "excluded"
+            )
+            return RowStatus("none", f"not compared ({reason})", short=f"not compared: {reason}")
+        return RowStatus("none", "not judged")
+
+    def threshold(self, table: Table) -> float | None:
+        for (name, _), finding in self._by_key.items():
+            if name == table.name and finding.threshold is not None:
+                return finding.threshold
+        return None
+
+
+def _reference_row(table: Table) -> Mapping[str, Any] | None:
+    return next((r for r in table.rows if r.get("reference") is True), None)
+
+
+@dataclass
+class PrimaryView:
+    """A primary table (name without ``:``) with its charts."""
+
+    index: int
+    table: Table
+    title: str
+    reference: str
+    threshold: float | None
+    statuses: list[RowStatus]
+    rate_chart: Chart
+    ratio_chart: Chart | None
+    error_chart: Chart | None
+    compared: Sequence[tuple[Mapping[str, Any], RowStatus]]
+    not_compared: list[str]
+
+
+def _primary(index: int, table: Table, findings: _Findings) -> PrimaryView:
+    metric = table.metric
+    label = metric_label(metric)
+    statuses = [findings.row_status(table, row) for row in table.rows]
+    reference_row = _reference_row(table)
+    reference = group_label(table.reference, table.by)
+    threshold = findings.threshold(table)
+    reference_rate = number_or_none(reference_row.get(metric)) if reference_row else None
+    rules: list[tuple[float, str, str]] = []
+    threshold_text = "No threshold line: no group of this table was judged."
+    if threshold is not None and reference_rate is not None:
+        rules.append((threshold * reference_rate, f"{threshold:g} × {reference}", "threshold"))
+        threshold_text = (
+            f"The dashed line marks {threshold:g} × the rate of the reference group, {reference} "
+            f"({fmt_pct(reference_rate)}); a group whose rate falls left of it has an impact ratio "
+            f"below {threshold:g}."
+        )
+    lines = []
+    for row, status in zip(table.rows, statuses, strict=True):
+        value = number_or_none(row.get(metric))
+        lines.append(
+            _Line(
+                label=group_label(row.get("group"), table.by),
+                value_text=f"{fmt_pct(value)} ({fmt_pct_range(row.get(f'{metric}_ci_low'), row.get(f'{metric}_ci_high'))})",
+                status=status.status,
+                status_text=status.chart_text,
+                marks=[
+                    _Mark(
+                        css=f"s-{status.status}",
+                        value=value,
+                        lo=number_or_none(row.get(f"{metric}_ci_low")),
+                        hi=number_or_none(row.get(f"{metric}_ci_high")),
+                        bar=True,
+                    )
+                ],
+                emphasis=status.status == "reference",
+            )
+        )
+    rate_chart = _layout(
+        f"chart-rate-{index}",
+        f"{_capitalised(label)} by {_by_text(table.by)}",
+        f"Horizontal bars: the {label} of each group of {_by_text(table.by)}, with its 95% "
+        f"interval as a whisker. {threshold_text}",
+        lines,
+        percent=True,
+        rules=rules,
+        axis_label=label,
+    )
+    compared = [
+        (row, status)
+        for row, status in zip(table.rows, statuses, strict=True)
+        if status.finding is not None or status.status == "reference"
+    ]
+    not_compared = [
+        f"{group_label(row.get('group'), table.by)} ({status.text.removeprefix('not compared (').rstrip(')')})"
+        for row, status in zip(table.rows, statuses, strict=True)
+        if status.finding is None and status.status != "reference"
+    ]
+    ratio_chart = None
+    if compared:
+        ratio_lines = []
+        for row, status in compared:
+            ratio = number_or_none(row.get(f"{metric}_ratio"))
+            ratio_lines.append(
+                _Line(
+                    label=group_label(row.get("group"), table.by),
+                    value_text=f"{fmt_ratio(ratio)} ({fmt_ratio_range(row.get(f'{metric}_ratio_ci_low'), row.get(f'{metric}_ratio_ci_high'))})"
+                    if status.status != "reference"
+                    else fmt_ratio(ratio),
+                    status=status.status,
+                    status_text=status.chart_text,
+                    marks=[
+                        _Mark(
+                            css=f"s-{status.status}",
+                            value=ratio,
+                            lo=number_or_none(row.get(f"{metric}_ratio_ci_low")),
+                            hi=number_or_none(row.get(f"{metric}_ratio_ci_high")),
+                            bar=False,
+                        )
+                    ],
+                    emphasis=status.status == "reference",
+                )
+            )
+        ratio_rules = [(1.0, "1 = parity", "parity")]
+        if threshold is not None:
+            ratio_rules.append((threshold, f"threshold {threshold:g}", "threshold"))
+        ratio_chart = _layout(
+            f"chart-ratio-{index}",
+            f"Impact ratio by {_by_text(table.by)} (rate ÷ {reference}'s rate)",
+            f"Points: each compared group's ratio of its {label} to the rate of {reference}, with "
+            f"its 95% interval as a whisker. The dashed line is the threshold"
+            + (f" {threshold:g}" if threshold is not None else "")
+            + "; the solid line is parity (1). Intervals beyond the right edge are cut at 2.",
+            ratio_lines,
+            percent=False,
+            rules=ratio_rules,
+            axis_label="ratio to the reference group",
+            cap=2.0,
+            floor=1.2,
+        )
+    return PrimaryView(
+        index=index,
+        table=table,
+        title=f"{_capitalised(label)} by {_by_text(table.by)}",
+        reference=reference,
+        threshold=threshold,
+        statuses=statuses,
+        rate_chart=rate_chart,
+        ratio_chart=ratio_chart,
+        error_chart=_error_chart(index, table, statuses),
+        compared=compared,
+        not_compared=not_compared,
+    )
+
+
+def _error_chart(index: int, table: Table, statuses: Sequence[RowStatus]) -> Chart | None:
+    """True and false positive rates by group, when the table has them (an outcome column)."""
+    if not any(number_or_none(row.get("tpr")) is not None for row in table.rows):
+        return None
+    lines = []
+    for row, status in zip(table.rows, statuses, strict=True):
+        lines.append(
+            _Line(
+                label=group_label(row.get("group"), table.by),
+                value_text=f"TPR {fmt_pct(row.get('tpr'))} · FPR {fmt_pct(row.get('fpr'))}",
+                status=status.status,
+                status_text=status.chart_text if status.status in ("reference", "none") else "",
+                marks=[
+                    _Mark(
+                        css=f"series-{name}",
+                        value=number_or_none(row.get(name)),
+                        lo=number_or_none(row.get(f"{name}_ci_low")),
+                        hi=number_or_none(row.get(f"{name}_ci_high")),
+                        bar=False,
+                    )
+                    for name in ("tpr", "fpr")
+                ],
+            )
+        )
+    return _layout(
+        f"chart-errors-{index}",
+        f"Error rates by {_by_text(table.by)}",
+        f"For each group of {_by_text(table.by)}: the true positive rate (share of those with a "
+        "positive outcome whom the tool selected; upper point) and the false positive rate (share of "
+        "those with a negative outcome whom it selected; lower point), each with its 95% interval.",
+        lines,
+        percent=True,
+        legend=[("series-tpr", "true positive rate (TPR)"), ("series-fpr", "false positive rate (FPR)")],
+        axis_label="rate",
+    )
+
+
+@dataclass
+class FunnelView:
+    """The funnel of one grouping: cumulative stage rates, stage by stage."""
+
+    index: int
+    by: str
+    stages: list[str]
+    tables: list[Table]
+    rows: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any] | None]]]
+    chart: Chart
+
+
+def _funnels(result: AuditResult) -> list[FunnelView]:
+    """Funnel charts from ``stage:<stage>_cumulative_rate:<by>`` tables, in the stages' order."""
+    ll144 = result.context.get("ll144")
+    declared = ll144.get("stages") if isinstance(ll144, Mapping) else None
+    order = [str(s) for s in declared] if isinstance(declared, list) else []
+    by_groups: dict[str, list[tuple[str, Table]]] = {}
+    for table in result.tables:
+        match = _CUMULATIVE.match(table.name)
+        if match:
+            by_groups.setdefault(match["by"], []).append((match["stage"], table))
+    simple = [b for b in by_groups if "*" not in b] or list(by_groups)
+    funnels = []
+    for index, by in enumerate(simple):
+        stage_tables = sorted(
+            by_groups[by], key=lambda st: order.index(st[0]) if st[0] in order else len(order)
+        )
+        stages = [s for s, _ in stage_tables]
+        tables = [t for _, t in stage_tables]
+        first = tables[0]
+        lookups = [{_key("", r.get("group") or {}): r for r in t.rows} for t in tables]
+        rows = []
+        lines = []
+        for row in first.rows:
+            key = _key("", row.get("group") or {})
+            per_stage = [lookup.get(key) for lookup in lookups]
+            rows.append((row, per_stage))
+            marks = []
+            texts = []
+            for k, (stage, stage_row) in enumerate(zip(stages, per_stage, strict=True)):
+                metric = tables[k].metric
+                cells = stage_row or {}
+                value = number_or_none(cells.get(metric))
+                texts.append(f"{stage} {fmt_pct(value)}")
+                marks.append(
+                    _Mark(
+                        css=_STAGE_CSS[min(k, len(_STAGE_CSS) - 1)],
+                        value=value,
+                        lo=number_or_none(cells.get(f"{metric}_ci_low")),
+                        hi=number_or_none(cells.get(f"{metric}_ci_high")),
+                        bar=True,
+                    )
+                )
+            lines.append(
+                _Line(
+                    label=group_label(row.get("group"), table.by),
+                    value_text=" · ".join(texts),
+                    status="none",
+                    status_text="",
+                    marks=marks,
+                )
+            )
+        chart = _layout(
+            f"chart-funnel-{index}",
+            f"Hiring funnel by {by.replace('*', ' × ')}",
+            "For each group: the share of all its applicants who reached "
+            + ", then ".join(stages)
+            + ", each bar with its 95% interval. Bars are cumulative: each stage's bar is a share of all the group's applicants.",
+            lines,
+            percent=True,
+            legend=[
+                (_STAGE_CSS[min(k, len(_STAGE_CSS) - 1)], f"reached {stage}")
+                for k, stage in enumerate(stages)
+            ],
+            axis_label="share of the group's applicants",
+        )
+        funnels.append(
+            FunnelView(
+                index=index,
+                by=by.replace("*", " × "),
+                stages=stages,
+                tables=tables,
+                rows=rows,
+                chart=chart,
+            )
+        )
+    return funnels
+
+
+@dataclass
+class FindingView:
+    """A finding laid out as the five questions a reader asks of it."""
+
+    finding: Finding
+    anchor: str
+    title: str
+    context: str
+    measure: str
+    reference: str
+    value_text: str
+    ci_text: str
+    measured: str
+    for_whom: str
+    distance: str
+    certainty: str
+    next_step: str
+
+
+_NEXT_STEP = {
+    ("ratio", "fail"): (
+        "Review how the tool treats this group: which inputs and cut-offs drive the gap, and whether an "
+        "alternative with less adverse impact would serve the same purpose. Re-run this audit after any change."
+    ),
+    ("ratio", "warn"): (
+        "Do not treat this as a pass. Monitor the group, collect more decisions and re-run the audit; "
+        "the gap may be chance or may become significant with more data."
+    ),
+    ("ratio", "insufficient_data"): (
+        "Collect more data for this group before relying on the figure; until then, report it as not assessable."
+    ),
+    ("ratio", "pass"): "No action needed now; keep auditing on a schedule and after changes to the tool.",
+    ("difference", "fail"): (
+        "Check whether the tool makes more mistakes for the lower group (for instance, different "
+        "calibration or features that stand in for group membership) and correct it before relying on it."
+    ),
+    ("difference", "warn"): "Monitor the gap and collect more outcomes; it may be chance.",
+    ("difference", "insufficient_data"): "Collect more outcomes before relying on this figure.",
+    ("difference", "pass"): "No action needed now; keep monitoring error rates by group.",
+}
+
+
+def _unit(metric: str) -> str:
+    if metric == "scoring_rate":
+        return "applicant(s) scoring above the median"
+    if metric.endswith("_rate") and metric != "selection_rate":
+        return f"applicant(s) reaching {metric.removesuffix('_rate')}"
+    return "selection(s)"
+
+
+_POSITION = {
+    "ratio": {
+        "fail": "below the threshold",
+        "warn": "below the threshold",
+        "pass": "at or above the threshold",
+        "insufficient_data": "not judged: too little data",
+    },
+    "difference": {
+        "fail": "above the limit",
+        "warn": "above the limit",
+        "pass": "within the limit",
+        "insufficient_data": "not judged: too little data",
+    },
+}
+
+
+def _finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> FindingView:
+    """Answer the reader's five questions from the finding's own fields and details."""
+    table = tables.get(finding.table)
+    by = _by_text(table.by) if table else finding.table
+    order = table.by if table else ()
+    who = group_label(finding.group, order)
+    reference = group_label(finding.reference, order) if finding.reference else None
+    details = finding.details
+    label = metric_label(finding.metric)
+    low, high = number_or_none(finding.ci_low), number_or_none(finding.ci_high)
+    n = number_or_none(details.get("n"))
+    for_whom = who + (f": {fmt_count(n)} people" if n is not None else "")
+    if finding.kind == "difference":
+        rate = metric_label(str(details.get("rate", "")))
+        measured = f"The gap in {rate} by {by} between the two groups furthest apart"
+        if reference:
+            for_whom = f"{who} (lower) against {reference} (higher)"
+        limit = "—" if finding.threshold is None else f"{100 * finding.threshold:g} pts"
+        distance = (
+            f"Gap {fmt_points(finding.value).lstrip('+')} against a limit of {limit}: "
+            f"{_POSITION['difference'][finding.status]}."
+        )
+        certainty = f"95% CI {fmt_points_range(low, high)}"
+        if low is not None and high is not None:
+            excludes = low > 0 or high < 0
+            certainty += (
+                ", excluding zero: unlikely to be chance" if excludes else ", including zero: may be chance"
+            )
+    elif finding.kind == "ratio":
+        measured = f"{_capitalised(label)} by {by}" + (
+            f", as a ratio to {reference}'s rate" if reference else ""
+        )
+        rates = ""
+        if (
+            number_or_none(details.get("rate")) is not None
+            or number_or_none(details.get("reference_rate")) is not None
+        ):
+            rates = f" ({fmt_pct(details.get('rate'))} vs {fmt_pct(details.get('reference_rate'))})"
+        threshold = "—" if finding.threshold is None else f"{finding.threshold:g}"
+        distance = f"Ratio {fmt_ratio(finding.value)}{rates} against {threshold}: {_POSITION['ratio'][finding.status]}."
+        short = number_or_none(details.get("shortfall"))
+        if short and finding.status in ("fail", "warn"):
+            distance += f" {fmt_count(short)} more {_unit(finding.metric)} would reach it."
+        certainty = f"95% CI {fmt_ratio_range(low, high)}"
+        if low is not None and high is not None and finding.threshold is not None:
+            if high < finding.threshold:
+                certainty += ", entirely below the threshold"
+            elif low >= finding.threshold:
+                certainty += ", entirely at or above the threshold"
+            else:
+                certainty += ", spanning the threshold (the true ratio may lie on either side)"
+    else:  # a rate or a test judged on its own
+        measured = f"{_capitalised(label)} by {by}"
+        distance = f"Value {fmt_plain(finding.value)} against {fmt_plain(finding.threshold)}."
+        certainty = f"95% CI {fmt_plain(finding.ci_low)} to {fmt_plain(finding.ci_high)}"
+    if finding.p_adjusted is not None or finding.p_value is not None:
+        certainty += (
+            f"; p = {fmt_p(finding.p_adjusted)} after correcting for multiple comparisons"
+            f" ({fmt_p(finding.p_value)} before)"
+        )
+    kind = "difference" if finding.kind == "difference" else "ratio"
+    if finding.kind == "difference":
+        value_text, ci_text = f"gap {fmt_points(finding.value).lstrip('+')}", fmt_points_range(low, high)
+    elif finding.kind == "ratio":
+        value_text, ci_text = f"ratio {fmt_ratio(finding.value)}", fmt_ratio_range(low, high)
+    else:
+        value = number_or_none(finding.value)
+        value_text = "—" if value is None else f"{value:.3g}"
+        low_value, high_value = number_or_none(finding.ci_low), number_or_none(finding.ci_high)
+        ci_text = "—" if low_value is None or high_value is None else f"{low_value:.3g}–{high_value:.3g}"
+    return FindingView(
+        finding=finding,
+        anchor=f"finding-{index}",
+        title=f"{who} vs {reference}" if finding.kind == "difference" and reference else who,
+        context=f"{label} · table {finding.table}",
+        measure=(
+            f"{short_metric_label(finding.metric)} by {by}"
+            if table is None
+            or finding.table in ("*".join(table.by), f"scoring:{'*'.join(table.by)}")
+            or finding.table.startswith("stage:")
+            else f"{short_metric_label(finding.metric)}: {finding.table}"
+        ),
+        reference=reference or "—",
+        value_text=value_text,
+        ci_text=ci_text,
+        measured=measured + ".",
+        for_whom=for_whom + ".",
+        distance=distance,
+        certainty=certainty + ".",
+        next_step=_NEXT_STEP[(kind, finding.status)],
+    )
+
+
+@dataclass
+class ColumnSpec:
+    """A column of a full data table: header, key and how to format it."""
+
+    header: str
+    key: str
+    kind: str  # count | pct | pct_range | ratio | ratio_range | points | points_range | p | text
+    key2: str = ""
+
+
+@dataclass
+class TableLayout:
+    """How a table of the result is shown in full: counts, rates and tests, each a narrow table."""
+
+    columns: list[ColumnSpec]
+    metrics: list[str]
+    tests: list[ColumnSpec]
+
+
+def _layout_table(table: Table) -> TableLayout:
+    """Every column of a table's rows: the counts, the metrics (each shown with its interval,
+    ratio and difference, one line per group and metric) and the tests against the reference."""
+    # Key order differs between a result made in memory and one read back from (sorted) JSON;
+    # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
+    keys = sorted({k for row in table.rows for k in row}, key=lambda k: (_count_rank(k, table), k))
+    known = list(_METRIC_LABEL)
+    metrics = [k for k in keys if f"{k}_ci_low" in keys and not k.endswith(("_ratio", "_difference"))]
+    metrics.sort(key=lambda m: (m != table.metric, known.index(m) if m in known else len(known), m))
+    derived = {f"{m}{suffix}" for m in metrics for suffix in _METRIC_SUFFIXES}
+    tests = ["z", "p_value_z", "p_value_fisher", "p_value", "shortfall"]
+    skip = {
+        "group",
+        "note",
+        "reference",
+        "excluded",
+        "excluded_reason",
+        "impact_ratio",
+        *metrics,
+        *derived,
+        *tests,
+    }
+    columns = [ColumnSpec(h, k, "count") for h, k in [("n", "n")] if k in keys]
+    columns += [ColumnSpec(k.replace("_", " "), k, "count") for k in keys if k not in skip and k != "n"]
+    test_columns = [
+        ColumnSpec(header, key, kind)
+        for header, key, kind in [
+            ("z", "z", "plain"),
+            ("p (z)", "p_value_z", "p"),
+            ("p (Fisher)", "p_value_fisher", "p"),
+            ("p (mid-p)", "p_value", "p"),
+            ("shortfall", "shortfall", "count"),
+        ]
+        if key in keys
+    ]
+    return TableLayout(columns=columns, metrics=metrics, tests=test_columns)
+
+
+def _count_rank(key: str, table: Table | None = None) -> int:
+    """Sort rank of a count column: n first, then the table's numerator and denominator."""
+    if key == "n":
+        return 0
+    if table is not None and key in (table.numerator, table.denominator):
+        return 1
+    return 2
+
+
+_METRIC_SUFFIXES = (
+    "_ci_low",
+    "_ci_high",
+    "_ratio",
+    "_ratio_ci_low",
+    "_ratio_ci_high",
+    "_difference",
+    "_difference_ci_low",
+    "_difference_ci_high",
+)
+
+
+def cell(row: Mapping[str, Any], column: ColumnSpec) -> str:
+    """One formatted cell of a full data table."""
+    value = row.get(column.key)
+    if column.kind == "count":
+        return fmt_count(value)
+    if column.kind == "pct":
+        return fmt_pct(value)
+    if column.kind == "pct_range":
+        return fmt_pct_range(value, row.get(column.key2))
+    if column.kind == "ratio":
+        return fmt_ratio(value)
+    if column.kind == "ratio_range":
+        return fmt_ratio_range(value, row.get(column.key2))
+    if column.kind == "points":
+        return fmt_points(value)
+    if column.kind == "points_range":
+        return fmt_points_range(value, row.get(column.key2))
+    if column.kind == "p":
+        return fmt_p(value)
+    number = number_or_none(value)
+    return "—" if number is None else f"{number:.2f}"
+
+
+def _methods(tables: Sequence[Table]) -> list[tuple[str, list[str]]]:
+    """Each method family with the distinct descriptions the tables record, in first-seen order."""
+    families: dict[str, list[str]] = {}
+    for table in tables:
+        for key, text in table.methods.items():
+            seen = families.setdefault(key, [])
+            if text not in seen:
+                seen.append(text)
+    order = list(_METHOD_LABEL)
+    keys = sorted(families, key=lambda k: order.index(k) if k in order else len(order))
+    return [(_METHOD_LABEL.get(key, key.replace("_", " ")), families[key]) for key in keys]
+
+
+def _view(result: AuditResult) -> dict[str, Any]:
+    """Everything the template shows, picked out of the result and formatted."""
+    findings = _Findings(result.findings)
+    tables = {t.name: t for t in result.tables}
+    primaries = [
+        _primary(i, table, findings) for i, table in enumerate(t for t in result.tables if ":" not in t.name)
+    ]
+    ordered = sorted(
+        enumerate(result.findings),
+        key=lambda item: (STATUS_ORDER.index(item[1].status), item[0]),
+    )
+    finding_views = [_finding_view(i, f, tables) for i, f in ordered]
+    by_status = {s: [v for v in finding_views if v.finding.status == s] for s in STATUS_ORDER}
+    counts = {s: len(v) for s, v in by_status.items() if v}
+    other_tables = [t for t in result.tables if ":" in t.name]
+    small_groups = [v for v in finding_views if v.finding.status == "insufficient_data"]
+    primary_tables = [t for t in result.tables if ":" not in t.name]
+    # Notes of excluded rows (unknown or small categories) are summed up in their own bullets.
+    row_notes = [
+        (t, row) for t in primary_tables for row in t.rows if row.get("note") and not row.get("excluded")
+    ]
+    unknown_rows = [
+        (t, row)
+        for t in primary_tables
+        if len(t.by) == 1
+        for row in t.rows
+        if row.get("excluded_reason") == "unknown"
+    ]
+    ll144 = result.context.get("ll144") if isinstance(result.context.get("ll144"), Mapping) else None
+    corrected = sum(1 for f in result.findings if f.p_adjusted is not None)
+    return {
+        "result": result,
+        "verdict_label": VERDICT_LABEL[result.verdict],
+        "verdict_icon": STATUS_ICON["blocked" if result.verdict == "blocked" else result.verdict],
+        "primaries": primaries,
+        "funnels": _funnels(result),
+        "by_status": by_status,
+        "counts": counts,
+        "other_tables": other_tables,
+        "layouts": {t.name: _layout_table(t) for t in result.tables},
+        "count_tables": [
+            (c, sorted({k for row in c.rows for k in row if k != "group"}, key=lambda k: (_count_rank(k), k)))
+            for c in result.counts
+        ],
+        "row_status": findings.row_status,
+        "methods": _methods(result.tables),
+        "small_groups": small_groups,
+        "row_notes": row_notes,
+        "unknown_rows": unknown_rows,
+        "ll144": ll144,
+        "other_context": {k: v for k, v in result.context.items() if k != "ll144"},
+        "corrected": corrected,
+        "has_gaps": any(f.kind == "difference" for f in result.findings),
+        "failed_checks": [c for c in result.gate.checks if not c.passed],
+        "thresholds": sorted(
+            {(f.kind, f.threshold) for f in result.findings if f.threshold is not None},
+            key=lambda kt: (kt[0], kt[1] or 0.0),
+        ),
+        "result_sha256": _sha256(result),
+    }
+
+
+def _sha256(result: AuditResult) -> str | None:
+    """The result's hash, or None when it holds a value canonical JSON refuses (NaN, say)."""
+    try:
+        return result.sha256
+    except ValueError:
+        return None
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("equityaudit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        pct=fmt_pct,
+        pct_range=fmt_pct_range,
+        ratio=fmt_ratio,
+        ratio_range=fmt_ratio_range,
+        points=fmt_points,
+        points_range=fmt_points_range,
+        p=fmt_p,
+        count=fmt_count,
+        plain=fmt_plain,
+        group=group_label,
+        metric_label=metric_label,
+        by_text=_by_text,
+        split_by=lambda name: str(name).split("*"),
+    )
+    environment.globals.update(
+        cell=cell,
+        status_label=STATUS_LABEL,
+        status_icon=STATUS_ICON,
+        status_order=STATUS_ORDER,
+        metric_label=metric_label,
+    )
+    return environment
+
+
+def render_html(result: AuditResult, *, marker: str = "") -> str:
+    """The result as one self-contained HTML page (inline CSS and SVG; no external request).
+
+    Parameters
+    ----------
+    result
+        The audit result; every number on the page is taken from it.
+    marker
+        An HTML comment written right after the doctype (the report writer's ownership marker).
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Examples
+    --------
+    >>> import equityaudit as ea
+    >>> page = render_html(ea.run("audits/hiring.yaml"))
+    >>> page.startswith("<!DOCTYPE html>"), "Verdict" in page, "http://" in page
+    (True, True, False)
+    """
+    page = _environment().get_template("report.html.j2").render(**_view(result))
+    if marker:  # after the doctype, which must come first
+        page = page.replace("<!DOCTYPE html>\n", f"<!DOCTYPE html>\n{marker}\n", 1)
+    return page

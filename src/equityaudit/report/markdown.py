@@ -1,0 +1,159 @@
+"""Markdown rendering of an AuditResult (for pull requests and CI step summaries)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from equityaudit.report.formatting import fmt_pct
+from equityaudit.results import AuditResult, Table
+
+__all__ = ["render_markdown"]
+
+_BADGE = {
+    "pass": "PASS",
+    "warn": "WARN",
+    "fail": "FAIL",
+    "blocked": "BLOCKED",
+    "insufficient_data": "INSUFFICIENT DATA",
+}
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(low: Any, high: Any, *, percent: bool = False) -> str:
+    if low is None or high is None:
+        return "—"
+    return f"{fmt_pct(low)}–{fmt_pct(high)}" if percent else f"{low:.3f}–{high:.3f}"
+
+
+def _cell(text: Any) -> str:
+    """Text safe in a Markdown table cell: no HTML (GitHub renders it), no pipes, one line."""
+    escaped = html.escape(str(text), quote=False)
+    return escaped.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: AuditResult, *, marker: str = "") -> str:
+    """The result as a Markdown document: verdict, findings, tables, gate, notes."""
+    lines = [marker] if marker else []
+    audit, data = result.audit, result.data
+    lines += [
+        f"# {audit.name}: {_BADGE[result.verdict]}",
+        "",
+        f"- **Auditor:** {audit.auditor}"
+        + (f" (standard {audit.standard.id}@{audit.standard.version})" if audit.standard else ""),
+        f"- **Data:** `{data.source}`, {data.rows} rows, {data.kind} data"
+        + (f" ({_cell(data.test_data_reason)})" if data.test_data_reason else ""),
+        f"- **Audit date:** {audit.date.isoformat()}; equityaudit {result.tool.version}",
+    ]
+    if data.period:
+        lines.append(f"- **Data period:** {data.period['start']} to {data.period['end']}")
+    counts: dict[str, int] = {}
+    for finding in result.findings:
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    lines += ["", "## Findings", ""]
+    if result.verdict == "blocked":
+        lines.append("The quality gate blocked this audit; no findings were computed. See the gate below.")
+    elif not result.findings:
+        lines.append("No comparisons were made.")
+    else:
+        lines.append(", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items())))
+        lines += [
+            "",
+            "| status | table | group | metric | value | 95% CI | adj. p | what it means |",
+            "|---|---|---|---|---:|---|---:|---|",
+        ]
+        order = {"fail": 0, "warn": 1, "insufficient_data": 2, "pass": 3}
+        for f in sorted(result.findings, key=lambda f: order[f.status]):
+            lines.append(
+                f"| {_BADGE[f.status]} | {_cell(f.table)} | {_cell(', '.join(f.group.values()))} | {f.metric} "
+                f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {_num(f.p_adjusted, 4)} | {_cell(f.message)} |"
+            )
+    lines += _examples(result)
+    for table in result.tables:
+        lines += ["", *_table(table)]
+    lines += ["", "## Quality gate", "", _gate_summary(result), ""]
+    if result.gate.checks:
+        lines += [
+            "| result | check | column | unexpected | examples | what was found, and how to fix it |",
+            "|---|---|---|---:|---|---|",
+        ]
+        for check in sorted(result.gate.checks, key=lambda c: c.passed):  # failed checks first
+            unexpected = ""
+            if check.unexpected_count is not None and (check.unexpected_count or not check.passed):
+                share = "" if check.unexpected_percent is None else f" ({check.unexpected_percent:.3g}%)"
+                unexpected = f"{check.unexpected_count}{share}"
+            examples = ", ".join(repr(v) for v in check.unexpected_values[:5])
+            lines.append(
+                f"| {'pass' if check.passed else '**FAIL**'} | {check.name} | {_cell(check.column or '(table)')} "
+                f"| {unexpected} | {_cell(examples)} | {_cell(check.message)} |"
+            )
+    if result.notes:
+        lines += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in result.notes]
+    lines += ["", f"<sub>Result schema {result.schema_}; result sha256 `{result.sha256}`.</sub>", ""]
+    return "\n".join(lines)
+
+
+def _gate_summary(result: AuditResult) -> str:
+    gate = result.gate
+    failed = sum(not c.passed for c in gate.checks)
+    if not failed:
+        return f"Passed: all {len(gate.checks)} checks."
+    if not gate.passed:
+        if gate.mode == "warn":
+            return (
+                f"**FAILED** {failed} of {len(gate.checks)} checks; the audit ran anyway (`--gate warn`): "
+                "each failed check counts as a warning, and the numbers may be wrong where they failed."
+            )
+        return f"**BLOCKED**: {failed} of {len(gate.checks)} checks failed, so the audit did not run."
+    return (
+        f"Passed, with {failed} failed check(s) of severity warning or info: they do not block the "
+        "audit and count as warnings."
+    )
+
+
+def _table(table: Table) -> list[str]:
+    metric = table.metric
+    reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
+    lines = [
+        f"### {_cell(table.name)}: {metric.replace('_', ' ')}",
+        "",
+        f"Reference group: **{reference}**. Intervals: {table.methods.get('rate_ci', '')}; ratios: {table.methods.get('ratio_ci', '')}.",
+        "",
+        "| group | n | rate | 95% CI | ratio | 95% CI | shortfall | note |",
+        "|---|---:|---:|---|---:|---|---:|---|",
+    ]
+    for row in table.rows:
+        lines.append(
+            f"| {_cell(', '.join(row['group'].values()))} | {row['n']} | {fmt_pct(row.get(metric))} "
+            f"| {_interval(row.get(f'{metric}_ci_low'), row.get(f'{metric}_ci_high'), percent=True)} "
+            f"| {_num(row.get(f'{metric}_ratio'))} | {_interval(row.get(f'{metric}_ratio_ci_low'), row.get(f'{metric}_ratio_ci_high'))} "
+            f"| {'—' if row.get('shortfall') is None else int(row['shortfall'])} | {_cell(row.get('note') or '')} |"
+        )
+    chi = table.tests.get("chi_square")
+    if chi and chi.get("p_value") is not None:
+        lines += [
+            "",
+            f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {chi['p_value']:.3g}.",
+        ]
+    lines += [f"> {_cell(note)}" for note in table.notes]
+    return lines
+
+
+def _examples(result: AuditResult) -> list[str]:
+    """The example rows behind each failed or warned finding (the chatbot's utterances, or ids)."""
+    flagged = [f for f in result.findings if f.status in ("fail", "warn") and f.details.get("examples")]
+    if not flagged:
+        return []
+    lines = ["", "### Examples behind the flagged findings", ""]
+    for finding in flagged:
+        lines.append(f"- **{_cell(finding.id)}**")
+        for example in finding.details["examples"]:
+            if isinstance(example, dict):
+                text = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in example.items())
+            else:
+                text = str(example)
+            lines.append(f"  - {_cell(text)}")
+    return lines

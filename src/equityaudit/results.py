@@ -1,0 +1,363 @@
+"""The audit result (schema ``equityaudit.result/1``): models, canonical JSON and hashing.
+
+One :class:`AuditResult` is the single source for every renderer, for ``compare`` and for the
+registry: reports are rendered from it and never recompute a number. Its canonical JSON (sorted
+keys, no NaN or Infinity, RFC 8785 number formatting) gives it a stable SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from equityaudit.errors import ResultError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "RESULT_SCHEMA",
+    "STATUS_ORDER",
+    "AuditInfo",
+    "AuditResult",
+    "Check",
+    "CountsTable",
+    "DataInfo",
+    "Finding",
+    "Gate",
+    "StandardRef",
+    "Status",
+    "Table",
+    "Verdict",
+    "canonical_json",
+    "read_result",
+    "result_json_schema",
+    "verdict_of",
+]
+
+RESULT_SCHEMA = "equityaudit.result/1"
+
+Status = Literal["pass", "warn", "fail", "insufficient_data"]
+Verdict = Literal["pass", "warn", "fail", "blocked"]
+
+STATUS_ORDER: dict[str, int] = {"pass": 0, "insufficient_data": 1, "warn": 2, "fail": 3}
+"""Severity of finding statuses; ``insufficient_data`` is never a silent pass: it makes the verdict ``warn``."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Tool(_Model):
+    """The program that produced the result."""
+
+    name: str = "equityaudit"
+    version: str
+
+
+class StandardRef(_Model):
+    """The standard an audit conforms to."""
+
+    id: str
+    version: str
+    sha256: str
+
+
+class AuditInfo(_Model):
+    """What was audited, by which auditor, under which spec."""
+
+    name: str
+    auditor: str
+    spec_sha256: str | None = Field(description="SHA-256 of the spec file; null for API calls.")
+    standard: StandardRef | None = None
+    date: dt.date = Field(description="Date of the audit.")
+    thresholds: dict[str, Any] | None = Field(
+        default=None,
+        description="The thresholds the findings were judged by (impact ratio, alpha, minimum group "
+        "size, correction, ...), as the spec or standard set them.",
+    )
+
+
+class DataInfo(_Model):
+    """The data the audit ran on."""
+
+    source: str
+    sha256: str | None = Field(description="SHA-256 of the data file; null for in-memory frames.")
+    rows: int
+    kind: Literal["historical", "test"]
+    test_data_reason: str | None = None
+    description: str | None = None
+    period: dict[str, dt.date] | None = None
+
+
+class Check(_Model):
+    """One check of the quality gate."""
+
+    name: str
+    column: str | None = None
+    passed: bool
+    observed: Any = None
+    expected: Any = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    unexpected_values: list[Any] = Field(default_factory=list)
+    message: str
+
+
+class Gate(_Model):
+    """The outcome of the quality gate."""
+
+    passed: bool
+    mode: Literal["enforce", "warn"] = "enforce"
+    checks: list[Check] = Field(default_factory=list)
+
+
+def _non_finite(value: Any, where: str) -> str | None:
+    """Where a NaN or infinity hides in a JSON-like value, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite(item, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _non_finite(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _require_finite(value: Any, where: str) -> None:
+    found = _non_finite(value, where)
+    if found:
+        raise ValueError(
+            f"{found} is NaN or infinite; an undefined value must be null with a note (finite_or_none)"
+        )
+
+
+class Table(_Model):
+    """Per-group statistics by one attribute or an intersection of attributes."""
+
+    name: str
+    by: list[str]
+    metric: str = Field(description="The table's primary rate, e.g. selection_rate.")
+    numerator: str = Field(description="Count column the rate's numerator is (e.g. selected).")
+    denominator: str = Field(description="Count column the rate's denominator is (e.g. n).")
+    reference: dict[str, str] | None = Field(description="The reference group of ratios.")
+    methods: dict[str, str] = Field(
+        default_factory=dict, description="Interval and test methods used, by column family."
+    )
+    rows: list[dict[str, Any]]
+    tests: dict[str, Any] = Field(default_factory=dict, description="Table-wide tests.")
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _finite(self) -> Table:
+        _require_finite(self.rows, f"table {self.name!r} rows")
+        _require_finite(self.tests, f"table {self.name!r} tests")
+        return self
+
+
+class Finding(_Model):
+    """One judged comparison: a ratio, a difference, a rate or a test, with its status."""
+
+    id: str
+    metric: str
+    kind: Literal["ratio", "difference", "rate", "test"]
+    table: str
+    group: dict[str, str]
+    reference: dict[str, str] | None = None
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    threshold: float | None = None
+    status: Status
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _finite(self) -> Finding:
+        for name in ("value", "ci_low", "ci_high", "p_value", "p_adjusted", "threshold", "details"):
+            _require_finite(getattr(self, name), f"finding {self.id!r} {name}")
+        return self
+
+
+class CountsTable(_Model):
+    """Sufficient statistics: per-group counts from which every metric can be recomputed."""
+
+    name: str
+    by: list[str]
+    rows: list[dict[str, Any]]
+
+
+class AuditResult(_Model):
+    """The result of one audit (schema ``equityaudit.result/1``).
+
+    Examples
+    --------
+    >>> import equityaudit as ea
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50,
+    ...                    "hired": [1] * 20 + [0] * 30 + [1] * 30 + [0] * 20})
+    >>> result = ea.audit(df, auditor="decisions", sensitive=["sex"], decision="hired")
+    >>> result.verdict
+    'fail'
+    >>> result.table("sex")[["sex", "n", "selected", "selection_rate", "selection_rate_ratio"]]
+      sex   n  selected  selection_rate  selection_rate_ratio
+    0   F  50        20             0.4              0.666667
+    1   M  50        30             0.6              1.000000
+    """
+
+    schema_: Literal["equityaudit.result/1"] = Field(default="equityaudit.result/1", alias="schema")
+    tool: Tool
+    audit: AuditInfo
+    data: DataInfo
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    gate: Gate
+    tables: list[Table] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    counts: list[CountsTable] = Field(default_factory=list)
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="Auditor-specific facts (e.g. the LL144 disclosures)."
+    )
+    notes: list[str] = Field(default_factory=list)
+    verdict: Verdict
+
+    @model_validator(mode="after")
+    def _groups_in_table_order(self) -> AuditResult:
+        """Groups read back from sorted JSON list their attributes in the table's ``by`` order again."""
+        orders = {table.name: table.by for table in self.tables}
+        for table in self.tables:
+            for row in table.rows:
+                if isinstance(row.get("group"), dict):
+                    row["group"] = _ordered(row["group"], table.by)
+        for counts in self.counts:
+            for row in counts.rows:
+                if isinstance(row.get("group"), dict):
+                    row["group"] = _ordered(row["group"], counts.by)
+        for finding in self.findings:
+            if finding.table in orders:
+                finding.group = _ordered(finding.group, orders[finding.table])
+                if finding.reference is not None:
+                    finding.reference = _ordered(finding.reference, orders[finding.table])
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-compatible Python objects."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Canonical JSON (RFC 8785) when ``indent`` is None; sorted, indented JSON otherwise."""
+        if indent is None:
+            return canonical_json(self.to_dict()).decode()
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON: equal results have equal hashes."""
+        return hashlib.sha256(canonical_json(self.to_dict())).hexdigest()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table as a pandas DataFrame, its group attributes spread into columns."""
+        import pandas as pd
+
+        for table in self.tables:
+            if table.name == name:
+                records = [
+                    {**row["group"], **{k: v for k, v in row.items() if k != "group"}} for row in table.rows
+                ]
+                return pd.DataFrame.from_records(records)
+        names = ", ".join(repr(t.name) for t in self.tables)
+        raise KeyError(f"no table {name!r} in this result; its tables are {names}")
+
+    def write(self, path: str | Path) -> Path:
+        """Write the result as sorted, indented JSON (its hash is that of the canonical form)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json(indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def _ordered(group: dict[str, Any], by: Sequence[str]) -> dict[str, Any]:
+    return {**{key: group[key] for key in by if key in group}, **group}
+
+
+def verdict_of(statuses: Sequence[str], *, gate_passed: bool = True) -> Verdict:
+    """The worst status wins; ``insufficient_data`` counts as ``warn``; a failed gate blocks.
+
+    Examples
+    --------
+    >>> verdict_of(["pass", "insufficient_data"]), verdict_of(["warn", "fail"]), verdict_of([])
+    ('warn', 'fail', 'pass')
+    """
+    if not gate_passed:
+        return "blocked"
+    worst = max((STATUS_ORDER[s] for s in statuses), default=0)
+    return "fail" if worst == 3 else "warn" if worst >= 1 else "pass"
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON; NaN or Infinity anywhere is a bug and raises ``ValueError``."""
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.FloatDomainError, rfc8785.IntegerDomainError) as exc:
+        raise ValueError(f"value cannot be written as canonical JSON: {exc}") from None
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A float, or None for NaN, infinities and None (an undefined metric is null, never 0)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def result_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``equityaudit.result/1``."""
+    schema = AuditResult.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://equityaudit.dev/schema/result-1.json"
+    schema["title"] = "equityaudit.result/1"
+    return schema
+
+
+def read_result(path: str | Path) -> AuditResult:
+    """Read a result JSON file, refusing garbled files and unknown schema versions."""
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultError(f"{path}: result file not found.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultError(f"{path}: not a JSON result file ({exc}).") from None
+    schema = payload.get("schema") if isinstance(payload, dict) else None
+    if schema != RESULT_SCHEMA:
+        if isinstance(schema, str) and schema.startswith("equityaudit.result/"):
+            raise ResultError(
+                f"{path}: result schema {schema!r} is not supported by this version of equityaudit, "
+                f"which reads {RESULT_SCHEMA!r}. Upgrade equityaudit to read it."
+            )
+        raise ResultError(
+            f"{path}: not an equityaudit result: expected key 'schema' = {RESULT_SCHEMA!r}, found {schema!r}."
+        )
+    try:
+        return AuditResult.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ResultError(
+            f"{path}: garbled result: {where}: {first['msg']} ({exc.error_count()} problem(s))."
+        ) from None

@@ -1,0 +1,264 @@
+"""Grouped sufficient statistics: per-group counts made in one aggregation on the backend.
+
+Every rate, interval and test equityaudit reports is derived from these counts, and they are
+what a result stores and a registry pools. The aggregation groups by the raw values of the
+sensitive, decision, outcome and stage columns at once (one scan of the data, whatever the
+backend); the few distinct value combinations that come back are then normalised in Python —
+``yes``/``1``/``True`` to 1, ``""``/``unknown`` to ``Unknown`` — and summed into groups.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from equityaudit.errors import DataError
+from equityaudit.frames import UNKNOWN, binary_mapping, null_as_none, sensitive_label
+from equityaudit.spec import LabelledColumn
+
+__all__ = ["GroupCounts", "grouped_counts", "sample_median"]
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Counts per group: one row per combination of the ``by`` attributes.
+
+    ``table`` holds the ``by`` columns (strings) and integer count columns: always ``n``;
+    ``selected`` with a decision (or a score); ``positives`` and ``tp`` with an outcome;
+    ``above`` with a score (rows strictly above the threshold); ``reached_<stage>`` with stages.
+    """
+
+    by: tuple[str, ...]
+    table: pd.DataFrame
+
+    @property
+    def count_columns(self) -> list[str]:
+        """The count columns, in table order."""
+        return [c for c in self.table.columns if c not in self.by]
+
+    @property
+    def total(self) -> int:
+        """Number of rows counted."""
+        return int(self.table["n"].sum())
+
+    def marginal(self, by: Sequence[str]) -> GroupCounts:
+        """Counts by a subset of the attributes, summed over the others (exact, no rescan).
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"sex": ["F", "F", "M"], "race": ["A", "B", "A"],
+        ...                       "n": [2, 3, 4], "selected": [1, 1, 2]})
+        >>> GroupCounts(("sex", "race"), table).marginal(["sex"]).table.to_dict("list")
+        {'sex': ['F', 'M'], 'n': [5, 4], 'selected': [2, 2]}
+        """
+        by = tuple(by)
+        unknown = [b for b in by if b not in self.by]
+        if unknown:
+            raise KeyError(f"cannot marginalise to {unknown}: counts are by {list(self.by)}")
+        summed = self.table.groupby(list(by), sort=True, observed=True)[self.count_columns].sum()
+        return GroupCounts(by, summed.reset_index())
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One ``{group: {attr: value}, n: …, <counts>}`` record per group."""
+        records = []
+        for values in self.table.to_dict("records"):
+            record: dict[str, Any] = {"group": {b: str(values[b]) for b in self.by}}
+            record.update({c: int(values[c]) for c in self.count_columns})
+            records.append(record)
+        return records
+
+
+def sample_median(frame: nw.LazyFrame[Any], score: str, *, origin: str) -> float:
+    """Median of a numeric score over the whole sample (one pass on the backend)."""
+    dtype = frame.collect_schema()[score]
+    if not dtype.is_numeric():
+        bad = (
+            frame.select(nw.col(score))
+            .filter(~nw.col(score).cast(nw.String).str.contains(r"^\s*-?[0-9.eE+-]+\s*$"))
+            .head(5)
+            .collect()[score]
+            .to_list()
+        )
+        raise DataError(
+            f"{origin}: column {score!r} (columns.score) should be numeric, but has type {dtype}"
+            f"{' with values such as ' + ', '.join(map(repr, bad)) if bad else ''}. "
+            "Remove the non-numeric values or name a numeric column."
+        )
+    stats = frame.select(
+        nw.col(score).median().alias("median"), nw.col(score).null_count().alias("missing")
+    ).collect()
+    missing = int(stats["missing"][0])
+    if missing:
+        raise DataError(
+            f"{origin}: column {score!r} (columns.score) has {missing} missing value(s); every row "
+            "needs a score. Fill them in or drop those rows before the audit."
+        )
+    median = stats["median"][0]
+    if median is None:
+        raise DataError(f"{origin}: column {score!r} (columns.score) has no values.")
+    return float(median)
+
+
+def grouped_counts(
+    frame: nw.LazyFrame[Any],
+    *,
+    sensitive: Sequence[str],
+    decision: str | LabelledColumn | None = None,
+    outcome: str | LabelledColumn | None = None,
+    score: str | None = None,
+    score_threshold: float | None = None,
+    stage: str | None = None,
+    stages: Sequence[str] = (),
+    unknown_values: Iterable[str] = (),
+    origin: str = "<data>",
+) -> GroupCounts:
+    """Count rows per combination of the sensitive attributes in one grouped aggregation.
+
+    Parameters
+    ----------
+    frame
+        The data.
+    sensitive
+        Sensitive attribute columns; missing or unknown values count under ``Unknown``.
+    decision, outcome
+        Binary columns (plain names, or labelled columns); give ``selected`` and
+        ``positives``/``tp`` counts.
+    score, score_threshold
+        A numeric score and a cut: ``above`` counts rows scoring strictly above it; without a
+        decision, ``selected`` is ``above`` (the LL144 scoring rate).
+    stage, stages
+        A column holding the furthest stage each row reached, and the stages in order; gives
+        ``reached_<stage>`` counts (rows that reached that stage or a later one).
+    unknown_values
+        Extra sensitive values that mean unknown.
+    origin
+        The data source, for messages.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import narwhals as nw
+    >>> df = pd.DataFrame({"sex": ["F", "F", "M", None], "hired": ["yes", "no", "yes", "no"]})
+    >>> counts = grouped_counts(nw.from_native(df).lazy(), sensitive=["sex"], decision="hired")
+    >>> counts.table.to_dict("list")
+    {'sex': ['F', 'M', 'Unknown'], 'n': [2, 1, 1], 'selected': [1, 1, 0]}
+    """
+    decision_column = decision.column if isinstance(decision, LabelledColumn) else decision
+    outcome_column = outcome.column if isinstance(outcome, LabelledColumn) else outcome
+    keys = list(dict.fromkeys([*sensitive, *(c for c in (decision_column, outcome_column, stage) if c)]))
+    aggregations = [nw.len().alias("__n")]
+    if score is not None:
+        if score_threshold is None:
+            raise ValueError("score_threshold is required with a score")
+        # elementary aggregations only, so every backend (pandas, pyarrow) runs them natively
+        frame = frame.with_columns((nw.col(score) > score_threshold).cast(nw.Int64).alias("__above"))
+        aggregations.append(nw.col("__above").sum())
+    aggregated = frame.group_by(keys, drop_null_keys=False).agg(*aggregations).collect()
+    names = aggregated.columns
+    rows = aggregated.rows()
+    if not rows:
+        raise DataError(f"{origin}: the data has no rows; expected at least one row to audit.")
+
+    def value_counts(column: str) -> dict[Any, int]:
+        position = names.index(column)
+        tally: Counter[Any] = Counter()
+        for row in rows:
+            tally[null_as_none(row[position])] += int(row[names.index("__n")])
+        return dict(tally)
+
+    decision_map = (
+        binary_mapping(value_counts(decision_column), decision, key="columns.decision", origin=origin)
+        if decision is not None and decision_column is not None
+        else None
+    )
+    outcome_map = (
+        binary_mapping(value_counts(outcome_column), outcome, key="columns.outcome", origin=origin)
+        if outcome is not None and outcome_column is not None
+        else None
+    )
+    stage_rank = _stage_ranks(value_counts(stage), stages, column=stage, origin=origin) if stage else None
+
+    unknown = list(unknown_values)
+    labels: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    totals: dict[tuple[str, ...], Counter[str]] = {}
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        raw_group = tuple(null_as_none(record[c]) for c in sensitive)
+        if raw_group not in labels:
+            labels[raw_group] = tuple(sensitive_label(v, unknown=unknown) for v in raw_group)
+        cell = totals.setdefault(labels[raw_group], Counter())
+        n = int(record["__n"])
+        cell["n"] += n
+        above = int(record.get("__above", 0) or 0)
+        if decision_map is not None and decision_column is not None:
+            selected = n * decision_map[null_as_none(record[decision_column])]
+        else:
+            selected = above  # the scoring rate: rows strictly above the threshold
+        if decision is not None or score is not None:
+            cell["selected"] += selected
+        if outcome_map is not None and outcome_column is not None:
+            truth = outcome_map[null_as_none(record[outcome_column])]
+            cell["positives"] += n * truth
+            cell["tp"] += selected * truth
+        if score is not None:
+            cell["above"] += above
+        if stage_rank is not None and stage is not None:
+            rank = stage_rank[null_as_none(record[stage])]
+            for position, name in enumerate(stages):
+                cell[f"reached_{name}"] += n * (rank >= position)
+
+    for position, column in enumerate(sensitive):
+        if all(group[position] == UNKNOWN for group in totals):
+            raise DataError(
+                f"{origin}: column {column!r} (columns.sensitive) has no known values: all "
+                f"{sum(cell['n'] for cell in totals.values())} rows are missing or unknown. Fill in the "
+                "column, or remove it from columns.sensitive."
+            )
+    columns = ["n"]
+    if decision is not None or score is not None:
+        columns.append("selected")
+    if outcome is not None:
+        columns += ["positives", "tp"]
+    if score is not None:
+        columns.append("above")
+    if stage is not None:
+        columns += [f"reached_{name}" for name in stages]
+    table = pd.DataFrame(
+        [(*group, *(cell[c] for c in columns)) for group, cell in sorted(totals.items())],
+        columns=[*sensitive, *columns],
+    )
+    for column in columns:
+        table[column] = table[column].astype("int64")
+    return GroupCounts(tuple(sensitive), table)
+
+
+def _stage_ranks(
+    counts: Mapping[Any, int], stages: Sequence[str], *, column: str, origin: str
+) -> dict[Any, int]:
+    if not stages:
+        raise DataError(
+            f"{origin}: columns.stage is {column!r} but the spec does not give the stages' order; "
+            "add options.stages, e.g. stages: [applied, interview, offer]."
+        )
+    order = {name.strip().lower(): position for position, name in enumerate(stages)}
+    ranks: dict[Any, int] = {}
+    offending: dict[Any, int] = {}
+    for value, count in counts.items():
+        position = None if value is None else order.get(str(value).strip().lower())
+        if position is None:
+            offending[value] = count
+        else:
+            ranks[value] = position
+    if offending:
+        shown = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(offending.items(), key=lambda kv: -kv[1]))
+        raise DataError(
+            f"{origin}: column {column!r} (columns.stage) holds value(s) that are not among "
+            f"options.stages {list(stages)}: {shown}. Add them to options.stages in funnel order, "
+            "or fix the data."
+        )
+    return ranks

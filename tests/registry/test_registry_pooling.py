@@ -1,0 +1,261 @@
+"""Pooled collective audits, suppression, benchmark and results views."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+import pytest
+from registry_kit import BIG, RETAIL, Setup, audit, member_frame
+
+import equityaudit as ea
+import equityaudit.engine
+from equityaudit.errors import UndefinedMetricWarning
+from equityaudit.registry.pooling import pool_counts, pooled_audit
+from equityaudit.registry.suppression import suppress
+from equityaudit.spec import spec_from_mapping
+from equityaudit.standards import find_standard
+
+SMALL = {  # a small member: one cell of 4 people
+    ("W", "under40"): (40, 16),
+    ("W", "over 40"): (4, 1),
+    ("m", "under40"): (35, 14),
+    ("m", "over 40"): (30, 13),
+}
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in table.rows]
+
+
+def test_pooled_counts_are_the_sums_of_members_counts(setup: Setup) -> None:
+    setup.publish()
+    alice, bob = setup.add_member("alice"), setup.add_member("bob")
+    one, two = audit(member_frame(BIG)), audit(member_frame(SMALL))
+    assert alice.submit(alice.sign(one)).status_code == 201
+    assert bob.submit(bob.sign(two)).status_code == 201
+    pooled = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
+    expected: dict[tuple[str, ...], dict[str, int]] = {}
+    for result in (one, two):
+        for row in result.counts[0].rows:
+            cell = expected.setdefault(tuple(row["group"].values()), {"n": 0, "selected": 0})
+            cell["n"] += row["n"]
+            cell["selected"] += row["selected"]
+    assert expected[("Female", "40 and over")] == {"n": 84, "selected": 25}  # 80 + 4, 24 + 1: by hand
+    shown = {
+        (r["group"]["sex"], r["group"]["age_band"]): {"n": r["n"], "selected": r["selected"]}
+        for r in pooled["counts"][0]["rows"]
+    }
+    assert shown == expected
+    assert pooled["data"]["rows"] == 420 + 109
+    assert pooled["audit"]["standard"] == {
+        "id": "retail-screening",
+        "version": "2026.1",
+        "sha256": find_standard(RETAIL).sha256,
+    }
+    assert pooled["context"]["pooled"]["members"] == 2
+
+
+def _concatenated_audit(frames: list[pd.DataFrame], spec: dict[str, Any]) -> Any:
+    return equityaudit.engine.run_spec(spec_from_mapping(spec), frame=pd.concat(frames, ignore_index=True))
+
+
+def test_pooled_metrics_equal_a_single_audit_of_the_concatenated_data() -> None:
+    standard = find_standard(RETAIL)
+    frames = [member_frame(BIG), member_frame(SMALL), member_frame(BIG, labels={"F": "woman", "M": "men"})]
+    results = [audit(frame) for frame in frames]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        tables, findings = pooled_audit(
+            standard, pool_counts(standard, [r.counts[0].model_dump() for r in results])
+        )
+    single = _concatenated_audit(
+        frames,
+        {
+            "equityaudit": 1,
+            "name": "all",
+            "auditor": "decisions",
+            "standard": RETAIL,
+            "data": {},
+            "columns": {"sensitive": ["gender", "age_group"], "decision": "hired"},
+        },
+    )
+    assert [t.model_dump() for t in tables] == [t.model_dump() for t in single.tables]
+    assert [f.model_dump() for f in findings] == [f.model_dump() for f in single.findings]
+    women_over_40 = next(f for f in findings if f.group == {"sex": "Female", "age_band": "40 and over"})
+    assert women_over_40.details["selected"] == 24 + 1 + 24 and women_over_40.details["n"] == 80 + 4 + 80
+
+
+def test_pooled_ll144_equals_a_single_hiring_audit_of_the_concatenated_data() -> None:
+    standard = find_standard("nyc-ll144@2023")
+    halves = [ea.make_hiring(3000, seed=1), ea.make_hiring(2500, seed=2)]
+    spec = {
+        "equityaudit": 1,
+        "name": "ll144",
+        "auditor": "hiring",
+        "standard": "nyc-ll144@2023",
+        "data": {},
+        "columns": {"sensitive": ["sex", "race_ethnicity"], "decision": "advanced"},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        members = [equityaudit.engine.run_spec(spec_from_mapping(spec), frame=half) for half in halves]
+        tables, findings = pooled_audit(
+            standard, pool_counts(standard, [m.counts[0].model_dump() for m in members])
+        )
+        single = _concatenated_audit(halves, spec)
+    assert [t.model_dump() for t in tables] == [t.model_dump() for t in single.tables]
+    assert [(f.id, f.value, f.p_adjusted, f.status) for f in findings] == [
+        (f.id, f.value, f.p_adjusted, f.status) for f in single.findings
+    ]
+
+
+def test_suppression_hides_small_cells_and_their_complements() -> None:
+    by = ("sex", "age")
+    finest = {("F", "a"): 5, ("F", "b"): 30, ("F", "c"): 40, ("M", "a"): 50, ("M", "b"): 60, ("M", "c"): 70}
+    hidden = suppress(finest, by, min_cell=11)
+    cross = hidden[by]
+    assert ("F", "a") in cross  # primary
+    # its row (F) and its column (a) each hide a second cell, so neither total gives it away
+    assert len({c for c in cross if c[0] == "F"}) >= 2 and len({c for c in cross if c[1] == "a"}) >= 2
+    for line in [[c for c in finest if c[0] == s] for s in "FM"] + [
+        [c for c in finest if c[1] == a] for a in "abc"
+    ]:
+        assert sum(c in cross for c in line) != 1
+    assert hidden[("sex",)] == set() and hidden[("age",)] == set() and hidden[()] == set()
+
+
+def test_a_small_category_is_hidden_with_a_second_one_in_its_table() -> None:
+    finest = {("A",): 4, ("B",): 30, ("C",): 50}
+    hidden = suppress(finest, ("race",), min_cell=11)
+    assert hidden[("race",)] == {("A",), ("B",)}  # B, the smallest other, or A = total - B - C
+
+
+def test_a_hidden_total_is_not_left_derivable_from_its_parts() -> None:
+    finest = {("F", "a"): 6, ("F", "b"): 3, ("M", "a"): 40, ("M", "b"): 45}
+    hidden = suppress(finest, ("sex", "age"), min_cell=11)
+    assert ("F",) in hidden[("sex",)] and ("M",) in hidden[("sex",)]  # F (9) is small, so M = total - F hides
+    assert hidden[("sex", "age")] >= {("F", "a"), ("F", "b")}
+    for parent in hidden[("sex",)]:  # no hidden total is the sum of shown parts
+        parts = [c for c in finest if c[0] == parent[0]]
+        assert any(c in hidden[("sex", "age")] for c in parts)
+
+
+def test_pooled_view_suppresses_small_cells(setup: Setup) -> None:
+    setup.publish()
+    alice = setup.add_member("alice")
+    assert alice.submit(alice.sign(audit(member_frame(SMALL)))).status_code == 201
+    result = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
+    counts = {tuple(r["group"].values()): r for r in result["counts"][0]["rows"]}
+    # (Female, 40+) has 4: hidden; every line of the 2x2 then needs a second hidden cell: all four go
+    assert all(row == {"group": row["group"], "suppressed": True} for row in counts.values())
+    cross = next(t for t in result["tables"] if t["name"] == "sex*age_band")
+    assert all(row["n"] is None and row["suppressed"] for row in cross["rows"])
+    sex = next(t for t in result["tables"] if t["name"] == "sex")
+    assert {r["group"]["sex"]: r["n"] for r in sex["rows"]} == {"Female": 44, "Male": 65}
+    hidden = [f for f in result["findings"] if f["table"] == "sex*age_band"]
+    assert hidden and all(f["value"] is None and f["details"] == {"suppressed": True} for f in hidden)
+    assert result["context"]["suppressed_cells"] == 4
+    assert "4 cell(s) suppressed" in result["notes"][-1]
+
+
+def test_pooled_view_filters_by_vendor_tool(setup: Setup) -> None:
+    setup.publish()
+    alice, bob = setup.add_member("alice"), setup.add_member("bob")
+    alice.submit(alice.sign(audit(member_frame(BIG)), tool="ScreenPro", vendor="Acme"))
+    bob.submit(bob.sign(audit(member_frame(BIG), name="b"), tool="HireFast", vendor="Other"))
+    both = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
+    only = setup.http.get(f"/v1/standards/{RETAIL}/pooled?tool=ScreenPro", headers=setup.admin()).json()[
+        "result"
+    ]
+    assert both["data"]["rows"] == 840 and only["data"]["rows"] == 420
+    assert only["context"]["pooled"]["filters"] == {"tool": "ScreenPro"}
+    none = setup.http.get(f"/v1/standards/{RETAIL}/pooled?vendor=Nobody", headers=setup.admin())
+    assert none.status_code == 404
+
+
+def _cells(selected_old_women: int) -> dict[tuple[str, str], tuple[int, int]]:
+    return {**BIG, ("F", "40+"): (80, selected_old_women)}
+
+
+def test_benchmark_shows_distributions_and_the_callers_percentile(setup: Setup) -> None:
+    setup.publish()
+    members = [setup.add_member(name) for name in ("alice", "bob", "carol")]
+    for member, selected in zip(members, (16, 24, 32), strict=True):
+        assert (
+            member.submit(member.sign(audit(member_frame(_cells(selected)), name=member.name))).status_code
+            == 201
+        )
+    view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark", headers=members[1].headers()).json()
+    metric = next(m for m in view["metrics"] if m["id"] == "sex*age_band/selection_rate/Female/40 and over")
+    # ratios to the max-rate group (Male, Under 40: 65/130 = 0.5): 16/80 / 0.5 = 0.4, 0.6, 0.8
+    assert metric["members"] == 3
+    assert metric["distribution"] == pytest.approx(
+        {"min": 0.4, "p25": 0.5, "median": 0.6, "p75": 0.7, "max": 0.8}
+    )
+    assert metric["yours"] == pytest.approx(0.6)
+    assert metric["percentile"] == 50.0  # one below, one equal (half), one above, of three
+    observer = setup.add_member("olga", role="observer")
+    seen = setup.http.get(f"/v1/standards/{RETAIL}/benchmark", headers=observer.headers()).json()
+    assert next(m for m in seen["metrics"] if m["id"] == metric["id"])["yours"] is None
+
+
+def test_benchmark_hides_distributions_of_fewer_than_three_members(setup: Setup) -> None:
+    setup.publish()
+    alice, bob = setup.add_member("alice"), setup.add_member("bob")
+    assert alice.submit(alice.sign(audit(member_frame(BIG)))).status_code == 201
+    assert bob.submit(bob.sign(audit(member_frame(SMALL), name="b"))).status_code == 201
+    view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark", headers=alice.headers()).json()
+    assert all(m["distribution"] is None and m["percentile"] is None for m in view["metrics"])
+    small = [m for m in view["metrics"] if m["id"].endswith("Female/40 and over")]
+    assert small[0]["members"] == 1  # Bob's 4 women over 40 are below the minimum cell size: left out
+
+
+def test_results_are_pseudonymous_unless_a_member_opts_in(setup: Setup) -> None:
+    setup.publish()
+    alice, bob = setup.add_member("alice"), setup.add_member("bob")
+    assert alice.submit(alice.sign(audit(member_frame(BIG)))).status_code == 201
+    assert bob.submit(bob.sign(audit(member_frame(SMALL), name="b"))).status_code == 201
+    view = setup.http.get(f"/v1/standards/{RETAIL}/results", headers=alice.headers()).json()
+    names = [r["member"] for r in view["results"]]
+    assert "alice" not in names and "bob" not in names
+    assert all(name.startswith("member-") and len(name) == 15 for name in names)
+    assert [r["yours"] for r in view["results"]] == [True, False]
+    bobs = view["results"][1]["findings"]
+    assert (
+        next(f for f in bobs if f["id"].endswith("Female/40 and over"))["value"] is None
+    )  # 4 people: hidden
+    assert setup.http.patch("/v1/me", json={"public": True}, headers=bob.headers()).json()["public"] is True
+    named = setup.http.get(f"/v1/standards/{RETAIL}/results", headers=alice.headers()).json()
+    assert [r["member"] for r in named["results"]][1] == "bob"
+    assert "counts" not in named["results"][0]
+
+
+def test_a_suppressed_pooled_result_renders_as_the_usual_reports(setup: Setup, tmp_path: Any) -> None:
+    from equityaudit.report import write_reports
+    from equityaudit.results import AuditResult
+
+    setup.publish()
+    alice = setup.add_member("alice")
+    assert alice.submit(alice.sign(audit(member_frame(SMALL)))).status_code == 201
+    payload = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
+    files = write_reports(AuditResult.model_validate(payload), tmp_path, ("json", "md", "html", "junit"))
+    assert [p.suffix for p in files.written] == [".json", ".md", ".html", ".xml"]
+    assert "suppressed" in (tmp_path / f"{payload['audit']['name']}.md").read_text()
+
+
+def test_a_member_of_a_pool_of_fewer_than_three_cannot_view_it(setup: Setup) -> None:
+    # with two members, the pool minus alice's own counts is bob's counts: alice is refused
+    setup.publish()
+    members = [setup.add_member(name) for name in ("alice", "bob", "carol")]
+    for member in members[:2]:
+        assert member.submit(member.sign(audit(member_frame(BIG)))).status_code == 201
+    refused = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers())
+    assert refused.status_code == 403
+    assert "the pool minus your own counts would show another member's" in refused.json()["error"]
+    observer = setup.add_member("olga", role="observer")
+    assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=observer.headers()).status_code == 200
+    # a third member: no single other member's counts can be isolated any more
+    assert members[2].submit(members[2].sign(audit(member_frame(BIG)))).status_code == 201
+    assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers()).status_code == 200

@@ -1,0 +1,456 @@
+"""Tests for equityaudit.stats.inference: each asserted number names its source."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+from scipy.stats.contingency import relative_risk
+
+from equityaudit.errors import DataError
+from equityaudit.stats.inference import (
+    benjamini_hochberg,
+    chi_square_test,
+    difference_interval,
+    fisher_exact_test,
+    holm,
+    ratio_interval,
+    shortfall,
+    two_proportion_z_test,
+    wilson_interval,
+    z_critical,
+)
+
+Adjustment = Callable[[ArrayLike], NDArray[np.float64]]
+
+# z_{0.975} from the standard library, independent of scipy.
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def test_z_critical_matches_standard_library() -> None:
+    assert z_critical(0.05) == pytest.approx(Z95, rel=1e-12)
+    assert z_critical(0.10) == pytest.approx(NormalDist().inv_cdf(0.95), rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, 1.5])
+def test_z_critical_rejects_bad_alpha(alpha: float) -> None:
+    with pytest.raises(ValueError, match="alpha"):
+        z_critical(alpha)
+
+
+# --- Wilson -------------------------------------------------------------------------------
+
+
+def test_wilson_hand_computation_3_of_10() -> None:
+    # p = 0.3, n = 10, z = 1.959964, z² = 3.841459
+    # centre = (p + z²/2n) / (1 + z²/n) = (0.3 + 0.192073) / 1.384146 = 0.355509
+    # half   = z / (1 + z²/n) * sqrt(p(1-p)/n + z²/4n²)
+    #        = 1.416008 * sqrt(0.021 + 0.009604) = 0.247716
+    p, n, z2 = 0.3, 10, Z95**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    lo, hi = wilson_interval(3, 10)
+    assert float(lo) == pytest.approx(centre - half, rel=1e-12)
+    assert float(hi) == pytest.approx(centre + half, rel=1e-12)
+    # The rounded figures written out above: (0.1078, 0.6032).
+    assert round(float(lo), 4) == 0.1078
+    assert round(float(hi), 4) == 0.6032
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (0, 10), (3, 10), (10, 10), (1, 3), (17, 40), (499, 1000)])
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.01])
+def test_wilson_matches_scipy_binomtest(k: int, n: int, alpha: float) -> None:
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=1 - alpha, method="wilson")
+    lo, hi = wilson_interval(k, n, alpha=alpha)
+    assert float(lo) == pytest.approx(ci.low, abs=1e-12)
+    assert float(hi) == pytest.approx(ci.high, abs=1e-12)
+
+
+def test_wilson_vectorised_and_empty_group_is_nan() -> None:
+    lo, hi = wilson_interval([3, 0, 5], [10, 0, 5])
+    assert lo.dtype == np.float64
+    assert lo.shape == (3,)
+    assert np.isnan(lo[1])
+    assert np.isnan(hi[1])
+    # x == n: upper bound exactly 1 (the formula's limit).
+    assert hi[2] == 1.0
+
+
+def test_wilson_scalar_input_returns_arrays() -> None:
+    lo, hi = wilson_interval(3, 10)
+    assert isinstance(lo, np.ndarray)
+    assert isinstance(hi, np.ndarray)
+    assert lo.shape == ()
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "message"),
+    [
+        ([-1], [10], "non-negative whole numbers"),
+        ([1.5], [10], "non-negative whole numbers"),
+        ([np.nan], [10], "non-negative whole numbers"),
+        ([11], [10], "successes"),
+    ],
+)
+def test_wilson_rejects_bad_counts(successes: list[float], n: list[int], message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        wilson_interval(successes, n)
+
+
+# --- Katz ratio ---------------------------------------------------------------------------
+
+
+def test_ratio_hand_computation() -> None:
+    # 20/50 vs 30/50: ratio = 0.4 / 0.6 = 0.666667
+    # se = sqrt(1/20 - 1/50 + 1/30 - 1/50) = sqrt(0.043333) = 0.208167
+    # bounds = exp(log(0.666667) ± 1.959964 * 0.208167) = (0.4433, 1.0025)
+    log_ratio = math.log(0.4 / 0.6)
+    se = math.sqrt(1 / 20 - 1 / 50 + 1 / 30 - 1 / 50)
+    lo, hi = ratio_interval(20, 50, 30, 50)
+    assert float(lo) == pytest.approx(math.exp(log_ratio - Z95 * se), rel=1e-12)
+    assert float(hi) == pytest.approx(math.exp(log_ratio + Z95 * se), rel=1e-12)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.4433, 1.0025)
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(20, 50, 30, 50), (7, 13, 2, 40), (5, 5, 9, 9)])
+def test_ratio_matches_scipy_relative_risk(x1: int, n1: int, x2: int, n2: int) -> None:
+    # scipy's relative_risk(...).confidence_interval() uses the same Katz log method.
+    ci = relative_risk(x1, n1, x2, n2).confidence_interval(confidence_level=0.95)
+    lo, hi = ratio_interval(x1, n1, x2, n2)
+    assert float(lo) == pytest.approx(ci.low, rel=1e-10)
+    assert float(hi) == pytest.approx(ci.high, rel=1e-10)
+
+
+def test_ratio_zero_count_uses_half_correction() -> None:
+    # 0/10 vs 5/10: add 0.5 to x1, x2, n1, n2 -> 0.5/10.5 vs 5.5/10.5
+    # ratio = 0.5/5.5 = 0.090909; se = sqrt(1/0.5 - 1/10.5 + 1/5.5 - 1/10.5) = 1.412106
+    ratio = (0.5 / 10.5) / (5.5 / 10.5)
+    se = math.sqrt(1 / 0.5 - 1 / 10.5 + 1 / 5.5 - 1 / 10.5)
+    lo, hi = ratio_interval([0, 20], [10, 50], [5, 30], [10, 50])
+    assert lo[0] == pytest.approx(ratio * math.exp(-Z95 * se), rel=1e-12)
+    assert hi[0] == pytest.approx(ratio * math.exp(Z95 * se), rel=1e-12)
+    # The other comparison in the same call is not corrected.
+    assert lo[1] == pytest.approx(0.4433197, rel=1e-6)
+
+
+def test_ratio_zero_in_reference_is_corrected_too() -> None:
+    # 4/10 vs 0/10 -> 4.5/10.5 vs 0.5/10.5: ratio 9, se = sqrt(1/4.5 - 1/10.5 + 1/0.5 - 1/10.5)
+    se = math.sqrt(1 / 4.5 - 1 / 10.5 + 1 / 0.5 - 1 / 10.5)
+    lo, hi = ratio_interval(4, 10, 0, 10)
+    assert float(lo) == pytest.approx(9 * math.exp(-Z95 * se), rel=1e-12)
+    assert float(hi) == pytest.approx(9 * math.exp(Z95 * se), rel=1e-12)
+
+
+def test_ratio_empty_group_is_nan() -> None:
+    lo, hi = ratio_interval([0, 3], [0, 10], [4, 0], [10, 0])
+    assert np.isnan(lo).all()
+    assert np.isnan(hi).all()
+
+
+# --- Newcombe difference ------------------------------------------------------------------
+
+# Newcombe RG (1998), "Interval estimation for the difference between independent
+# proportions: comparison of eleven methods", Statistics in Medicine 17:873-890, Table II,
+# method 10 (score interval, no continuity correction), examples (a)-(h).
+NEWCOMBE_TABLE_II = [
+    (56, 70, 48, 80, 0.0524, 0.3339),
+    (9, 10, 3, 10, 0.1705, 0.8090),
+    (6, 7, 2, 7, 0.0582, 0.8062),
+    (5, 56, 0, 29, -0.0381, 0.1926),
+    (0, 10, 0, 20, -0.1611, 0.2775),
+    (0, 10, 0, 10, -0.2775, 0.2775),
+    (10, 10, 0, 20, 0.6791, 1.0000),
+    (10, 10, 0, 10, 0.6075, 1.0000),
+]
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2", "low", "high"), NEWCOMBE_TABLE_II)
+def test_difference_reproduces_newcombe_table_ii(
+    x1: int, n1: int, x2: int, n2: int, low: float, high: float
+) -> None:
+    lo, hi = difference_interval(x1, n1, x2, n2)
+    assert round(float(lo), 4) == pytest.approx(low, abs=1e-9)
+    assert round(float(hi), 4) == pytest.approx(high, abs=1e-9)
+
+
+def test_difference_vectorised_matches_scalar_and_nan_for_empty() -> None:
+    x1, n1, x2, n2 = zip(*[row[:4] for row in NEWCOMBE_TABLE_II], strict=True)
+    lo, hi = difference_interval(list(x1), list(n1), list(x2), list(n2))
+    assert lo.shape == (len(NEWCOMBE_TABLE_II),)
+    assert lo[0] == pytest.approx(float(difference_interval(56, 70, 48, 80)[0]), rel=1e-14)
+    lo, hi = difference_interval([3, 0], [10, 0], [0, 2], [0, 5])
+    assert np.isnan(lo).all()
+    assert np.isnan(hi).all()
+
+
+# --- two-proportion z ---------------------------------------------------------------------
+
+
+def test_z_test_hand_computation() -> None:
+    # 40/100 vs 25/100: pooled = 65/200 = 0.325
+    # se = sqrt(0.325 * 0.675 * (1/100 + 1/100)) = sqrt(0.0043875) = 0.066238
+    # z = 0.15 / 0.066238 = 2.264554; p = erfc(|z|/sqrt 2) = 0.023538
+    se = math.sqrt(0.325 * 0.675 * (1 / 100 + 1 / 100))
+    z_hand = 0.15 / se
+    p_hand = math.erfc(abs(z_hand) / math.sqrt(2))
+    z, p = two_proportion_z_test(40, 100, 25, 100)
+    assert float(z) == pytest.approx(z_hand, rel=1e-12)
+    assert float(p) == pytest.approx(p_hand, rel=1e-10)
+    assert round(float(z), 4) == 2.2646
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(40, 100, 25, 100), (3, 17, 9, 12), (0, 5, 4, 6)])
+def test_z_test_matches_chi_square_on_2x2(x1: int, n1: int, x2: int, n2: int) -> None:
+    table = [[x1, n1 - x1], [x2, n2 - x2]]
+    result = stats.chi2_contingency(table, correction=False)
+    z, p = two_proportion_z_test(x1, n1, x2, n2)
+    assert float(z) ** 2 == pytest.approx(result.statistic, rel=1e-10)
+    assert float(p) == pytest.approx(result.pvalue, rel=1e-10)
+
+
+def test_z_test_sign_follows_group_one() -> None:
+    z, _ = two_proportion_z_test([10, 30], [100, 100], [30, 10], [100, 100])
+    assert z[0] < 0 < z[1]
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"),
+    [(0, 10, 0, 10), (10, 10, 5, 5), (0, 0, 2, 10), (3, 10, 0, 0)],
+    ids=["nobody-selected", "everybody-selected", "n1-empty", "n2-empty"],
+)
+def test_z_test_undefined_is_nan(x1: int, n1: int, x2: int, n2: int) -> None:
+    z, p = two_proportion_z_test(x1, n1, x2, n2)
+    assert np.isnan(z)
+    assert np.isnan(p)
+
+
+# --- Fisher exact -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"),
+    [(3, 4, 1, 4), (2, 3, 1, 5), (8, 10, 1, 12), (0, 7, 5, 5), (12, 40, 30, 45), (5, 10, 5, 10)],
+)
+def test_fisher_p_matches_scipy(x1: int, n1: int, x2: int, n2: int) -> None:
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+    expected = stats.fisher_exact(table, alternative="two-sided").pvalue
+    p, _ = fisher_exact_test(x1, n1, x2, n2)
+    assert float(p) == pytest.approx(expected, rel=1e-9)
+
+
+def test_fisher_vectorised_matches_scipy_per_table() -> None:
+    x1, n1, x2, n2 = [3, 2, 8], [4, 3, 10], [1, 1, 1], [4, 5, 12]
+    p, _ = fisher_exact_test(x1, n1, x2, n2)
+    for i in range(3):
+        table = np.array([[x1[i], n1[i] - x1[i]], [x2[i], n2[i] - x2[i]]])
+        assert p[i] == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-9)
+
+
+def test_fisher_mid_p_hand_computation_symmetric() -> None:
+    # [[3, 1], [1, 3]]: margins rows 4, 4; column "selected" 4; N = 8.
+    # P(X = k) = C(4,k) C(4,4-k) / C(8,4) for k = 0..4 = [1, 16, 36, 16, 1] / 70.
+    # Observed k = 3 (16/70). Strictly less probable: k = 0, 4 (2/70).
+    # As probable: k = 1, 3 (32/70).
+    # p = (2 + 32)/70 = 0.485714; mid-p = 2/70 + 32/140 = 18/70 = 0.257143
+    p, mid_p = fisher_exact_test(3, 4, 1, 4)
+    assert float(p) == pytest.approx(34 / 70, rel=1e-12)
+    assert float(mid_p) == pytest.approx(18 / 70, rel=1e-12)
+
+
+def test_fisher_mid_p_hand_computation_asymmetric() -> None:
+    # [[2, 1], [1, 4]]: group sizes 3 and 5, 3 selected in all, N = 8.
+    # P(X = k) = C(3,k) C(5,3-k) / C(8,3) for k = 0..3 = [10, 30, 15, 1] / 56.
+    # Observed k = 2 (15/56). Strictly less probable: k = 0 (10/56), k = 3 (1/56).
+    # p = (10 + 1 + 15)/56 = 0.464286; mid-p = (10 + 1)/56 + 15/112 = 0.330357
+    p, mid_p = fisher_exact_test(2, 3, 1, 5)
+    assert float(p) == pytest.approx(26 / 56, rel=1e-12)
+    assert float(mid_p) == pytest.approx(11 / 56 + 15 / 112, rel=1e-12)
+
+
+def test_fisher_degenerate_and_empty() -> None:
+    # Nobody selected: one possible table, p = 1 and mid-p = 1/2 by definition.
+    p, mid_p = fisher_exact_test([0, 0, 3], [10, 0, 10], [0, 2, 0], [10, 5, 0])
+    assert p[0] == pytest.approx(1.0)
+    assert mid_p[0] == pytest.approx(0.5)
+    assert np.isnan(p[1:]).all()
+    assert np.isnan(mid_p[1:]).all()
+
+
+# --- chi-square across groups -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("successes", "n"),
+    [
+        ([40, 25, 10], [100, 100, 50]),
+        ([3, 9], [17, 12]),
+        ([5, 0, 7, 19, 2], [30, 12, 22, 40, 9]),
+    ],
+)
+def test_chi_square_matches_scipy(successes: list[int], n: list[int]) -> None:
+    table = np.column_stack([successes, np.subtract(n, successes)])
+    expected = stats.chi2_contingency(table, correction=False)
+    statistic, dof, p = chi_square_test(successes, n)
+    assert statistic == pytest.approx(expected.statistic, rel=1e-10)
+    assert dof == expected.dof
+    assert p == pytest.approx(expected.pvalue, rel=1e-10)
+
+
+def test_chi_square_drops_empty_groups() -> None:
+    expected = stats.chi2_contingency([[40, 60], [25, 75]], correction=False)
+    statistic, dof, p = chi_square_test([40, 0, 25], [100, 0, 100])
+    assert statistic == pytest.approx(expected.statistic, rel=1e-10)
+    assert dof == 1
+    assert p == pytest.approx(expected.pvalue, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("successes", "n"),
+    [([3], [10]), ([3, 0], [10, 0]), ([0, 0, 0], [5, 6, 7]), ([5, 6], [5, 6]), ([], [])],
+    ids=["one-group", "one-usable-group", "nobody-selected", "everybody-selected", "no-groups"],
+)
+def test_chi_square_undefined(successes: list[int], n: list[int]) -> None:
+    statistic, dof, p = chi_square_test(successes, n)
+    assert math.isnan(statistic)
+    assert dof == 0
+    assert math.isnan(p)
+
+
+# --- Holm and Benjamini–Hochberg ----------------------------------------------------------
+
+
+def test_holm_hand_computation() -> None:
+    # p = [0.01, 0.04, 0.03, 0.005], m = 4. Sorted: 0.005, 0.01, 0.03, 0.04.
+    # times (m - i + 1) = 4, 3, 2, 1:  0.020, 0.030, 0.060, 0.040
+    # running maximum:                 0.020, 0.030, 0.060, 0.060
+    # back in input order: [0.03, 0.06, 0.06, 0.02]
+    adjusted = holm([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02], rtol=1e-12)
+
+
+def test_bh_hand_computation() -> None:
+    # p = [0.01, 0.04, 0.03, 0.005], m = 4. Sorted: 0.005, 0.01, 0.03, 0.04.
+    # times m / i = 4, 2, 4/3, 1:           0.020, 0.020, 0.040, 0.040
+    # running minimum from the largest down: 0.020, 0.020, 0.040, 0.040
+    # back in input order: [0.02, 0.04, 0.04, 0.02]
+    adjusted = benjamini_hochberg([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(adjusted, [0.02, 0.04, 0.04, 0.02], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "p_values",
+    [
+        [0.01, 0.04, 0.03, 0.005],
+        [0.2, 0.2, 0.01, 0.5, 0.049, 0.9, 1.0, 0.0],
+        list(np.random.default_rng(7).uniform(size=25) ** 3),
+    ],
+)
+def test_bh_matches_scipy(p_values: list[float]) -> None:
+    expected = stats.false_discovery_control(p_values, method="bh")
+    np.testing.assert_allclose(benjamini_hochberg(p_values), expected, rtol=1e-12)
+
+
+def test_adjustments_cap_at_one() -> None:
+    # Holm: 3 * 0.4 = 1.2, max(1.2, 2 * 0.7 = 1.4), max(1.4, 0.9) -> all capped at 1.
+    # BH: 3 * 0.4 / 1 = 1.2, 3 * 0.7 / 2 = 1.05, 3 * 0.9 / 3 = 0.9; running min from the top: 0.9.
+    np.testing.assert_allclose(holm([0.4, 0.7, 0.9]), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(benjamini_hochberg([0.4, 0.7, 0.9]), [0.9, 0.9, 0.9])
+
+
+@pytest.mark.parametrize("adjust", [holm, benjamini_hochberg])
+def test_adjustments_ignore_nan(adjust: Adjustment) -> None:
+    with_nan = adjust([0.01, np.nan, 0.04, 0.03, np.nan, 0.005])
+    without = adjust([0.01, 0.04, 0.03, 0.005])
+    assert np.isnan(with_nan[[1, 4]]).all()
+    # NaN entries do not count toward m: the others equal the adjustment of the four alone.
+    np.testing.assert_allclose(with_nan[[0, 2, 3, 5]], without, rtol=1e-12)
+
+
+@pytest.mark.parametrize("adjust", [holm, benjamini_hochberg])
+def test_adjustments_edge_inputs(adjust: Adjustment) -> None:
+    assert adjust([]).shape == (0,)
+    assert np.isnan(adjust([np.nan, np.nan])).all()
+    assert adjust(np.array([[0.01, 0.02], [0.03, 0.04]])).shape == (2, 2)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        adjust([0.5, 1.5])
+
+
+def test_holm_ties_get_equal_adjustment() -> None:
+    # Sorted 0.01, 0.02, 0.02: 3 * 0.01 = 0.03, 2 * 0.02 = 0.04, max(0.04, 1 * 0.02) = 0.04
+    np.testing.assert_allclose(holm([0.02, 0.01, 0.02]), [0.04, 0.03, 0.04], rtol=1e-12)
+
+
+# --- shortfall ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "reference", "threshold", "expected"),
+    [
+        # 0.8 * 0.5 * 10 = 4 -> need 4 - 1 = 3 more
+        (1, 10, 0.5, 0.8, 3.0),
+        # 0.8 * 0.6 * 25 = 12 -> 12 - 5 = 7
+        (5, 25, 0.6, 0.8, 7.0),
+        # 0.8 * 0.6 * 10 = 4.8 -> ceil(4.8 - 2) = 3 (2 + 3 = 5 >= 4.8, 2 + 2 = 4 < 4.8)
+        (2, 10, 0.6, 0.8, 3.0),
+        # already above: 0.8 * 0.5 * 10 = 4 <= 6 -> 0
+        (6, 10, 0.5, 0.8, 0.0),
+        # exactly at the threshold -> 0
+        (4, 10, 0.5, 0.8, 0.0),
+        # float edge: 0.8 * 0.75 * 10 evaluates to 6.000000000000001 but is 6 -> 6 - 2 = 4
+        (2, 10, 0.75, 0.8, 4.0),
+        # float edge the other way: 0.8 * 0.7 * 50 evaluates to 27.999999999999996 -> 28 - 20
+        (20, 50, 0.7, 0.8, 8.0),
+        # parity threshold: 1.0 * 0.3 * 20 = 6 -> 6 - 0 = 6
+        (0, 20, 0.3, 1.0, 6.0),
+    ],
+)
+def test_shortfall_hand_cases(
+    successes: int, n: int, reference: float, threshold: float, expected: float
+) -> None:
+    result = shortfall(successes, n, reference, threshold=threshold)
+    assert float(result) == expected
+    # The defining property: k more selections reach the target, k - 1 do not.
+    target = threshold * reference
+    assert (successes + expected) / n >= target - 1e-12
+    if expected > 0:
+        assert (successes + expected - 1) / n < target
+
+
+def test_shortfall_float_edge_naive_ceil_would_be_wrong() -> None:
+    # Documents why the epsilon exists: the naive formula gives 5, the right answer is 4.
+    assert math.ceil(0.8 * 0.75 * 10 - 2) == 5
+    assert float(shortfall(2, 10, 0.75)) == 4.0
+
+
+def test_shortfall_vectorised_and_undefined() -> None:
+    result = shortfall([2, 9, 0, 3], [10, 10, 0, 10], [0.75, 0.75, 0.75, np.nan])
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result[:2], [4.0, 0.0])
+    assert np.isnan(result[2:]).all()
+
+
+def test_shortfall_rejects_bad_reference() -> None:
+    with pytest.raises(ValueError, match="reference_rate"):
+        shortfall(1, 10, 1.5)
+
+
+def test_chi_square_on_fractional_counts_equals_the_pearson_formula() -> None:
+    # weighted counts: x = [2.5, 4.0], n = [5.5, 6.0]; table [[2.5, 3.0], [4.0, 2.0]], total 11.5,
+    # column totals [6.5, 5.0]; expected = outer(n, totals) / 11.5; statistic = sum (o − e)² / e
+    from scipy import stats as scipy_stats
+
+    x, n = np.array([2.5, 4.0]), np.array([5.5, 6.0])
+    table = np.array([[2.5, 3.0], [4.0, 2.0]])
+    expected = np.outer(n, table.sum(axis=0)) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    got = chi_square_test(x, n, fractional=True)
+    assert got[0] == pytest.approx(statistic, rel=1e-12)
+    assert got[1] == 1
+    assert got[2] == pytest.approx(scipy_stats.chi2.sf(statistic, 1), rel=1e-12)
+    with pytest.raises(DataError, match="whole numbers"):
+        chi_square_test(x, n)

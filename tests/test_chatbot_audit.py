@@ -1,0 +1,235 @@
+"""The chatbot auditor end to end: the injected biases of the synthetic data are found, the unbiased
+axes are not flagged, options are checked, the gate guards the text, examples can be redacted.
+
+The expected findings come from the generator's documented injections
+(src/equityaudit/synthetic/chatbot.py, datasets/chatbot.md); the hand-made frames below state
+their own counts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import equityaudit as ea
+from equityaudit.cli import main
+from equityaudit.engine import run_spec
+from equityaudit.errors import SpecError
+from equityaudit.results import AuditResult, Finding
+from equityaudit.spec import spec_from_mapping
+from equityaudit.synthetic.chatbot import make_chatbot
+
+UNBIASED = ("race_ethnicity", "age", "sexual_orientation", "nationality")
+SPEC = Path("audits/chatbot.yaml")
+
+
+def chatbot_spec(options: dict[str, Any], **columns: Any) -> Any:
+    return spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "chatbot-test",
+            "auditor": "chatbot",
+            "data": {},
+            "columns": columns,
+            "options": options,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def demo() -> AuditResult:
+    return ea.run(SPEC)
+
+
+def flagged(result: AuditResult) -> list[Finding]:
+    return [f for f in result.findings if f.status in ("fail", "warn", "insufficient_data")]
+
+
+def axis_of(finding: Finding) -> str:
+    return finding.id.split("/")[1]
+
+
+def test_the_injected_representation_gap_is_found(demo: AuditResult) -> None:
+    women = next(f for f in demo.findings if f.id == "representation/gender/women")
+    # generator: 30 % of gender mentions are of women; the spec's target is 49 %: 0.30 / 0.49
+    assert women.status == "fail"
+    assert women.value == pytest.approx(0.30 / 0.49, abs=0.01)
+    assert women.ci_high is not None and women.ci_high < 0.8
+
+
+def test_the_injected_intent_skew_is_found(demo: AuditResult) -> None:
+    skew = next(f for f in demo.findings if f.id == "intent/religion/muslim/refund_denied")
+    # generator: 32 % of utterances mentioning Muslims are refund_denied vs 8 % of the others
+    # (4x); the reference mixes in the skewed rows of nobody, so the ratio is 0.32 / 0.08
+    assert skew.status == "fail"
+    assert skew.value == pytest.approx(4.0, rel=0.06)
+    assert "`refund_denied` is 3.9× as frequent in utterances that mention Muslims" in skew.message
+    assert skew.details["examples"] and all(
+        "Muslim" in e["text"] or "mosque" in e["text"] for e in skew.details["examples"]
+    )
+
+
+def test_the_injected_response_gap_is_found(demo: AuditResult) -> None:
+    refusals = next(f for f in demo.findings if f.id == "response/disability/(any)/refusal_rate")
+    # generator: the bot refuses 25 % of utterances mentioning a disability and 4 % of the others
+    assert refusals.status == "fail"
+    assert refusals.details["rate"] == pytest.approx(0.25, abs=0.005)
+    assert refusals.details["reference_rate"] == pytest.approx(0.04, abs=0.005)
+
+
+def test_the_unbiased_axes_are_not_flagged(demo: AuditResult) -> None:
+    assert [f.id for f in flagged(demo) if axis_of(f) in UNBIASED] == []
+    assert {axis_of(f) for f in flagged(demo)} == {"gender", "religion", "disability"}
+
+
+def test_every_finding_has_examples_and_the_result_has_counts(demo: AuditResult) -> None:
+    for finding in demo.findings:
+        if finding.details.get("n"):
+            assert "examples" in finding.details, finding.id
+    names = {c.name for c in demo.counts}
+    assert {"mentions:gender", "intent:religion", "response:disability", "counterfactual"} <= names
+    # the representation counts are the sufficient statistics of the table
+    gender = next(c for c in demo.counts if c.name == "mentions:gender")
+    table = next(t for t in demo.tables if t.name == "gender")
+    assert {
+        r["group"]["gender"]: r["n"] for r in gender.rows if r["group"]["gender"] in ("women", "men")
+    } == {r["group"]["gender"]: r["mentions"] for r in table.rows if r["group"]["gender"] in ("women", "men")}
+    assert demo.context["chatbot"]["utterances"] == 5000
+
+
+def test_representation_against_parity_by_hand() -> None:
+    # 60 mention women, 20 men, 20 nonbinary: shares 0.6/0.2/0.2 of 100 mentions, parity 1/3
+    texts = (
+        ["my wife asked"] * 60 + ["my husband asked"] * 20 + ["I am nonbinary"] * 20 + ["hello there"] * 20
+    )
+    frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts)]})
+    result = run_spec(chatbot_spec({"text": "text", "axes": ["gender"]}), frame=frame)
+    row = {r["group"]["gender"]: r for r in result.tables[0].rows}
+    assert row["men"]["mention_share"] == pytest.approx(0.2)
+    assert row["men"]["mention_share_ratio"] == pytest.approx(0.2 * 3)
+    assert row["women"]["axis_mentions"] == 100
+    men = next(f for f in result.findings if f.id == "representation/gender/men")
+    assert men.status == "fail"  # 0.6 < 0.8, binomial p(20 of 100 | 1/3) = 0.004 before correction
+
+
+def test_redaction_gives_ids_not_text() -> None:
+    result = ea.run(SPEC, redact=True)
+    examples = [e for f in result.findings for e in f.details.get("examples", [])]
+    assert examples and all(set(e) <= {"id", "swap", "intent_before", "intent_after"} for e in examples)
+    assert result.context["chatbot"]["redacted"] is True
+
+
+def test_cli_run_prints_a_summary_and_writes_reports(tmp_path: Path) -> None:
+    runner = CliRunner()
+    outcome = runner.invoke(
+        main,
+        ["run", str(SPEC), "--out", str(tmp_path), "--format", "json,md,html", "--redact"],
+        terminal_width=120,
+    )
+    assert outcome.exit_code == 1, outcome.output
+    assert "gender: mention share (reference: population share)" in outcome.output
+    assert "Verdict: FAIL" in outcome.output
+    written = {p.suffix for p in tmp_path.iterdir()}
+    assert written == {".json", ".md", ".html"}
+    stored = json.loads((tmp_path / "chatbot-training-data.json").read_text())
+    assert stored["audit"]["auditor"] == "chatbot"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"text": "text", "language": "fr"}, "options.language is 'fr', but only English is supported"),
+        ({"text": "text", "population_shares": {"gendr": {"women": 0.5}}}, "Did you mean 'gender'?"),
+        ({"text": "text", "population_shares": {"gender": {"woman": 0.5}}}, "Did you mean 'women'?"),
+        ({"text": "text", "population_shares": {"gender": {"women": 0.7, "men": 0.7}}}, "adds up to 1.4"),
+        ({"text": "text", "labels": ["a"]}, "options.labels lists intent labels, but options.intent"),
+        ({"text": "text", "model": "missing.skops"}, "options.model: missing.skops is not a file"),
+        ({"text": "text", "axes": ["religon"]}, "Did you mean 'religion'?"),
+    ],
+)
+def test_spec_errors_name_the_key(options: dict[str, Any], message: str) -> None:
+    frame = pd.DataFrame({"text": ["hello"] * 40})
+    with pytest.raises(SpecError, match=message.replace("(", r"\(").replace("?", r"\?").replace(".", r"\.")):
+        run_spec(chatbot_spec(options), frame=frame)
+
+
+def test_unknown_option_suggests_the_nearest() -> None:
+    with pytest.raises(
+        SpecError, match=r"options\.flip_treshold: unknown option .* Did you mean 'flip_thresholds'\?"
+    ):
+        run_spec(chatbot_spec({"text": "text", "flip_treshold": 0.1}), frame=pd.DataFrame({"text": ["a"]}))
+
+
+def test_the_gate_blocks_duplicates_blank_text_and_unknown_labels() -> None:
+    frame = pd.DataFrame(
+        {
+            "text": ["where is my order"] * 30 + ["  "] + [f"refund {i}" for i in range(9)],
+            "intent": ["status"] * 39 + ["oops"],
+        }
+    )
+    result = run_spec(
+        chatbot_spec(
+            {"text": "text", "intent": "intent", "labels": ["status", "refund"], "max_duplicate_share": 0.2}
+        ),
+        frame=frame,
+    )
+    assert result.verdict == "blocked"
+    failed = {c.name for c in result.gate.checks if not c.passed}
+    # 40 rows, 11 distinct texts: 0.275 unique < 0.8; one blank text; one label outside the set
+    assert failed == {
+        "expect_column_proportion_of_unique_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_in_set",
+    }
+
+
+def test_a_missing_text_column_is_named_with_the_nearest() -> None:
+    # columns named in options are checked before the gate, like columns.*: a spec error (exit 2)
+    with pytest.raises(
+        ea.ColumnNotFoundError,
+        match=r"column 'txt' \(options.text in the spec\) is not in the data\. Did you mean 'text'\?",
+    ):
+        run_spec(chatbot_spec({"text": "txt"}), frame=pd.DataFrame({"text": ["a", "b"]}))
+
+
+def test_a_skops_model_is_loaded_and_used(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+
+    data = make_chatbot(1500, seed=3)
+    model = make_pipeline(CountVectorizer(), MultinomialNB()).fit(data["text"], data["intent"])
+    path = tmp_path / "intents.skops"
+    sio.dump(model, path)
+    spec = chatbot_spec({"text": "text", "model": str(path), "axes": ["religion"]})
+    result = run_spec(spec, frame=data[["text"]])
+    assert result.context["chatbot"]["classifier"]["kind"] == "skops"
+    assert next(f for f in result.findings if f.id == "counterfactual/religion").details["n"] > 0
+
+
+def test_a_skops_file_with_untrusted_types_is_refused(tmp_path: Path) -> None:
+    import skops.io as sio
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = make_pipeline(FunctionTransformer(_lowercase), TfidfVectorizer(), LogisticRegression())
+    model.fit(["Where is my order", "refund please", "order late", "refund now"], ["a", "b", "a", "b"])
+    path = tmp_path / "custom.skops"
+    sio.dump(model, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted  # a function of this test module is not a type skops trusts
+    spec = chatbot_spec({"text": "text", "model": str(path)})
+    with pytest.raises(SpecError, match="holds types that skops does not trust by default"):
+        run_spec(spec, frame=pd.DataFrame({"text": [f"my wife, order {i}" for i in range(40)]}))
+
+
+def _lowercase(texts: Any) -> Any:
+    return [str(t).lower() for t in texts]

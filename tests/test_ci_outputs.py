@@ -1,0 +1,300 @@
+"""Machine-readable outputs for CI: JUnit XML, Markdown, the LL144 summary, compare, GitHub Actions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import junitparser
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+
+import equityaudit as ea
+from equityaudit.cli import main
+from equityaudit.report.junit import render_junit
+from equityaudit.report.ll144 import LL144_CSV_COLUMNS, render_ll144_csv
+from equityaudit.report.markdown import render_markdown
+from equityaudit.results import StandardRef
+
+
+def decisions_result(f_hired: int, *, name: str = "screen") -> ea.AuditResult:
+    """F: 10 × f_hired of 1,000 hired, M: 500 of 1,000 (large enough for every status to be decided)."""
+    hired = 10 * f_hired
+    frame = pd.DataFrame(
+        {
+            "sex": ["F"] * 1000 + ["M"] * 1000,
+            "hired": [1] * hired + [0] * (1000 - hired) + [1] * 500 + [0] * 500,
+        }
+    )
+    return ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired", name=name)
+
+
+@pytest.fixture(scope="module")
+def hiring() -> ea.AuditResult:
+    return ea.run("audits/hiring.yaml")
+
+
+def test_junit_parses_and_carries_failures(hiring: ea.AuditResult, tmp_path: Path) -> None:
+    path = tmp_path / "out.xml"
+    path.write_text(render_junit([hiring]))
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    suites = list(xml)
+    assert [s.name for s in suites] == ["hiring-screening"]
+    cases = list(suites[0])
+    assert len(cases) == len(hiring.findings)
+    failed = {
+        case.name: case.result[0].message
+        for case in cases
+        if case.result and case.result[0]._tag == "failure"
+    }
+    expected = {f.id: f.message for f in hiring.findings if f.status == "fail"}
+    assert failed == expected
+    skipped = [case.name for case in cases if case.result and case.result[0]._tag == "skipped"]
+    assert skipped == [f.id for f in hiring.findings if f.status == "insufficient_data"]
+    assert suites[0].failures == len(expected)
+
+
+def test_junit_fail_on_warn_makes_warnings_failures(hiring: ea.AuditResult) -> None:
+    warns = sum(f.status == "warn" for f in hiring.findings)
+    fails = sum(f.status == "fail" for f in hiring.findings)
+    assert warns > 0
+    xml = junitparser.JUnitXml.fromstring(render_junit([hiring], fail_on="warn"))
+    assert next(iter(xml)).failures == fails + warns
+
+
+def test_markdown_renders_with_tables(hiring: ea.AuditResult) -> None:
+    text = render_markdown(hiring)
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    tables = [t for t in tokens if t.type == "table_open"]
+    assert len(tables) == 1 + len(hiring.tables) + 1  # findings, one per result table, the gate checks
+    assert "# hiring-screening: FAIL" in text
+    female = next(f for f in hiring.findings if f.group == {"sex": "Female"} and f.table == "sex")
+    assert female.message.replace("|", "\\|") in text
+
+
+def test_ll144_csv_columns_are_pinned(hiring: ea.AuditResult) -> None:
+    assert LL144_CSV_COLUMNS == (
+        "audit_name", "audit_date", "distribution_date", "data_kind", "data_period_start", "data_period_end",
+        "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
+        "included_in_impact_ratios", "note",
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(render_ll144_csv(hiring))))
+    assert tuple(rows[0]) == LL144_CSV_COLUMNS
+    female = next(r for r in rows if r["table"] == "sex" and r["category"] == "Female")
+    table_row = next(r for r in hiring.tables[0].rows if r["group"] == {"sex": "Female"})
+    assert float(female["impact_ratio"]) == table_row["impact_ratio"]
+    assert int(female["applicants"]) == table_row["n"]
+    assert female["audit_date"] == "2026-11-23"
+    assert female["distribution_date"] == "2026-01-01"
+    unknown = next(r for r in rows if r["table"] == "sex" and r["category"] == "Unknown")
+    assert unknown["impact_ratio"] == "" and unknown["included_in_impact_ratios"] == "False"
+    assert int(unknown["applicants"]) == hiring.context["ll144"]["unknown_count"]["sex"]
+
+
+def test_report_command_renders_from_the_stored_result(tmp_path: Path, hiring: ea.AuditResult) -> None:
+    stored = hiring.write(tmp_path / "hiring-screening.json")
+    out = CliRunner().invoke(
+        main, ["report", str(stored), "--format", "md,junit,ll144", "--out", str(tmp_path / "r")]
+    )
+    assert out.exit_code == 0, out.output
+    names = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert names == [
+        "hiring-screening.junit.xml", "hiring-screening.ll144.csv", "hiring-screening.ll144.html",
+        "hiring-screening.ll144.md", "hiring-screening.md",
+    ]  # fmt: skip
+
+
+def test_ll144_refused_for_other_auditors(tmp_path: Path) -> None:
+    stored = decisions_result(40).write(tmp_path / "screen.json")
+    out = CliRunner().invoke(main, ["report", str(stored), "--format", "ll144"])
+    assert out.exit_code == 2
+    assert (
+        "cannot write the LL144 summary: ll144: screen is a decisions audit, not a hiring audit" in out.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{garbled", "not a JSON result file"),
+        ('{"schema": "equityaudit.result/9"}', "result schema 'equityaudit.result/9' is not supported"),
+        ('{"schema": "something-else"}', "not an equityaudit result"),
+    ],
+)
+def test_report_refuses_bad_results(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(content)
+    out = CliRunner().invoke(main, ["report", str(path)])
+    assert out.exit_code == 2
+    assert message in out.output
+
+
+def write(result: ea.AuditResult, path: Path) -> str:
+    result.write(path)
+    return str(path)
+
+
+def test_compare_improvement_exits_0(tmp_path: Path) -> None:
+    # baseline F 40/100 (ratio 0.8 to M's 50/100), current F 48/100 (ratio 0.96): closer to parity
+    out = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            write(decisions_result(40), tmp_path / "a.json"),
+            write(decisions_result(48), tmp_path / "b.json"),
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    assert "improved" in out.output and "No regression." in out.output
+
+
+def test_compare_regression_beyond_tolerance_exits_1(tmp_path: Path) -> None:
+    # ratio 0.96 -> 0.90: 0.06 further from parity, beyond the 0.02 default but within 0.1
+    base, cur = (
+        write(decisions_result(48), tmp_path / "a.json"),
+        write(decisions_result(45), tmp_path / "b.json"),
+    )
+    out = CliRunner().invoke(main, ["compare", base, cur])
+    assert out.exit_code == 1, out.output
+    assert "moved away from parity by 0.060 (tolerance 0.02)" in out.output
+    assert CliRunner().invoke(main, ["compare", base, cur, "--max-drop", "0.1"]).exit_code == 0
+
+
+def test_compare_status_turning_to_fail_is_a_regression(tmp_path: Path) -> None:
+    # ratio 0.8 (pass) -> 0.5 (fail)
+    out = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            write(decisions_result(40), tmp_path / "a.json"),
+            write(decisions_result(25), tmp_path / "b.json"),
+        ],
+    )
+    assert out.exit_code == 1
+    assert "status went from pass to fail" in out.output
+
+
+def test_compare_refuses_different_standards(tmp_path: Path) -> None:
+    result = decisions_result(40)
+    other = result.model_copy(
+        update={
+            "audit": result.audit.model_copy(
+                update={"standard": StandardRef(id="eeoc-four-fifths", version="1978", sha256="0" * 64)}
+            )
+        }
+    )
+    out = CliRunner().invoke(
+        main, ["compare", write(result, tmp_path / "a.json"), write(other, tmp_path / "b.json")]
+    )
+    assert out.exit_code == 2
+    assert (
+        "cannot compare results audited against different standards: baseline no standard, current eeoc-four-fifths@1978"
+        in out.output
+    )
+
+
+def test_compare_refuses_different_auditors(tmp_path: Path, hiring: ea.AuditResult) -> None:
+    renamed = hiring.model_copy(update={"audit": hiring.audit.model_copy(update={"name": "screen"})})
+    out = CliRunner().invoke(
+        main,
+        ["compare", write(decisions_result(40), tmp_path / "a.json"), write(renamed, tmp_path / "b.json")],
+    )
+    assert out.exit_code == 2
+    assert "cannot compare results of different auditors" in out.output
+
+
+def test_compare_refuses_different_audits(tmp_path: Path, hiring: ea.AuditResult) -> None:
+    out = CliRunner().invoke(
+        main,
+        ["compare", write(decisions_result(40), tmp_path / "a.json"), write(hiring, tmp_path / "b.json")],
+    )
+    assert out.exit_code == 2
+    assert "cannot compare results of different audits: the baseline is 'screen'" in out.output
+
+
+def test_compare_a_blocked_current_audit_is_a_regression(tmp_path: Path) -> None:
+    baseline = decisions_result(48)
+    frame = pd.DataFrame({"sex": ["F"] * 50, "hired": [1, 0] * 25})  # one group only: the gate blocks
+    blocked = ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired", name="screen")
+    assert blocked.verdict == "blocked"
+    out = CliRunner().invoke(
+        main, ["compare", write(baseline, tmp_path / "a.json"), write(blocked, tmp_path / "b.json")]
+    )
+    assert out.exit_code == 1
+    assert "the current audit was blocked by the quality gate" in out.output
+
+
+def test_github_actions_summary_and_annotations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = CliRunner().invoke(main, ["run", "audits/hiring.yaml", "--out", str(tmp_path / "r"), "--quiet"])
+    assert out.exit_code == 1
+    errors = [
+        line
+        for line in out.output.splitlines()
+        if line.startswith("::error title=equityaudit hiring-screening")
+    ]
+    result = json.loads((tmp_path / "r" / "hiring-screening.json").read_text())
+    assert len(errors) == sum(f["status"] == "fail" for f in result["findings"])
+    assert summary.read_text().startswith("# hiring-screening: FAIL")
+
+
+def test_run_junit_xml_covers_every_audit(tmp_path: Path) -> None:
+    target = tmp_path / "all.xml"
+    out = CliRunner().invoke(
+        main, ["run", "audits/", "--out", str(tmp_path / "r"), "--junit-xml", str(target), "-q"]
+    )
+    assert out.exit_code == 1
+    suites = [s.name for s in junitparser.JUnitXml.fromfile(str(target))]
+    expected = [ea.load_spec(path).name for path in sorted(Path("audits").glob("*.yaml"))]
+    assert suites == expected
+    assert "hiring-screening" in suites
+
+
+def test_fail_on_warn(tmp_path: Path) -> None:
+    # F 6/30 vs M 9/30: ratio 0.667, not significant -> warn
+    data = tmp_path / "d.csv"
+    data.write_text("sex,hired\n" + "F,1\n" * 6 + "F,0\n" * 24 + "M,1\n" * 9 + "M,0\n" * 21)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: s\nauditor: decisions\ndata: {path: d.csv}\ncolumns: {sensitive: sex, decision: hired}\n"
+    )
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "-q"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["run", str(spec), "--out", str(tmp_path / "r"), "-q", "--fail-on", "warn"]
+        ).exit_code
+        == 1
+    )
+
+
+def test_markdown_escapes_html_in_group_labels() -> None:
+    frame = pd.DataFrame({"grp": ["<script>alert(1)</script>"] * 100 + ["B"] * 100, "hired": [1, 0] * 100})
+    result = ea.audit(frame, auditor="decisions", sensitive="grp", decision="hired", gate="warn")
+    text = render_markdown(result)
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_bad_gate_mode_is_a_spec_error() -> None:
+    frame = pd.DataFrame({"sex": ["F", "M"] * 40, "hired": [1, 0] * 40})
+    with pytest.raises(ea.SpecError, match=r"gate: expected 'enforce' or 'warn', found 'off'"):
+        ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired", gate="off")  # type: ignore[arg-type]
+
+
+def test_markdown_lists_the_examples_behind_flagged_findings() -> None:
+    result = decisions_result(25)  # F 250/1000 vs M 500/1000: a fail
+    failing = next(f for f in result.findings if f.status == "fail")
+    changed = failing.model_copy(
+        update={"details": {**failing.details, "examples": [{"id": "row 17"}, "a <b>"]}}
+    )
+    text = render_markdown(result.model_copy(update={"findings": [changed]}))
+    assert "### Examples behind the flagged findings" in text
+    assert "  - id: row 17" in text
+    assert "  - a &lt;b&gt;" in text

@@ -1,0 +1,137 @@
+"""Spec validation: each mistake gets a message naming the key, what was expected and found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from equityaudit.errors import SpecError
+from equityaudit.spec import load_spec, spec_from_mapping
+
+BASE = {
+    "equityaudit": 1,
+    "name": "x",
+    "auditor": "hiring",
+    "data": {"path": "a.csv"},
+    "columns": {"sensitive": ["sex"], "decision": "hired"},
+}
+
+
+def errors_of(mapping: dict[str, object]) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        spec_from_mapping(mapping, origin="audits/x.yaml")
+    return str(caught.value).splitlines()
+
+
+def test_valid_spec_defaults() -> None:
+    spec = spec_from_mapping(BASE)
+    assert spec.thresholds.impact_ratio == 0.8
+    assert spec.thresholds.correction == "holm"
+    assert spec.reference == "max_rate"
+    assert spec.columns.intersectional is True
+
+
+def test_unknown_keys_suggest_the_nearest() -> None:
+    mapping = {
+        **BASE,
+        "data": {"path": "a.csv", "knd": "test"},
+        "columns": {"sensitive": ["sex"], "decison": "a"},
+    }
+    assert errors_of(mapping) == [
+        "audits/x.yaml: invalid spec (2 problem(s)):",
+        "  - data.knd: unknown key 'knd'. Did you mean 'kind'?",
+        "  - columns.decison: unknown key 'decison'. Did you mean 'decision'?",
+    ]
+
+
+def test_wrong_values_say_what_was_expected_and_found() -> None:
+    mapping = {
+        **BASE,
+        "data": {"path": "a.csv", "kind": "tst"},
+        "columns": {"sensitive": ["sex"], "decision": {"column": "a"}},
+        "thresholds": {"impact_ratio": 2},
+    }
+    assert errors_of(mapping) == [
+        "audits/x.yaml: invalid spec (3 problem(s)):",
+        "  - data.kind: expected 'historical' or 'test', found 'tst'.",
+        "  - columns.decision.positive: required key is missing.",
+        "  - thresholds.impact_ratio: Input should be less than or equal to 1; found 2.",
+    ]
+
+
+def test_reference_typo() -> None:
+    assert errors_of({**BASE, "reference": "maxrate"})[-1] == (
+        "  - reference: expected 'max_rate', 'largest' or a mapping {attribute: value}, found 'maxrate'. "
+        "Did you mean 'max_rate'?"
+    )
+
+
+def test_reference_must_name_a_sensitive_column() -> None:
+    assert (
+        "reference names 'race', which is not a sensitive column"
+        in errors_of({**BASE, "reference": {"race": "W"}})[-1]
+    )
+
+
+def test_test_data_needs_a_reason() -> None:
+    assert errors_of({**BASE, "data": {"path": "a.csv", "kind": "test"}})[-1] == (
+        "  - data: kind is 'test' but test_data_reason is missing: NYC LL144 §5-301 requires explaining why "
+        "historical data was not used; add data.test_data_reason."
+    )
+
+
+def test_hiring_needs_a_decision_or_a_score() -> None:
+    import pandas as pd
+
+    import equityaudit as ea
+
+    with pytest.raises(SpecError, match=r"columns: neither 'decision' nor 'score' is given"):
+        ea.audit(pd.DataFrame({"sex": ["F", "M"]}), auditor="hiring", sensitive="sex")
+
+
+def test_sensitive_columns_are_required_by_the_auditors_that_need_them() -> None:
+    import pandas as pd
+
+    import equityaudit as ea
+
+    with pytest.raises(SpecError, match=r"columns.sensitive is required by the decisions auditor"):
+        ea.audit(pd.DataFrame({"hired": [1, 0]}), auditor="decisions", sensitive=[], decision="hired")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (None, "audits/x.yaml: expected a mapping of keys (equityaudit, name, auditor, data, columns, ...), found an empty file."),
+        ({"name": "x"}, "audits/x.yaml: key 'equityaudit': expected spec format version 1, found no 'equityaudit' key. Start the spec with 'equityaudit: 1'."),
+    ],
+)  # fmt: skip
+def test_not_a_spec(mapping: object, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        spec_from_mapping(mapping, origin="audits/x.yaml")
+    assert str(caught.value) == message
+
+
+def test_paths_resolve_relative_to_the_spec_file(tmp_path: Path) -> None:
+    (tmp_path / "audits").mkdir()
+    spec_file = tmp_path / "audits" / "a.yaml"
+    spec_file.write_text(
+        "equityaudit: 1\nname: a\nauditor: decisions\ndata: {path: ../data/x.csv}\n"
+        "columns: {sensitive: sex, decision: hired}\n"
+    )
+    spec = load_spec(spec_file)
+    assert spec.data.path == (tmp_path / "data" / "x.csv").resolve()
+    assert spec.source_sha256 is not None and len(spec.source_sha256) == 64
+
+
+def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("equityaudit: 1\nname: [unclosed\n")
+    with pytest.raises(SpecError, match=r"bad\.yaml: not valid YAML"):
+        load_spec(bad)
+
+
+def test_missing_spec_file_suggests_a_sibling(tmp_path: Path) -> None:
+    (tmp_path / "hiring.yaml").write_text("")
+    with pytest.raises(SpecError, match=r"hirng\.yaml: spec file not found\. Did you mean 'hiring\.yaml'\?"):
+        load_spec(tmp_path / "hirng.yaml")
