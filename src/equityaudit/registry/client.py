@@ -23,12 +23,16 @@ TOKEN_ENV = "EQUITYAUDIT_REGISTRY_TOKEN"
 
 
 class RegistryClientError(EquityAuditError):
-    """The registry refused a request, or could not be reached (exit code 1; 2 for bad requests)."""
+    """The registry refused a request, or could not be reached.
+
+    Exit code 2 (the message says what to change: the URL, the token, the key, the request), or 4
+    when the registry itself failed (a 5xx answer: a bug in the server to report).
+    """
 
     def __init__(self, message: str, status: int = 0) -> None:
         super().__init__(message)
         self.status = status
-        self.exit_code = ExitCode.USAGE_ERROR if status in (400, 404, 413, 422) else ExitCode.FAILED
+        self.exit_code = ExitCode.INTERNAL_ERROR if status >= 500 else ExitCode.USAGE_ERROR
 
 
 class RegistryClient:
