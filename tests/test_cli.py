@@ -278,6 +278,57 @@ def test_init_proposes_roles_and_writes_a_spec_that_runs(tmp_path: Path) -> None
     assert invoke("init", str(data), "--out", str(spec), "--yes")[0] == 2  # no silent overwrite
 
 
+def test_init_for_marketing_proposes_segments_campaigns_offer_and_features(tmp_path: Path) -> None:
+    data = tmp_path / "customers.csv"
+    assert invoke("datasets", "make", "marketing", "--rows", "600", "--out", str(data))[0] == 0
+    spec = tmp_path / "audits" / "customers.yaml"
+    code, out = invoke("init", str(data), "--auditor", "marketing", "--out", str(spec), "--yes")
+    assert code == 0, out
+    assert "sensitive: sex, race_ethnicity" in out
+    assert "segment:   segment" in out
+    assert "campaigns: email_promo, price_increase" in out  # the two yes/no and 1/0 flags
+    assert "offer:     discount_pct" in out
+    assert "features:  age, postcode, annual_spend, tenure_years, visits_per_month" in out  # not p_* nor ids
+    from equityaudit.spec import load_spec
+
+    options = load_spec(spec).options
+    assert options["campaigns"] == {"email_promo": "favourable", "price_increase": "unfavourable"}
+    assert set(options["segments"]) == {"premium", "loyal", "new", "bargain", "standard"}
+    assert options["offer_favourable"] == "higher"
+    code, out = invoke("run", str(spec), "--out", str(tmp_path / "out"), "--quiet")
+    assert code in (0, 1), out  # it ran: pass or fail, not a spec error
+
+
+def test_init_for_chatbot_finds_the_text_intent_and_response_columns(tmp_path: Path) -> None:
+    data = tmp_path / "logs.csv"
+    assert invoke("datasets", "make", "chatbot", "--rows", "400", "--out", str(data))[0] == 0
+    spec = tmp_path / "audits" / "logs.yaml"
+    code, out = invoke("init", str(data), "--auditor", "chatbot", "--out", str(spec), "--yes")
+    assert code == 0, out
+    assert "text:      text" in out and "intent:    intent" in out and "response:  response" in out
+    from equityaudit.spec import load_spec
+
+    loaded = load_spec(spec)
+    assert loaded.columns.id == "utterance_id"  # type: ignore[union-attr]
+    assert loaded.options["language"] == "en"
+    assert "refund_denied" in loaded.options["labels"]
+    code, out = invoke("run", str(spec), "--out", str(tmp_path / "out"), "--quiet")
+    assert code in (0, 1), out
+
+
+def test_init_quotes_values_yaml_would_misread(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    rows = "".join(
+        f"{i},{'F' if i % 2 else 'M'},{seg},{i % 2}\n" for i, seg in enumerate(["yes", "a: b"] * 40)
+    )
+    data.write_text("customer_id,sex,segment,flag\n" + rows)
+    spec = tmp_path / "d.yaml"
+    assert invoke("init", str(data), "--auditor", "marketing", "--out", str(spec), "--yes")[0] == 0
+    from equityaudit.spec import load_spec
+
+    assert set(load_spec(spec).options["segments"]) == {"yes", "a: b"}  # not True, not a mapping
+
+
 def test_version_and_help() -> None:
     code, out = invoke("--help")
     assert code == 0 and "Exit codes: 0 passed" in out

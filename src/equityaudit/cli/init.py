@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -25,6 +26,18 @@ _OUTCOME = re.compile(
 )
 _SCORE = re.compile(r"(score|rating|prob|propensity|rank)", re.I)
 _BINARY = {"1", "0", "1.0", "0.0", "true", "false", "yes", "no", "y", "n", "t", "f"}
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_. -]*[A-Za-z0-9_.]|[A-Za-z_]")
+_YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
+_ID = re.compile(r"(^|_)(id|uuid|key)$", re.I)
+_SEGMENT = re.compile(r"(segment|cluster|tier|persona|cohort|audience)", re.I)
+_UNFAVOURABLE = re.compile(r"(increase|surcharge|fee|penalt|denied|decline|reject|exclu|suppress)", re.I)
+_OFFER = re.compile(r"(discount|offer|price|credit|limit|coupon|voucher|amount|apr|interest)", re.I)
+_LOWER_IS_BETTER = re.compile(r"(price|fee|apr|interest|surcharge)", re.I)
+_INDEX = re.compile(r"(^|[^a-z])(idx|index)($|[^a-z])", re.I)
+_PROBABILITY = re.compile(r"^(p|prob|pr)_", re.I)
+_TEXT = re.compile(r"(text|utterance|message|query|question|prompt|request|body|content)", re.I)
+_RESPONSE = re.compile(r"(response|reply|answer|bot|agent|assistant)", re.I)
+_INTENT = re.compile(r"(intent|label|category|topic|class)", re.I)
 
 
 @dataclass
@@ -40,6 +53,19 @@ class Proposal:
     score: str | None = None
     stage: str | None = None
     stage_values: list[str] = field(default_factory=list)
+    id: str | None = None
+    # marketing
+    segment: str | None = None
+    segment_values: list[str] = field(default_factory=list)
+    campaigns: dict[str, str] = field(default_factory=dict)
+    offer: str | None = None
+    offer_favourable: str = "higher"
+    features: list[str] = field(default_factory=list)
+    # chatbot
+    text: str | None = None
+    response: str | None = None
+    intent: str | None = None
+    intent_labels: list[str] = field(default_factory=list)
 
 
 def propose_roles(frame: Any) -> Proposal:
@@ -87,7 +113,82 @@ def propose_roles(frame: Any) -> Proposal:
             proposal.decision = rest[0]
             labels = sorted(str(v) for v in frame[rest[0]].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
+    rows = frame.height
+    for name in frame.columns:
+        if _ID.search(name) and rows > 1 and frame[name].drop_nulls().n_unique() == rows:
+            proposal.id = name
+            break
+    _propose_marketing(frame, proposal, binary)
+    _propose_chatbot(frame, proposal)
     return proposal
+
+
+def _propose_marketing(frame: Any, proposal: Proposal, binary: list[str]) -> None:
+    """Segment column, campaign flags, offer value and segmentation features of a customer table."""
+    taken = {*proposal.sensitive, proposal.id}
+    for name in frame.columns:
+        values = frame[name].drop_nulls().unique()
+        if name not in taken and _SEGMENT.search(name) and 2 <= len(values) <= 30:
+            proposal.segment = name
+            proposal.segment_values = sorted(str(v) for v in values.to_list())
+            break
+    for name in binary:
+        labels = {str(v).strip().lower() for v in frame[name].drop_nulls().unique().to_list()}
+        if name not in taken and name != proposal.segment and labels <= _BINARY:
+            proposal.campaigns[name] = "unfavourable" if _UNFAVOURABLE.search(name) else "favourable"
+    for name in frame.columns:
+        series = frame[name]
+        index = _INDEX.search(name)  # an economic index (cons.price.idx) is no offer
+        if (
+            name not in taken
+            and _OFFER.search(name)
+            and not index
+            and series.dtype.is_numeric()
+            and series.n_unique() > 2
+        ):
+            proposal.offer = name
+            proposal.offer_favourable = "lower" if _LOWER_IS_BETTER.search(name) else "higher"
+            break
+    # every other column is a candidate input of the segmentation; free text and ids are not
+    roles = {*taken, proposal.segment, proposal.offer, *proposal.campaigns}
+    proposal.features = [
+        name
+        for name in frame.columns
+        if name not in roles
+        and not _PROBABILITY.search(name)
+        and (frame[name].dtype.is_numeric() or frame[name].n_unique() <= 200)
+    ]
+
+
+def _propose_chatbot(frame: Any, proposal: Proposal) -> None:
+    """Utterance, response and intent columns of a table of chatbot training data."""
+    import polars as pl
+
+    words: dict[str, float] = {}  # mean words per value, of every column that holds strings
+    spread: dict[str, float] = {}  # the share of distinct values: free text is nearly all distinct
+    for name in frame.columns:
+        series = frame[name].drop_nulls()
+        if name != proposal.id and not series.dtype.is_numeric() and len(series):
+            words[name] = float(series.cast(pl.String).str.count_matches(r"\S+").mean() or 0.0)
+            spread[name] = series.n_unique() / len(series)
+    sentences = [name for name in words if words[name] >= 3]
+    responses = [name for name in sentences if _RESPONSE.search(name)]
+    proposal.response = responses[0] if responses else None
+    texts = [name for name in sentences if name != proposal.response]
+    named = [name for name in texts if _TEXT.search(name)]
+    ranked = sorted(texts, key=lambda name: -words[name] * spread[name])
+    candidates = named or ranked
+    proposal.text = candidates[0] if candidates else None
+    for name in words:
+        distinct = frame[name].drop_nulls().unique()
+        if (
+            name not in (proposal.text, proposal.response)
+            and _INTENT.search(name)
+            and 2 <= len(distinct) <= 100
+        ):
+            proposal.intent = name
+            proposal.intent_labels = sorted(str(v) for v in distinct.to_list())
+            break
 
 
 def render_spec(
@@ -121,6 +222,12 @@ def render_spec(
         "  kind: historical             # historical | test (test data needs test_data_reason)",
         "  # description: where the data comes from, for readers of the report",
         "  # period: {start: 2026-01-01, end: 2026-06-30}",
+    ]
+    if auditor == "marketing":
+        return "\n".join(lines + _marketing_lines(proposal)) + "\n"
+    if auditor == "chatbot":
+        return "\n".join(lines + _chatbot_lines(proposal)) + "\n"
+    lines += [
         "columns:",
         f"  sensitive: [{', '.join(proposal.sensitive)}]"
         + ("" if proposal.sensitive else "   # FILL IN: name the demographic columns"),
@@ -165,9 +272,102 @@ def render_spec(
     return "\n".join(lines) + "\n"
 
 
+def _scalar(value: str) -> str:
+    """``value`` as a YAML scalar: bare when that reads back as the same string, else quoted."""
+    return value if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS else json.dumps(value)
+
+
+def _flow(values: list[str]) -> str:
+    """A YAML flow list of strings."""
+    return "[" + ", ".join(_scalar(value) for value in values) + "]"
+
+
+def _marketing_lines(proposal: Proposal) -> list[str]:
+    lines = [
+        "columns:",
+        f"  sensitive: [{', '.join(proposal.sensitive)}]"
+        + ("" if proposal.sensitive else "   # FILL IN: name the demographic columns"),
+        "  intersectional: false        # true adds the cross of the sensitive columns (smaller groups)",
+        *([f"  id: {proposal.id}"] if proposal.id else []),
+        "thresholds:",
+        "  impact_ratio: 0.8            # an inclusion ratio below this fails (when significant)",
+        "  alpha: 0.05",
+        "  min_group_size: 30",
+        "options:                       # docs/marketing.md explains every option",
+    ]
+    if proposal.segment:
+        lines += [
+            f"  segment: {proposal.segment}",
+            "  segments:                   # CHECK: is being in each segment good (favourable) or bad?",
+            *(
+                f"    {_scalar(value)}: {'unfavourable' if _UNFAVOURABLE.search(value) else 'favourable'}"
+                for value in proposal.segment_values
+            ),
+        ]
+    else:
+        lines.append("  # segment: COLUMN             # each customer's segment, if the tool assigns one")
+    if proposal.campaigns:
+        lines.append(
+            "  campaigns:                  # CHECK: targeting flags, and whether being targeted is good"
+        )
+        lines += [f"    {_scalar(name)}: {direction}" for name, direction in proposal.campaigns.items()]
+    if proposal.offer:
+        lines += [
+            f"  offer: {proposal.offer}",
+            f"  offer_favourable: {proposal.offer_favourable}      # CHECK: higher (a discount) or lower (a price)",
+        ]
+    if proposal.features:
+        lines.append(f"  features: {_flow(proposal.features)}   # CHECK: the columns the segmentation used")
+    lines.append("  # categorical: [postcode]     # features that hold numbers but are categories")
+    if proposal.numeric_sensitive:
+        lines.append(
+            f"  # numeric columns {proposal.numeric_sensitive} look demographic: bin them into categories to audit by them"
+        )
+    return lines
+
+
+def _chatbot_lines(proposal: Proposal) -> list[str]:
+    lines = [
+        *(["columns:", f"  id: {proposal.id}"] if proposal.id else []),
+        "options:                       # docs/chatbot.md explains every option",
+    ]
+    lines.append(
+        f"  text: {proposal.text}"
+        if proposal.text
+        else "  text: FILL_IN                # the column of customer utterances"
+    )
+    if proposal.intent:
+        lines.append(f"  intent: {proposal.intent}")
+        if len(proposal.intent_labels) <= 50:
+            lines.append(
+                f"  labels: {_flow(proposal.intent_labels)}   # the known intents: others are refused"
+            )
+    else:
+        lines.append("  # intent: COLUMN              # the intent label, if the data has one")
+    lines.append(
+        f"  response: {proposal.response}"
+        if proposal.response
+        else "  # response: COLUMN            # the bot's answer, if the data has one"
+    )
+    lines += [
+        "  language: en                 # only English is supported",
+        "  # population_shares: {gender: {women: 0.5, men: 0.5}}   # default: parity within each axis",
+        "  flip_thresholds: {warn: 0.05, fail: 0.10}",
+        "  examples: {count: 3, max_chars: 100}",
+    ]
+    return lines
+
+
 @click.command("init")
 @click.argument("data", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--auditor", type=click.Choice(["hiring", "decisions"]), default="hiring", show_default=True)
+@click.option(
+    "--auditor",
+    type=click.Choice(["hiring", "decisions", "marketing", "chatbot"]),
+    default="hiring",
+    show_default=True,
+    help="What the data is: applicants screened by a tool, any binary decisions, a segmented customer "
+    "base, or chatbot training utterances.",
+)
 @click.option("--name", default=None, help="Audit name [default: the data file's name].")
 @click.option(
     "--sensitive", multiple=True, help="Sensitive column (repeat for several); overrides the guess."
@@ -229,10 +429,15 @@ def init_command(
             if attribute == "decision":
                 proposal.decision_labels = []
     interactive = not yes and sys.stdin.isatty()
-    if interactive:
+    if interactive and auditor == "chatbot":
+        proposal.text = click.prompt("Column of customer utterances", default=proposal.text or "") or None
+    elif interactive:
         given = click.prompt("Sensitive columns (comma-separated)", default=", ".join(proposal.sensitive))
         proposal.sensitive = [c.strip() for c in given.split(",") if c.strip()]
-        proposal.decision = click.prompt("Decision column", default=proposal.decision or "") or None
+        if auditor == "marketing":
+            proposal.segment = click.prompt("Segment column", default=proposal.segment or "") or None
+        else:
+            proposal.decision = click.prompt("Decision column", default=proposal.decision or "") or None
     name = name or re.sub(r"[^A-Za-z0-9_-]+", "-", data.stem).strip("-") or "audit"
     out = out or Path("audits") / f"{name}.yaml"
     if out.exists() and not force:
@@ -250,10 +455,27 @@ def init_command(
         encoding="utf-8",
     )
     click.echo(f"Proposed roles for {data} ({len(proposal.columns)} columns):")
-    click.echo(f"  sensitive: {', '.join(proposal.sensitive) or '(none found: fill in columns.sensitive)'}")
-    click.echo(f"  decision:  {proposal.decision or '(none found)'}")
-    if auditor == "hiring":
-        click.echo(f"  score:     {proposal.score or '(none)'}")
-    else:
-        click.echo(f"  outcome:   {proposal.outcome or '(none)'}")
+    for role, value in _summary(proposal, auditor):
+        click.echo(f"  {role + ':':<10} {value}")
     click.echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
+
+
+def _summary(proposal: Proposal, auditor: str) -> list[tuple[str, str]]:
+    """The proposed roles to print, for the auditor chosen."""
+    if auditor == "chatbot":
+        return [
+            ("text", proposal.text or "(none found: fill in options.text)"),
+            ("intent", proposal.intent or "(none)"),
+            ("response", proposal.response or "(none)"),
+        ]
+    sensitive = ("sensitive", ", ".join(proposal.sensitive) or "(none found: fill in columns.sensitive)")
+    if auditor == "marketing":
+        return [
+            sensitive,
+            ("segment", proposal.segment or "(none)"),
+            ("campaigns", ", ".join(proposal.campaigns) or "(none)"),
+            ("offer", proposal.offer or "(none)"),
+            ("features", ", ".join(proposal.features) or "(none)"),
+        ]
+    last = ("score", proposal.score) if auditor == "hiring" else ("outcome", proposal.outcome)
+    return [sensitive, ("decision", proposal.decision or "(none found)"), (last[0], last[1] or "(none)")]
