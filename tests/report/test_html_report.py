@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -92,7 +93,12 @@ def decisions() -> AuditResult:
     return ea.run(ROOT / "audits" / "screening-errors.yaml")
 
 
-@pytest.fixture(scope="module", params=["hiring", "decisions"])
+@pytest.fixture(scope="module")
+def marketing() -> AuditResult:
+    return ea.run(ROOT / "audits" / "marketing.yaml")
+
+
+@pytest.fixture(scope="module", params=["hiring", "decisions", "marketing"])
 def rendered(request: pytest.FixtureRequest) -> tuple[AuditResult, str, StrictTree]:
     result: AuditResult = request.getfixturevalue(request.param)
     page = render_html(result)
@@ -158,7 +164,7 @@ def test_every_figure_has_caption_svg_and_table(rendered: tuple[AuditResult, str
     expected = 2 * len(primary)  # rates and impact ratios per primary table
     if result.audit.auditor == "hiring":
         expected += 2  # funnels by sex and by race/ethnicity
-    else:
+    elif result.audit.auditor == "decisions":
         expected += len(primary)  # error rates (the spec has an outcome column)
     assert len(figures) == expected
     for figure in figures:
@@ -413,3 +419,88 @@ def test_finding_examples_are_shown_and_escaped(decisions: AuditResult) -> None:
     assert "Examples from the data (2)" in page
     assert "I &lt;b&gt;need&lt;/b&gt; a refund" in page
     assert "row 17" in page
+
+
+def _grouping(tree: StrictTree, title: str) -> Node:
+    """The section of the "Rates and impact ratios" part whose heading is ``title``."""
+    (section,) = [
+        s
+        for s in tree.root.iter("section")
+        if "grouping" in s.classes() and s.iter("h3")[0].all_text() == title
+    ]
+    return section
+
+
+def test_marketing_figures_name_their_segment_or_campaign(marketing: AuditResult) -> None:
+    tree = parse(render_html(marketing))
+    primary = [t for t in marketing.tables if ":" not in t.name]
+    headings = [s.iter("h3")[0].all_text() for s in tree.root.iter("section") if "grouping" in s.classes()]
+    assert len(headings) == len(primary) == 18
+    estimated = 0
+    for table, heading in zip(primary, headings, strict=True):
+        # Every table name of this audit ends in "by <attribute>", so the heading is the name itself.
+        assert heading == f"Rate of inclusion in {table.name}"
+        figures = _grouping(tree, heading).iter("figure")
+        assert len(figures) == 2  # rates and impact ratios
+        for figure in figures:
+            caption = figure.iter("figcaption")[0].all_text()
+            svg_title = figure.iter("svg")[0].iter("title")[0].all_text()
+            assert table.name in caption and table.name in svg_title
+            if any(row.get("estimated") for row in table.rows):
+                assert "(estimated)" in caption and "(estimated)" in svg_title
+                estimated += 1
+    assert estimated == 2 * 6  # two figures for each of four segments and two campaigns
+
+
+def _percent(value: str | None) -> float:
+    assert value is not None and value.endswith("%")
+    return float(value.removesuffix("%"))
+
+
+def test_unfavourable_campaign_charts_follow_the_inverted_ratio(marketing: AuditResult) -> None:
+    payload = json.loads(marketing.to_json())  # the stored JSON, which the report renders from
+    (table,) = [t for t in payload["tables"] if t["name"] == "campaign price_increase by race_ethnicity"]
+    assert table["methods"]["ratio"].startswith("unfavourable")
+    findings = {f["group"]["race_ethnicity"]: f for f in payload["findings"] if f["table"] == table["name"]}
+    threshold = next(iter(findings.values()))["threshold"]
+    reference = table["reference"]["race_ethnicity"]
+    reference_rate = next(r for r in table["rows"] if r["reference"])["inclusion_rate"]
+    tree = parse(render_html(marketing))
+    section = _grouping(tree, f"Rate of inclusion in {table['name']}")
+    rate_figure, ratio_figure = section.iter("figure")
+
+    # The ratio chart says which way the ratio goes: the reference's rate over the group's.
+    ratio_title = ratio_figure.iter("svg")[0].iter("title")[0].all_text()
+    assert f"({reference}'s rate ÷ the group's rate)" in ratio_title
+    assert f"rate ÷ {reference}'s rate" not in ratio_figure.all_text()
+    # Each plotted ratio is the result's (reference rate / group rate for this campaign).
+    for row in table["rows"]:
+        group = row["group"]["race_ethnicity"]
+        if group in findings:
+            assert row["inclusion_rate_ratio"] == pytest.approx(reference_rate / row["inclusion_rate"])
+            assert f"{row['inclusion_rate_ratio']:.3f}" in ratio_figure.all_text()
+
+    # The rate chart's threshold line sits at reference rate ÷ threshold (not × threshold) ...
+    svg = rate_figure.iter("svg")[0]
+    (rule,) = [g for g in svg.iter("g") if "rule" in g.classes()]
+    assert rule.iter("text")[0].all_text() == f"{reference} ÷ {threshold:g}"
+    rule_x = _percent(rule.iter("line")[0].attrs["x1"])
+    bars = [_percent(r.attrs["width"]) + 1.5 for r in svg.iter("rect") if "bar" in r.classes()]
+    rates = [row["inclusion_rate"] for row in table["rows"]]
+    assert len(bars) == len(rates)
+    reference_end = bars[rates.index(reference_rate)]
+    assert (rule_x - 1.5) / (reference_end - 1.5) == pytest.approx(1 / threshold, rel=1e-3)
+    # ... so a group right of it is exactly one whose ratio is below the threshold, and Hispanic
+    # (8.4%, ratio 0.803) is just left of it.
+    for row, end in zip(table["rows"], bars, strict=True):
+        group = row["group"]["race_ethnicity"]
+        if group in findings:
+            assert (end > rule_x) == (findings[group]["value"] < threshold), group
+    hispanic = next(r for r in table["rows"] if r["group"]["race_ethnicity"] == "Hispanic")
+    assert hispanic["inclusion_rate_ratio"] > threshold
+    assert bars[table["rows"].index(hispanic)] < rule_x
+    caption = rate_figure.iter("figcaption")[0].all_text()
+    assert f"right of it has an impact ratio below {threshold:g}" in caption and "left of it" not in caption
+    # A favourable campaign of the same audit keeps the usual direction.
+    favourable = _grouping(tree, "Rate of inclusion in campaign email_promo by race_ethnicity")
+    assert "(rate ÷ Asian's rate)" in favourable.iter("figure")[1].iter("figcaption")[0].all_text()

@@ -172,6 +172,70 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def is_estimated(table: Table) -> bool:
+    """Whether a table's group membership is estimated (probabilities, e.g. BISG), not observed."""
+    return table.name.endswith("(estimated)") or any(row.get("estimated") is True for row in table.rows)
+
+
+def is_unfavourable(table: Table) -> bool:
+    """Whether a table's outcome is unfavourable (being included is bad), as its methods record.
+
+    The auditor then divides the reference group's rate (the least included) by each group's, so
+    that a ratio below the threshold still means the group is disadvantaged.
+    """
+    return str(table.methods.get("ratio", "")).startswith("unfavourable")
+
+
+_SUBJECT_PREFIX = {"inclusion_rate": ("rate of inclusion in", "impact ratio of inclusion in")}
+"""Metrics whose table name says what the rate is of (``segment premium by sex``): the words put
+before that subject for the rate and for the ratio."""
+
+
+def _subject(table: Table) -> str | None:
+    """What a table's rate is of, from its name: ``segment premium by sex`` → ``segment premium``."""
+    if table.metric in _SUBJECT_PREFIX and " by " in table.name:
+        return table.name.rsplit(" by ", 1)[0]
+    return None
+
+
+def table_label(table: Table) -> str:
+    """The table's metric in words, naming what it is of when the table's name says so."""
+    subject = _subject(table)
+    if subject is None:
+        return metric_label(table.metric)
+    return f"{_SUBJECT_PREFIX[table.metric][0]} {subject}"
+
+
+def _estimated_suffix(table: Table, text: str) -> str:
+    return " (estimated)" if is_estimated(table) and "(estimated)" not in text else ""
+
+
+def table_title(table: Table, *, ratio: bool = False) -> str:
+    """A table's heading (or its ratio chart's, with ``ratio``): what is measured, of what, by what.
+
+    Examples
+    --------
+    >>> from equityaudit.results import Table
+    >>> def t(name, by, metric):
+    ...     return Table(name=name, by=by, metric=metric, numerator="x", denominator="n", reference=None, rows=[])
+    >>> table_title(t("sex*race", ["sex", "race"], "selection_rate"))
+    'Selection rate by sex × race'
+    >>> table_title(t("segment premium by race_bisg (estimated)", ["race_bisg"], "inclusion_rate"))
+    'Rate of inclusion in segment premium by race_bisg (estimated)'
+    >>> table_title(t("campaign promo by sex", ["sex"], "inclusion_rate"), ratio=True)
+    'Impact ratio of inclusion in campaign promo by sex'
+    """
+    subject = _subject(table)
+    by = _by_text(table.by)
+    if subject is not None:
+        title = f"{_SUBJECT_PREFIX[table.metric][1 if ratio else 0]} {subject} by {by}"
+    elif table.name == "*".join(table.by):
+        title = f"{'impact ratio' if ratio else metric_label(table.metric)} by {by}"
+    else:
+        title = f"{'impact ratio' if ratio else metric_label(table.metric)}: {table.name}"
+    return _capitalised(title) + _estimated_suffix(table, title)
+
+
 # --------------------------------------------------------------------------- chart models
 
 
@@ -422,24 +486,37 @@ class PrimaryView:
     error_chart: Chart | None
     compared: Sequence[tuple[Mapping[str, Any], RowStatus]]
     not_compared: list[str]
+    unfavourable: bool = False
 
 
 def _primary(index: int, table: Table, findings: _Findings) -> PrimaryView:
     metric = table.metric
-    label = metric_label(metric)
+    label = table_label(table)
     statuses = [findings.row_status(table, row) for row in table.rows]
     reference_row = _reference_row(table)
     reference = group_label(table.reference, table.by)
     threshold = findings.threshold(table)
     reference_rate = number_or_none(reference_row.get(metric)) if reference_row else None
+    unfavourable = is_unfavourable(table)
+    title = table_title(table)
     rules: list[tuple[float, str, str]] = []
     threshold_text = "No threshold line: no group of this table was judged."
-    if threshold is not None and reference_rate is not None:
+    if threshold is not None and reference_rate is not None and not unfavourable:
         rules.append((threshold * reference_rate, f"{threshold:g} × {reference}", "threshold"))
         threshold_text = (
             f"The dashed line marks {threshold:g} × the rate of the reference group, {reference} "
             f"({fmt_pct(reference_rate)}); a group whose rate falls left of it has an impact ratio "
             f"below {threshold:g}."
+        )
+    elif threshold is not None and reference_rate is not None and threshold > 0:
+        # Unfavourable: the ratio is the reference's rate over the group's, so it falls below the
+        # threshold when the group's rate rises above reference rate ÷ threshold.
+        rules.append((reference_rate / threshold, f"{reference} ÷ {threshold:g}", "threshold"))
+        threshold_text = (
+            f"Being included is unfavourable here, so the impact ratio is the rate of the reference "
+            f"group, {reference} (the least included, {fmt_pct(reference_rate)}), divided by each "
+            f"group's rate. The dashed line marks that rate ÷ {threshold:g}; a group whose rate falls "
+            f"right of it has an impact ratio below {threshold:g}."
         )
     lines = []
     for row, status in zip(table.rows, statuses, strict=True):
@@ -464,7 +541,7 @@ def _primary(index: int, table: Table, findings: _Findings) -> PrimaryView:
         )
     rate_chart = _layout(
         f"chart-rate-{index}",
-        f"{_capitalised(label)} by {_by_text(table.by)}",
+        title,
         f"Horizontal bars: the {label} of each group of {_by_text(table.by)}, with its 95% "
         f"interval as a whisker. {threshold_text}",
         lines,
@@ -510,24 +587,40 @@ def _primary(index: int, table: Table, findings: _Findings) -> PrimaryView:
         ratio_rules = [(1.0, "1 = parity", "parity")]
         if threshold is not None:
             ratio_rules.append((threshold, f"threshold {threshold:g}", "threshold"))
+        what = table_title(table, ratio=True)
+        if unfavourable:
+            ratio_title = f"{what} ({reference}'s rate ÷ the group's rate)"
+            ratio_desc = (
+                f"Points: for each compared group, the rate of {reference} (the least included) divided "
+                f"by the group's own {label}, with its 95% interval as a whisker. Being included is "
+                "unfavourable here, so a group included more often than the reference group has a "
+                "ratio below 1. The dashed line is the threshold"
+            )
+        else:
+            ratio_title = f"{what} (rate ÷ {reference}'s rate)"
+            ratio_desc = (
+                f"Points: each compared group's ratio of its {label} to the rate of {reference}, with "
+                "its 95% interval as a whisker. The dashed line is the threshold"
+            )
         ratio_chart = _layout(
             f"chart-ratio-{index}",
-            f"Impact ratio by {_by_text(table.by)} (rate ÷ {reference}'s rate)",
-            f"Points: each compared group's ratio of its {label} to the rate of {reference}, with "
-            f"its 95% interval as a whisker. The dashed line is the threshold"
+            ratio_title,
+            ratio_desc
             + (f" {threshold:g}" if threshold is not None else "")
             + "; the solid line is parity (1). Intervals beyond the right edge are cut at 2.",
             ratio_lines,
             percent=False,
             rules=ratio_rules,
-            axis_label="ratio to the reference group",
+            axis_label="reference group's rate ÷ the group's"
+            if unfavourable
+            else "ratio to the reference group",
             cap=2.0,
             floor=1.2,
         )
     return PrimaryView(
         index=index,
         table=table,
-        title=f"{_capitalised(label)} by {_by_text(table.by)}",
+        title=title,
         reference=reference,
         threshold=threshold,
         statuses=statuses,
@@ -536,6 +629,7 @@ def _primary(index: int, table: Table, findings: _Findings) -> PrimaryView:
         error_chart=_error_chart(index, table, statuses),
         compared=compared,
         not_compared=not_compared,
+        unfavourable=unfavourable,
     )
 
 
@@ -761,9 +855,19 @@ def _finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> 
                 ", excluding zero: unlikely to be chance" if excludes else ", including zero: may be chance"
             )
     elif finding.kind == "ratio":
-        measured = f"{_capitalised(label)} by {by}" + (
-            f", as a ratio to {reference}'s rate" if reference else ""
-        )
+        if table is not None:
+            label = table_label(table)
+        if table is not None and is_unfavourable(table):
+            measured = f"{_capitalised(label)} by {by}" + (
+                f", as {reference}'s rate ÷ {who}'s (being included is unfavourable, so a ratio "
+                f"below 1 means {who} is included more often)"
+                if reference
+                else ""
+            )
+        else:
+            measured = f"{_capitalised(label)} by {by}" + (
+                f", as a ratio to {reference}'s rate" if reference else ""
+            )
         rates = ""
         if (
             number_or_none(details.get("rate")) is not None
@@ -935,7 +1039,7 @@ def _methods(tables: Sequence[Table]) -> list[tuple[str, list[str]]]:
             if text not in seen:
                 seen.append(text)
     order = list(_METHOD_LABEL)
-    keys = sorted(families, key=lambda k: order.index(k) if k in order else len(order))
+    keys = sorted(families, key=lambda k: (order.index(k) if k in order else len(order), k))
     return [(_METHOD_LABEL.get(key, key.replace("_", " ")), families[key]) for key in keys]
 
 
