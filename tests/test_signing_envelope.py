@@ -131,8 +131,50 @@ def test_tampered_payload_signature_type_and_wrong_key_are_refused(result: dict[
         verify_envelope({**envelope, "payloadType": "application/json"}, good)
     with pytest.raises(SignatureError, match="signed by another key"):
         verify_envelope(envelope, [Ed25519PrivateKey.generate().public_key()])
+    keyless = {**envelope, "signatures": [{"sig": envelope["signatures"][0]["sig"]}]}
+    with pytest.raises(SignatureError, match="name no key id"):
+        verify_envelope(keyless, [Ed25519PrivateKey.generate().public_key()])
     with pytest.raises(SignatureError, match="not valid base64"):
         verify_envelope({**envelope, "payload": "%%%"}, good)
+
+
+def test_an_altered_envelope_under_the_trusted_key_says_altered_not_another_key(
+    result: dict[str, Any],
+) -> None:
+    """The envelope names the given key, so the failure is the contents, never "another key"."""
+    key = Ed25519PrivateKey.generate()
+    envelope = sign_result(result, key)
+    ours = key_id(key.public_key())
+    assert envelope["signatures"][0]["keyid"] == ours
+
+    def pass_it(statement: dict[str, Any]) -> None:
+        statement["predicate"]["result"]["verdict"] = "pass"
+
+    for altered in (_tamper(envelope, pass_it), {**envelope, "payloadType": "application/json"}):
+        with pytest.raises(SignatureError) as raised:
+            verify_envelope(altered, [key.public_key()])
+        message = str(raised.value)
+        assert message == (
+            f"no signature verifies with the given key(s) {ours}: the envelope names the given key "
+            f"{ours}, but its signature does not match its payload: the payload, its type or the "
+            "signature was altered after signing."
+        )
+        assert "another key" not in message
+
+
+def test_verify_cli_reports_an_altered_envelope_with_exit_1(tmp_path: Path, result: dict[str, Any]) -> None:
+    private, public = write_keys(tmp_path, name="alice")
+    envelope = sign_result(result, load_private_key(private))
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    statement["predicate"]["result"]["verdict"] = "pass"
+    tampered = {**envelope, "payload": base64.b64encode(canonical_json(statement)).decode()}
+    (tmp_path / "tampered.json").write_text(json.dumps(tampered))
+    ran = CliRunner().invoke(main, ["verify", str(tmp_path / "tampered.json"), "--key", str(public)])
+    assert ran.exit_code == 1
+    ours = key_id(load_public_key(public))
+    assert ran.output.startswith(f"error: no signature verifies with the given key(s) {ours}: ")
+    assert "was altered after signing" in ran.output
+    assert "another key" not in ran.output
 
 
 def test_a_validly_signed_statement_must_still_be_an_equityaudit_statement() -> None:

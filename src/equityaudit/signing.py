@@ -406,11 +406,7 @@ def verify_envelope(envelope: dict[str, Any], keys: list[Ed25519PublicKey]) -> V
         if verified_by:
             break
     if verified_by is None:
-        ids = ", ".join(sorted(str(s.get("keyid")) for s in envelope["signatures"]))
-        raise SignatureError(
-            f"no signature verifies with the given key(s) {', '.join(sorted(trusted))}: the envelope was "
-            f"signed by another key (key id(s) {ids}) or its payload or signature was altered."
-        )
+        raise SignatureError(_why_unverified(envelope["signatures"], sorted(trusted)))
     if envelope["payloadType"] != PAYLOAD_TYPE:
         raise SignatureError(f"payloadType is {envelope['payloadType']!r}; expected {PAYLOAD_TYPE!r}.")
     try:
@@ -420,6 +416,32 @@ def verify_envelope(envelope: dict[str, Any], keys: list[Ed25519PublicKey]) -> V
     _check_statement(statement)
     return Verified(
         statement=statement, keyid=verified_by, payload_sha256=hashlib.sha256(payload).hexdigest()
+    )
+
+
+def _why_unverified(signatures: list[dict[str, Any]], trusted: list[str]) -> str:
+    """Say why no signature verified, telling an altered envelope from one signed by another key.
+
+    A signature whose key id is one of the trusted keys was checked against that key: it fails only
+    if the payload, the payload type or the signature changed after signing.
+    """
+    head = f"no signature verifies with the given key(s) {', '.join(trusted)}: "
+    named = [s.get("keyid") for s in signatures]
+    ours = sorted({k for k in named if k in trusted})
+    if ours:
+        return head + (
+            f"the envelope names the given key {', '.join(ours)}, but its signature does not match "
+            "its payload: the payload, its type or the signature was altered after signing."
+        )
+    others = sorted({str(k) for k in named if isinstance(k, str) and k})
+    if others:
+        return head + (
+            f"the envelope was signed by another key (key id(s) {', '.join(others)}) or altered "
+            "after signing; verify it with the signer's public key."
+        )
+    return head + (
+        "the envelope's signatures name no key id; it was signed by another key or its payload "
+        "or signature was altered after signing."
     )
 
 
