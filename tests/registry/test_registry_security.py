@@ -62,7 +62,11 @@ def test_only_admins_administer(setup: Setup) -> None:
             == 403
         )
     status, message = _error(setup.http.get("/v1/members", headers=observer.headers()))
-    assert (status, message) == (403, "this needs an admin token; yours is a observer's")
+    assert (status, message) == (403, "this needs an admin token; yours is an observer's")
+    assert _error(setup.http.get("/v1/members", headers=alice.headers())) == (
+        403,
+        "this needs an admin token; yours is a member's",
+    )
 
 
 def test_an_observer_cannot_write(setup: Setup) -> None:
@@ -72,9 +76,13 @@ def test_an_observer_cannot_write(setup: Setup) -> None:
     envelope = observer.sign(result)
     assert _error(observer.submit(envelope)) == (
         403,
-        "only members submit results; this token is a observer's",
+        "only members submit results; this token is an observer's",
     )
     assert _error(setup.http.get("/v1/submissions", headers=observer.headers()))[0] == 403
+    assert _error(setup.http.post("/v1/submissions", json={"envelope": envelope}, headers=setup.admin())) == (
+        403,
+        "only members submit results; this token is an admin's",
+    )
     assert setup.http.get(f"/v1/standards/{RETAIL}", headers=observer.headers()).status_code == 200
 
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from equityaudit import __version__
-from equityaudit.registry.storage import Caller, Registry, RegistryError
+from equityaudit.registry.storage import Caller, Registry, RegistryError, possessive
 
 __all__ = ["DEFAULT_MAX_BODY", "create_app"]
 
@@ -145,7 +145,7 @@ def create_app(registry: Registry, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
 
     def admin(who: Caller = Depends(caller)) -> Caller:  # noqa: B008 - FastAPI's dependency idiom
         if who.role != "admin":
-            raise RegistryError(f"this needs an admin token; yours is a {who.role}'s", 403)
+            raise RegistryError(f"this needs an admin token; yours is {possessive(who.role)}", 403)
         return who
 
     @app.get("/v1/health")

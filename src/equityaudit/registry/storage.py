@@ -61,6 +61,7 @@ __all__ = [
     "RegistryError",
     "entry_hash",
     "make_engine",
+    "possessive",
     "upgrade",
 ]
 
@@ -85,6 +86,17 @@ class Caller:
     name: str
     role: str
     public: bool
+
+
+def possessive(role: str) -> str:
+    """A role with its article, possessive: ``an admin's``, ``a member's``, ``an observer's``.
+
+    Examples
+    --------
+    >>> possessive("observer"), possessive("member")
+    ("an observer's", "a member's")
+    """
+    return f"{'an' if role[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {role}'s"
 
 
 def _now() -> str:
@@ -377,7 +389,7 @@ class Registry:
         existing entry (idempotent).
         """
         if caller.role != "member":
-            raise RegistryError(f"only members submit results; this token is a {caller.role}'s", 403)
+            raise RegistryError(f"only members submit results; this token is {possessive(caller.role)}", 403)
         try:
             check_envelope_shape(envelope)
         except EnvelopeError as exc:
