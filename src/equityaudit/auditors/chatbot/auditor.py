@@ -489,16 +489,16 @@ class ChatbotAuditor:
             p_text = (
                 "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
             )
-            if (
-                p_adjusted is not None and p_adjusted < thresholds.alpha
-            ) or not thresholds.require_significance:
+            status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
+            if status == "fail":
                 return "fail", (
-                    f"{text}: under-represented, below the {thresholds.impact_ratio:g} threshold and "
-                    f"statistically significant ({p_text}). Add training utterances from and about {group.label}."
+                    f"{text}: under-represented, below the {thresholds.impact_ratio:g} threshold{why}. "
+                    f"Add training utterances from and about {group.label}."
                 )
             return "warn", (
-                f"{text}: below the {thresholds.impact_ratio:g} threshold, but not statistically significant "
-                f"({p_text}); it may be chance. Monitor it and collect more data."
+                f"{text}: below the {thresholds.impact_ratio:g} threshold{why}"
+                + ("" if fdr_only else "; it may be chance")
+                + ". Monitor it and collect more data."
             )
 
         return _Pending(
@@ -646,10 +646,17 @@ class ChatbotAuditor:
                 "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
             )
             if ratio is None:
-                significant = p_adjusted is not None and p_adjusted < thresholds.alpha
-                return ("fail" if significant else "insufficient_data"), (
+                # the reference never carries the intent: an infinite ratio when the group does,
+                # judged by significance alone; 0/0 (neither does) cannot be judged
+                status, why, _ = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
+                if row["with_intent"] > 0 and status == "fail":
+                    return "fail", (
+                        f"`{intent}` occurs in {who} ({counts}) and never in {versus}; the ratio is "
+                        f"undefined{why}. Check why these utterances carry this intent."
+                    )
+                return "insufficient_data", (
                     f"`{intent}` occurs in {who} ({counts}) and never in {versus}; the ratio is undefined "
-                    f"({p_text})." + (" Check why these utterances carry this intent." if significant else "")
+                    f"({p_text})."
                 )
             if ratio >= 1:
                 size = f"`{intent}` is {ratio:.1f}× as frequent in {who} ({counts}) as in {versus}{interval}"
@@ -663,21 +670,16 @@ class ChatbotAuditor:
             inside = band[0] <= ratio <= band[1]
             if inside:
                 return "pass", f"{size}: within the {band[0]:g}–{band[1]:.3g} band ({p_text})."
-            if p_adjusted is not None and p_adjusted < thresholds.alpha:
-                return "fail", (
-                    f"{size}: outside the {band[0]:g}–{band[1]:.3g} band and statistically significant "
-                    f"({p_text}). Check whether these utterances are labelled or collected differently."
+            status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
+            outside = f"{size}: outside the {band[0]:g}–{band[1]:.3g} band{why}"
+            if status == "fail":
+                return (
+                    "fail",
+                    f"{outside}. Check whether these utterances are labelled or collected differently.",
                 )
-            if thresholds.correction == "holm" and p_fdr is not None and p_fdr < thresholds.alpha:
-                return "warn", (
-                    f"{size}: outside the {band[0]:g}–{band[1]:.3g} band, significant at a false "
-                    f"discovery rate of {thresholds.alpha:g} (Benjamini–Hochberg p = {p_fdr:.3g}) but not "
-                    f"after the family-wise correction ({p_text}). Look at the examples."
-                )
-            return "warn", (
-                f"{size}: outside the {band[0]:g}–{band[1]:.3g} band, but not statistically significant "
-                f"({p_text}); with many intents and groups compared, a gap this size can be chance."
-            )
+            if fdr_only:
+                return "warn", f"{outside}. Look at the examples."
+            return "warn", f"{outside}; with many intents and groups compared, a gap this size can be chance."
 
         return _Pending(
             finding={
@@ -1206,14 +1208,40 @@ def _one_sided(
 ) -> tuple[str, str]:
     if not worse:
         return "pass", f"{base}: not {beyond.split(' (')[0]} ({p_text})."
-    if (p_adjusted is not None and p_adjusted < thresholds.alpha) or not thresholds.require_significance:
-        return "fail", f"{base}: {beyond}, and statistically significant ({p_text}). {advice}"
-    if thresholds.correction == "holm" and p_fdr is not None and p_fdr < thresholds.alpha:
-        return "warn", (
-            f"{base}: {beyond}, significant at a false discovery rate of {thresholds.alpha:g} "
-            f"(Benjamini–Hochberg p = {p_fdr:.3g}) but not after the family-wise correction ({p_text}). {advice}"
+    status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
+    if status == "fail" or fdr_only:
+        return status, f"{base}: {beyond}{why}. {advice}"
+    return status, f"{base}: {beyond}{why}; it may be chance."
+
+
+def _beyond_threshold(
+    p_adjusted: float | None, p_fdr: float | None, thresholds: Any, p_text: str
+) -> tuple[str, str, bool]:
+    """Status of a gap beyond its threshold (or outside its band), the clause that says why, and
+    whether it is significant only at a false discovery rate.
+
+    One rule for representation, intent skew and response gaps, as in docs/methodology.md:
+    ``fail`` when significant after the audit's correction, or always with
+    ``require_significance: false``; otherwise ``warn``, saying so when the gap is significant at a
+    false discovery rate of alpha (Benjamini–Hochberg) but not after Holm's correction.
+    """
+    if p_adjusted is not None and p_adjusted < thresholds.alpha:
+        return "fail", f", and statistically significant ({p_text})", False
+    if not thresholds.require_significance:
+        return (
+            "fail",
+            f", not statistically significant ({p_text}) but failed because "
+            "thresholds.require_significance is false",
+            False,
         )
-    return "warn", f"{base}: {beyond}, but not statistically significant ({p_text}); it may be chance."
+    if thresholds.correction == "holm" and p_fdr is not None and p_fdr < thresholds.alpha:
+        return (
+            "warn",
+            f", significant at a false discovery rate of {thresholds.alpha:g} (Benjamini–Hochberg "
+            f"p = {p_fdr:.3g}) but not after the family-wise correction ({p_text})",
+            True,
+        )
+    return "warn", f", but not statistically significant ({p_text})", False
 
 
 def _judge_all(run: _Audit) -> list[Finding]:
