@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -325,6 +326,31 @@ def test_errors_are_json_and_bodies_are_limited(setup: Setup) -> None:
         409,
         "this public key is registered to another member",
     )
+
+
+def test_a_chunked_body_over_the_limit_gets_413_and_one_under_it_is_read(setup: Setup) -> None:
+    # a body sent with Transfer-Encoding: chunked has no Content-Length to refuse it by
+    def chunks(total: int) -> Iterator[bytes]:
+        body = json.dumps({"envelope": {"payload": "A" * total, "payloadType": "x", "signatures": []}})
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024].encode()
+
+    alice = setup.add_member("alice")
+    headers = {**alice.headers(), "content-type": "application/json"}
+    refused = setup.http.post("/v1/submissions", content=chunks(300 * 1024), headers=headers)
+    assert refused.request.headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in refused.request.headers
+    assert _error(refused) == (413, "request body too large: at most 262144 bytes")  # the fixture's max_body
+
+    def small() -> Iterator[bytes]:
+        yield b'{"name": '
+        yield b'"bob"}'
+
+    added = setup.http.post(
+        "/v1/members", content=small(), headers={**setup.admin(), "content-type": "application/json"}
+    )
+    assert added.request.headers["transfer-encoding"] == "chunked"
+    assert added.status_code == 201 and added.json()["name"] == "bob"
 
 
 def test_migrations_run_on_every_start_and_keep_the_data(setup: Setup, db_url: str) -> None:

@@ -34,12 +34,13 @@ def _error(message: str, status: int) -> JSONResponse:
     )
 
 
-class _TooLargeError(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse request bodies over ``max_body`` bytes with 413, by header or while streaming."""
+    """Refuse request bodies over ``max_body`` bytes with 413, by header or while streaming.
+
+    A body without a ``Content-Length`` (``Transfer-Encoding: chunked``) is read here, up to
+    ``max_body`` bytes, before the app sees it, and handed on in one piece: refusing it from inside
+    the app would not work, as FastAPI turns any error raised while it reads a body into 400.
+    """
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -53,28 +54,30 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await self._refuse(scope, receive, send)
             return
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _TooLargeError
-            return message
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracking)
-        except _TooLargeError:
-            if not started:
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body:
                 await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = _error(f"request body too large: at most {self.max_body} bytes", 413)
