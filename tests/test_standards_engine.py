@@ -156,10 +156,27 @@ def test_an_unmapped_label_is_a_data_error_naming_it() -> None:
     frame.loc[0, "gender"] = "Female-ish"
     with pytest.raises(DataError) as caught:
         run(frame)
+    # the data's column is 'gender'; the standard audits it as its attribute 'sex' (an alias it lists)
     assert str(caught.value) == (
-        "<pandas.DataFrame>: column 'sex' holds label(s) ['Female-ish'] that retail-screening@2026.1 maps onto "
-        "none of its categories ['Female', 'Male']. Recode them in the data to one of those categories (or to an "
+        "<pandas.DataFrame>: column 'gender' (retail-screening@2026.1's attribute 'sex') holds label(s) "
+        "['Female-ish'] that retail-screening@2026.1 maps onto none of its categories ['Female', 'Male'] "
+        "(labels it maps: Female <- Female, f, w, woman, women, femme; Male <- Male, m, man, men, homme; "
+        "case and surrounding spaces are ignored). Recode them in the data to one of those labels (or to an "
         "unknown value), or ask for a new version of the standard that maps them."
+    )
+
+
+@pytest.mark.parametrize("column", ["geschlecht", "sex"])
+def test_an_unmapped_label_names_the_datas_column_and_the_standards_attribute(column: str) -> None:
+    frame = member_frame().rename(columns={"gender": column})
+    frame.loc[[0, 1], column] = ["divers", "x"]
+    frame.loc[2, "age_group"] = "40-49"
+    with pytest.raises(DataError) as caught:
+        run(frame, columns={"sensitive": [column, "age_group"]})
+    message = str(caught.value)
+    assert message.startswith(
+        f"<pandas.DataFrame>: column '{column}' (retail-screening@2026.1's attribute 'sex') holds label(s) "
+        "['divers', 'x'] that retail-screening@2026.1 maps onto none of its categories ['Female', 'Male'] "
     )
 
 

@@ -240,11 +240,17 @@ def conform_source(source: Source, spec: AuditSpec, application: StandardApplica
             raw_labels.append(str(raw))
             categories_of.append(category)
         if unmapped:
-            categories = list(standard.taxonomy.attributes[attribute].categories)
+            definition = standard.taxonomy.attributes[attribute]
+            accepted = "; ".join(
+                f"{category} <- {', '.join([category, *map(str, labels)])}"
+                for category, labels in definition.categories.items()
+            )
             raise DataError(
-                f"{source.name}: column {attribute!r} holds label(s) {sorted(unmapped)} that {standard.ref} maps "
-                f"onto none of its categories {categories}. Recode them in the data to one of those "
-                f"categories (or to an unknown value), or ask for a new version of the standard that maps them."
+                f"{source.name}: column {originals.get(attribute, attribute)!r} ({standard.ref}'s attribute "
+                f"{attribute!r}) holds label(s) {sorted(unmapped)} that {standard.ref} maps onto none of its "
+                f"categories {list(definition.categories)} (labels it maps: {accepted}; case and surrounding "
+                "spaces are ignored). Recode them in the data to one of those labels (or to an unknown "
+                "value), or ask for a new version of the standard that maps them."
             )
         expressions.append(
             nw.col(attribute)
