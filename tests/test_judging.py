@@ -32,11 +32,25 @@ def test_a_ratio_above_the_threshold_with_an_interval_spanning_threshold_and_par
     assert result.verdict == "warn"  # never a silent pass
 
 
-def test_a_ratio_above_the_threshold_with_an_interval_above_it_passes() -> None:
+def test_a_significant_difference_whose_interval_reaches_below_the_threshold_warns() -> None:
     # A 850/2000 vs B 1000/2000: ratio 0.85, se = sqrt(1/850 − 1/2000 + 1/1000 − 1/2000) = 0.0342,
-    # CI 0.85 × exp(±0.0670) = 0.795–0.909: below 0.8 at the low end but not above parity -> a pass
+    # CI 0.85 × exp(±0.0670) = 0.795–0.909: the point meets 0.8, the interval reaches below it, and
+    # z = 0.075 / sqrt(0.4625 × 0.5375 × 2/2000) = 4.76 (p ≈ 2e-6): 29 CFR 1607.4(D) -> a warning
     result = audit({"A": (2000, 850), "B": (2000, 1000)})
-    assert result.findings[0].status == "pass"
+    assert result.findings[0].status == "warn"
+    assert "at or above the 0.8 threshold, but the difference is statistically significant" in (
+        result.findings[0].message
+    )
+
+
+def test_a_significant_difference_whose_interval_stays_above_the_threshold_passes() -> None:
+    # A 900/2000 vs B 1000/2000: ratio 0.9, se = sqrt(1/900 − 1/2000 + 1/1000 − 1/2000) = 0.0333,
+    # CI 0.9 × exp(±0.0653) = 0.843–0.961; z = 3.17 (p ≈ 0.0015): significant but clear of 0.8 -> pass
+    result = audit({"A": (2000, 900), "B": (2000, 1000)})
+    finding = result.findings[0]
+    assert finding.ci_low is not None and 0.842 < finding.ci_low < 0.844
+    assert finding.p_adjusted is not None and finding.p_adjusted < 0.01
+    assert finding.status == "pass"
 
 
 def test_a_reference_group_below_the_minimum_size_makes_the_comparison_undecided() -> None:

@@ -347,9 +347,11 @@ def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Fin
     A comparison is ``insufficient_data`` when the group or the reference group is below the
     minimum group size, when its ratio is undefined, or when its ratio reaches the threshold but
     the interval is too wide to decide — it reaches below the threshold *and* above parity (1.0),
-    so the data fit both adverse impact and none at all; ``pass`` at or above the threshold
-    otherwise; below it, ``fail`` when the difference is significant after correction (or
-    significance is not required), else ``warn``.
+    so the data fit both adverse impact and none at all. At or above the threshold it is ``pass``,
+    unless the difference is significant after correction and the interval reaches below the
+    threshold: then ``warn``, the case of 29 CFR 1607.4(D) (a smaller difference that is
+    significant in statistical and practical terms). Below the threshold it is ``fail`` when the
+    difference is significant after correction (or significance is not required), else ``warn``.
     """
     raw = np.array([np.nan if c.p_value is None else c.p_value for c in comparisons], dtype=np.float64)
     adjusted = adjust_p(raw, thresholds.correction)
@@ -362,7 +364,11 @@ def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Fin
         if reason is not None:
             status = "insufficient_data"
         elif comparison.ratio is not None and comparison.ratio >= thresholds.impact_ratio:
-            status = "pass"
+            # 29 CFR 1607.4(D): a smaller difference may still be adverse impact where it is
+            # significant in statistical and practical terms — here, the interval reaches below
+            # the threshold.
+            below = comparison.ci_low is not None and comparison.ci_low < thresholds.impact_ratio
+            status = "warn" if significant and below else "pass"
         elif significant or not thresholds.require_significance:
             status = "fail"
         else:
@@ -455,6 +461,12 @@ def _ratio_message(
         return f"{base}, {ratio}; {reason}. Collect more data before relying on the figure."
     if status == "pass":
         return f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold."
+    if c.ratio >= thresholds.impact_ratio:
+        return (
+            f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold, but the difference is "
+            f"statistically significant ({p_text}) and the interval reaches below the threshold: "
+            "a smaller difference can still be adverse impact (29 CFR 1607.4(D)). Review it."
+        )
     short = c.details.get("shortfall")
     unit = "applicant(s) scoring above the median" if c.metric.name == "scoring_rate" else "selection(s)"
     need = f" {int(short)} more {unit} in this group would reach the threshold." if short else ""
