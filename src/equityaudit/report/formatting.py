@@ -10,6 +10,8 @@ import math
 from typing import Any
 
 __all__ = [
+    "fmt_amount",
+    "fmt_amount_range",
     "fmt_count",
     "fmt_p",
     "fmt_pct",
@@ -78,6 +80,24 @@ def fmt_p(value: Any) -> str:
     """A p-value with three significant digits, as the messages print it: ``4.24e-07``."""
     number = number_or_none(value)
     return "—" if number is None else f"{number:.3g}"
+
+
+def fmt_amount(value: Any) -> str:
+    """An amount (an offer, a price) with four significant digits, as the offer findings print it.
+
+    Examples
+    --------
+    >>> fmt_amount(8.914847161572052), fmt_amount(10.0), fmt_amount(2431.6449999), fmt_amount(None)
+    ('8.915', '10', '2432', '—')
+    """
+    number = number_or_none(value)
+    return "—" if number is None else f"{number:.4g}"
+
+
+def fmt_amount_range(low: Any, high: Any) -> str:
+    """An interval of amounts: ``8.397–9.395``; ``—`` when either end is undefined."""
+    lo, hi = number_or_none(low), number_or_none(high)
+    return "—" if lo is None or hi is None else f"{lo:.4g}–{hi:.4g}"
 
 
 def fmt_count(value: Any) -> str:

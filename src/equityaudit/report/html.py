@@ -24,6 +24,7 @@ from typing import Any
 
 import jinja2
 
+from equityaudit.report.context_tables import context_tables
 from equityaudit.report.formatting import (
     fmt_count,
     fmt_p,
@@ -1073,6 +1074,7 @@ def _view(result: AuditResult) -> dict[str, Any]:
     ]
     ll144 = result.context.get("ll144") if isinstance(result.context.get("ll144"), Mapping) else None
     corrected = sum(1 for f in result.findings if f.p_adjusted is not None)
+    tables_of_context = context_tables(result)
     return {
         "result": result,
         "verdict_label": VERDICT_LABEL[result.verdict],
@@ -1093,7 +1095,8 @@ def _view(result: AuditResult) -> dict[str, Any]:
         "row_notes": row_notes,
         "unknown_rows": unknown_rows,
         "ll144": ll144,
-        "other_context": {k: v for k, v in result.context.items() if k != "ll144"},
+        "other_context": _other_context(result, tables_of_context),
+        "context_tables": tables_of_context,
         "corrected": corrected,
         "has_gaps": any(f.kind == "difference" for f in result.findings),
         "failed_checks": [c for c in result.gate.checks if not c.passed],
@@ -1103,6 +1106,26 @@ def _view(result: AuditResult) -> dict[str, Any]:
         ),
         "result_sha256": _sha256(result),
     }
+
+
+def _other_context(result: AuditResult, shown: Mapping[str, Any]) -> dict[str, Any]:
+    """The context listed as it is in the Data section: all but LL144's facts and the tables
+    shown in sections of their own (the marketing auditor's offer tables and proxy ranking)."""
+    other = {k: v for k, v in result.context.items() if k != "ll144"}
+    marketing = other.get("marketing")
+    if isinstance(marketing, Mapping):
+        drop = {"offer"} if "offer" in shown else set()
+        drop |= {"proxies"} if "proxies" in shown else set()
+        other["marketing"] = {k: v for k, v in marketing.items() if k not in drop}
+        estimated = marketing.get("estimated")
+        if "offer" in shown and isinstance(estimated, Mapping):  # weighted means: in the offer section
+            other["marketing"]["estimated"] = {
+                attribute: {k: v for k, v in facts.items() if k != "offer_mean"}
+                if isinstance(facts, Mapping)
+                else facts
+                for attribute, facts in estimated.items()
+            }
+    return other
 
 
 def _sha256(result: AuditResult) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from equityaudit.report.formatting import fmt_pct
+from equityaudit.report.context_tables import ContextTable, context_tables
+from equityaudit.report.formatting import fmt_p, fmt_pct
 from equityaudit.results import AuditResult, Table
 
 __all__ = ["render_markdown"]
@@ -69,11 +70,19 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
         for f in sorted(result.findings, key=lambda f: order[f.status]):
             lines.append(
                 f"| {_BADGE[f.status]} | {_cell(f.table)} | {_cell(', '.join(f.group.values()))} | {f.metric} "
-                f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {_num(f.p_adjusted, 4)} | {_cell(f.message)} |"
+                f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {fmt_p(f.p_adjusted)} | {_cell(f.message)} |"
             )
     lines += _examples(result)
     for table in result.tables:
         lines += ["", *_table(table)]
+    headings = {
+        "offer": "Offer value by group",
+        "proxies": "Proxies: how well each feature reveals a group",
+    }
+    for kind, tables in context_tables(result).items():
+        lines += ["", f"## {headings[kind]}"]
+        for context_table in tables:
+            lines += ["", *_context_table(context_table)]
     lines += ["", "## Quality gate", "", _gate_summary(result), ""]
     if result.gate.checks:
         lines += [
@@ -139,6 +148,23 @@ def _table(table: Table) -> list[str]:
             f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {chi['p_value']:.3g}.",
         ]
     lines += [f"> {_cell(note)}" for note in table.notes]
+    return lines
+
+
+def _context_table(table: ContextTable) -> list[str]:
+    """A table the auditor keeps in the result's context, under its heading and summary sentence."""
+    lines = [
+        f"### {_cell(table.heading)}",
+        "",
+        _cell(table.summary),
+        "",
+        "| " + " | ".join(_cell(c) for c in table.columns) + " |",
+        "|" + "|".join("---:" if numeric else "---" for numeric in table.numeric) + "|",
+    ]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+    lines += [f"> {_cell(note)}" for note in table.notes]
+    if table.methods:
+        lines += ["", f"Methods: {_cell(table.methods)}."]
     return lines
 
 
