@@ -49,6 +49,7 @@ class Proposal:
     numeric_sensitive: list[str] = field(default_factory=list)
     decision: str | None = None
     decision_labels: list[str] = field(default_factory=list)
+    decision_guessed: bool = False  # no column's name says it is a decision: the first two-valued one
     outcome: str | None = None
     score: str | None = None
     stage: str | None = None
@@ -111,6 +112,7 @@ def propose_roles(frame: Any) -> Proposal:
         rest = [b for b in binary if b != proposal.outcome]
         if rest:
             proposal.decision = rest[0]
+            proposal.decision_guessed = True
             labels = sorted(str(v) for v in frame[rest[0]].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
     rows = frame.height
@@ -238,7 +240,8 @@ def render_spec(
         )
     lines += [
         "  intersectional: true         # also audit the cross of the sensitive columns",
-        f"  decision: {role(proposal.decision, proposal.decision_labels)}",
+        f"  decision: {role(proposal.decision, proposal.decision_labels)}"
+        + ("   # CHECK: a guess (the first two-valued column)" if proposal.decision_guessed else ""),
     ]
     if auditor == "hiring":
         lines.append(
@@ -401,6 +404,19 @@ def init_command(
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
     from equityaudit.frames import read_source, separator_hint
 
+    if not data.is_file():
+        from equityaudit.errors import DataError
+
+        nearby = sorted(
+            path.name
+            for path in (data.parent if data.parent.is_dir() else Path()).iterdir()
+            if path.suffix.lower() in {".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".ndjson"}
+        )
+        hint = did_you_mean(data.name, nearby, label="Data files in that folder") if nearby else ""
+        raise DataError(
+            f"{data}: no such data file. Give the path of a CSV, Parquet or JSONL file to inspect."
+            + (f" {hint}" if hint else "")
+        )
     source = read_source(data, separator=separator)
     columns = source.frame.collect_schema().names()
     if separator == "," and separator_hint(columns):
@@ -428,6 +444,7 @@ def init_command(
             setattr(proposal, attribute, value)
             if attribute == "decision":
                 proposal.decision_labels = []
+                proposal.decision_guessed = False
     interactive = not yes and sys.stdin.isatty()
     if interactive and auditor == "chatbot":
         proposal.text = click.prompt("Column of customer utterances", default=proposal.text or "") or None
@@ -478,4 +495,7 @@ def _summary(proposal: Proposal, auditor: str) -> list[tuple[str, str]]:
             ("features", ", ".join(proposal.features) or "(none)"),
         ]
     last = ("score", proposal.score) if auditor == "hiring" else ("outcome", proposal.outcome)
-    return [sensitive, ("decision", proposal.decision or "(none found)"), (last[0], last[1] or "(none)")]
+    decision = proposal.decision or "(none found: fill in columns.decision)"
+    if proposal.decision_guessed:
+        decision += "   (a guess: no column is named like a decision; pass --decision)"
+    return [sensitive, ("decision", decision), (last[0], last[1] or "(none)")]

@@ -1,0 +1,46 @@
+"""``equityaudit init``: guesses are flagged as guesses, and a missing file is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from equityaudit.cli import main
+
+
+def test_a_decision_guessed_from_a_two_valued_column_says_so(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("sex,region\n" + "F,north\nM,south\n" * 40)  # no column is named like a decision
+    spec = tmp_path / "d.yaml"
+    out = CliRunner().invoke(main, ["init", str(data), "--auditor", "decisions", "--out", str(spec), "--yes"])
+    assert out.exit_code == 0, out.output
+    assert "decision:  region   (a guess: no column is named like a decision; pass --decision)" in out.output
+    assert "# CHECK: a guess (the first two-valued column)" in spec.read_text()
+    named = CliRunner().invoke(
+        main,
+        [
+            "init",
+            str(data),
+            "--auditor",
+            "decisions",
+            "--decision",
+            "region",
+            "--out",
+            str(spec),
+            "--yes",
+            "--force",
+        ],
+    )
+    assert named.exit_code == 0 and "a guess" not in named.output  # the user named it
+    assert "a guess" not in spec.read_text()
+
+
+def test_a_missing_data_file_is_named_with_the_nearest_file(tmp_path: Path) -> None:
+    (tmp_path / "applicants.csv").write_text("sex,hired\nF,1\n")
+    out = CliRunner().invoke(main, ["init", str(tmp_path / "aplicants.csv")])
+    assert out.exit_code == 2
+    assert out.output.strip() == (
+        f"error: {tmp_path / 'aplicants.csv'}: no such data file. Give the path of a CSV, Parquet or "
+        "JSONL file to inspect. Did you mean 'applicants.csv'?"
+    )
