@@ -104,6 +104,14 @@ def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choi
     "Did you mean 'sex'?"
     >>> did_you_mean("zzz", ["a", "b"])
     "Valid choices: 'a', 'b'."
+
+    A unique choice that starts with ``value``, or holds it as a whole ``_``-separated word
+    (compared case-insensitively), is suggested too:
+
+    >>> did_you_mean("race", ["sex", "race_ethnicity", "age"])
+    "Did you mean 'race_ethnicity'?"
+    >>> did_you_mean("ethnicity", ["sex", "Race_Ethnicity"])
+    "Did you mean 'Race_Ethnicity'?"
     """
     options = sorted(set(choices))
     close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
@@ -111,8 +119,23 @@ def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choi
         lowered = {o.lower(): o for o in options}
         if value.lower() in lowered:
             close = [lowered[value.lower()]]
+    if not close:
+        close = _containing(value, options)
     if close:
         return "Did you mean " + " or ".join(repr(c) for c in close) + "?"
     shown = ", ".join(repr(o) for o in options[:20])
     more = f" (and {len(options) - 20} more)" if len(options) > 20 else ""
     return f"{label}: {shown}{more}."
+
+
+def _containing(value: str, options: list[str]) -> list[str]:
+    """The one option that starts with ``value`` or holds it as a ``_``-separated word, if unique."""
+    needle = value.strip().lower()
+    if not needle:
+        return []
+    found = [
+        option
+        for option in options
+        if option.lower().startswith(needle) or needle in option.lower().replace("-", "_").split("_")
+    ]
+    return found if len(found) == 1 else []
