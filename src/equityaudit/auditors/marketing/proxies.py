@@ -295,13 +295,16 @@ def _finding(
 ) -> Finding:
     how = f"cross-validated over {options.proxy_folds} folds of {rows:,} customers"
     if feature is None:
-        subject = f"The segmentation features together ({', '.join(names or [])})"
-        verb = "predict"
-        target = "them"
+        names = names or []
+        several = len(names) > 1
+        subject = (
+            f"The segmentation features together ({', '.join(names)})"
+            if several
+            else f"The segmentation feature ({', '.join(names)})"
+        )
     else:
+        several = False
         subject = feature
-        verb = "predicts"
-        target = "it"
         parts = []
         if measures.get("cramers_v") is not None:
             parts.append(f"Cramér's V {measures['cramers_v']:.2f}")
@@ -309,20 +312,27 @@ def _finding(
             parts.append(f"correlation ratio {measures['correlation_ratio']:.2f}")
         if measures.get("nmi") is not None:
             parts.append(f"normalised mutual information {measures['nmi']:.2f}")
-        how += "; " + ", ".join(parts) if parts else ""
-    head = f"{subject} {verb} {attribute} with AUC {auc.auc:.2f} ({how})"
+        if parts:
+            how += "; " + ", ".join(parts)
+    # one feature is "it" and takes "predicts"; several are "they"/"them" and take "predict"
+    they, them = ("they", "them") if several else ("it", "it")
+    predict, carry = ("predict", "carry") if several else ("predicts", "carries")
+    head = f"{subject} {predict} {attribute} with AUC {auc.auc:.2f} ({how})"
     if status == "fail":
         message = (
-            f"{head}: segmenting on {target} reproduces {attribute} lines. Check whether the segments that use "
-            f"{target} need {target}, and see the targeting findings."
+            f"{head}: segmenting on {them} reproduces {attribute} lines. Check whether the segments that use "
+            f"{them} need {them}, and see the targeting findings."
         )
     elif status == "warn":
         message = (
-            f"{head}: {target} carries some information about {attribute} (at or above {options.proxy_auc_warn:g}); "
-            f"a segment built on {target} may partly follow {attribute} lines."
+            f"{head}: {they} {carry} some information about {attribute} (AUC at or above "
+            f"{options.proxy_auc_warn:g}); a segment built on {them} may partly follow {attribute} lines."
         )
     else:
-        message = f"{head}: below the {options.proxy_auc_warn:g} warning level; little information about {attribute}."
+        message = (
+            f"{head}: below the {options.proxy_auc_warn:g} warning level; {they} {carry} little information "
+            f"about {attribute}."
+        )
     if not auc.converged:
         message += " (The logistic regression stopped at its iteration limit in some folds.)"
     label = feature if feature is not None else "(all features)"
