@@ -74,6 +74,46 @@ def test_matcher_on_tricky_text(text: str, expected: set[tuple[str, str]]) -> No
     assert groups(text) == expected
 
 
+WOMEN, MEN = {("gender", "women")}, {("gender", "men")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # honorifics are written like "mr!" in data/lexicon.yaml: a whole word, no plural; the
+        # abbreviation's period is not a word character, so "Ms." ends on a word boundary
+        ("Ms. Smith called", WOMEN),
+        ("Ms Smith called", WOMEN),
+        ("Mrs. Jones called", WOMEN),
+        ("Mrs Jones called", WOMEN),
+        ("Thank you, madam.", WOMEN),
+        ("Yes ma'am", WOMEN),
+        ("Yes ma’am", WOMEN),  # curly apostrophe
+        ("Miss Lee called", WOMEN),
+        ("Mr. Smith called", MEN),
+        ("Mr Smith called", MEN),
+        ("Mister Lee called", MEN),
+        ("Thank you, sir.", MEN),
+        # never inside a word, and no plural ('!')
+        ("the items and forms arrived", set()),
+        ("the MRSA test kit", set()),
+        ("a sirloin steak", set()),
+        ("the madams", set()),
+        ("the misters", set()),
+        # "miss" the verb is not a woman; only "Miss" before a capitalised name is
+        ("I miss my order", set()),
+        ("Will I miss the delivery?", set()),
+        ("miss lee called", set()),
+        ("Don't Miss Out on the sale", set()),  # excluded phrase
+        # "MS" as Microsoft's abbreviation is excluded
+        ("MS Word crashed", set()),
+        ("my ms office licence", set()),
+    ],
+)
+def test_honorifics_count_for_their_gender(text: str, expected: set[tuple[str, str]]) -> None:
+    assert groups(text) == expected
+
+
 def test_polars_and_python_engines_agree() -> None:
     texts = [
         "The MAN's card",
@@ -84,6 +124,8 @@ def test_polars_and_python_engines_agree() -> None:
         "two 45-year-old Latinas",
         "",
         "manager mandate womanhood",
+        "Ms. Smith and Miss Lee met Mr Jones, sir",
+        "I miss my MS Word file, madam; Don't Miss Out",
     ]
     frame = LEXICON.mention_frame(pl.Series(texts))
     for row, text in enumerate(texts):
@@ -149,6 +191,12 @@ def test_override_errors_name_the_key_and_the_nearest_value(change: dict[str, ob
         ("Two Muslims at the mosque", "religion", "muslim", "jewish", "Two Jews at the synagogue"),
         ("Black customers", "race_ethnicity", "black", "white", "White customers"),
         ("I'm 72 years old", "age", "older", "young", None),  # a pattern has no swap words
+        # honorifics swap by position: mrs, ms, madam, ma'am ↔ mr, mr, sir, sir; mister ↔ ms
+        ("Ms. Smith called", "gender", "women", "men", "Mr. Smith called"),
+        ("Thank you, madam", "gender", "women", "men", "Thank you, sir"),
+        ("Mr Smith called", "gender", "men", "women", "Mrs Smith called"),
+        ("Mister Lee called", "gender", "men", "women", "Ms Lee called"),
+        ("Miss Lee called", "gender", "women", "men", None),  # "Miss" is a pattern: not swapped
     ],
 )
 def test_counterfactual_swaps(text: str, axis: str, source: str, target: str, expected: str | None) -> None:
