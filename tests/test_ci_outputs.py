@@ -79,7 +79,7 @@ def test_markdown_renders_with_tables(hiring: ea.AuditResult) -> None:
 def test_ll144_csv_columns_are_pinned(hiring: ea.AuditResult) -> None:
     assert LL144_CSV_COLUMNS == (
         "audit_name", "audit_date", "distribution_date", "data_kind", "data_period_start", "data_period_end",
-        "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
+        "data_source", "data_description", "test_data_reason", "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
         "included_in_impact_ratios", "note",
     )  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(render_ll144_csv(hiring))))
@@ -90,6 +90,10 @@ def test_ll144_csv_columns_are_pinned(hiring: ea.AuditResult) -> None:
     assert int(female["applicants"]) == table_row["n"]
     assert female["audit_date"] == "2026-11-23"
     assert female["distribution_date"] == "2026-01-01"
+    # the source and explanation of the data (§5-303), as audits/hiring.yaml states them
+    assert (female["data_kind"], female["data_source"]) == ("historical", "datasets/hiring.csv")
+    assert female["data_description"] == hiring.data.description
+    assert female["data_description"].startswith("Synthetic applicants to an SMB's job ads")
     unknown = next(r for r in rows if r["table"] == "sex" and r["category"] == "Unknown")
     assert unknown["impact_ratio"] == "" and unknown["included_in_impact_ratios"] == "False"
     assert int(unknown["applicants"]) == hiring.context["ll144"]["unknown_count"]["sex"]

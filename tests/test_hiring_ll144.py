@@ -588,3 +588,49 @@ def test_committed_sample_matches_pandas() -> None:
     }
     assert small == pytest.approx(shares[shares < 0.02].to_dict(), abs=TOL)
     assert set(small) == {AIAN, "Native Hawaiian or Other Pacific Islander"}
+
+
+# --- §5-303 facts the spec leaves unsaid --------------------------------------------------------
+
+
+def audit_spec_mapping(data: dict[str, Any], options: dict[str, Any] | None = None) -> ea.AuditResult:
+    """A hiring audit of the spec ``data`` block as written (``ea.audit`` always states data.kind)."""
+    from equityaudit.engine import run_spec
+    from equityaudit.spec import spec_from_mapping
+
+    spec = spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "unsaid",
+            "auditor": "hiring",
+            "data": data,
+            "columns": {"sensitive": ["sex"], "decision": "hired"},
+            "options": options or {},
+        },
+        origin="test",
+    )
+    return run_spec(spec, frame=applicants("sex", {"Female": (40, 20), "Male": (40, 30)}))
+
+
+def test_unstated_distribution_date_and_data_kind_are_noted_not_assumed() -> None:
+    result = audit_spec_mapping({})
+    block = result.context["ll144"]
+    assert block["distribution_date"] is None
+    assert block["data_kind_stated"] is False
+    assert block["unstated"] == ["options.distribution_date", "data.kind"]
+    notes = [n for n in result.notes if n.startswith("LL144 summary incomplete")]
+    assert len(notes) == 2
+    assert "options.distribution_date" in notes[0] and "§5-303" in notes[0]
+    assert "data.kind" in notes[1]
+
+
+def test_stated_distribution_date_and_data_kind_leave_no_note() -> None:
+    result = audit_spec_mapping({"kind": "historical"}, {"distribution_date": "2025-03-01"})
+    block = result.context["ll144"]
+    assert (block["distribution_date"], block["data_kind"], block["data_kind_stated"]) == (
+        "2025-03-01",
+        "historical",
+        True,
+    )
+    assert block["unstated"] == []
+    assert not [n for n in result.notes if n.startswith("LL144 summary incomplete")]

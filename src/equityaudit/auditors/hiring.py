@@ -240,7 +240,7 @@ class HiringAuditor:
                     comparisons += found
         output.findings = judge(comparisons, spec.thresholds)
         output.context["ll144"] = self._disclosures(spec, options, counts, sex, race, median, small)
-        output.notes += self._notes(spec, counts, sex, race, small, exclusion)
+        output.notes += self._notes(spec, options, counts, sex, race, small)
         return output
 
     def _disclosures(
@@ -262,6 +262,8 @@ class HiringAuditor:
             "audit_date": (options.audit_date or dt.date.today()).isoformat(),
             "distribution_date": options.distribution_date.isoformat() if options.distribution_date else None,
             "data_kind": spec.data.kind,
+            "data_kind_stated": _kind_stated(spec),
+            "unstated": _unstated(spec, options),
             "test_data_reason": spec.data.test_data_reason,
             "data_description": spec.data.description,
             "data_period": {"start": period.start.isoformat(), "end": period.end.isoformat()}
@@ -283,12 +285,13 @@ class HiringAuditor:
     def _notes(
         self,
         spec: AuditSpec,
+        options: HiringOptions,
         counts: GroupCounts,
         sex: str | None,
         race: str | None,
         small: list[dict[str, Any]],
-        exclusion: SmallCategoryExclusion | None,
     ) -> list[str]:
+        exclusion = options.exclude_small_categories
         notes = []
         missing = [label for label, column in (("sex", sex), ("race/ethnicity", race)) if column is None]
         if missing:
@@ -314,11 +317,37 @@ class HiringAuditor:
                 "impact ratios with a justification (options.exclude_small_categories); they are "
                 "included here."
             )
+        if options.distribution_date is None:
+            notes.append(
+                "LL144 summary incomplete: the distribution date of the tool is not stated (6 RCNY §5-303 "
+                "requires it); add options.distribution_date, the date the tool was first distributed or used."
+            )
+        if not _kind_stated(spec):
+            notes.append(
+                "LL144 summary incomplete: data.kind is not stated, so the summary cannot say whether historical "
+                "or test data was audited (6 RCNY §5-301, §5-303); add data.kind: historical, or data.kind: test "
+                "with data.test_data_reason."
+            )
         if spec.data.period is None:
             notes.append("the data period is not stated; add data.period {start, end} for the LL144 summary.")
         if spec.data.kind == "test":
             notes.append(f"test data was used instead of historical data: {spec.data.test_data_reason}")
         return notes
+
+
+def _kind_stated(spec: AuditSpec) -> bool:
+    """Whether the spec says ``data.kind`` itself (its default, historical, is not a statement)."""
+    return "kind" in spec.data.model_fields_set
+
+
+def _unstated(spec: AuditSpec, options: HiringOptions) -> list[str]:
+    """The spec keys of §5-303 facts the spec leaves unsaid, so the summary cannot state them."""
+    missing = []
+    if options.distribution_date is None:
+        missing.append("options.distribution_date")
+    if not _kind_stated(spec):
+        missing.append("data.kind")
+    return missing
 
 
 def _small_categories(

@@ -56,6 +56,16 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
         print_gate(result.gate, console=console)
     for note in result.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    ll144 = result.context.get("ll144")
+    unstated = ll144.get("unstated") if isinstance(ll144, dict) else None
+    if unstated:
+        console.print(
+            Text(
+                f"warning: the LL144 summary (6 RCNY §5-303) is incomplete: {', '.join(unstated)} not stated "
+                "in the spec",
+                style=_STYLE["warn"],
+            )
+        )
     tally: dict[str, int] = {}
     for finding in result.findings:
         tally[finding.status] = tally.get(finding.status, 0) + 1

@@ -32,6 +32,9 @@ LL144_CSV_COLUMNS = (
     "data_kind",
     "data_period_start",
     "data_period_end",
+    "data_source",
+    "data_description",
+    "test_data_reason",
     "table",
     "category",
     "applicants",
@@ -43,6 +46,19 @@ LL144_CSV_COLUMNS = (
     "note",
 )
 """Columns of the LL144 summary CSV (a stable contract)."""
+
+
+_NOT_STATED = "not stated in the spec"
+
+_FACT_OF_KEY = {
+    "options.distribution_date": "the distribution date of the tool",
+    "data.kind": "whether historical or test data was audited",
+}
+
+
+def _data_kind(block: dict[str, Any]) -> str | None:
+    """``historical`` or ``test`` when the spec said so; None when it left data.kind at its default."""
+    return block.get("data_kind") if block.get("data_kind_stated", True) else None
 
 
 def _disclosures(result: AuditResult) -> dict[str, Any]:
@@ -72,9 +88,12 @@ def ll144_rows(result: AuditResult) -> list[dict[str, Any]]:
                     "audit_name": result.audit.name,
                     "audit_date": block.get("audit_date"),
                     "distribution_date": block.get("distribution_date"),
-                    "data_kind": block.get("data_kind"),
+                    "data_kind": _data_kind(block) or _NOT_STATED,
                     "data_period_start": period.get("start"),
                     "data_period_end": period.get("end"),
+                    "data_source": result.data.source,
+                    "data_description": block.get("data_description"),
+                    "test_data_reason": block.get("test_data_reason"),
                     "table": table.name,
                     "category": ", ".join(row["group"].values()),
                     "applicants": row["n"],
@@ -103,14 +122,19 @@ def _facts(result: AuditResult) -> list[tuple[str, str]]:
     block = _disclosures(result)
     period = block.get("data_period")
     unknown = block.get("unknown_count") or {}
-    kind = block.get("data_kind")
-    source = f"{kind} data" + (
-        f" (test data used because: {block.get('test_data_reason')})" if kind == "test" else ""
-    )
-    return [
+    kind = _data_kind(block)
+    if kind is None:
+        source = f"historical or test data: {_NOT_STATED} (data.kind)"
+    else:
+        source = f"{kind} data" + (
+            f" (test data used because: {block.get('test_data_reason')})" if kind == "test" else ""
+        )
+    distribution = block.get("distribution_date") or f"{_NOT_STATED} (options.distribution_date)"
+    facts = [
         ("Date of this bias audit", str(block.get("audit_date") or "—")),
-        ("Distribution date of the tool", str(block.get("distribution_date") or "not stated")),
-        ("Data", f"{source}; {block.get('data_description') or result.data.source}"),
+        ("Distribution date of the tool", str(distribution)),
+        ("Data", f"{source}; {block.get('data_description') or 'no description given'}"),
+        ("Data source", result.data.source),
         ("Data period", f"{period['start']} to {period['end']}" if period else "not stated"),
         ("Number of applicants", str(block.get("applicants"))),
         (
@@ -124,16 +148,59 @@ def _facts(result: AuditResult) -> list[tuple[str, str]]:
             else f"scoring rate (share scoring above the median, {block.get('median_score')})",
         ),
     ]
+    small = _small_categories(block)
+    justification = block.get("exclusion_justification")
+    if justification:
+        facts.append(
+            (
+                "Categories under 2 % left out of impact ratios",
+                f"{small or 'none in this data'}. Justification given: {justification}",
+            )
+        )
+    elif small:
+        facts.append(
+            (
+                "Categories under 2 % (included in impact ratios: the spec gives no justification for "
+                "leaving them out)",
+                small,
+            )
+        )
+    return facts
+
+
+def _small_categories(block: dict[str, Any]) -> str:
+    """The categories under 2 %, each with its share, in the order of their tables' attributes."""
+    listed = []
+    for item in block.get("small_categories") or []:
+        group = item.get("group") or {}
+        order = str(item.get("table") or "").removeprefix("scoring:").split("*")
+        values = [str(group[k]) for k in order if k in group] + [
+            str(v) for k, v in group.items() if k not in order
+        ]
+        listed.append(f"{', '.join(values)} ({100 * float(item.get('share') or 0):.2f}%)")
+    return "; ".join(listed)
+
+
+def _incomplete(block: dict[str, Any]) -> str | None:
+    """A warning when the spec left §5-303 facts unsaid, naming the keys that would state them."""
+    unstated = [key for key in block.get("unstated") or [] if key in _FACT_OF_KEY]
+    if not unstated:
+        return None
+    facts = " and ".join(_FACT_OF_KEY[key] for key in unstated)
+    return (
+        f"Warning: this summary is incomplete. 6 RCNY §5-303 requires {facts}, which the audit's spec does "
+        f"not state; set {', '.join(unstated)} and run the audit again."
+    )
 
 
 def render_ll144_markdown(result: AuditResult, *, marker: str = "") -> str:
     """The summary as Markdown."""
     lines = [marker] if marker else []
     lines += [f"# Summary of results of a bias audit: {result.audit.name}", ""]
+    warning = _incomplete(_disclosures(result))
+    if warning:
+        lines += [f"> **{warning}**", ""]
     lines += [f"- **{label}:** {value}" for label, value in _facts(result)]
-    justification = _disclosures(result).get("exclusion_justification")
-    if justification:
-        lines.append(f"- **Categories under 2 % left out of impact ratios:** {justification}")
     for table in _summary_tables(result):
         lines += [
             "",
@@ -163,8 +230,12 @@ def render_ll144_html(result: AuditResult, *, marker: str = "") -> str:
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}"
         "table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #bbb;padding:.3rem .5rem;"
         "text-align:left}td.n{text-align:right}.wrap{overflow-x:auto}dt{font-weight:600}dd{margin:0 0 .5rem 0}</style>",
-        f"</head><body><h1>Summary of results of a bias audit: {e(result.audit.name)}</h1><dl>",
+        f"</head><body><h1>Summary of results of a bias audit: {e(result.audit.name)}</h1>",
     ]
+    warning = _incomplete(_disclosures(result))
+    if warning:
+        parts.append(f'<p role="note"><strong>{e(warning)}</strong></p>')
+    parts.append("<dl>")
     parts += [f"<dt>{e(label)}</dt><dd>{e(value)}</dd>" for label, value in _facts(result)]
     parts.append("</dl>")
     for table in _summary_tables(result):
