@@ -76,19 +76,22 @@ def serve_command(db: str | None, host: str, port: int, max_body: int) -> None:
     try:
         import uvicorn
 
-        from equityaudit.registry.app import create_app
+        from equityaudit.registry.app import bind_socket, create_app
         from equityaudit.registry.storage import DEFAULT_DB_URL, Registry
     except ImportError as exc:
         raise _missing_extra(exc) from None
-    url = db or DEFAULT_DB_URL
-    registry = Registry.open(url)
+    registry = Registry.open(db or DEFAULT_DB_URL)  # a database that cannot be opened: exit 2
+    sock = bind_socket(host, port)  # a port in use: exit 2, before any token is shown
     token = registry.bootstrap()
     shown = registry.engine.url.render_as_string(hide_password=True)
     click.echo(f"equityaudit registry: database {shown}")
     if token:
         click.echo(f"admin token (shown once; store it now): {token}")
     click.echo(f"listening on http://{host}:{port}")
-    uvicorn.run(create_app(registry, max_body=max_body), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(registry, max_body=max_body), host=host, port=port, log_level="warning"
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _echo_json(payload: Any) -> None:

@@ -8,7 +8,9 @@ or revoked token gets 401, a token of the wrong role 403. Errors are always
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -21,10 +23,54 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from equityaudit import __version__
 from equityaudit.registry.storage import Caller, Registry, RegistryError, possessive
 
-__all__ = ["DEFAULT_MAX_BODY", "create_app"]
+__all__ = ["DEFAULT_MAX_BODY", "bind_socket", "create_app"]
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 """Largest request body accepted, in bytes (a signed result is typically 20-200 kB)."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for the server to listen on.
+
+    Raises
+    ------
+    RegistryError
+        The address cannot be used (a port in use, a host that is not this machine's, a port that
+        needs privileges); the message names the address and what to change.
+    """
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, OverflowError) as exc:
+        raise RegistryError(
+            f"cannot listen on {where}: {exc}; pass --host with an address or name of this machine "
+            "(127.0.0.1, or 0.0.0.0 for every interface) and --port from 1 to 65535"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            problem = (
+                f"port {port} is already in use (another program, perhaps a registry already running, "
+                "listens there); stop it, or choose another --port"
+            )
+        elif exc.errno == errno.EACCES:
+            problem = (
+                f"permission denied; port {port} needs administrator rights: choose --port 1024 or above"
+            )
+        else:
+            problem = (
+                f"{exc.strerror or exc}; pass --host with an address of this machine (127.0.0.1, or 0.0.0.0 "
+                "for every interface)"
+            )
+        raise RegistryError(f"cannot listen on {where}: {problem}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _error(message: str, status: int) -> JSONResponse:

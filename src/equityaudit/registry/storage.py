@@ -27,10 +27,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from equityaudit.errors import EquityAuditError, SpecError
@@ -124,7 +125,13 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql+psycopg://"):
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10},  # an unreachable server fails in 10 s, not never
+        )
     raise SpecError(
         f"--db {url!r}: expected a SQLite URL (sqlite:///path/to/registry.sqlite3) or a PostgreSQL URL "
         "(postgresql+psycopg://user@host:5432/database)."
@@ -141,6 +148,23 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _cannot_open(engine: Engine, exc: DBAPIError) -> str:
+    shown = engine.url.render_as_string(hide_password=True)
+    reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+    reason += "" if reason.endswith((".", "?", "!")) else "."
+    if engine.url.get_backend_name() == "sqlite":
+        folder = Path(engine.url.database or ".").parent
+        return (
+            f"cannot open the SQLite database {shown}: {reason} Check that the folder {str(folder)!r} exists "
+            "and is writable, or pass another --db sqlite:///PATH/registry.sqlite3"
+        )
+    return (
+        f"cannot open the PostgreSQL database {shown}: {reason} Check that the server is running and "
+        f"reachable at {engine.url.host}:{engine.url.port or 5432}, that the user and database exist and "
+        "the user may create tables there, or pass another --db"
+    )
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -174,9 +198,27 @@ class Registry:
 
     @classmethod
     def open(cls, url: str) -> Registry:
-        """Connect, run the migrations, return the registry."""
-        engine = make_engine(url)
-        upgrade(engine)
+        """Connect, run the migrations, return the registry.
+
+        Raises
+        ------
+        RegistryError
+            The database cannot be opened or reached; the message names the URL (without its
+            password) and what to check.
+        """
+        try:
+            engine = make_engine(url)
+        except ArgumentError as exc:
+            raise RegistryError(
+                f"--db {url!r} is not a database URL ({exc}); expected sqlite:///path/to/registry.sqlite3 "
+                "or postgresql+psycopg://user@host:5432/database",
+                503,
+            ) from None
+        try:
+            upgrade(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise RegistryError(_cannot_open(engine, exc), 503) from None
         return cls(engine)
 
     @contextmanager
