@@ -120,18 +120,22 @@ def member_add(client: RegistryClient, name: str, role: str, key_file: Path | No
     click.echo(f"added {role} {name}" + (f" with key {member['keyid']}" if member.get("keyid") else ""))
     if not no_token:
         issued = client.issue_token(name)
-        click.echo(f"token for {name} (shown once): {issued['token']}")
+        click.echo(f"token {issued['token_id']} for {name} (shown once): {issued['token']}")
 
 
 @member_group.command("list")
 @client_options
 def member_list(client: RegistryClient) -> None:
-    """List members, their keys and tokens (admin)."""
+    """List members, their key ids and token ids (admin); revoke with 'key revoke' / 'token revoke'."""
     for member in client.members()["members"]:
-        keys = (
-            ", ".join(k["keyid"][:12] + (" (revoked)" if k["revoked"] else "") for k in member["keys"]) or "-"
+        keys = ", ".join(k["keyid"] + (" (revoked)" if k["revoked"] else "") for k in member["keys"]) or "-"
+        tokens = (
+            ", ".join(str(t["token_id"]) + (" (revoked)" if t["revoked"] else "") for t in member["tokens"])
+            or "-"
         )
-        click.echo(f"{member['name']}  {member['role']}  {member['pseudonym']}  keys: {keys}")
+        click.echo(
+            f"{member['name']}  {member['role']}  {member['pseudonym']}  keys: {keys}  tokens: {tokens}"
+        )
 
 
 @registry_group.group("key")
