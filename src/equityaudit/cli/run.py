@@ -30,6 +30,17 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
+def with_result_json(formats: tuple[str, ...], *, no_json: bool = False) -> tuple[str, ...]:
+    """The formats to write: the result JSON first (the source every report cites), unless ``no_json``."""
+    if no_json:
+        if "json" in formats:
+            raise click.BadParameter(
+                "--no-json contradicts --format json; drop one of them.", param_hint="--no-json"
+            )
+        return formats
+    return ("json", *(f for f in formats if f != "json"))
+
+
 def collect_specs(target: Path) -> list[Path]:
     """The spec files to run: the file itself, or every ``*.yaml``/``*.yml`` in a folder, sorted."""
     if target.is_dir():
@@ -198,7 +209,13 @@ def _check_writable(path: Path) -> None:
     default="json,md",
     show_default=True,
     callback=lambda c, p, v: parse_formats(v),
-    help="Comma-separated output formats: json, md, html, junit, ll144.",
+    help="Comma-separated output formats: json, md, html, junit, ll144. The result JSON (NAME.json) is "
+    "written whatever the formats: every report cites its sha256, and 'report' and 'compare' read it.",
+)
+@click.option(
+    "--no-json",
+    is_flag=True,
+    help="Do not write the result JSON (the reports then cite a result that is not kept).",
 )
 @click.option(
     "--junit-xml",
@@ -237,6 +254,7 @@ def run_command(
     force: bool,
     redact: bool,
     quiet: bool,
+    no_json: bool,
 ) -> None:
     """Run the audit in spec file TARGET, or every *.yaml spec in folder TARGET.
 
@@ -250,7 +268,7 @@ def run_command(
     code = run_specs(
         collect_specs(target),
         out=out,
-        formats=formats,
+        formats=with_result_json(formats, no_json=no_json),
         fail_on="warn" if strict else fail_on,
         gate=gate,
         quiet=quiet,
