@@ -1,15 +1,21 @@
 """Options of the chatbot auditor (``options:`` in a spec), validated by pydantic.
 
 Every key is documented in docs/chatbot.md; unknown keys are errors that name the nearest valid
-one. Rules that involve several keys or the lexicon (language, population shares, the model
+one. An unknown key inside a nested block (``options.lexicon``, ``options.counterfactual``, …) is
+named with its full path and the keys of that block, not the top-level options. Rules that involve several keys or the lexicon (language, population shares, the model
 file) are checked by :meth:`ChatbotAuditor.check_spec` before any data is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from equityaudit.errors import did_you_mean
 
 __all__ = [
     "ChatbotOptions",
@@ -25,8 +31,44 @@ class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ExampleOptions(_Options):
+class _Nested(_Options):
+    """A block of options under a key of ``options``: its unknown keys are reported with their
+    full path and this block's own keys.
+
+    Without this the engine, which knows only the top-level model, would offer the top-level
+    options ("text", "intent", …) as the choices for ``options.lexicon.bogus``.
+    """
+
+    path: ClassVar[str]
+    """Where the block sits in a spec, e.g. ``options.lexicon``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [str(key) for key in data if key not in cls.model_fields]
+            if unknown:
+                raise PydanticCustomError("unknown_option", "{message}", {"message": cls._unknown(unknown)})
+        return data
+
+    @classmethod
+    def _unknown(cls, keys: list[str]) -> str:
+        valid = list(cls.model_fields)
+        named = []
+        for key in keys:
+            hint = did_you_mean(key, valid)
+            named.append(
+                f"{cls.path}.{key}" + (f" ({hint[0].lower()}{hint[1:]})" if hint.startswith("Did") else "")
+            )
+        listed = ", ".join(repr(k) for k in valid)
+        noun = "option" if len(keys) == 1 else "options"
+        return f"unknown {noun} {', '.join(named)}; the keys of {cls.path} are {listed}"
+
+
+class ExampleOptions(_Nested):
     """How many example utterances each finding carries, and how long they may be."""
+
+    path: ClassVar[str] = "options.examples"
 
     count: int = Field(default=3, ge=0, le=20, description="Examples per finding.")
     max_chars: int = Field(
@@ -38,8 +80,10 @@ class ExampleOptions(_Options):
     )
 
 
-class FlipThresholds(_Options):
+class FlipThresholds(_Nested):
     """Counterfactual flip rates at or above which an axis warns and fails."""
+
+    path: ClassVar[str] = "options.flip_thresholds"
 
     warn: float = Field(default=0.05, gt=0, lt=1, description="Flip rate that warns (5 %).")
     fail: float = Field(default=0.10, gt=0, le=1, description="Flip rate that fails (10 %).")
@@ -51,8 +95,10 @@ class FlipThresholds(_Options):
         return self
 
 
-class LexiconOptions(_Options):
+class LexiconOptions(_Nested):
     """Changes to the built-in identity lexicon."""
+
+    path: ClassVar[str] = "options.lexicon"
 
     extend: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict,
@@ -69,8 +115,10 @@ class LexiconOptions(_Options):
     )
 
 
-class CounterfactualOptions(_Options):
+class CounterfactualOptions(_Nested):
     """The counterfactual invariance test."""
+
+    path: ClassVar[str] = "options.counterfactual"
 
     enabled: bool = Field(default=True, description="Run it (needs options.intent or options.model).")
     max_utterances: int = Field(
@@ -81,8 +129,10 @@ class CounterfactualOptions(_Options):
     )
 
 
-class ResponseGapOptions(_Options):
+class ResponseGapOptions(_Nested):
     """How large a gap in the bot's responses must be before it is flagged."""
+
+    path: ClassVar[str] = "options.response_gaps"
 
     sentiment: float = Field(
         default=0.1,
