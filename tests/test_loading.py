@@ -83,10 +83,13 @@ def test_marginal_equals_direct_count() -> None:
 
 
 def test_labelled_decision() -> None:
-    frame = pd.DataFrame({"sex": ["F", "M", "M"], "status": ["Selected", "Rejected", "Withdrawn"]})
+    frame = pd.DataFrame({"sex": ["F", "M", "M"], "status": ["Selected", "Rejected", "Rejected"]})
     role = LabelledColumn(column="status", positive="Selected")
     counts = grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=role)
     assert counts.table["selected"].tolist() == [1, 0]
+    frame.loc[2, "status"] = "Withdrawn"  # a second value besides the positive label needs 'negative'
+    with pytest.raises(DataError, match=r"it holds 2: 'Rejected' \(1 rows\), 'Withdrawn' \(1 rows\)"):
+        grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=role)
     strict = LabelledColumn(column="status", positive="Selected", negative="Rejected")
     with pytest.raises(DataError, match=r"holds 1 other value\(s\): 'Withdrawn' \(1 rows\)"):
         grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=strict)

@@ -95,8 +95,8 @@ class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for a group (its denominator is zero); it is reported as null."""
 
 
-def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choices") -> str:
-    """Return a hint naming the valid choices closest to ``value`` (or all of them).
+def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choices", n: int = 3) -> str:
+    """Return a hint naming the (at most ``n``) valid choices closest to ``value``, or all of them.
 
     Examples
     --------
@@ -114,7 +114,7 @@ def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choi
     "Did you mean 'Race_Ethnicity'?"
     """
     options = sorted(set(choices))
-    close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(value, options, n=n, cutoff=0.6)
     if not close:
         lowered = {o.lower(): o for o in options}
         if value.lower() in lowered:

@@ -30,6 +30,7 @@ __all__ = [
     "Source",
     "binary_mapping",
     "check_columns",
+    "check_labels",
     "null_as_none",
     "read_source",
     "sensitive_label",
@@ -302,6 +303,9 @@ def binary_mapping(
     >>> binary_mapping({"Selected": 3, "Rejected": 4},
     ...     LabelledColumn(column="status", positive="Selected"), key="columns.decision", origin="a.csv")
     {'Selected': 1, 'Rejected': 0}
+
+    A labelled column must hold its positive label, and (without ``negative``) one other value
+    at most: see :func:`check_labels`.
     """
     column = role.column if isinstance(role, LabelledColumn) else role
     mapping: dict[Any, int] = {}
@@ -310,17 +314,19 @@ def binary_mapping(
     for value, count in counts.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):
             missing += count
-            continue
-        flag = _binary_value(value, role)
-        if flag is None:
-            offending[value] = offending.get(value, 0) + count
-        else:
-            mapping[value] = flag
     if missing:
         raise DataError(
             f"{origin}: column {column!r} ({key}) has {missing} missing value(s); every row needs a "
             "value. Fill them in, or drop those rows before the audit."
         )
+    if isinstance(role, LabelledColumn):
+        check_labels(counts, role, key=key, origin=origin)
+    for value, count in counts.items():
+        flag = _binary_value(value, role)
+        if flag is None:
+            offending[value] = offending.get(value, 0) + count
+        else:
+            mapping[value] = flag
     if offending:
         shown = ", ".join(
             f"{v!r} ({n} rows)" for v, n in sorted(offending.items(), key=lambda kv: -kv[1])[:10]
@@ -339,6 +345,95 @@ def binary_mapping(
             f"{len(offending)} other value(s): {shown}. To fix: {fix}."
         )
     return mapping
+
+
+def check_labels(counts: Mapping[Any, int], role: LabelledColumn, *, key: str, origin: str) -> None:
+    """Check that a labelled binary column holds its declared labels, or explain what is wrong.
+
+    Missing values are left to the caller. Labels are compared as :func:`value_token` compares
+    them (trimmed, any case). Two things make the column's numbers wrong, and are errors:
+
+    - no value matches ``positive`` (a misspelt label would count every row as not selected);
+    - ``negative`` is not declared and the column holds more than one value besides the positive
+      label(s): which of them mean "not selected" is then a guess. With one other value, that
+      value is the negative.
+
+    With ``negative`` declared, values outside both lists are the binary check's business (a
+    failed quality-gate check; :func:`binary_mapping` refuses them too).
+
+    Parameters
+    ----------
+    counts
+        Each distinct raw value of the column and how many rows hold it.
+    role
+        The column's spec entry.
+    key
+        The spec key (``columns.decision``), for messages.
+    origin
+        The data source, for messages.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the column, the declared labels, the values found with their counts,
+        and the fix.
+
+    Examples
+    --------
+    >>> role = LabelledColumn(column="status", positive="Selectd")
+    >>> try:
+    ...     check_labels({"Selected": 60, "Rejected": 140}, role, key="columns.decision", origin="a.csv")
+    ... except DataError as exc:
+    ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+    a.csv: column 'status' (columns.decision) holds no value matching its positive label 'Selectd';
+    values found: 'Rejected' (140 rows), 'Selected' (60 rows). Did you mean 'Selected'? To fix: set
+    columns.decision.positive to the value that means selected.
+    """
+    found = {
+        value: count
+        for value, count in counts.items()
+        if count and not (value is None or (isinstance(value, float) and math.isnan(value)))
+    }
+    if not found:
+        return
+    column = role.column
+    field = key.split(".")[-1]
+    positives = [value for value in found if _matches(value, role.positive)]
+    if not positives:
+        declared = ", ".join(repr(label) for label in role.positive)
+        label = "its positive label" if len(role.positive) == 1 else "any of its positive labels"
+        hint = did_you_mean(str(role.positive[0]), [str(v) for v in found], label="Values in the column", n=1)
+        raise DataError(
+            f"{origin}: column {column!r} ({key}) holds no value matching {label} {declared}; values "
+            f"found: {_counted(found)}. {hint} To fix: set {key}.positive to the value that means "
+            f"{'selected' if field == 'decision' else 'positive'}."
+        )
+    if role.negative is not None:
+        return
+    others: dict[str, dict[Any, int]] = {}
+    for value, count in found.items():
+        if value not in positives:
+            others.setdefault(value_token(value), {})[value] = count
+    if len(others) > 1:
+        rest = {value: count for group in others.values() for value, count in group.items()}
+        meaning = "selected" if field == "decision" else "positive"
+        declared = ", ".join(repr(p) for p in role.positive)
+        positive = role.positive[0] if len(role.positive) == 1 else list(role.positive)
+        raise DataError(
+            f"{origin}: column {column!r} ({key}) declares the positive label {declared} and no "
+            f"negative, so besides it the column may hold one value (which then means not {meaning}); "
+            f"it holds {len(others)}: {_counted(rest)}. To fix: declare which of them mean not "
+            f"{meaning}, e.g. {field}: {{column: {column}, positive: {positive}, negative: [<label>]}} "
+            "(every other value then fails the quality gate), or correct the data."
+        )
+
+
+def _counted(counts: Mapping[Any, int], limit: int = 10) -> str:
+    """``'a' (3 rows), 'b' (1 rows)``: the most frequent first."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    shown = ", ".join(f"{value!r} ({count} rows)" for value, count in ordered[:limit])
+    more = f" and {len(ordered) - limit} more" if len(ordered) > limit else ""
+    return shown + more
 
 
 def _labels(role: LabelledColumn) -> str:

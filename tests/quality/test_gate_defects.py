@@ -156,10 +156,9 @@ def test_labelled_decision_with_a_value_outside_its_labels() -> None:
     outcome = gate(frame, columns={"sensitive": ["sex"], "decision": labelled})
     check = only_failure(outcome, "expect_column_values_to_match_regex", "status")
     assert (check.unexpected_count, check.unexpected_values) == (2, ["Pending"])
-    # without 'negative', every value other than the positive label means "not selected"
-    assert gate(
-        frame, columns={"sensitive": ["sex"], "decision": {"column": "status", "positive": "Selected"}}
-    ).gate.passed
+    # without 'negative', the column may hold one value besides the positive label: two is an error
+    with pytest.raises(DataError, match=r"it holds 2: 'Rejected' \(148 rows\), 'Pending' \(2 rows\)"):
+        gate(frame, columns={"sensitive": ["sex"], "decision": {"column": "status", "positive": "Selected"}})
 
 
 def test_outcome_with_a_value_that_is_not_binary() -> None:

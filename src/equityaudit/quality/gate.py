@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import narwhals as nw
 
 from equityaudit.errors import DataError
+from equityaudit.frames import check_labels
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -23,8 +24,11 @@ from equityaudit.quality.checks import (
 from equityaudit.quality.conversion import validation_frame
 from equityaudit.quality.suite import Expectation, build_suite
 from equityaudit.results import Check, Gate
+from equityaudit.spec import LabelledColumn
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from equityaudit.auditors.base import Auditor
     from equityaudit.spec import AuditSpec
 
@@ -105,6 +109,7 @@ def run_gate(
             check = row_count_check(rows, 1)
             gate = Gate(passed=False, mode=mode, checks=[check])
             return GateOutcome(gate=gate, rows=0, suite=suite_json, source=origin)
+        _check_labels(data, spec, auditor, origin=origin)
         runnable = [
             c
             for c in compiled
@@ -154,6 +159,28 @@ def run_gate(
         )
     gate = Gate(passed=passed, mode=mode, checks=checks)
     return GateOutcome(gate=gate, rows=rows, notes=notes, suite=suite_json, source=origin)
+
+
+def _check_labels(data: pd.DataFrame, spec: AuditSpec, auditor: Auditor, *, origin: str) -> None:
+    """A labelled decision or outcome holds its positive label, and one other value unless ``negative`` is declared.
+
+    These are spec-against-data errors (exit 2), raised before any check runs, exactly as the
+    auditor would raise them (:func:`equityaudit.frames.check_labels`); stray values beside
+    declared ``negative`` labels are the binary check's failures.
+    """
+    used = {role for role, need in auditor.roles.items() if need != "unused"}
+    for role, labelled in (("decision", spec.columns.decision), ("outcome", spec.columns.outcome)):
+        if not isinstance(labelled, LabelledColumn) or role not in used or labelled.column not in data:
+            continue
+        counts = data[labelled.column].value_counts(dropna=True)
+        found = {_scalar(value): int(n) for value, n in counts.items() if int(n) > 0}
+        check_labels(found, labelled, key=f"columns.{role}", origin=origin)
+
+
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (labels compare as Python values do)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, str | bytes) else value
 
 
 def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
