@@ -504,3 +504,36 @@ def test_unfavourable_campaign_charts_follow_the_inverted_ratio(marketing: Audit
     # A favourable campaign of the same audit keeps the usual direction.
     favourable = _grouping(tree, "Rate of inclusion in campaign email_promo by race_ethnicity")
     assert "(rate ÷ Asian's rate)" in favourable.iter("figure")[1].iter("figcaption")[0].all_text()
+
+
+def test_marketing_wording_fits_each_kind_of_finding(marketing: AuditResult) -> None:
+    page = render_html(marketing)
+    tree = parse(page)
+    # Text in reading order (Node.all_text puts an element's own text before its children's).
+    method = re.sub(r"<[^>]+>", "", page.split('<section id="method"', 1)[1].split("</section>", 1)[0])
+    method = method.replace("&#39;", "'")
+    tvd = {f.threshold for f in marketing.findings if f.metric == "total_variation_distance"}
+    assert tvd == {0.1}
+    assert "total variation distance of 0.1" in method and "It never fails" in method
+    assert all(f.status != "fail" for f in marketing.findings if f.metric == "total_variation_distance")
+    assert "gap in error rates" not in page  # no error-rate gaps in this audit
+    assert "test threshold" not in method
+    proxy = next(f for f in marketing.findings if f.id == "proxy:race_ethnicity/proxy_auc/postcode")
+    warn = proxy.details["warn_threshold"]
+    assert f"AUC of at least {proxy.threshold:g} fails; at least {warn:g} is a warning" in method
+    offer = {f.threshold for f in marketing.findings if f.metric == "offer_mean"}
+    assert offer == {0.9} and "mean offer below 0.9 × the reference group's" in method
+    intro = next(
+        p for p in tree.root.iter("p") if "intro" in p.classes() and "Failures come first" in p.all_text()
+    )
+    for words in ("An offer finding", "A representation finding", "never a failure", "A proxy finding"):
+        assert words in intro.all_text()
+    glance = next(t for t in tree.root.iter("table") if "At a glance" in t.iter("caption")[0].all_text())
+    (row,) = [tr for tr in glance.iter("tr") if "postcode" in tr.all_text() and "predicts" in tr.all_text()]
+    text = row.all_text()
+    assert f"AUC {proxy.value:.3f}" in text and "(—)" not in text and "vs —" not in text
+    assert f"fails at {proxy.threshold:g}" in text
+    tvd_row = next(
+        tr for tr in glance.iter("tr") if "make-up of segment premium by race_ethnicity" in tr.all_text()
+    )
+    assert "pts" not in tvd_row.all_text() and "distance 0.140" in tvd_row.all_text()

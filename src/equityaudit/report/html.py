@@ -26,6 +26,7 @@ import jinja2
 
 from equityaudit.report.context_tables import context_tables
 from equityaudit.report.formatting import (
+    fmt_amount,
     fmt_count,
     fmt_p,
     fmt_pct,
@@ -827,8 +828,161 @@ _POSITION = {
 }
 
 
+_SPECIAL_NEXT_STEP = {
+    "total_variation_distance": {
+        "warn": (
+            "Check which features define this segment or campaign, and read its targeting findings: "
+            "they say whether the difference in make-up disadvantages a group."
+        ),
+        "insufficient_data": "Too few members, or a difference that may be chance: collect more data before relying on it.",
+        "pass": "No action needed now; keep monitoring the make-up of the segment.",
+    },
+    "offer_mean": {
+        "fail": (
+            "Check how offers are set for this group: which inputs and rules give it less, and whether "
+            "they are needed. Re-run this audit after any change."
+        ),
+        "warn": "Do not treat this as a pass: monitor the offers to this group and re-run with more data.",
+        "insufficient_data": "Collect more offers to this group before relying on the figure.",
+        "pass": "No action needed now; keep auditing offers on a schedule.",
+    },
+    "proxy_auc": {
+        "fail": (
+            "Check whether the segments and campaigns that use this feature need it, and read their "
+            "targeting findings: a feature this predictive lets a segmentation follow group lines."
+        ),
+        "warn": "Watch this feature: it carries some information about the group.",
+        "insufficient_data": "Too few customers of some categories to judge; collect more data.",
+        "pass": "No action needed now: the feature says little about the group.",
+    },
+}
+
+
+def _special_finding_view(index: int, finding: Finding) -> FindingView | None:
+    """The five answers for findings that are not a rate's ratio or an error-rate gap: the
+    representation distance, the offer's ratio of means and the proxy AUC (marketing)."""
+    details = finding.details
+    steps = _SPECIAL_NEXT_STEP.get(finding.metric)
+    if steps is None or finding.status not in steps:
+        return None
+    value = number_or_none(finding.value)
+    threshold = number_or_none(finding.threshold)
+    p_text = ""
+    if finding.p_adjusted is not None or finding.p_value is not None:
+        p_text = (
+            f"; p = {fmt_p(finding.p_adjusted)} after correcting for multiple comparisons"
+            f" ({fmt_p(finding.p_value)} before)"
+        )
+    anchor, next_step = f"finding-{index}", steps[finding.status]
+    if finding.metric == "total_variation_distance":
+        # table "representation:<segment or campaign>:<attribute>"
+        parts = finding.table.split(":")
+        subject = parts[1] if len(parts) == 3 else finding.table
+        by = parts[-1]
+        size = number_or_none(details.get("segment_size"))
+        position = "within the limit" if finding.status == "pass" else "above the limit"
+        return FindingView(
+            finding=finding,
+            anchor=anchor,
+            next_step=next_step,
+            title=f"{subject} by {by}",
+            context=f"{metric_label(finding.metric)} · table {finding.table}",
+            measure=f"make-up of {subject} by {by}",
+            reference="the customer base",
+            value_text=f"distance {fmt_ratio(value)}",
+            ci_text="",
+            measured=(
+                f"How far the make-up of {subject} by {by} is from the customer base's: the total "
+                "variation distance, the share of its members who would have to change group for it "
+                "to match."
+            ),
+            for_whom=f"The {fmt_count(size)} members of {subject} with a known {by}, against the customer base."
+            if size is not None
+            else f"The members of {subject}, against the customer base.",
+            distance=f"Distance {fmt_ratio(value)} against a limit of {fmt_plain(threshold)}: {position}. "
+            "A difference in make-up is never a failure on its own: the targeting findings say whether "
+            "it disadvantages a group.",
+            certainty=f"Chi-square test of the make-up against the customer base{p_text or ': not computed'}.",
+        )
+    if finding.metric == "proxy_auc":
+        feature = str(details.get("feature") or group_label(finding.group))
+        attribute = str(details.get("attribute") or finding.table.removeprefix("proxy:"))
+        warn = number_or_none(details.get("warn_threshold"))
+        folds = details.get("fold_aucs")
+        fold_values = [v for v in (number_or_none(a) for a in folds or []) if v is not None]
+        rows = number_or_none(details.get("rows"))
+        together = feature.startswith("(")
+        subject = "all the features together" if together else feature
+        levels = f"fails at {fmt_plain(threshold)}" + (f", warns at {warn:g}" if warn is not None else "")
+        return FindingView(
+            finding=finding,
+            anchor=anchor,
+            next_step=next_step,
+            title=f"{feature} → {attribute}",
+            context=f"{metric_label(finding.metric)} · table {finding.table}",
+            measure=f"how well {subject} predict{'' if together else 's'} {attribute}",
+            reference=f"AUC levels ({levels})",
+            value_text=f"AUC {fmt_ratio(value)}",
+            ci_text="",
+            measured=(
+                f"How well {subject} predict{'' if together else 's'} each customer's {attribute}: the "
+                "cross-validated AUC of a classifier (0.5 is chance, 1 is perfect)."
+            ),
+            for_whom=(
+                f"{fmt_count(rows)} customers with a known {attribute}."
+                if rows is not None
+                else f"Customers with a known {attribute}."
+            ),
+            distance=f"AUC {fmt_ratio(value)}; the finding {levels}.",
+            certainty=(
+                f"Cross-validated over {len(fold_values)} folds; the folds' AUCs range from "
+                f"{min(fold_values):.3f} to {max(fold_values):.3f}. No p-value: this is a measure of "
+                "how much the feature reveals, not a test."
+                if fold_values
+                else "Cross-validated; no p-value: this is a measure of how much the feature reveals, not a test."
+            ),
+        )
+    # offer_mean: a ratio of the group's mean offer to the reference group's
+    by = finding.table.removeprefix("offer:")
+    who = group_label(finding.group)
+    reference = group_label(finding.reference) if finding.reference else "—"
+    column = str(details.get("offer_column") or "offer")
+    low, high = number_or_none(finding.ci_low), number_or_none(finding.ci_high)
+    certainty = f"95% CI {fmt_ratio_range(low, high)}"
+    if low is not None and high is not None and threshold is not None:
+        if high < threshold:
+            certainty += ", entirely below the threshold"
+        elif low >= threshold:
+            certainty += ", entirely at or above the threshold"
+        else:
+            certainty += ", spanning the threshold (the true ratio may lie on either side)"
+    n = number_or_none(details.get("n"))
+    return FindingView(
+        finding=finding,
+        anchor=anchor,
+        next_step=next_step,
+        title=who,
+        context=f"{metric_label(finding.metric)} · table {finding.table}",
+        measure=f"mean {column} by {by}",
+        reference=reference,
+        value_text=f"ratio {fmt_ratio(value)}",
+        ci_text=fmt_ratio_range(low, high),
+        measured=f"Mean {column} by {by}, as a ratio to {reference}'s mean.",
+        for_whom=who + (f": {fmt_count(n)} offers." if n is not None else "."),
+        distance=(
+            f"Ratio {fmt_ratio(value)} (mean {fmt_amount(details.get('mean'))} vs "
+            f"{fmt_amount(details.get('reference_mean'))}) against {fmt_plain(threshold)}: "
+            f"{_POSITION['ratio'].get(finding.status, '')}."
+        ),
+        certainty=certainty + p_text + ".",
+    )
+
+
 def _finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> FindingView:
     """Answer the reader's five questions from the finding's own fields and details."""
+    special = _special_finding_view(index, finding)
+    if special is not None:
+        return special
     table = tables.get(finding.table)
     by = _by_text(table.by) if table else finding.table
     order = table.by if table else ()
@@ -913,7 +1067,9 @@ def _finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> 
         title=f"{who} vs {reference}" if finding.kind == "difference" and reference else who,
         context=f"{label} · table {finding.table}",
         measure=(
-            f"{short_metric_label(finding.metric)} by {by}"
+            table_title(table)[:1].lower() + table_title(table)[1:]
+            if table is not None and _subject(table) is not None
+            else f"{short_metric_label(finding.metric)} by {by}"
             if table is None
             or finding.table in ("*".join(table.by), f"scoring:{'*'.join(table.by)}")
             or finding.table.startswith("stage:")
@@ -1098,14 +1254,162 @@ def _view(result: AuditResult) -> dict[str, Any]:
         "other_context": _other_context(result, tables_of_context),
         "context_tables": tables_of_context,
         "corrected": corrected,
-        "has_gaps": any(f.kind == "difference" for f in result.findings),
         "failed_checks": [c for c in result.gate.checks if not c.passed],
-        "thresholds": sorted(
-            {(f.kind, f.threshold) for f in result.findings if f.threshold is not None},
-            key=lambda kt: (kt[0], kt[1] or 0.0),
-        ),
+        "thresholds": _threshold_lines(result.findings),
+        "findings_intro": _findings_intro(result.findings),
         "result_sha256": _sha256(result),
     }
+
+
+_RATE_RATIO_INTRO = (
+    " when the group's ratio is below the threshold and the gap is statistically significant "
+    "after correcting for the number of comparisons; it is a warning when the ratio is below the "
+    "threshold but the gap may be chance; insufficient data when the group or the reference group is "
+    "too small to judge, or the interval is so wide that it fits both adverse impact and none at all."
+)
+
+
+def _is_error_gap(finding: Finding) -> bool:
+    return finding.kind == "difference" and finding.metric != "total_variation_distance"
+
+
+def _findings_intro(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
+    """How each kind of finding present is judged, as (before, emphasised, after) sentences."""
+    metrics = {f.metric for f in findings}
+    rate_ratios = any(f.kind == "ratio" and f.metric != "offer_mean" for f in findings)
+    sentences = []
+    if rate_ratios:
+        sentences.append(
+            (
+                "Each rate finding compares one group's rate with the reference group's. It ",
+                "fails",
+                _RATE_RATIO_INTRO,
+            )
+        )
+    if "offer_mean" in metrics:
+        sentences.append(
+            (
+                "An offer finding compares a group's mean offer with the reference group's: it ",
+                "fails",
+                " when the ratio of means is below its threshold and Welch's test is significant after "
+                "correction, and is a warning when the gap may be chance.",
+            )
+        )
+    if "total_variation_distance" in metrics:
+        sentences.append(
+            (
+                "A representation finding measures how far a segment's or campaign's make-up is from the "
+                "customer base's (total variation distance): above its limit it is a ",
+                "warning",
+                " (or insufficient data when the difference may be chance), never a failure, because the "
+                "make-up alone does not say that a group is disadvantaged.",
+            )
+        )
+    if "proxy_auc" in metrics:
+        sentences.append(
+            (
+                "A proxy finding says how well a feature predicts a group's membership (a cross-validated "
+                "AUC, 0.5 being chance): it ",
+                "fails",
+                " at or above its threshold and is a warning at or above its warning level; it has no "
+                "reference group and no p-value.",
+            )
+        )
+    if any(_is_error_gap(f) for f in findings):
+        sentences.append(
+            (
+                "A gap in error rates between groups ",
+                "fails",
+                " when it is above its limit and its interval excludes zero, and is a warning when the "
+                "interval includes zero.",
+            )
+        )
+    others = {f.metric for f in findings if f.kind in ("rate", "test") and f.metric != "proxy_auc"}
+    if others:
+        sentences.append(
+            (
+                "Each other finding (" + ", ".join(metric_label(m) for m in sorted(others)) + ") judges one "
+                "value against its threshold, as its message says; ",
+                "insufficient data",
+                " means there was too little to judge.",
+            )
+        )
+    return sentences
+
+
+def _threshold_lines(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
+    """Each threshold the findings use, in words that fit what it is a threshold of."""
+    lines: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, float]] = set()
+    special = ("offer_mean", "total_variation_distance", "proxy_auc")
+
+    def rank(f: Finding) -> int:
+        if f.metric in special:
+            return 1 + special.index(f.metric)
+        return {"ratio": 0, "difference": 4}.get(f.kind, 5)
+
+    for f in sorted(findings, key=lambda f: (rank(f), f.metric, f.threshold or 0.0)):
+        threshold = number_or_none(f.threshold)
+        if threshold is None:
+            continue
+        family = f.metric if f.metric in special else f.kind
+        if family == "difference" or family in ("rate", "test"):
+            family = f"{f.kind}:{f.metric}" if not _is_error_gap(f) else "difference"
+        if (family, threshold) in seen:
+            continue
+        seen.add((family, threshold))
+        if family == "ratio":
+            four_fifths = " (the EEOC four-fifths rule)" if threshold == 0.8 else ""
+            lines.append(
+                (
+                    "A ratio below ",
+                    f"{threshold:g}",
+                    f" is flagged{four_fifths}; it fails only when the adjusted p-value is also below the "
+                    "significance level.",
+                )
+            )
+        elif family == "offer_mean":
+            lines.append(
+                (
+                    "A group's mean offer below ",
+                    f"{threshold:g} × the reference group's",
+                    " is flagged; it fails only when Welch's test, adjusted for multiple comparisons, is "
+                    "also significant.",
+                )
+            )
+        elif family == "total_variation_distance":
+            lines.append(
+                (
+                    "A segment or campaign whose make-up is further than a total variation distance of ",
+                    f"{threshold:g}",
+                    " from the customer base's is a warning when the chi-square test is significant after "
+                    "adjustment, and insufficient data when it is not. It never fails: whether a group is "
+                    "disadvantaged is the targeting findings' call.",
+                )
+            )
+        elif family == "proxy_auc":
+            warn = number_or_none(f.details.get("warn_threshold"))
+            lines.append(
+                (
+                    "A feature, or all features together, predicting a group with a cross-validated AUC of "
+                    "at least ",
+                    f"{threshold:g}",
+                    " fails"
+                    + (f"; at least {warn:g} is a warning" if warn is not None else "")
+                    + ". An AUC of 0.5 is chance; there is no p-value or correction.",
+                )
+            )
+        elif family == "difference":
+            lines.append(
+                (
+                    "A gap in error rates above ",
+                    fmt_points(threshold).replace("+", ""),
+                    " is flagged; it fails when its interval excludes zero.",
+                )
+            )
+        else:
+            lines.append((f"{_capitalised(metric_label(f.metric))}: judged against ", f"{threshold:g}", "."))
+    return lines
 
 
 def _other_context(result: AuditResult, shown: Mapping[str, Any]) -> dict[str, Any]:
