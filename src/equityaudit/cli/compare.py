@@ -19,17 +19,31 @@ __all__ = ["compare_command"]
     show_default=True,
     help="How far a metric may move away from parity before it counts as a regression.",
 )
+@click.option(
+    "--allow-removed",
+    is_flag=True,
+    help="Do not count a finding that was warn or fail in the baseline and is gone from CURRENT "
+    "(say, after dropping an attribute from the spec) as a regression.",
+)
 @click.option("--all", "show_all", is_flag=True, help="List unchanged findings too.")
-def compare_command(baseline: Path, current: Path, max_drop: float, show_all: bool) -> None:
+def compare_command(
+    baseline: Path, current: Path, max_drop: float, allow_removed: bool, show_all: bool
+) -> None:
     """Compare CURRENT with BASELINE (result JSON files of the same audit).
 
-    Exits 1 when a metric got worse beyond --max-drop or a finding turned from pass to warn or
-    fail; 2 when the results cannot be compared (different auditor or standard, garbled file).
+    Exits 1 when a metric got worse beyond --max-drop, a finding turned from pass to warn or
+    fail, a new finding is warn or fail, or a finding that was warn or fail is gone (unless
+    --allow-removed); 2 when the results cannot be compared (different auditor or standard,
+    garbled file). Says so when the spec or the thresholds changed between the two results.
     """
     from equityaudit.compare import compare_results
     from equityaudit.results import read_result
 
-    report = compare_results(read_result(baseline), read_result(current), max_drop=max_drop)
+    report = compare_results(
+        read_result(baseline), read_result(current), max_drop=max_drop, allow_removed=allow_removed
+    )
+    for change in report.setup_changes:
+        click.echo(f"Note: {change}.")
 
     def value(v: float | None, status: str | None) -> str:
         return "absent" if status is None else f"{'—' if v is None else f'{v:.3f}'} ({status})"
@@ -43,6 +57,13 @@ def compare_command(baseline: Path, current: Path, max_drop: float, show_all: bo
         )
     tally = {m: sum(c.movement == m for c in report.changes) for m in order}
     click.echo(", ".join(f"{n} {m}" for m, n in tally.items() if n) or "no findings to compare")
+    gone = [c for c in report.changes if c.current_status is None and c.baseline_status in ("warn", "fail")]
+    if gone:
+        click.echo(
+            f"{len(gone)} finding(s) that were warn or fail in the baseline are gone from the current result: "
+            + ", ".join(c.id for c in gone)
+            + (" (allowed by --allow-removed)." if allow_removed else ".")
+        )
     if report.regressed:
         click.echo(f"Regression: {len(report.regressions)} finding(s) got worse than the baseline.")
         raise SystemExit(1)
