@@ -254,3 +254,14 @@ def test_inverted_ratio_bootstrap_uses_each_replicates_own_inverted_ratio() -> N
     assert out["ratio"][0][2] == pytest.approx(np.nanquantile(inverted, 0.025))
     assert out["ratio"][1][2] == pytest.approx(np.nanquantile(inverted, 0.975))
     assert out["ratio"][0][2] == 0.0
+
+
+def test_bootstrap_ratio_of_a_group_with_none_selected_is_0_to_0() -> None:
+    # 0 of 1 against 6 of 31 (UCI Bank Marketing, age 19 against age 60): Binomial(1, 0) is 0 in
+    # every replicate, so every replicate's ratio is 0; the Katz interval (0 to 17.19) says how
+    # high it could be. Both contain the estimate 0.
+    lo, hi = bootstrap_rate_intervals([0, 6], [1, 31], reference_index=1, seed=3)["ratio"]
+    assert (float(lo[0]), float(hi[0])) == (0.0, 0.0)
+    # and a reference with none selected leaves every ratio undefined
+    lo, hi = bootstrap_rate_intervals([3, 0], [10, 10], reference_index=1, seed=3)["ratio"]
+    assert np.isnan(lo).all() and np.isnan(hi).all()

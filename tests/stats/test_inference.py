@@ -126,24 +126,63 @@ def test_ratio_matches_scipy_relative_risk(x1: int, n1: int, x2: int, n2: int) -
     assert float(hi) == pytest.approx(ci.high, rel=1e-10)
 
 
-def test_ratio_zero_count_uses_half_correction() -> None:
-    # 0/10 vs 5/10: add 0.5 to x1, x2, n1, n2 -> 0.5/10.5 vs 5.5/10.5
-    # ratio = 0.5/5.5 = 0.090909; se = sqrt(1/0.5 - 1/10.5 + 1/5.5 - 1/10.5) = 1.412106
-    ratio = (0.5 / 10.5) / (5.5 / 10.5)
+def test_ratio_zero_count_is_bounded_below_by_its_estimate_0() -> None:
+    # 0/10 vs 5/10: the ratio is 0 and its log undefined. Lower bound 0 (the estimate); upper bound
+    # the Katz bound with 0.5 added to x1, x2, n1, n2 -> 0.5/10.5 vs 5.5/10.5:
+    # corrected ratio = 0.5/5.5 = 0.090909; se = sqrt(1/0.5 - 1/10.5 + 1/5.5 - 1/10.5) = 1.411149
+    # upper = 0.090909 * exp(1.959964 * 1.411149) = 1.4447
+    corrected = (0.5 / 10.5) / (5.5 / 10.5)
     se = math.sqrt(1 / 0.5 - 1 / 10.5 + 1 / 5.5 - 1 / 10.5)
     lo, hi = ratio_interval([0, 20], [10, 50], [5, 30], [10, 50])
-    assert lo[0] == pytest.approx(ratio * math.exp(-Z95 * se), rel=1e-12)
-    assert hi[0] == pytest.approx(ratio * math.exp(Z95 * se), rel=1e-12)
+    assert lo[0] == 0.0
+    assert hi[0] == pytest.approx(corrected * math.exp(Z95 * se), rel=1e-12)
+    assert round(float(hi[0]), 4) == 1.4447
     # The other comparison in the same call is not corrected.
     assert lo[1] == pytest.approx(0.4433197, rel=1e-6)
 
 
-def test_ratio_zero_in_reference_is_corrected_too() -> None:
-    # 4/10 vs 0/10 -> 4.5/10.5 vs 0.5/10.5: ratio 9, se = sqrt(1/4.5 - 1/10.5 + 1/0.5 - 1/10.5)
+def test_ratio_zero_count_on_the_bank_data_contains_its_estimate() -> None:
+    # UCI Bank Marketing (bank-additional.csv), campaign y by age: age 19 has 0 of 1 subscribed,
+    # the reference (age 60) 6 of 31. The corrected Katz interval alone was 0.15-17.19, which does
+    # not contain the estimate 0. Corrected: 0.5/1.5 vs 6.5/31.5, ratio 1.615385,
+    # se = sqrt(1/0.5 - 1/1.5 + 1/6.5 - 1/31.5) = 1.206414, upper = 1.615385 * exp(1.959964 * se) = 17.186
+    se = math.sqrt(1 / 0.5 - 1 / 1.5 + 1 / 6.5 - 1 / 31.5)
+    lo, hi = ratio_interval(0, 1, 6, 31)
+    assert float(lo) == 0.0
+    assert float(hi) == pytest.approx((0.5 / 1.5) / (6.5 / 31.5) * math.exp(Z95 * se), rel=1e-12)
+    assert round(float(hi), 2) == 17.19
+
+
+def test_ratio_zero_in_reference_is_unbounded_above() -> None:
+    # 4/10 vs 0/10: the ratio is infinite. Lower bound from 4.5/10.5 vs 0.5/10.5 (corrected ratio 9,
+    # se = sqrt(1/4.5 - 1/10.5 + 1/0.5 - 1/10.5)), upper bound inf: the reciprocal of 0/10 vs 4/10.
     se = math.sqrt(1 / 4.5 - 1 / 10.5 + 1 / 0.5 - 1 / 10.5)
     lo, hi = ratio_interval(4, 10, 0, 10)
     assert float(lo) == pytest.approx(9 * math.exp(-Z95 * se), rel=1e-12)
-    assert float(hi) == pytest.approx(9 * math.exp(Z95 * se), rel=1e-12)
+    assert float(hi) == math.inf
+    swapped_lo, swapped_hi = ratio_interval(0, 10, 4, 10)
+    assert (float(swapped_lo), float(swapped_hi)) == (0.0, pytest.approx(1 / float(lo), rel=1e-12))
+
+
+def test_ratio_of_two_zero_counts_is_undefined() -> None:
+    lo, hi = ratio_interval([0, 0], [10, 3], [0, 0], [20, 3])
+    assert np.isnan(lo).all()
+    assert np.isnan(hi).all()
+
+
+def test_every_defined_ratio_and_difference_interval_contains_its_estimate() -> None:
+    # every table with n1 = 7 and n2 = 11 (including every zero and full count)
+    x1, x2 = np.meshgrid(np.arange(8), np.arange(12))
+    x1, x2 = x1.ravel(), x2.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf, 0/0 nan
+        ratio = (x1 / 7) / (x2 / 11)
+    lo, hi = ratio_interval(x1, 7, x2, 11)
+    defined = (x1 > 0) | (x2 > 0)
+    assert (np.isnan(lo) == ~defined).all()
+    assert ((lo[defined] <= ratio[defined]) & (ratio[defined] <= hi[defined])).all()
+    difference = x1 / 7 - x2 / 11
+    d_lo, d_hi = difference_interval(x1, 7, x2, 11)
+    assert ((d_lo <= difference) & (difference <= d_hi)).all()
 
 
 def test_ratio_empty_group_is_nan() -> None:

@@ -191,10 +191,17 @@ def ratio_interval(
     The interval is :math:`\\exp(\\log \\hat r \\pm z\\,se)` with
     :math:`se = \\sqrt{1/x_1 - 1/n_1 + 1/x_2 - 1/n_2}` (Katz et al. 1978).
 
-    When ``x1 == 0`` or ``x2 == 0`` the log interval is undefined; for that comparison only,
-    0.5 is added to ``x1``, ``x2``, ``n1`` and ``n2`` (the continuity correction for the log
-    risk ratio of Pettigrew, Gart & Thomas 1986) and the interval is
-    computed from the corrected counts. Comparisons without a zero count are not corrected.
+    A zero count makes :math:`\\log \\hat r` undefined, so the interval is bounded on one side by
+    the estimate itself and on the other by the Katz bound computed with 0.5 added to ``x1``,
+    ``x2``, ``n1`` and ``n2`` (the continuity correction for the log risk ratio of Pettigrew,
+    Gart & Thomas 1986); the interval always contains the estimate:
+
+    * ``x1 == 0 < x2``: the ratio is 0; the interval is ``[0, corrected upper bound]``.
+    * ``x2 == 0 < x1``: the ratio is infinite (undefined as a number, and callers report it as
+      ``null``); the interval is ``[corrected lower bound, inf]``, the reciprocal of the first case.
+    * ``x1 == x2 == 0``: the ratio is 0/0; both bounds are ``nan``.
+
+    Comparisons without a zero count are not corrected.
 
     Parameters
     ----------
@@ -210,25 +217,29 @@ def ratio_interval(
     Returns
     -------
     lower, upper : ndarray of float64
-        Bounds of the ratio; ``nan`` where ``n1 == 0`` or ``n2 == 0``.
+        Bounds of the ratio; ``nan`` where ``n1 == 0``, ``n2 == 0`` or ``x1 == x2 == 0``; ``upper``
+        is ``inf`` where only ``x2`` is 0.
 
     Examples
     --------
-    >>> lo, hi = ratio_interval([20, 0], [50, 10], [30, 5], [50, 10])
+    >>> lo, hi = ratio_interval([20, 0, 3, 0], [50, 10, 10, 10], [30, 5, 0, 0], [50, 10, 10, 10])
     >>> np.round(lo, 4), np.round(hi, 4)
-    (array([0.4433, 0.0057]), array([1.0025, 1.4447]))
+    (array([0.4433, 0.    , 0.4102,    nan]), array([1.0025, 1.4447,    inf,    nan]))
     """
     z = z_critical(alpha)
     a1, m1, a2, m2 = _two_samples(x1, n1, x2, n2, fractional)
-    undefined = (m1 == 0) | (m2 == 0)
-    zero = (a1 == 0) | (a2 == 0)
-    correction = np.where(zero, 0.5, 0.0)
+    undefined = (m1 == 0) | (m2 == 0) | ((a1 == 0) & (a2 == 0))
+    zero_compared = (a1 == 0) & (a2 > 0)
+    zero_reference = (a2 == 0) & (a1 > 0)
+    correction = np.where(zero_compared | zero_reference, 0.5, 0.0)
     a1, m1, a2, m2 = a1 + correction, m1 + correction, a2 + correction, m2 + correction
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(a1 / m1) - np.log(a2 / m2)
         se = np.sqrt(np.maximum(1.0 / a1 - 1.0 / m1 + 1.0 / a2 - 1.0 / m2, 0.0))
         lower = np.exp(log_ratio - z * se)
         upper = np.exp(log_ratio + z * se)
+    lower = np.where(zero_compared, 0.0, lower)  # the estimate is 0
+    upper = np.where(zero_reference, np.inf, upper)  # the estimate is infinite
     lower = np.where(undefined, np.nan, lower)
     upper = np.where(undefined, np.nan, upper)
     return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
