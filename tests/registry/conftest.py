@@ -10,12 +10,16 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from registry_kit import Setup, pg_admin_url
 from sqlalchemy import create_engine, text
 
+import equityaudit.cli.registry as registry_cli
 from equityaudit.registry.app import create_app
+from equityaudit.registry.client import RegistryClient
 from equityaudit.registry.storage import Registry
 
 
@@ -52,3 +56,21 @@ def setup(db_url: str) -> Iterator[Setup]:
     with TestClient(create_app(registry, max_body=256 * 1024)) as http:
         yield Setup(registry, http, token)
     registry.engine.dispose()
+
+
+@pytest.fixture
+def cli(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CliRunner whose registry commands reach ``setup``'s app (no socket) as the admin."""
+
+    def forward(request: httpx.Request) -> httpx.Response:
+        answer = setup.http.request(
+            request.method, request.url.raw_path.decode(), headers=request.headers, content=request.content
+        )
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    def client(url: str | None, token: str | None) -> RegistryClient:
+        return RegistryClient("http://registry.test", token=token, transport=httpx.MockTransport(forward))
+
+    monkeypatch.setattr(registry_cli, "_client", client)
+    monkeypatch.setenv("EQUITYAUDIT_REGISTRY_TOKEN", setup.admin_token)
+    return CliRunner()

@@ -5,34 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
-import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry_kit import Setup
 
-import equityaudit.cli.registry as registry_cli
 from equityaudit.cli import main
-from equityaudit.registry.client import RegistryClient
 from equityaudit.signing import key_id, public_key_pem
-
-
-@pytest.fixture
-def cli(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CliRunner whose registry commands reach ``setup``'s app (no socket) as the admin."""
-
-    def forward(request: httpx.Request) -> httpx.Response:
-        answer = setup.http.request(
-            request.method, request.url.raw_path.decode(), headers=request.headers, content=request.content
-        )
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
-
-    def client(url: str | None, token: str | None) -> RegistryClient:
-        return RegistryClient("http://registry.test", token=token, transport=httpx.MockTransport(forward))
-
-    monkeypatch.setattr(registry_cli, "_client", client)
-    monkeypatch.setenv("EQUITYAUDIT_REGISTRY_TOKEN", setup.admin_token)
-    return CliRunner()
 
 
 def test_member_add_and_list_show_the_ids_to_revoke_by_never_the_secrets(

@@ -90,9 +90,9 @@ def test_admin_two_members_submit_then_benchmark_and_pooled_views(
             "registry", "member", "add", name, "--key", str(tmp_path / name / "equityaudit.pub"), *as_admin
         )
         assert added.splitlines()[0].startswith(f"added member {name} with key ")
-        tokens[name] = re.search(r"token for \w+ \(shown once\): (\S+)", added).group(1)  # type: ignore[union-attr]
+        tokens[name] = re.search(r"token \d+ for \w+ \(shown once\): (\S+)", added).group(1)  # type: ignore[union-attr]
     olga = _cli("registry", "member", "add", "olga", "--role", "observer", *as_admin)
-    tokens["olga"] = re.search(r"token for \w+ \(shown once\): (\S+)", olga).group(1)  # type: ignore[union-attr]
+    tokens["olga"] = re.search(r"token \d+ for \w+ \(shown once\): (\S+)", olga).group(1)  # type: ignore[union-attr]
     for name, cells in (("alice", BIG), ("bob", {**BIG, ("F", "40+"): (80, 16)})):
         folder = tmp_path / name
         member_frame(cells).to_csv(folder / "applicants.csv", index=False)

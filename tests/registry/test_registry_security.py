@@ -280,7 +280,10 @@ def test_the_log_is_a_hash_chain_and_a_break_is_detected(setup: Setup) -> None:
         connection.execute(text("UPDATE submissions SET standard_sha256 = :x WHERE seq = 2"), {"x": "0" * 64})
     broken = setup.http.get("/v1/log/verify", headers=bob.headers()).json()
     assert broken["valid"] is False
-    assert broken["problems"] == [{"seq": 2, "problem": "the entry's fields do not match its hash"}]
+    assert broken["problems"] == [
+        {"seq": 2, "problem": "the entry's fields do not match its hash"},
+        {"seq": 2, "problem": "the entry's standard does not match the signed result's"},
+    ]
     with setup.registry.engine.begin() as connection:
         connection.execute(
             text("UPDATE submissions SET standard_sha256 = :x WHERE seq = 2"),

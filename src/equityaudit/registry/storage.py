@@ -10,7 +10,14 @@ keyid, payload_sha256, tool, vendor, received_at}`` whose ``entry_hash`` is the 
 canonical JSON; ``prev`` is the previous entry's hash (64 zeros for the first). Appends are
 serialised (a lock in the process and a row lock on ``chain_head`` across processes), so the
 chain never forks. :meth:`Registry.verify_log` recomputes every hash, including each envelope's
-payload digest, and reports the first broken entry.
+payload digest, and reports the first broken entries.
+
+Beside each entry the views read columns of their own — ``counts`` (the pooled audit),
+``summary`` (results and benchmark), ``meta``, ``tool`` and ``vendor`` (filters). They are not in
+the entry's hash; they are derived from the signed envelope, which is (by its payload digest), and
+:meth:`Registry.verify_log` derives them again from the stored envelope and names every entry
+whose columns differ (:func:`check_derived`), as well as one whose envelope no longer verifies
+with the key the entry names.
 """
 
 from __future__ import annotations
@@ -60,9 +67,11 @@ __all__ = [
     "Caller",
     "Registry",
     "RegistryError",
+    "check_derived",
     "entry_hash",
     "make_engine",
     "possessive",
+    "summarise",
     "upgrade",
 ]
 
@@ -490,34 +499,15 @@ class Registry:
             check_aggregate_only(result, standard)
         except RejectedPayloadError as exc:
             raise RegistryError(f"not aggregate-only: {exc}", 422) from None
-        metadata = verified.metadata
-        summary = {
-            "name": result["audit"]["name"],
-            "verdict": result["verdict"],
-            "rows": result["data"]["rows"],
-            "metrics": sorted({t["metric"] for t in result.get("tables") or []}),
-            "findings": [
-                {
-                    "id": f["id"],
-                    "metric": f["metric"],
-                    "table": f["table"],
-                    "group": f["group"],
-                    "value": f["value"],
-                    "status": f["status"],
-                    "n": (f.get("details") or {}).get("n"),
-                }
-                for f in result.get("findings") or []
-            ],
-        }
         return self._append(
             caller,
             envelope=json.dumps(envelope, sort_keys=True),
             standard=standard,
             keyid=verified.keyid,
             payload_sha256=verified.payload_sha256,
-            metadata=metadata,
+            metadata=verified.metadata,
             counts=result["counts"][0],
-            summary=summary,
+            summary=summarise(result),
         )
 
     def _append(
@@ -629,12 +619,14 @@ class Registry:
     # ------------------------------------------------------------------ the log
 
     def verify_log(self) -> dict[str, Any]:
-        """Recompute the chain: every entry's hash, its link to the previous one, its payload digest."""
+        """Recompute the chain: every entry's hash, its link to the previous one, its payload digest;
+        and re-derive from each stored envelope what the views read (see :func:`check_derived`)."""
         problems: list[dict[str, Any]] = []
         previous = GENESIS
         count = 0
         with self._session() as session:
             head = session.get(ChainHead, 1)
+            keys = {k.keyid: (k.member_id, k.public_key_pem) for k in session.scalars(select(Key)).all()}
             for row in session.scalars(select(Submission).order_by(Submission.seq)).yield_per(500):
                 count += 1
                 if row.seq != count:
@@ -652,10 +644,82 @@ class Registry:
                     problems.append(
                         {"seq": row.seq, "problem": "the stored envelope does not match its digest"}
                     )
+                else:
+                    problems += [{"seq": row.seq, "problem": p} for p in check_derived(row, keys)]
                 previous = row.entry_hash
             if head is not None and (head.seq != count or head.entry_hash != previous):
                 problems.append({"seq": head.seq, "problem": "the chain head does not match the last entry"})
         return {"valid": not problems, "entries": count, "head": previous, "problems": problems[:100]}
+
+
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
+    """What the results and benchmark views read of a result (kept beside its envelope).
+
+    Derived from the signed result alone, so :meth:`Registry.verify_log` can derive it again and
+    compare it with what is stored.
+    """
+    return {
+        "name": result["audit"]["name"],
+        "verdict": result["verdict"],
+        "rows": result["data"]["rows"],
+        "metrics": sorted({t["metric"] for t in result.get("tables") or []}),
+        "findings": [
+            {
+                "id": f["id"],
+                "metric": f["metric"],
+                "table": f["table"],
+                "group": f["group"],
+                "value": f["value"],
+                "status": f["status"],
+                "n": (f.get("details") or {}).get("n"),
+            }
+            for f in result.get("findings") or []
+        ],
+    }
+
+
+def check_derived(row: Submission, keys: dict[str, tuple[int, str]]) -> list[str]:
+    """What is wrong with a log entry's stored columns, judged against its signed envelope.
+
+    The views read ``counts`` (pooled), ``summary`` (results, benchmark), ``meta``, ``tool`` and
+    ``vendor`` (filters) from their own columns; each must equal what the envelope — bound into
+    the chain by its payload digest — says, and the envelope must verify with the key the entry
+    names, registered to the entry's member.
+    """
+    key = keys.get(row.keyid)
+    if key is None or key[0] != row.member_id:
+        return [f"the entry's key {row.keyid} is not registered to its member"]
+    try:
+        verified = verify_envelope(json.loads(row.envelope), [load_public_key(key[1])])
+    except (EnvelopeError, SignatureError, ValueError) as exc:
+        return [f"the stored envelope does not verify with the entry's key {row.keyid}: {exc}"]
+    result, metadata = verified.result, verified.metadata
+    problems = []
+    standard = (result.get("audit") or {}).get("standard") or {}
+    if (
+        f"{standard.get('id')}@{standard.get('version')}" != row.standard_ref
+        or standard.get("sha256") != row.standard_sha256
+    ):
+        problems.append("the entry's standard does not match the signed result's")
+    compared = (
+        (
+            row.counts,
+            (result.get("counts") or [None])[0],
+            "the stored counts differ from the signed result's",
+        ),
+        (
+            row.summary,
+            summarise(result),
+            "the stored summary (verdict, findings) differs from the signed result's",
+        ),
+        (row.meta, metadata, "the stored metadata differs from the signed metadata"),
+    )
+    for stored, derived, problem in compared:
+        if canonical_json(stored) != canonical_json(derived):
+            problems.append(problem)
+    if (row.tool, row.vendor) != (_short(metadata.get("tool")), _short(metadata.get("vendor"))):
+        problems.append("the entry's tool or vendor does not match the signed metadata")
+    return problems
 
 
 def _payload_digest(envelope: str) -> str | None:
