@@ -54,6 +54,9 @@ ANY = "(any)"
 NONE = "(none)"
 """Group label of the rows that mention no group of an axis: the reference of comparisons."""
 
+_RESPONSE_BOOTSTRAP = 2000
+"""Replicates of the response-gap bootstrap when ``thresholds.bootstrap`` is 0 (its default)."""
+
 _BLANK = "[^ \t\n\r\f\v]"  # a non-blank character; no \s so that every regex engine reads it alike
 
 
@@ -736,7 +739,25 @@ class ChatbotAuditor:
             "refusals": int((refusal & present).sum()),
             "scoring_seconds": round(time.perf_counter() - started, 3),
         }
-        replicates = thresholds.bootstrap or 2000
+        # thresholds.bootstrap: 0 asks the other auditors for analytic (Katz) ratio intervals; the
+        # mean intervals here have no such alternative, so 0 means this auditor's default
+        replicates = thresholds.bootstrap or _RESPONSE_BOOTSTRAP
+        set_by = (
+            "thresholds.bootstrap"
+            if thresholds.bootstrap
+            else f"the chatbot auditor's default ({_RESPONSE_BOOTSTRAP}), as thresholds.bootstrap is 0"
+        )
+        run.context["responses"]["bootstrap"] = {
+            "replicates": replicates,
+            "set_by": set_by,
+            "seed": thresholds.seed,
+        }
+        if not thresholds.bootstrap:
+            run.output.notes.append(
+                f"thresholds.bootstrap is 0, so the response-gap intervals use the chatbot auditor's default "
+                f"of {replicates} bootstrap replicates (0 selects analytic intervals for ratios; the mean "
+                "sentiment and length have none here)"
+            )
         rng = np.random.default_rng(thresholds.seed)
         for axis in run.lexicon.axes:
             groups = [g.id for g in axis.groups]
@@ -823,7 +844,7 @@ class ChatbotAuditor:
                         **{k: v for k, v in METHODS.items() if k != "ratio_ci_bootstrap"},
                         "ratio": "refusal rate of the reference ÷ the group's (below 1: the group is refused more often)",
                         "mean_ci": f"percentile bootstrap, {replicates} resamples drawn within each group "
-                        "(multinomial over each group's distinct values)",
+                        f"(multinomial over each group's distinct values); replicates set by {set_by}",
                         "mean_p_value": "Welch's unequal-variance t test, two-sided",
                         "sentiment": "VADER compound score of the response",
                         "words": "number of whitespace-separated words of the response",
