@@ -126,3 +126,80 @@ def test_a_nan_in_a_table_or_finding_is_refused(result: ea.AuditResult) -> None:
     rows = [dict(table.rows[0], selection_rate=float("nan")), *table.rows[1:]]
     with pytest.raises(ValueError, match=r"table 'sex' rows\[0\].selection_rate is NaN or infinite"):
         type(table).model_validate({**table.model_dump(), "rows": rows})
+
+
+def write_payload(tmp_path: Path, payload: dict[str, object]) -> Path:
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(payload))
+    return path
+
+
+def test_read_result_refuses_a_verdict_its_findings_contradict(
+    tmp_path: Path, result: ea.AuditResult
+) -> None:
+    # F 12/60 = 0.2 vs M 30/60 = 0.5: ratio 0.4, z = 0.3 / sqrt(0.35 * 0.65 * 2 / 60) = 3.45: a fail
+    assert [f.status for f in result.findings] == ["fail"] and result.verdict == "fail"
+    payload = result.to_dict()
+    payload["verdict"] = "pass"
+    path = write_payload(tmp_path, payload)
+    message = (
+        f"{path}: garbled result: key 'verdict' is 'pass', but its findings (1 fail) and quality gate "
+        "(passed: true, mode enforce, 0 failed check(s), each a warning when the audit ran) make it 'fail'. "
+        "The file was edited or damaged; re-run the audit."
+    )
+    with pytest.raises(ResultError) as caught:
+        ea.read_result(path)
+    assert str(caught.value) == message
+    from click.testing import CliRunner
+
+    from equityaudit.cli import main
+
+    out = CliRunner().invoke(main, ["report", str(path), "--out", str(tmp_path / "r")])
+    assert out.exit_code == 2
+    assert message in " ".join(out.output.split())
+    assert not (tmp_path / "r").exists()
+
+
+def test_read_result_refuses_a_result_without_findings(tmp_path: Path, result: ea.AuditResult) -> None:
+    payload = result.to_dict()
+    del payload["findings"]
+    path = write_payload(tmp_path, payload)
+    with pytest.raises(ResultError) as caught:
+        ea.read_result(path)
+    assert str(caught.value) == (
+        f"{path}: garbled result: key 'findings' is missing; expected a list of findings (empty only when no "
+        "comparison was made), found no such key. Re-run the audit to write a complete result."
+    )
+
+
+def test_failed_gate_checks_count_in_the_verdict_read_back(tmp_path: Path) -> None:
+    # F 500/1000 and M 500/1000: ratio 1.0, interval above 0.8: a pass; the quality rule allows only F,
+    # so its check fails
+    frame = pd.DataFrame({"sex": ["F"] * 1000 + ["M"] * 1000, "hired": [1, 0] * 1000})
+    kwargs = {
+        "auditor": "decisions",
+        "sensitive": "sex",
+        "decision": "hired",
+        "quality": {"allowed": {"sex": ["F"]}},
+    }
+    ran = ea.audit(frame, gate="warn", **kwargs)  # type: ignore[arg-type]
+    assert [f.status for f in ran.findings] == ["pass"]
+    assert ran.verdict == "warn"  # the failed check counts as a warning
+    assert ea.read_result(ran.write(tmp_path / "warn.json")).verdict == "warn"
+    payload = ran.to_dict()
+    payload["verdict"] = "pass"
+    with pytest.raises(
+        ResultError,
+        match=r"key 'verdict' is 'pass', but its findings \(1 pass\) and quality gate "
+        r"\(passed: false, mode warn, 1 failed check\(s\).* make it 'warn'",
+    ):
+        ea.read_result(write_payload(tmp_path, payload))
+    blocked = ea.audit(frame, **kwargs)  # type: ignore[arg-type]
+    assert blocked.verdict == "blocked"
+    assert ea.read_result(blocked.write(tmp_path / "blocked.json")).verdict == "blocked"
+    payload = blocked.to_dict()
+    payload["verdict"] = "pass"
+    with pytest.raises(
+        ResultError, match=r"key 'verdict' is 'pass', but its findings \(none\).* make it 'blocked'"
+    ):
+        ea.read_result(write_payload(tmp_path, payload))

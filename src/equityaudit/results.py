@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -335,7 +336,11 @@ def result_json_schema() -> dict[str, Any]:
 
 
 def read_result(path: str | Path) -> AuditResult:
-    """Read a result JSON file, refusing garbled files and unknown schema versions."""
+    """Read a result JSON file, refusing garbled files and unknown schema versions.
+
+    Garbled includes a result without its ``findings`` key, and one whose ``verdict`` is not the
+    one its findings and quality gate imply (:func:`verdict_of`, failed gate checks as warnings).
+    """
     path = Path(path)
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
@@ -353,11 +358,43 @@ def read_result(path: str | Path) -> AuditResult:
         raise ResultError(
             f"{path}: not an equityaudit result: expected key 'schema' = {RESULT_SCHEMA!r}, found {schema!r}."
         )
+    if "findings" not in payload:
+        raise ResultError(
+            f"{path}: garbled result: key 'findings' is missing; expected a list of findings (empty only "
+            "when no comparison was made), found no such key. Re-run the audit to write a complete result."
+        )
     try:
-        return AuditResult.model_validate(payload)
+        result = AuditResult.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ResultError(
             f"{path}: garbled result: {where}: {first['msg']} ({exc.error_count()} problem(s))."
         ) from None
+    expected = _verdict_of_contents(result)
+    if result.verdict != expected:
+        tally = ", ".join(
+            f"{n} {status}" for status, n in sorted(Counter(f.status for f in result.findings).items())
+        )
+        failed = sum(not check.passed for check in result.gate.checks)
+        raise ResultError(
+            f"{path}: garbled result: key 'verdict' is {result.verdict!r}, but its findings "
+            f"({tally or 'none'}) and quality gate (passed: {str(result.gate.passed).lower()}, mode "
+            f"{result.gate.mode}, {failed} failed check(s), each a warning when the audit ran) make it "
+            f"{expected!r}. The file was edited or damaged; re-run the audit."
+        )
+    return result
+
+
+def _verdict_of_contents(result: AuditResult) -> Verdict:
+    """The verdict a result's gate and findings imply, computed as the engine computes it.
+
+    A gate that failed in ``enforce`` mode blocked the audit; otherwise the worst finding status
+    wins, each failed gate check counting as a warning (``--gate warn``, or checks that warn only).
+    """
+    gate = result.gate
+    if not gate.passed and gate.mode == "enforce":
+        return "blocked"
+    statuses = [finding.status for finding in result.findings]
+    statuses += ["warn"] * sum(not check.passed for check in gate.checks)
+    return verdict_of(statuses)
