@@ -302,3 +302,18 @@ def test_markdown_lists_the_examples_behind_flagged_findings() -> None:
     assert "### Examples behind the flagged findings" in text
     assert "  - id: row 17" in text
     assert "  - a &lt;b&gt;" in text
+
+
+def test_github_annotation_titles_escape_property_characters() -> None:
+    # GitHub's workflow-command rules (actions/toolkit escapeProperty): in a property value
+    # % -> %25, CR -> %0D, LF -> %0A, ':' -> %3A, ',' -> %2C; in the message only the first three.
+    from equityaudit.cli.run import github_annotations
+
+    result = decisions_result(25, name="screen")  # F 250/1000 vs M 500/1000: ratio 0.5, a fail
+    (finding,) = result.findings
+    odd = finding.model_copy(update={"table": "a,b:c%d\r\ne", "message": "x: 1, y%\n"})
+    lines = github_annotations(result.model_copy(update={"findings": [odd]}))
+    assert lines == ["::error title=equityaudit screen%3A a%2Cb%3Ac%25d%0D%0Ae::x: 1, y%25%0A"]
+    (line,) = github_annotations(result)
+    assert "%" in finding.message and "\n" not in finding.message  # "25.0% vs 50.0%"
+    assert line == f"::error title=equityaudit screen%3A sex::{finding.message.replace('%', '%25')}"

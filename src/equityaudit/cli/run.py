@@ -65,7 +65,13 @@ def exit_code_for(verdicts: Sequence[str], *, fail_on: str = "fail") -> ExitCode
 
 
 def _github_escape(text: str) -> str:
+    """Escape a workflow command's message (its data): %, CR and LF."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_escape_property(text: str) -> str:
+    """Escape a workflow command's property value (title=...): also ':' and ',', which end a property."""
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def github_annotations(result: AuditResult) -> list[str]:
@@ -74,13 +80,13 @@ def github_annotations(result: AuditResult) -> list[str]:
     if result.verdict == "blocked":
         failed = [c for c in result.gate.checks if not c.passed]
         lines.append(
-            f"::error title={_github_escape(f'equityaudit {result.audit.name}: blocked')}::"
+            f"::error title={_github_escape_property(f'equityaudit {result.audit.name}: blocked')}::"
             + _github_escape("; ".join(f"{c.name} ({c.column or 'table'}): {c.message}" for c in failed))
         )
     for finding in result.findings:
         if finding.status in ("fail", "warn"):
             level = "error" if finding.status == "fail" else "warning"
-            title = _github_escape(f"equityaudit {result.audit.name}: {finding.table}")
+            title = _github_escape_property(f"equityaudit {result.audit.name}: {finding.table}")
             lines.append(f"::{level} title={title}::{_github_escape(finding.message)}")
     return lines
 
