@@ -155,14 +155,16 @@ def test_admin_two_members_submit_then_benchmark_and_pooled_views(
     out = tmp_path / "pooled"
     pooled = _cli(
         "registry", "pooled", RETAIL, "--tool", "ScreenPro", "--out", str(out), "--format", "json,md,html",
-        "--url", url, "--token", tokens["olga"],
+        *as_admin,
     )  # fmt: skip
-    # a member of a two-member pool would learn the other's counts by subtracting its own: refused
-    refused = CliRunner().invoke(
-        main, ["registry", "pooled", RETAIL, "--url", url, "--token", tokens["alice"]]
-    )
-    assert refused.exit_code == 2
-    assert "the pool minus your own counts would show another member's" in refused.output
+    # a member of a two-member pool would learn the other's counts by subtracting its own, and
+    # anyone else would see two members' counts: only the admin sees a pool of fewer than three
+    for who in ("alice", "olga"):
+        refused = CliRunner().invoke(
+            main, ["registry", "pooled", RETAIL, "--url", url, "--token", tokens[who]]
+        )
+        assert refused.exit_code == 2
+        assert "a pool of fewer than 3 members is shown only to the admin" in refused.output
     assert "840 rows" in pooled and "Verdict:" in pooled
     # groups in their table's order, not JSON's sorted keys (the terminal may wrap the cell)
     assert "Female, 40" in pooled
@@ -174,7 +176,7 @@ def test_admin_two_members_submit_then_benchmark_and_pooled_views(
     )
     assert (women_old["n"], women_old["selected"]) == (160, 24 + 16)
     assert (out / f"{name}.md").is_file() and (out / f"{name}.html").is_file()
-    assert _cli("registry", "pooled", RETAIL, "--url", url, "--token", tokens["olga"], ok=(0,))
+    assert _cli("registry", "pooled", RETAIL, *as_admin, ok=(0,))
     observer = _cli("registry", "member", "list", *as_admin)
     assert "olga  observer" in observer
     fetched = _cli(

@@ -253,9 +253,51 @@ def test_a_member_of_a_pool_of_fewer_than_three_cannot_view_it(setup: Setup) -> 
         assert member.submit(member.sign(audit(member_frame(BIG)))).status_code == 201
     refused = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers())
     assert refused.status_code == 403
-    assert "the pool minus your own counts would show another member's" in refused.json()["error"]
-    observer = setup.add_member("olga", role="observer")
-    assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=observer.headers()).status_code == 200
+    assert refused.json()["error"] == (
+        f"the pooled view of {RETAIL} holds the counts of 2 member(s), yours among them; a pool of fewer "
+        "than 3 members is shown only to the admin, as it would reveal a member's own counts (one member), "
+        "or the other's to a member who subtracts its own (two). Pool with fewer filters, or wait until "
+        "more members submit."
+    )
+    observer = setup.add_member("olga", role="observer")  # two members' counts side by side: refused too
+    assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=observer.headers()).status_code == 403
+    assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).status_code == 200
     # a third member: no single other member's counts can be isolated any more
     assert members[2].submit(members[2].sign(audit(member_frame(BIG)))).status_code == 201
     assert setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers()).status_code == 200
+
+
+def test_a_filtered_pool_of_fewer_than_three_members_is_refused_to_all_but_the_admin(setup: Setup) -> None:
+    setup.publish()
+    alice, bob, carol = (setup.add_member(name) for name in ("alice", "bob", "carol"))
+    assert alice.submit(alice.sign(audit(member_frame(BIG), name="a"), tool="Tiny")).status_code == 201
+    for member in (bob, carol):
+        signed = member.sign(audit(member_frame(BIG), name=member.name), tool="ScreenPro", vendor="Acme")
+        assert member.submit(signed).status_code == 201
+    observer = setup.add_member("olga", role="observer")
+    everyone = f"/v1/standards/{RETAIL}/pooled"
+    assert setup.http.get(everyone, headers=bob.headers()).status_code == 200  # three members
+    for query, members in (("?tool=Tiny", 1), ("?tool=ScreenPro", 2), ("?vendor=Acme", 2)):
+        for who in (alice, bob, carol, observer):  # in the pool or not, member or observer
+            refused = setup.http.get(everyone + query, headers=who.headers())
+            assert refused.status_code == 403, (query, who.name)
+            assert f"holds the counts of {members} member(s)" in refused.json()["error"]
+        admin = setup.http.get(everyone + query, headers=setup.admin()).json()["result"]
+        assert admin["data"]["rows"] == 420 * members  # BIG: 120 + 80 + 130 + 90 applicants each
+    tiny = setup.http.get(everyone + "?tool=Tiny", headers=bob.headers()).json()["error"]
+    assert tiny.startswith(f"the pooled view of {RETAIL} (tool 'Tiny') holds the counts of 1 member(s); ")
+
+
+def test_one_members_several_tools_are_not_a_benchmark_distribution(setup: Setup) -> None:
+    setup.publish()
+    alice, bob = setup.add_member("alice"), setup.add_member("bob")
+    for i, tool in enumerate(("T1", "T2", "T3")):  # one member, three tools: three latest submissions
+        signed = alice.sign(audit(member_frame(_cells(16 + 8 * i)), name=tool), tool=tool, vendor="Acme")
+        assert alice.submit(signed).status_code == 201
+    assert bob.submit(bob.sign(audit(member_frame(BIG), name="b"), vendor="Other")).status_code == 201
+    observer = setup.add_member("olga", role="observer")
+    for who in (bob, observer):
+        view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark?vendor=Acme", headers=who.headers()).json()
+        assert view["members"] == 1
+        assert view["metrics"] and all(m["members"] == 1 and m["values"] == 3 for m in view["metrics"])
+        assert all(m["distribution"] is None and m["percentile"] is None for m in view["metrics"])

@@ -310,7 +310,5 @@ def _views(app: FastAPI, registry: Registry, caller: Any) -> None:
         vendor: str | None = None,
         who: Caller = Depends(caller),  # noqa: B008
     ) -> dict[str, Any]:
-        result = pooling.pooled_view(
-            registry, ref, tool=tool, vendor=vendor, caller_id=who.id if who.role == "member" else None
-        )
+        result = pooling.pooled_view(registry, ref, tool=tool, vendor=vendor, caller=who)
         return {"ok": True, "result": json.loads(result.to_json())}

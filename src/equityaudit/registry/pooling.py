@@ -38,6 +38,7 @@ from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
 
 __all__ = [
     "BENCHMARK_MIN_MEMBERS",
+    "MIN_MEMBERS",
     "benchmark_view",
     "pool_counts",
     "pooled_audit",
@@ -45,8 +46,16 @@ __all__ = [
     "results_view",
 ]
 
-BENCHMARK_MIN_MEMBERS = 3
-"""A metric's distribution across members is shown only when at least this many contribute."""
+MIN_MEMBERS = 3
+"""Fewest members whose figures may be combined and shown to anyone but the admin.
+
+A pooled audit (filters included) of fewer members is refused; a benchmark distribution of fewer
+members is not shown. One member's pool is its own counts; two members' pool, less one's own,
+is the other's.
+"""
+
+BENCHMARK_MIN_MEMBERS = MIN_MEMBERS
+"""A metric's distribution across members is shown only when at least this many members contribute."""
 
 _COMPARATIVE = ("ratio", "difference", "p_value", "z", "shortfall", "impact_ratio")
 
@@ -147,12 +156,14 @@ def pooled_view(
     *,
     tool: str | None = None,
     vendor: str | None = None,
-    caller_id: int | None = None,
+    caller: Caller | None = None,
 ) -> AuditResult:
     """The pooled collective audit of a standard's latest submissions, suppressed.
 
-    A member whose own counts are in a pool of fewer than :data:`BENCHMARK_MIN_MEMBERS` members is
-    refused: subtracting its own counts from the pool would reveal the other members' counts.
+    A pool of fewer than :data:`MIN_MEMBERS` members — after the filters — is refused (403) to
+    every ``caller`` but an admin: a one-member pool is that member's counts, and a two-member
+    pool minus one member's own counts is the other's. ``caller=None`` (a script on the server) is
+    not restricted.
     """
     standard = registry.standard(ref)
     started = dt.datetime.now(dt.UTC)
@@ -160,11 +171,14 @@ def pooled_view(
     if standard.auditor == "hiring":  # a scoring-only audit's counts hold scores above its own median
         rows = [r for r in rows if "selection_rate" in r.summary.get("metrics", [])]
     contributors = {r.member_id for r in rows}
-    if caller_id is not None and caller_id in contributors and len(contributors) < BENCHMARK_MIN_MEMBERS:
+    if caller is not None and caller.role != "admin" and 0 < len(contributors) < MIN_MEMBERS:
+        label = ", ".join(f"{k} {v!r}" for k, v in _filters(tool, vendor).items())
+        yours = ", yours among them" if caller.id in contributors else ""
         raise RegistryError(
-            f"this pool holds the counts of {len(contributors)} member(s), yours among them; with fewer than "
-            f"{BENCHMARK_MIN_MEMBERS} members, the pool minus your own counts would show another member's. "
-            "An observer or an admin can view it, or wait until more members submit.",
+            f"the pooled view of {ref}{f' ({label})' if label else ''} holds the counts of "
+            f"{len(contributors)} member(s){yours}; a pool of fewer than {MIN_MEMBERS} members is shown only "
+            "to the admin, as it would reveal a member's own counts (one member), or the other's to a "
+            "member who subtracts its own (two). Pool with fewer filters, or wait until more members submit.",
             403,
         )
     counts = pool_counts(standard, [r.counts for r in rows])
@@ -338,6 +352,7 @@ def benchmark_view(
     standard = registry.standard(ref)
     rows = registry.latest(ref, tool=tool, vendor=vendor)
     values: dict[str, list[float]] = {}
+    contributors: dict[str, set[int]] = {}
     meta: dict[str, dict[str, Any]] = {}
     mine: dict[str, float] = {}
     for row in rows:
@@ -345,13 +360,15 @@ def benchmark_view(
             if f["value"] is None or (f.get("n") or 0) < standard.min_cell_size:
                 continue
             values.setdefault(f["id"], []).append(float(f["value"]))
+            contributors.setdefault(f["id"], set()).add(row.member_id)
             meta.setdefault(f["id"], {"metric": f["metric"], "table": f["table"], "group": f["group"]})
             if row.member_id == caller.id:
                 mine[f["id"]] = float(f["value"])
     metrics = []
     for finding_id in sorted(values):
         found = values[finding_id]
-        shown = len(found) >= BENCHMARK_MIN_MEMBERS
+        # members, not submissions: one member's several tools are not a distribution of members
+        shown = len(contributors[finding_id]) >= MIN_MEMBERS
         yours = mine.get(finding_id)
         percentile = None
         if yours is not None and shown:
@@ -362,7 +379,8 @@ def benchmark_view(
             {
                 "id": finding_id,
                 **meta[finding_id],
-                "members": len(found),
+                "members": len(contributors[finding_id]),
+                "values": len(found),
                 "distribution": {
                     "min": min(found),
                     "p25": _quantile(found, 0.25),
@@ -381,6 +399,6 @@ def benchmark_view(
         "sha256": standard.sha256,
         "filters": _filters(tool, vendor),
         "members": len({r.member_id for r in rows}),
-        "min_members": BENCHMARK_MIN_MEMBERS,
+        "min_members": MIN_MEMBERS,
         "metrics": metrics,
     }
