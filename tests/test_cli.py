@@ -135,7 +135,7 @@ def test_all_sensitive_values_missing_blocks(folder: Path) -> None:
     check = blocked_check(folder / "out", "sex")
     assert check["unexpected_count"] == 40
     assert str(check["message"]).startswith(
-        "40 of 40 rows (100.0%) have no value in 'sex'; at most 20.0% allowed."
+        "40 of 40 rows (100.0%) of 'sex' are missing or say unknown: missing (40); at most 20.0% allowed."
     )
 
 

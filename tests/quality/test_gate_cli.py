@@ -30,13 +30,13 @@ def defective() -> pd.DataFrame:
 def test_check_passes_clean_data(write_case: WriteCase) -> None:
     code, out = invoke("check", str(write_case(clean_frame())))
     assert code == 0, out
-    assert "Quality gate: passed (14 checks)" in out
+    assert "Quality gate: passed (12 checks)" in out
 
 
 def test_check_blocks_defective_data_and_says_what_to_fix(write_case: WriteCase) -> None:
     code, out = invoke("check", str(write_case(defective())))
     assert code == 3
-    assert "BLOCKED" in out and "1 of 14 checks failed" in out
+    assert "BLOCKED" in out and "1 of 12 checks failed" in out
     assert "expect_column_values_to_match_regex" in out
     assert "'maybe' (2)" in out and "To fix:" in out
 
@@ -44,7 +44,7 @@ def test_check_blocks_defective_data_and_says_what_to_fix(write_case: WriteCase)
 def test_check_verbose_lists_every_check(write_case: WriteCase) -> None:
     code, out = invoke("check", "-v", str(write_case(clean_frame())))
     assert code == 0
-    assert sum(line.startswith("ok ") for line in out.splitlines()) == 14
+    assert sum(line.startswith("ok ") for line in out.splitlines()) == 12
 
 
 def test_check_a_folder_exits_3_when_any_gate_fails(write_case: WriteCase, tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_blocked_audit_never_writes_a_result_claiming_pass(write_case: WriteCase
     assert (check["column"], check["unexpected_count"], check["unexpected_values"]) == ("hired", 2, ["maybe"])
     assert "BLOCKED" in out and "'maybe' (2)" in out
     report = (out_dir / "spec.md").read_text()
-    assert "**BLOCKED**: 1 of 14 checks failed" in report and "'maybe'" in report
+    assert "**BLOCKED**: 1 of 12 checks failed" in report and "'maybe'" in report
 
 
 def test_gate_warn_runs_the_audit_and_records_each_failed_check(

@@ -28,6 +28,8 @@ EXAMPLES = 5
 
 def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], frame: pd.DataFrame) -> Check:
     """The check of one GX expectation from its validation result (GX's JSON form)."""
+    if expectation.rule == "missing_or_unknown" and expectation.column in frame.columns:
+        return _missing_or_unknown_check(expectation, frame)
     result: dict[str, Any] = dict(outcome.get("result") or {})
     passed = bool(outcome.get("success"))
     failure = _exception(outcome.get("exception_info"))
@@ -87,6 +89,49 @@ def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], fram
         unexpected_percent=percent,
         unexpected_values=_json_safe(values),
         message=_message(expectation, passed, result, count, examples, failure),
+    )
+
+
+def _missing_or_unknown_check(expectation: Expectation, frame: pd.DataFrame) -> Check:
+    """Missing values and values saying unknown, counted together against one share of all rows.
+
+    GX leaves nulls out of a regular-expression expectation (its ``mostly`` is a share of the
+    non-null values), so equityaudit counts this check itself: the nulls, plus the non-null values
+    the expectation's regular expression matches (as GX matches them), over every row.
+    """
+    column = str(expectation.column)
+    values = frame[column]
+    total = len(values)
+    missing = int(values.isna().sum())
+    known = values[values.notna()]
+    said = known[known.astype(str).str.contains(str(expectation.kwargs["regex"]), regex=True)]
+    counts = [(_plain(value), int(n)) for value, n in said.value_counts().items() if int(n) > 0]
+    count = missing + sum(n for _, n in counts)
+    mostly = float(expectation.kwargs.get("mostly", 1.0))
+    passed = total == 0 or (total - count) / total >= mostly
+    share = 1.0 - mostly
+    allowed = "none allowed" if share <= 0 else f"at most {_percent(100 * share)} allowed"
+    parts = ([f"missing ({missing})"] if missing else []) + [f"{_show(v)} ({n})" for v, n in counts]
+    shown = ", ".join(parts[: EXAMPLES + 1])
+    if count:
+        text = (
+            f"{count} of {total} rows ({_percent(_share(count, total))}) of {column!r} are missing or "
+            f"say unknown: {shown}; {allowed}."
+        )
+    else:
+        text = f"no value of {column!r} is missing or says unknown ({total} rows)."
+    if not passed:
+        text += f" ({expectation.source}) To fix: {expectation.fix}."
+    return Check(
+        name=expectation.type,
+        column=column,
+        passed=passed,
+        observed=count / total if total else None,
+        expected=_json_safe(dict(expectation.kwargs)),
+        unexpected_count=count,
+        unexpected_percent=_share(count, total),
+        unexpected_values=_json_safe(([None] if missing else []) + [v for v, _ in counts][:EXAMPLES]),
+        message=text,
     )
 
 

@@ -4,7 +4,8 @@ The suite is built in this order, and a later rule identical to an earlier one i
 
 1. **What the auditor needs**, derived from the column roles it uses (so a third-party auditor
    gets these for free): every named column present; sensitive columns at most
-   :data:`DEFAULT_MAX_MISSING` missing and at least two groups of ``min_group_size`` rows;
+   :data:`DEFAULT_MAX_MISSING` missing or unknown (the two together) and at least two groups of
+   ``min_group_size`` rows;
    decision and outcome never missing and binary; a score never missing and numeric; a stage
    never missing; an id never missing and unique. Then whatever ``auditor.expectations(spec)``
    declares (the hiring auditor: stage values among ``options.stages``).
@@ -53,8 +54,9 @@ Severity = Literal["critical", "warning", "info"]
 """great-expectations' severity of an expectation: only a failed ``critical`` one blocks an audit."""
 
 DEFAULT_MAX_MISSING = 0.2
-"""Largest share of missing values a sensitive column may have unless ``quality.max_missing`` says
-otherwise: beyond a fifth, the known groups may no longer stand for the people audited."""
+"""Largest share of missing or unknown values (the two together) a sensitive column may have unless
+``quality.max_missing`` says otherwise: beyond a fifth, the known groups may no longer stand for
+the people audited."""
 
 BINARY_TOKENS = tuple(sorted(TRUE_TOKENS | FALSE_TOKENS))
 """Values a plain (unlabelled) binary column may hold, compared trimmed and case-insensitively;
@@ -218,8 +220,7 @@ def build_suite(
     ...     "quality": {"allowed": {"sex": ["F", "M"]}}})
     >>> suite = build_suite(spec, get_auditor("decisions"))
     >>> [getattr(rule, "type", "equityaudit_group_sizes") for rule in suite.rules]  # doctest: +NORMALIZE_WHITESPACE
-    ['expect_column_to_exist', 'expect_column_values_to_not_be_null',
-     'expect_column_values_to_not_match_regex', 'equityaudit_group_sizes',
+    ['expect_column_to_exist', 'expect_column_values_to_not_match_regex', 'equityaudit_group_sizes',
      'expect_column_to_exist', 'expect_column_values_to_not_be_null',
      'expect_column_values_to_match_regex', 'expect_column_values_to_be_in_set']
     """
@@ -263,27 +264,28 @@ def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any
     if kind == "sensitive":
         share = spec.quality.max_missing.get(column, DEFAULT_MAX_MISSING)
         key = f"quality.max_missing.{column}"
-        yield Expectation(
-            "expect_column_values_to_not_be_null",
-            {"column": column, "mostly": _mostly(share)},
-            source=key if column in spec.quality.max_missing else source,
-            origin="roles",
-            rule="missing",
-            fix=f"fill in the missing values, or set {key} (now {share:g}) if that many unknowns are "
-            "expected and the audit should still run",
-        )
-        # values that say "unknown" in words (n/a, prefer not to say, ...) are as missing to the audit
+        # a value that says "unknown" in words (n/a, prefer not to say, ...) is as missing to the
+        # audit as a null: one check counts both against the same share. GX leaves nulls out of
+        # this expectation; equityaudit counts them (checks.py), and the regular expression
+        # matches an empty value, so GX counts them too when empty cells are read as "".
         unknown = sorted(
-            {t for t in UNKNOWN_TOKENS if t} | {u.strip().lower() for u in columns.unknown_values}
+            {t for t in UNKNOWN_TOKENS if t} | {u.strip().lower() for u in columns.unknown_values} - {""}
         )
+        shown = list(dict.fromkeys(["unknown", "n/a", "prefer not to say", *columns.unknown_values]))
         yield Expectation(
             "expect_column_values_to_not_match_regex",
-            {"column": column, "regex": token_regex(unknown), "mostly": _mostly(share)},
+            {"column": column, "regex": token_regex(["", *unknown]), "mostly": _mostly(share)},
             source=key if column in spec.quality.max_missing else source,
             origin="roles",
-            rule="unknown",
-            fix=f"these values mean 'unknown' ({', '.join(unknown[:6])}, ...) and are left out of the audit; "
-            f"record the attribute where you can, or set {key} (now {share:g}) if that many unknowns are expected",
+            rule="missing_or_unknown",
+            fix=f"fill in the missing values; values that mean unknown ({', '.join(shown)}, ...) are left "
+            f"out of the audit like missing ones. Record the attribute where you can, or set {key} (now "
+            f"{share:g}) if that many missing or unknown values are expected and the audit should still run",
+            meta={
+                "note": "missing values (nulls) count as unexpected too: equityaudit counts them; in plain "
+                "GX read empty cells as empty strings (pandas.read_csv(..., keep_default_na=False)), "
+                "which the regular expression matches"
+            },
         )
         yield GroupSizeRule(
             column,
