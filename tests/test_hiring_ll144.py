@@ -634,3 +634,38 @@ def test_stated_distribution_date_and_data_kind_leave_no_note() -> None:
     )
     assert block["unstated"] == []
     assert not [n for n in result.notes if n.startswith("LL144 summary incomplete")]
+
+
+# --- the intersection is not optional -------------------------------------------------------------
+
+
+def test_intersectional_false_is_refused_for_the_hiring_auditor(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from equityaudit.cli import main
+
+    df = pd.DataFrame(
+        {"sex": ["Female", "Male"] * 40, RACE: [WHITE] * 40 + [BLACK] * 40, "hired": [1, 0] * 40}
+    )
+    reason = (
+        "columns.intersectional is false, but the hiring auditor audits sex, race/ethnicity and their "
+        "intersection, as NYC Local Law 144 requires impact ratios for the intersectional categories "
+        "(6 RCNY §5-301); remove 'intersectional: false', or use 'auditor: decisions' for an audit without "
+        "the intersection."
+    )
+    with pytest.raises(ea.SpecError) as caught:
+        audit_tiny(df, auditor="hiring", sensitive=["sex", RACE], decision="hired", intersectional=False)
+    assert str(caught.value) == f"<spec>: {reason}"
+    df.to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: s\nauditor: hiring\ndata: {path: d.csv}\n"
+        f"columns: {{sensitive: [sex, {RACE}], decision: hired, intersectional: false}}\n"
+    )
+    out = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r")])
+    assert out.exit_code == 2
+    assert f"{spec}: {reason}" in " ".join(out.output.split())
+    # stated true, or left out, the intersection is audited
+    for given in ({"intersectional": True}, {}):
+        result = audit_tiny(df, auditor="hiring", sensitive=["sex", RACE], decision="hired", **given)
+        assert "sex*race_ethnicity" in [t.name for t in result.tables]

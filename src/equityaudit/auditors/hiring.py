@@ -138,6 +138,13 @@ class HiringAuditor:
                 "category with the highest-rate one, as LL144 defines the impact ratio; remove "
                 "'reference' or use the decisions auditor for another reference group."
             )
+        if "intersectional" in columns.model_fields_set and not columns.intersectional:
+            raise SpecError(
+                f"{spec.source_path or '<spec>'}: columns.intersectional is false, but the hiring auditor "
+                "audits sex, race/ethnicity and their intersection, as NYC Local Law 144 requires impact "
+                "ratios for the intersectional categories (6 RCNY §5-301); remove 'intersectional: false', "
+                "or use 'auditor: decisions' for an audit without the intersection."
+            )
         if columns.decision is None and columns.score is None:
             raise SpecError(
                 f"{spec.source_path or '<spec>'}: columns: neither 'decision' nor 'score' is given: name the "
