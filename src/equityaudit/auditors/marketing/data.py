@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import narwhals as nw
 
+from equityaudit.auditors.comparison import numeric_sensitive_notes
 from equityaudit.auditors.marketing.options import Direction, MarketingOptions
 from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
 from equityaudit.frames import binary_mapping, null_as_none, sensitive_label
@@ -111,7 +112,7 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
     data = frame.select(needed).collect()
     if len(data) == 0:
         raise DataError(f"{origin}: the data has no rows; expected at least one customer to audit.")
-    notes: list[str] = []
+    notes = numeric_sensitive_notes(data, sensitive)  # an age in years would be dozens of groups
 
     flags: dict[str, str] = {}
     flag_columns = []
