@@ -70,6 +70,12 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     for finding in result.findings:
         tally[finding.status] = tally.get(finding.status, 0) + 1
     counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(tally.items()))
+    if result.verdict != "blocked":  # the audit ran: each failed gate check is one of its warnings
+        gate_warnings = sum(not check.passed for check in result.gate.checks)
+        if gate_warnings:
+            counts += (
+                f"{', ' if counts else ''}{gate_warnings} gate warning{'s' if gate_warnings > 1 else ''}"
+            )
     console.print(
         Text.assemble(
             ("Verdict: ", "bold"),
