@@ -3,9 +3,13 @@ flip-testing timed apart.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_chatbot.py [--rows 100000]
+    .venv/bin/python benchmarks/bench_chatbot.py [--rows 100000] [--output PATH]
 
-It prints (and writes to benchmarks/results/chatbot.json):
+It prints, and writes to ``--output`` (default benchmarks/results/chatbot.json), the figures
+below next to where they were measured: ``git_commit`` (null outside a git checkout),
+``src_uncommitted_changes`` (whether the imported equityaudit package differs from that commit;
+null when it was imported from outside the checkout, ``equityaudit_imported_from``),
+``cpu_count`` and ``load_average_1min`` when the script started (null where the platform has none).
 
 - ``audit_without_classifier``: the whole audit (quality gate, lexicon matching, representation,
   intent skew, response gaps with the bootstrap) with the counterfactual test switched off —
@@ -22,16 +26,62 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("EQUITYAUDIT_NO_ENTRYPOINTS", "1")
 
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "chatbot.json"
+
+
+def _git(*args: str) -> str | None:
+    """Output of a git command in the checkout holding this script; None without git or a checkout."""
+    try:
+        proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def machine_state() -> dict[str, Any]:
+    """The machine's CPU count and 1-minute load average, taken before anything is measured."""
+    try:
+        load: float | None = round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # not available on this platform
+        load = None
+    return {"cpu_count": os.cpu_count(), "load_average_1min": load}
+
+
+def provenance() -> dict[str, Any]:
+    """Which code was measured: the checkout's commit and whether the imported package differs."""
+    import equityaudit
+
+    package = Path(equityaudit.__file__).resolve().parent
+    commit = _git("rev-parse", "HEAD")
+    dirty: bool | None = None
+    if commit is not None and package.is_relative_to(ROOT):
+        status = _git("status", "--porcelain", "--", str(package))
+        dirty = None if status is None else bool(status)
+    return {
+        "git_commit": commit,
+        "src_uncommitted_changes": dirty,
+        "equityaudit_imported_from": str(
+            package.relative_to(ROOT) if package.is_relative_to(ROOT) else package
+        ),
+    }
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file for the figures (default: %(default)s)"
+    )
     args = parser.parse_args()
+    state = machine_state()  # first, before the benchmark itself loads the machine
 
     import polars as pl
 
@@ -55,9 +105,11 @@ def main() -> None:
             }
         )
 
-    figures: dict[str, float | int | str] = {
+    figures: dict[str, Any] = {
         "rows": args.rows,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        **state,
+        **provenance(),
     }
     run_spec(spec(False), frame=frame.head(2000))  # warm-up: imports, GX context
     started = time.perf_counter()
@@ -77,9 +129,9 @@ def main() -> None:
     figures["response_scoring_seconds"] = context["responses"]["scoring_seconds"]
     for key, value in figures.items():
         print(f"{key:34} {value}")
-    out = Path(__file__).parent / "results" / "chatbot.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":
