@@ -65,6 +65,9 @@ def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], fram
         examples = examples.first(EXAMPLES)
     elif examples is not None:
         examples = examples.first(EXAMPLES)
+    if expectation.kwargs.get("row_condition") and count is not None:
+        # GX counts only the rows its row_condition selects (often just the bad ones): of all rows
+        percent = _share(count, len(frame))
     if "observed_value" in result:
         observed: Any = _json_safe(result["observed_value"])
     elif expectation.rule == "missing" and count is not None and result.get("element_count"):
@@ -88,7 +91,7 @@ def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], fram
         unexpected_count=count,
         unexpected_percent=percent,
         unexpected_values=_json_safe(values),
-        message=_message(expectation, passed, result, count, examples, failure),
+        message=_message(expectation, passed, result, count, examples, failure, rows=len(frame)),
     )
 
 
@@ -276,12 +279,16 @@ def _message(
     count: int | None,
     examples: _Offending | None,
     failure: str | None,
+    *,
+    rows: int,
 ) -> str:
     column = expectation.column
     kwargs = expectation.kwargs
     total = _int(result.get("element_count"))
     missing = _int(result.get("missing_count")) or 0
     checked = None if total is None else total - missing
+    if kwargs.get("row_condition"):
+        checked = rows  # GX's counts are of the rows the condition selects; report them of all rows
     shown = ", ".join(f"{_show(value)} ({n})" for value, n in examples.counts) if examples else ""
     listed = ", ".join(_show(v) for v in _distinct(result.get("partial_unexpected_list") or [])[:EXAMPLES])
     rule = expectation.rule
@@ -356,10 +363,24 @@ def _generic(
     checked: int | None,
     shown: str,
 ) -> str:
-    where = f" on {expectation.column!r}" if expectation.column else ""
+    listed = expectation.kwargs.get("column_list")
+    where = (
+        f" on {expectation.column!r}"
+        if expectation.column
+        else f" on {', '.join(repr(str(c)) for c in listed)}"
+        if isinstance(listed, list) and listed
+        else ""
+    )
     text = f"{expectation.type}{where} {'passed' if passed else 'failed'}"
     details = []
-    if count is not None and (count or not passed):
+    condition = expectation.kwargs.get("row_condition")
+    if count is not None and (count or not passed) and condition:
+        selected = _int(result.get("element_count"))
+        details.append(
+            f"{count} of {checked} rows unexpected ({_percent(_share(count, checked))}; GX checked only the "
+            f"{selected if selected is not None else ''} rows its row_condition {condition!r} selects)"
+        )
+    elif count is not None and (count or not passed):
         details.append(f"{count} of {checked} values unexpected ({_percent(_share(count, checked))})")
     if shown and not passed:
         details.append(f"e.g. {shown}")
