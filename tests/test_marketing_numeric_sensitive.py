@@ -80,3 +80,17 @@ def test_the_terminal_shows_the_note(tmp_path: Path) -> None:
     )
     assert ran.exit_code in (0, 1), ran.output
     assert f"note: {_note('age', 13)}" in ran.output
+
+
+def test_the_decisions_auditor_notes_it_too() -> None:
+    # ages 20..59, five rows each: 40 distinct values, over the limit of 12; sex has 2 and is not noted
+    frame = pd.DataFrame(
+        {"age": list(range(20, 60)) * 5, "sex": ["F", "M"] * 100, "hired": [1, 0, 0, 1] * 50}
+    )
+    result = ea.audit(frame, auditor="decisions", sensitive=["age", "sex"], decision="hired", gate="warn")
+    noted = [note for note in result.notes if "(columns.sensitive) is numeric" in note]
+    assert noted == [
+        "column 'age' (columns.sensitive) is numeric with 40 distinct values, so each value is a group of its "
+        "own (40 groups, most of them too small to judge). Band it into a few ranges (for an age, say 18-29, "
+        "30-39, ...) in a new column and list that column in columns.sensitive instead."
+    ]

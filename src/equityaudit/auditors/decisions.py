@@ -14,7 +14,13 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.comparison import error_rate_gaps, judge, rate_table, table_name
+from equityaudit.auditors.comparison import (
+    error_rate_gaps,
+    judge,
+    numeric_sensitive_notes,
+    rate_table,
+    table_name,
+)
 from equityaudit.hookspecs import hookimpl
 from equityaudit.results import CountsTable
 from equityaudit.spec import AuditSpec
@@ -76,6 +82,7 @@ class DecisionsAuditor:
         )
         extra = [METRICS[m] for m in ERROR_RATE_METRICS] if columns.outcome is not None else []
         output = AuditorOutput(counts=[counts_record(counts)])
+        output.notes += numeric_sensitive_notes(frame, columns.sensitive)
         comparisons = []
         for by in groupings(columns.sensitive, intersectional=columns.intersectional):
             table, found = rate_table(

@@ -27,7 +27,9 @@ __all__ = ["METHODS", "choose_reference", "compare_to_reference"]
 
 METHODS = {
     "rate_ci": "Wilson score interval",
-    "ratio_ci": "Katz log interval (0.5 added to both counts and both sizes when a count is zero)",
+    "ratio_ci": "Katz log interval (when a count is zero, 0.5 added to both counts and both sizes; "
+    "a zero group count gives the interval 0 to the corrected upper bound, a zero reference count the "
+    "corrected lower bound to infinity)",
     "ratio_ci_bootstrap": "percentile bootstrap over counts resampled within each group",
     "difference_ci": "Newcombe hybrid score interval (method 10)",
     "p_value": "Fisher exact test, two-sided mid-p",
