@@ -13,18 +13,32 @@ data. A result is accepted only when:
 3. every table and finding is by a subset of those attributes, with group values among the
    categories, and no table has more rows than the taxonomy has cells;
 4. the quality gate's checks carry no example values copied from rows (``unexpected_values``);
-5. nowhere else (context, notes, details, tests, metadata) is there a list of more than
-   :data:`MAX_FREE_LIST` items or a string longer than :data:`MAX_STRING` characters — the
-   shapes row-level records would take.
+5. the free-form parts (context, notes, details, messages, tests, methods, gate checks, audit,
+   data, tool, metadata) hold no row-level shapes:
+
+   * no field named like an example or a quote (``examples``, ``quotes``, ``samples``,
+     ``excerpts``, ``snippets``, ``transcripts``, ``records``, great-expectations'
+     ``partial_unexpected_list`` …): such fields carry text copied from rows;
+   * no field named like a person's attribute (``email``, ``phone``, ``date_of_birth``,
+     ``first_name``, ``applicant_id`` …);
+   * no string holding an e-mail address, and none longer than :data:`MAX_STRING` characters;
+   * no list of more than :data:`MAX_FREE_LIST` items, no mapping of more than
+     :data:`MAX_KEYS` keys;
+   * no list of mappings unless each mapping describes one group of the standard (a ``group`` of
+     its categories, no group twice in a table) — anything else is a list of records;
+6. a table's rows hold only named numbers, flags and short notes besides their group.
 
 A group value that is not a category is the tell-tale of row data (an e-mail address, an id, a
-date of birth as a "group"), and so is a long list in a free-form field.
+date of birth as a "group"), and so are the shapes above in a free-form field. Every refusal
+names the JSON path, what was found there and why it is refused.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +49,8 @@ from equityaudit.standards import Standard
 
 __all__ = [
     "MAX_FREE_LIST",
+    "MAX_KEYS",
+    "MAX_ROW_KEYS",
     "MAX_STRING",
     "RejectedPayloadError",
     "check_aggregate_only",
@@ -42,11 +58,31 @@ __all__ = [
     "validate_result",
 ]
 
-MAX_FREE_LIST = 100
-"""Longest list allowed outside tables, findings, counts and gate checks."""
+MAX_FREE_LIST = 50
+"""Longest list allowed in a free-form part (the auditors' longest real one has 23 items)."""
 
-MAX_STRING = 4000
-"""Longest string allowed anywhere in a submitted result."""
+MAX_KEYS = 50
+"""Most keys a mapping in a free-form part may have (table rows, checked on their own, excepted)."""
+
+MAX_STRING = 2000
+"""Longest string allowed in a free-form part (the auditors' longest real note has about 1,400)."""
+
+MAX_ROW_KEYS = 200
+"""Most columns a table row may have (a decisions table with every error rate has about 110)."""
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EXAMPLE_KEY = re.compile(
+    r"^(examples?|quotes?|samples?|excerpts?|snippets?|verbatims?|transcripts?|records|raw_?rows?|"
+    r"(partial_)?unexpected_(values|list|index_list|rows))$",
+    re.IGNORECASE,
+)
+_PERSONAL_KEY = re.compile(
+    r"^(e-?mails?(_address)?|phones?(_number)?|(home_|street_)?address|ssn|social_security(_number)?|"
+    r"dob|date_of_birth|birth_?date|first_?name|last_?name|full_?name|surname|"
+    r"(applicant|candidate|employee|person|customer|user|patient)_?(id|name))$",
+    re.IGNORECASE,
+)
+_ROW_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,80}$")
 
 _COUNT_COLUMN = re.compile(r"^(n|selected|positives|tp|above|reached_[A-Za-z0-9_ -]{1,60})$")
 
@@ -139,14 +175,14 @@ def check_aggregate_only(result: dict[str, Any], standard: Standard) -> None:
             )
         for r, row in enumerate(table_rows):
             check_group(row.get("group") if isinstance(row, dict) else None, f"tables[{t}].rows[{r}]")
-            check_free_form(row, f"tables[{t}].rows[{r}]")
+            _check_row(row, f"tables[{t}].rows[{r}]")
         for key in ("tests", "notes", "methods", "reference"):
-            check_free_form(result_table.get(key), f"tables[{t}].{key}")
+            check_free_form(result_table.get(key), f"tables[{t}].{key}", group=check_group)
     for f, finding in enumerate(result.get("findings") or []):
         check_group(finding.get("group"), f"findings[{f}].group")
         if finding.get("reference") is not None:
             check_group(finding.get("reference"), f"findings[{f}].reference")
-        check_free_form(finding.get("details"), f"findings[{f}].details")
+        check_free_form(finding.get("details"), f"findings[{f}].details", group=check_group)
         check_free_form(finding.get("message"), f"findings[{f}].message")
     for c, check in enumerate(result.get("gate", {}).get("checks") or []):
         if check.get("unexpected_values"):
@@ -156,24 +192,106 @@ def check_aggregate_only(result: dict[str, Any], standard: Standard) -> None:
             )
         check_free_form({k: v for k, v in check.items() if k != "unexpected_values"}, f"gate.checks[{c}]")
     for key in ("context", "notes", "audit", "data", "tool"):
-        check_free_form(result.get(key), key)
+        check_free_form(result.get(key), key, group=check_group)
 
 
-def check_free_form(value: Any, where: str) -> None:
-    """No long lists or long strings in free-form parts (the shapes of row-level records)."""
+def _check_row(row: Any, where: str) -> None:
+    """A table row: its group, then named numbers, flags and short notes (``note``, ``excluded_reason``)."""
+    if not isinstance(row, dict):
+        raise RejectedPayloadError(f"{where}: a table row must be a mapping")
+    if len(row) > MAX_ROW_KEYS:
+        raise RejectedPayloadError(
+            f"{where}: a row of {len(row)} columns (at most {MAX_ROW_KEYS}); rows that wide are not a rate table's"
+        )
+    for key, value in row.items():
+        if key == "group":
+            continue
+        if not _ROW_KEY.match(str(key)):
+            raise RejectedPayloadError(
+                f"{where}: a column named {str(key)[:40]!r}; a table's columns are metric and count names "
+                "(letters, digits and '_')"
+            )
+        if isinstance(value, (dict, list)):
+            raise RejectedPayloadError(
+                f"{where}.{key}: a {type(value).__name__} inside a table row; a row holds numbers, flags "
+                "and short notes, never nested records"
+            )
+        check_free_form(value, f"{where}.{key}")
+
+
+def _masked(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def check_free_form(value: Any, where: str, *, group: Callable[[Any, str], None] | None = None) -> None:
+    """Refuse the shapes of row-level records in a free-form part (rule 5 of the module docstring).
+
+    ``group`` checks a mapping's ``group`` against the standard's categories: a list of mappings
+    is accepted only when each is about one group (without it, no list of mappings is).
+    """
     if isinstance(value, str):
+        found = _EMAIL.search(value)
+        if found:
+            raise RejectedPayloadError(
+                f"{where}: a string holding an e-mail address ({_masked(found.group())}); e-mail addresses "
+                "are personal data copied from rows, and results carry aggregates only: remove it"
+            )
         if len(value) > MAX_STRING:
-            raise RejectedPayloadError(f"{where}: a string of {len(value)} characters (at most {MAX_STRING})")
+            raise RejectedPayloadError(
+                f"{where}: a string of {len(value):,} characters (at most {MAX_STRING:,}); free text that "
+                "long can carry row-level data: shorten it"
+            )
     elif isinstance(value, list):
         if len(value) > MAX_FREE_LIST:
             raise RejectedPayloadError(
                 f"{where}: a list of {len(value)} items (at most {MAX_FREE_LIST}); lists that long look like "
                 "row-level records"
             )
+        if any(isinstance(item, dict) for item in value):
+            _check_group_list(value, where, group)
         for i, item in enumerate(value):
-            check_free_form(item, f"{where}[{i}]")
+            check_free_form(item, f"{where}[{i}]", group=group)
     elif isinstance(value, dict):
-        if len(value) > MAX_FREE_LIST:
-            raise RejectedPayloadError(f"{where}: a mapping of {len(value)} keys (at most {MAX_FREE_LIST})")
+        if len(value) > MAX_KEYS:
+            raise RejectedPayloadError(
+                f"{where}: a mapping of {len(value)} keys (at most {MAX_KEYS}); mappings that large look like "
+                "row-level records"
+            )
         for key, item in value.items():
-            check_free_form(item, f"{where}.{key}")
+            name = str(key)
+            if _EXAMPLE_KEY.match(name):
+                shape = f"a list of {len(item)} items" if isinstance(item, list) else type(item).__name__
+                raise RejectedPayloadError(
+                    f"{where}.{name}: a field named {name!r} ({shape}); example and quote fields carry text "
+                    "copied from rows, which never leaves a member: drop it before signing"
+                )
+            if _PERSONAL_KEY.match(name):
+                raise RejectedPayloadError(
+                    f"{where}.{name}: a field named {name!r}, a person's attribute; results carry aggregates "
+                    "only, never a person's data"
+                )
+            check_free_form(name, f"{where} (a key)")
+            check_free_form(item, f"{where}.{name}", group=group)
+
+
+def _check_group_list(items: list[Any], where: str, group: Callable[[Any, str], None] | None) -> None:
+    """A list of mappings must be one entry per group of the standard; anything else is records."""
+    why = (
+        "a list of mappings is accepted only as one entry per group of the standard (each with a "
+        "'group' of its categories); other lists of mappings look like row-level records"
+    )
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if group is None or not isinstance(item, dict) or not isinstance(item.get("group"), dict):
+            found = "a mapping without a 'group'" if isinstance(item, dict) else f"a {type(item).__name__}"
+            raise RejectedPayloadError(f"{where}[{i}]: {found}, in a list of {len(items)} items; {why}")
+        group(item["group"], f"{where}[{i}].group")
+        key = json.dumps(
+            [item.get("table"), item.get("metric"), item.get("stage"), item["group"]], sort_keys=True
+        )
+        if key in seen:
+            raise RejectedPayloadError(
+                f"{where}[{i}]: group {item['group']} appears twice in one table; {why}"
+            )
+        seen.add(key)
