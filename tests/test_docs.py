@@ -73,3 +73,64 @@ def test_readme_shows_the_real_output_of_the_example_run(
     result = json.loads((tmp_path / "hiring-screening.json").read_text())
     message = next(f["message"] for f in result["findings"] if f["id"] == "sex/selection_rate/Female")
     assert quoted == message
+
+
+def ci_workflows() -> dict[str, object]:
+    """The YAML blocks of docs/ci.md, parsed, by the file name in their first comment line."""
+    import yaml
+
+    text = (ROOT / "docs" / "ci.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    return {block.splitlines()[0].removeprefix("# "): yaml.safe_load(block) for block in blocks}
+
+
+def test_ci_workflows_install_from_a_checkout_not_pypi() -> None:
+    # the package is not on PyPI: every install in docs/ci.md names a path or a pinned git URL
+    text = (ROOT / "docs" / "ci.md").read_text()
+    installs = re.findall(r'pip install ("[^"]+"|\S+)', text)
+    assert installs and all(target.startswith(("./", ".", '"equityaudit @ git+')) for target in installs), (
+        installs
+    )
+    workflows = ci_workflows()
+    github = workflows[".github/workflows/fairness.yml"]
+    steps = github["jobs"]["audit"]["steps"]  # type: ignore[index]
+    assert steps[0] == {"uses": "actions/checkout@v4", "with": {"submodules": True}}
+    assert {"run": "pip install ./tools/equityaudit"} in steps
+    gitlab = workflows[".gitlab-ci.yml"]["fairness-audit"]  # type: ignore[index]
+    assert gitlab["variables"] == {"GIT_SUBMODULE_STRATEGY": "recursive"}
+    assert gitlab["script"][0] == "pip install ./tools/equityaudit"
+
+
+def test_ci_compare_step_runs_as_written(tmp_path: Path) -> None:
+    """The GitHub job's compare step, run by bash on real results: it fails when one audit regressed."""
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    import equityaudit as ea
+
+    steps = ci_workflows()[".github/workflows/fairness.yml"]["jobs"]["audit"]["steps"]  # type: ignore[index]
+    script = next(s["run"] for s in steps if s.get("name") == "Compare with the last release's audit")
+
+    def result(f_hired: int, name: str) -> ea.AuditResult:  # F f_hired/100 vs M 50/100: ratio f_hired/50
+        frame = pd.DataFrame(
+            {
+                "sex": ["F"] * 100 + ["M"] * 100,
+                "hired": [1] * f_hired + [0] * (100 - f_hired) + [1] * 50 + [0] * 50,
+            }
+        )
+        return ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired", name=name, gate="warn")
+
+    result(48, "a").write(tmp_path / "baseline" / "a.json")
+    result(48, "a").write(tmp_path / "reports" / "a.json")  # unchanged
+    result(48, "b").write(tmp_path / "reports" / "b.json")  # no baseline yet
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no baseline for b.json: not compared" in done.stdout
+    result(40, "a").write(tmp_path / "reports" / "a.json")  # ratio 0.96 -> 0.8: regressed
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Regression: 1 finding(s) got worse than the baseline." in done.stdout
