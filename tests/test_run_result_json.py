@@ -25,14 +25,16 @@ def write_spec(folder: Path) -> Path:
 def test_reports_without_json_in_formats_still_write_the_result_they_cite(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out = CliRunner().invoke(
-        main, ["run", str(write_spec(tmp_path)), "--out", str(out_dir), "--format", "md,junit"]
+        main,
+        ["run", str(write_spec(tmp_path)), "--out", str(out_dir), "--format", "md,junit"],
+        env={"COLUMNS": "1000"},  # one line for the paths written
     )
     assert out.exit_code == 0, out.output
     assert sorted(p.name for p in out_dir.iterdir()) == ["t.json", "t.junit.xml", "t.md"]
     result = read_result(out_dir / "t.json")
     (cited,) = re.findall(r"[0-9a-f]{64}", (out_dir / "t.md").read_text())
     assert cited == result.sha256  # the Markdown report cites the very result written beside it
-    assert f"Wrote {out_dir / 't.json'}, " in out.output.replace("\n", "")
+    assert f"Wrote {out_dir / 't.json'}, {out_dir / 't.md'}, {out_dir / 't.junit.xml'}" in out.output
 
 
 def test_no_json_skips_the_result_and_contradicting_format_json_is_refused(tmp_path: Path) -> None:
