@@ -10,6 +10,7 @@ the *distinct* values a grouped aggregation returns, never row by row: a decisio
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "check_columns",
     "check_labels",
     "null_as_none",
+    "read_error",
     "read_source",
     "sensitive_label",
     "separator_hint",
@@ -165,10 +167,123 @@ def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source
         frame = _scan(path, kind, separator)
         columns = frame.collect_schema().names()
     except Exception as exc:  # polars raises several unrelated exception types on bad files
-        raise DataError(f"{path}: cannot be read as {kind}: {_first_line(exc)}") from None
+        raise _file_error(exc, path, kind, separator, str(path)) from None
     if not columns:
         raise DataError(f"{path}: no columns found; expected a header row.")
-    return Source(frame=frame, name=_display(path), sha256=digest.hexdigest())
+    name = _display(path)
+    _READ[name] = (path, kind, separator)
+    return Source(frame=frame, name=name, sha256=digest.hexdigest())
+
+
+_READ: dict[str, tuple[Path, str, str]] = {}
+"""How each file :func:`read_source` opened was read (its path, format and separator), by its
+display name: a file is parsed only when its rows are first collected, so a malformed row is
+found then, and :func:`read_error` needs to know which file that was."""
+
+_BACKENDS = frozenset({"polars", "narwhals", "pyarrow", "duckdb"})
+
+
+def read_error(exc: BaseException, origin: str) -> DataError | None:
+    """The error to report when collecting the rows of a file read by :func:`read_source` failed.
+
+    polars parses a CSV, Parquet or JSONL file lazily, when its rows are first collected (by the
+    quality gate, or by an auditor), so a malformed row (an extra field, an unterminated quote)
+    fails there, with polars' own message. This turns such a failure into a :class:`DataError`
+    naming the file, the line (found by re-reading the file when polars does not say it), what
+    was found there, and the fix. ``None`` when ``exc`` is not a data backend's error about a file
+    equityaudit read: then it is a bug, and should surface as one.
+
+    Examples
+    --------
+    >>> read_error(ValueError("boom"), "data.csv") is None
+    True
+    """
+    if isinstance(exc, DataError):
+        return exc
+    if origin not in _READ or type(exc).__module__.split(".")[0] not in _BACKENDS:
+        return None
+    path, kind, separator = _READ[origin]
+    return _file_error(exc, path, kind, separator, origin)
+
+
+def _file_error(exc: BaseException, path: Path, kind: str, separator: str, name: str) -> DataError:
+    if kind in ("csv", "jsonl"):
+        try:
+            found = _csv_problem(path, separator) if kind == "csv" else _jsonl_problem(path)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            found = None
+        if found:
+            return DataError(f"{name}: cannot be read as {kind.upper()}: {found}")
+    message = _first_line(exc)
+    if len(message) > 200:
+        message = message[:200] + "..."
+    return DataError(
+        f"{name}: cannot be read as {kind}: {message}. To fix: check that the file is complete, valid "
+        f"{kind} (export it again from its source), and that data.format names its format."
+    )
+
+
+def _csv_problem(path: Path, separator: str) -> str | None:
+    """Where a CSV file stops being regular: a row with more fields than the header, or a quote never closed."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=separator, strict=True)
+        header = next(reader, None)
+        if header is None:
+            return None
+        width = len(header)
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return None
+            except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    return (
+                        f"line {start}: a quoted value opens here and is never closed ({_line(path, start)}), "
+                        "so the rest of the file would be read as one value. To fix: add the closing "
+                        'quote, or write a quote inside a quoted value as two ("").'
+                    )
+                return f"line {start}: {exc} ({_line(path, start)}). To fix: correct that line."
+            if len(row) > width:
+                return (
+                    f"line {start} has {len(row)} fields but the header has {width} ({_line(path, start)}). "
+                    f"To fix: remove the extra field(s), or quote the value that holds a {separator!r} "
+                    f'("a{separator}b"); if every line is like this, check data.separator.'
+                )
+
+
+def _jsonl_problem(path: Path) -> str | None:
+    """The first line of a JSONL file that is not one JSON object."""
+    import json
+
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line.rstrip("\r\n"))
+            except json.JSONDecodeError as exc:
+                return (
+                    f"line {number} is not valid JSON: {exc.msg} at character {exc.colno} "
+                    f"({_line(path, number)}). To fix: correct that line; each line holds one JSON object."
+                )
+            if not isinstance(value, dict):
+                return (
+                    f"line {number} holds a JSON {type(value).__name__}, not an object ({_line(path, number)}). "
+                    "To fix: write one JSON object ({column: value, ...}) per line."
+                )
+    return None
+
+
+def _line(path: Path, number: int) -> str:
+    """``found: '...'``: line ``number`` of a text file (1-based), shortened."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        for i, line in enumerate(handle, start=1):
+            if i == number:
+                text = line.rstrip("\r\n")
+                return f"found: {text[:80] + '...' if len(text) > 80 else text!r}"
+    return "found: end of file"
 
 
 def _display(path: Path) -> str:
@@ -208,7 +323,8 @@ def check_columns(
 
     ``extra`` maps further spec keys (``options.text``) to the columns they name.
     """
-    present = frame.collect_schema().names()
+    schema = frame.collect_schema()
+    present = schema.names()
     named = {f"columns.{role}": column for role, column in columns.named().items()}
     for key, column in {**named, **(extra or {})}.items():
         if column not in present:
@@ -216,6 +332,26 @@ def check_columns(
                 f"{origin}: column {column!r} ({key} in the spec) is not in the data. "
                 f"{did_you_mean(column, present, label='Columns in the data')}{separator_hint(present)}"
             )
+        _check_scalar(schema[column], column=column, key=key, origin=origin)
+
+
+def _check_scalar(dtype: Any, *, column: str, key: str, origin: str) -> None:
+    """A column the spec names holds one plain value (text, a number, a boolean, a date) per row."""
+    if dtype == nw.Binary:
+        found, fix = "raw bytes (type Binary)", "decode it to text first (in polars: .cast(pl.String))"
+    elif isinstance(dtype, nw.Struct):
+        found = f"a record of fields per row (type {dtype})"
+        fix = f"unnest it into plain columns first (in polars: .unnest({column!r})) and name the one to audit"
+    elif isinstance(dtype, nw.List | nw.Array):
+        found = f"a list of values per row (type {dtype})"
+        fix = "keep one value per row first (e.g. the first element, or one row per element)"
+    else:
+        return
+    raise DataError(
+        f"{origin}: column {column!r} ({key} in the spec) holds {found}; expected one plain value "
+        f"(text, a number, a boolean) per row, which the audit can group and count. To fix: {fix}, "
+        "or name another column."
+    )
 
 
 def separator_hint(columns: Sequence[str]) -> str:

@@ -17,14 +17,22 @@ from typing import TYPE_CHECKING, Any
 import narwhals as nw
 from narwhals.dependencies import is_pandas_dataframe
 
+from equityaudit.frames import read_error
+
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["validation_frame"]
 
 
-def validation_frame(frame: nw.LazyFrame[Any], columns: Sequence[str]) -> pd.DataFrame:
+def validation_frame(
+    frame: nw.LazyFrame[Any], columns: Sequence[str], *, origin: str = "<data>"
+) -> pd.DataFrame:
     """The given columns of a frame, as the pandas frame great-expectations validates.
+
+    This is where a file's rows are first read: a malformed file (a row with an extra field, an
+    unterminated quote) fails here with a :class:`~equityaudit.errors.DataError` naming ``origin``
+    and the line (:func:`equityaudit.frames.read_error`).
 
     Examples
     --------
@@ -39,6 +47,12 @@ def validation_frame(frame: nw.LazyFrame[Any], columns: Sequence[str]) -> pd.Dat
     if is_pandas_dataframe(native):
         selected: pd.DataFrame = native[list(columns)]
         return selected
-    table = frame.select(list(columns)).collect(backend="pyarrow").to_native()
+    try:
+        table = frame.select(list(columns)).collect(backend="pyarrow").to_native()
+    except Exception as exc:
+        error = read_error(exc, origin)
+        if error is None:
+            raise
+        raise error from None
     converted: pd.DataFrame = table.to_pandas()
     return converted

@@ -103,7 +103,7 @@ def run_gate(
     with gx_runner.active():
         compiled = gx_runner.compile(suite.expectations, origin=spec_origin)
         suite_json = gx_runner.suite_json(suite, compiled)
-        data = validation_frame(frame, suite.columns(present))
+        data = validation_frame(frame, suite.columns(present), origin=origin)
         rows = len(data)
         if rows == 0:
             check = row_count_check(rows, 1)
