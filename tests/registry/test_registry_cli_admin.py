@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from registry_kit import Setup
+from registry_kit import RETAIL, Setup
 
 from equityaudit.cli import main
 from equityaudit.signing import key_id, public_key_pem
@@ -41,3 +42,14 @@ def test_member_add_and_list_show_the_ids_to_revoke_by_never_the_secrets(
     # the full key id listed is the one 'key revoke' takes
     assert cli.invoke(main, ["registry", "key", "revoke", keyid]).exit_code == 0
     assert f"keys: {keyid} (revoked)" in cli.invoke(main, ["registry", "member", "list"]).output
+
+
+def test_benchmark_out_writes_json_and_its_help_says_so(setup: Setup, cli: CliRunner, tmp_path: Path) -> None:
+    help_text = " ".join(cli.invoke(main, ["registry", "benchmark", "--help"]).output.split())
+    assert "Also write the view as JSON to OUT/benchmark-STANDARD.json (JSON only" in help_text
+    setup.publish()
+    out = tmp_path / "bench"
+    answer = cli.invoke(main, ["registry", "benchmark", RETAIL, "--out", str(out)])
+    assert answer.exit_code == 0, answer.output
+    assert [p.name for p in out.iterdir()] == [f"benchmark-{RETAIL}.json"]
+    assert json.loads((out / f"benchmark-{RETAIL}.json").read_text())["standard"] == RETAIL

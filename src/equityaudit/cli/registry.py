@@ -297,7 +297,8 @@ def _filters(function: F) -> F:
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Also write benchmark JSON here.",
+    help="Also write the view as JSON to OUT/benchmark-STANDARD.json (JSON only: the benchmark has no "
+    "Markdown or HTML report).",
 )
 @client_options
 def benchmark_command(
