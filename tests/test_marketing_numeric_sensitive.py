@@ -94,3 +94,14 @@ def test_the_decisions_auditor_notes_it_too() -> None:
         "own (40 groups, most of them too small to judge). Band it into a few ranges (for an age, say 18-29, "
         "30-39, ...) in a new column and list that column in columns.sensitive instead."
     ]
+
+
+def test_the_hiring_auditor_notes_it_too() -> None:
+    # sex and an age in years (20..59, five rows each: 40 distinct values, over the limit of 12)
+    frame = pd.DataFrame(
+        {"sex": ["F", "M"] * 100, "age": list(range(20, 60)) * 5, "hired": [1, 0, 0, 1] * 50}
+    )
+    result = ea.audit(frame, auditor="hiring", sensitive=["sex", "age"], decision="hired", gate="warn")
+    assert [n[:71] for n in result.notes if "(columns.sensitive) is numeric" in n] == [
+        "column 'age' (columns.sensitive) is numeric with 40 distinct values, so"
+    ]

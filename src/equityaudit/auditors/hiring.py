@@ -20,7 +20,14 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.comparison import Comparison, judge, rate_table, share, table_name
+from equityaudit.auditors.comparison import (
+    Comparison,
+    judge,
+    numeric_sensitive_notes,
+    rate_table,
+    share,
+    table_name,
+)
 from equityaudit.auditors.decisions import counts_record, groupings
 from equityaudit.errors import SpecError
 from equityaudit.frames import UNKNOWN
@@ -248,6 +255,7 @@ class HiringAuditor:
         output.findings = judge(comparisons, spec.thresholds)
         output.context["ll144"] = self._disclosures(spec, options, counts, sex, race, median, small)
         output.notes += self._notes(spec, options, counts, sex, race, small)
+        output.notes += numeric_sensitive_notes(frame, columns.sensitive)
         return output
 
     def _disclosures(

@@ -18,6 +18,14 @@ MARKER = "<!-- written by equityaudit -->"
 """Carried by every text report, so a later run knows the file is its own to replace."""
 
 
+_LL144_CSV_COLUMNS_0_1 = (
+    "audit_name", "audit_date", "distribution_date", "data_kind", "data_period_start", "data_period_end",
+    "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
+    "included_in_impact_ratios", "note",
+)  # fmt: skip
+"""The LL144 CSV header before the data source columns were added: still ours to replace."""
+
+
 def _ours(path: Path) -> bool:
     """Whether equityaudit wrote this file (a result JSON, a marked report, or an LL144 CSV)."""
     from equityaudit.report.ll144 import LL144_CSV_COLUMNS
@@ -33,7 +41,8 @@ def _ours(path: Path) -> bool:
             return False
         return isinstance(payload, dict) and str(payload.get("schema", "")).startswith("equityaudit.result/")
     if path.suffix == ".csv":
-        return text.split("\n", 1)[0] == ",".join(LL144_CSV_COLUMNS)
+        header = text.split("\n", 1)[0].rstrip("\r")
+        return header in (",".join(LL144_CSV_COLUMNS), ",".join(_LL144_CSV_COLUMNS_0_1))
     return MARKER in text[:4096]
 
 
