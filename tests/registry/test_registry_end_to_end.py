@@ -145,8 +145,12 @@ def test_admin_two_members_submit_then_benchmark_and_pooled_views(
         _cli("registry", "benchmark", RETAIL, "--json", "--url", url, "--token", tokens["alice"])
     )
     assert bench["members"] == 2 and bench["min_members"] == 3
-    women = next(m for m in bench["metrics"] if m["id"] == "sex*age_band/selection_rate/Female/40 and over")
-    assert women["members"] == 2 and women["yours"] == pytest.approx(0.6)  # 24/80 over 65/130
+    by_id = {m["id"]: m for m in bench["metrics"]}
+    ratio = by_id["impact_ratio:sex*age_band/selection_rate/Female/40 and over"]
+    assert ratio["members"] == 2 and ratio["yours"] == pytest.approx(0.6)  # 24/80 over 65/130
+    assert ratio["distribution"] is None  # two members: no distribution is shown
+    rate = by_id["rate:sex*age_band/selection_rate/Female/40 and over"]
+    assert rate["yours"] == pytest.approx(24 / 80) and rate["statistic"] == "rate"
     printed = _cli(
         "registry", "benchmark", RETAIL, "--tool", "ScreenPro", "--url", url, "--token", tokens["alice"]
     )

@@ -188,9 +188,16 @@ def test_benchmark_shows_distributions_and_the_callers_percentile(setup: Setup) 
             == 201
         )
     view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark", headers=members[1].headers()).json()
-    metric = next(m for m in view["metrics"] if m["id"] == "sex*age_band/selection_rate/Female/40 and over")
+    by_id = {m["id"]: m for m in view["metrics"]}
+    rate = by_id["rate:sex*age_band/selection_rate/Female/40 and over"]
+    # the rates themselves, from each member's counts: 16/80, 24/80, 32/80 = 0.2, 0.3, 0.4
+    assert (rate["statistic"], rate["members"], rate["yours"]) == ("rate", 3, pytest.approx(0.3))
+    assert rate["distribution"] == pytest.approx(
+        {"min": 0.2, "p25": 0.25, "median": 0.3, "p75": 0.35, "max": 0.4}
+    )
+    metric = by_id["impact_ratio:sex*age_band/selection_rate/Female/40 and over"]
     # ratios to the max-rate group (Male, Under 40: 65/130 = 0.5): 16/80 / 0.5 = 0.4, 0.6, 0.8
-    assert metric["members"] == 3
+    assert metric["statistic"] == "impact_ratio" and metric["members"] == 3
     assert metric["distribution"] == pytest.approx(
         {"min": 0.4, "p25": 0.5, "median": 0.6, "p75": 0.7, "max": 0.8}
     )
@@ -299,5 +306,5 @@ def test_one_members_several_tools_are_not_a_benchmark_distribution(setup: Setup
     for who in (bob, observer):
         view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark?vendor=Acme", headers=who.headers()).json()
         assert view["members"] == 1
-        assert view["metrics"] and all(m["members"] == 1 and m["values"] == 3 for m in view["metrics"])
+        assert view["metrics"] and all(m["members"] == 1 and m["submissions"] == 3 for m in view["metrics"])
         assert all(m["distribution"] is None and m["percentile"] is None for m in view["metrics"])

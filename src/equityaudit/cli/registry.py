@@ -323,17 +323,23 @@ def benchmark_command(
         f"benchmark of {standard}: {view['members']} member(s); distributions shown from {view['min_members']}"
     )
     click.echo(
-        f"{'finding':<52} {'members':>7} {'p25':>6} {'median':>6} {'p75':>6} {'yours':>6} {'pctile':>6}"
+        "rate: each group's rate from each member's counts; impact ratio: to each member's own reference group"
     )
+    click.echo(
+        f"{'statistic':<12} {'table / metric / group':<56} {'members':>7} {'p25':>6} {'median':>6} {'p75':>6} "
+        f"{'yours':>6} {'pctile':>6}"
+    )
+
+    def cell(value: Any) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
     for metric in view["metrics"]:
         dist = metric["distribution"] or {}
-
-        def cell(value: Any) -> str:
-            return "-" if value is None else f"{value:.3f}"
-
+        where = f"{metric['table']} / {metric['metric']} / {', '.join(metric['group'].values())}"
         click.echo(
-            f"{metric['id'][:52]:<52} {metric['members']:>7} {cell(dist.get('p25')):>6} {cell(dist.get('median')):>6} "
-            f"{cell(dist.get('p75')):>6} {cell(metric['yours']):>6} "
+            f"{metric['statistic'].replace('_', ' '):<12} {where[:56]:<56} {metric['members']:>7} "
+            f"{cell(dist.get('p25')):>6} {cell(dist.get('median')):>6} {cell(dist.get('p75')):>6} "
+            f"{cell(metric['yours']):>6} "
             f"{'-' if metric['percentile'] is None else format(metric['percentile'], 'g'):>6}"
         )
     if out is not None:

@@ -8,10 +8,11 @@ reference rule), so a pooled audit equals a single audit of the members' data co
 an :class:`~equityaudit.results.AuditResult` whose cells are suppressed as
 :mod:`equityaudit.registry.suppression` says; the usual reports render it.
 
-**Benchmark.** For each finding (table, metric, group), the distribution of its value across
-members — shown only when at least :data:`BENCHMARK_MIN_MEMBERS` members contribute — and the
-caller's own value and percentile. A member's value for a group smaller than the standard's
-minimum cell size is left out.
+**Benchmark.** For each group of every table the standard audits, two statistics across members:
+the rate (computed from each member's counts, so the same quantity for all) and the impact ratio
+(each member's own finding, against that member's reference group) — each distribution shown only
+when at least :data:`BENCHMARK_MIN_MEMBERS` members contribute — with the caller's own value and
+percentile. A member's value for a group smaller than the standard's minimum cell size is left out.
 
 Each member's latest submission per tool counts; members are named only if they opted in.
 """
@@ -29,6 +30,7 @@ from equityaudit import __version__
 from equityaudit.auditors.comparison import Comparison, error_rate_gaps, judge, rate_table, table_name
 from equityaudit.auditors.decisions import counts_record, groupings
 from equityaudit.errors import UndefinedMetricWarning
+from equityaudit.frames import UNKNOWN
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.suppression import suppress
 from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate, Table, Tool, verdict_of
@@ -345,31 +347,88 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def _rates(standard: Standard, counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """A member's rates per group, from its counts: every grouping the standard audits.
+
+    A rate is left out when its denominator is below the standard's minimum cell size, and the
+    Unknown category is never a group.
+    """
+    own = pool_counts(standard, [counts])
+    attributes = list(own.by)
+    intersectional = standard.auditor == "hiring" or standard.taxonomy.intersectional
+    metrics = [m for m in METRICS.values() if {m.numerator, m.denominator} <= set(own.count_columns)]
+    rates = []
+    for by in groupings(attributes, intersectional=intersectional):
+        table = table_name(by)
+        for row in own.marginal(by).to_records():
+            if UNKNOWN in row["group"].values():
+                continue
+            for metric in metrics:
+                denominator = row[metric.denominator]
+                if denominator < standard.min_cell_size:
+                    continue
+                rates.append(
+                    {
+                        "id": f"rate:{table}/{metric.name}/" + "/".join(row["group"].values()),
+                        "statistic": "rate",
+                        "metric": metric.name,
+                        "label": metric.label,
+                        "table": table,
+                        "group": row["group"],
+                        "value": row[metric.numerator] / denominator,
+                    }
+                )
+    return rates
+
+
+def _impact_ratios(standard: Standard, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """A member's ratio findings: each group's rate over the member's own reference group's."""
+    ratios = []
+    for f in summary["findings"]:
+        if f["value"] is None or (f.get("n") or 0) < standard.min_cell_size or "/" not in f["id"]:
+            continue
+        metric = METRICS.get(f["metric"])
+        if metric is None:  # a gap or another kind of finding, not a ratio of rates
+            continue
+        ratios.append(
+            {
+                "id": f"impact_ratio:{f['id']}",
+                "statistic": "impact_ratio",
+                "metric": f["metric"],
+                "label": f"impact ratio of the {metric.label} (to each member's own reference group)",
+                "table": f["table"],
+                "group": {a: f["group"][a] for a in f["table"].split("*") if a in f["group"]} or f["group"],
+                "value": float(f["value"]),
+            }
+        )
+    return ratios
+
+
 def benchmark_view(
     registry: Registry, ref: str, caller: Caller, *, tool: str | None = None, vendor: str | None = None
 ) -> dict[str, Any]:
-    """Each finding's distribution across members and where the caller stands (its percentile)."""
+    """Each group's rates and impact ratios across members, and where the caller stands.
+
+    Rates are computed from each member's counts (so they are the same quantity for every
+    member); impact ratios are the members' own findings, each against that member's reference
+    group, as the standard defines it. A distribution is shown only when at least
+    :data:`BENCHMARK_MIN_MEMBERS` members contribute to it; a member's several submissions (tools)
+    count once, by their mean.
+    """
     standard = registry.standard(ref)
     rows = registry.latest(ref, tool=tool, vendor=vendor)
-    values: dict[str, list[float]] = {}
-    contributors: dict[str, set[int]] = {}
+    per_member: dict[str, dict[int, list[float]]] = {}
     meta: dict[str, dict[str, Any]] = {}
-    mine: dict[str, float] = {}
     for row in rows:
-        for f in row.summary["findings"]:
-            if f["value"] is None or (f.get("n") or 0) < standard.min_cell_size:
-                continue
-            values.setdefault(f["id"], []).append(float(f["value"]))
-            contributors.setdefault(f["id"], set()).add(row.member_id)
-            meta.setdefault(f["id"], {"metric": f["metric"], "table": f["table"], "group": f["group"]})
-            if row.member_id == caller.id:
-                mine[f["id"]] = float(f["value"])
+        for entry in (*_rates(standard, row.counts), *_impact_ratios(standard, row.summary)):
+            per_member.setdefault(entry["id"], {}).setdefault(row.member_id, []).append(entry.pop("value"))
+            meta.setdefault(entry["id"], entry)
     metrics = []
-    for finding_id in sorted(values):
-        found = values[finding_id]
-        # members, not submissions: one member's several tools are not a distribution of members
-        shown = len(contributors[finding_id]) >= MIN_MEMBERS
-        yours = mine.get(finding_id)
+    for entry_id in sorted(per_member):
+        by_member = {member: sum(v) / len(v) for member, v in per_member[entry_id].items()}
+        found = sorted(by_member.values())
+        shown = len(found) >= BENCHMARK_MIN_MEMBERS
+        yours = by_member.get(caller.id)
         percentile = None
         if yours is not None and shown:
             below = sum(v < yours for v in found)
@@ -377,16 +436,15 @@ def benchmark_view(
             percentile = round(100 * (below + 0.5 * ties) / len(found), 1)
         metrics.append(
             {
-                "id": finding_id,
-                **meta[finding_id],
-                "members": len(contributors[finding_id]),
-                "values": len(found),
+                **meta[entry_id],
+                "members": len(found),
+                "submissions": sum(len(v) for v in per_member[entry_id].values()),
                 "distribution": {
-                    "min": min(found),
+                    "min": found[0],
                     "p25": _quantile(found, 0.25),
                     "median": _quantile(found, 0.5),
                     "p75": _quantile(found, 0.75),
-                    "max": max(found),
+                    "max": found[-1],
                 }
                 if shown
                 else None,
@@ -399,6 +457,6 @@ def benchmark_view(
         "sha256": standard.sha256,
         "filters": _filters(tool, vendor),
         "members": len({r.member_id for r in rows}),
-        "min_members": MIN_MEMBERS,
+        "min_members": BENCHMARK_MIN_MEMBERS,
         "metrics": metrics,
     }
