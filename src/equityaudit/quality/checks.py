@@ -184,6 +184,14 @@ def group_size_check(rule: GroupSizeRule, frame: pd.DataFrame) -> tuple[Check, l
         message += (
             f"; smaller groups are audited as insufficient_data, not blocked: {listed}." if small else "."
         )
+    elif rule.severity != "critical":
+        found = ", ".join(f"{g!r} ({n})" for g, n in ordered.items()) or "none"
+        message = (
+            f"only {len(large)} group(s) of {rule.column!r} have at least {rule.min_group_size} rows "
+            f"(min_group_size), so no two groups can be compared; groups found: {found}. A warning, not "
+            f"a block: under the standard {rule.standard} the audit runs, reports these comparisons as "
+            "insufficient_data, and keeps its counts, which a registry can pool with other members'."
+        )
     else:
         found = ", ".join(f"{g!r} ({n})" for g, n in ordered.items()) or "none"
         message = (
@@ -193,6 +201,12 @@ def group_size_check(rule: GroupSizeRule, frame: pd.DataFrame) -> tuple[Check, l
             f"(now {rule.min_group_size}) if smaller groups are acceptable."
         )
     notes = []
+    if not passed and rule.severity != "critical":
+        notes.append(
+            f"{rule.column}: fewer than two groups have {rule.min_group_size} rows (thresholds.min_group_size "
+            f"of the standard {rule.standard}); the quality gate warns instead of blocking, and the "
+            "comparisons are reported as insufficient_data."
+        )
     if small and passed:
         notes.append(
             f"{rule.column}: {listed} have fewer than {rule.min_group_size} rows (thresholds.min_group_size); "

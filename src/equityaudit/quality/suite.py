@@ -139,7 +139,9 @@ class GroupSizeRule:
     checks this one itself (an exported suite lists it under ``meta.equityaudit``). Groups
     smaller than ``min_group_size`` do not block: the auditor reports them as
     ``insufficient_data``; only an attribute with fewer than two large-enough groups, where no
-    comparison at all is possible, does.
+    comparison at all is possible, does; unless the spec names a standard: then the rule's
+    ``severity`` is ``warning``, and a member too small to compare groups is still audited (its
+    comparisons ``insufficient_data``) so that its counts can be pooled in a registry.
     """
 
     column: str
@@ -147,6 +149,9 @@ class GroupSizeRule:
     source: str
     min_groups: int = 2
     unknown_values: tuple[str, ...] = ()
+    severity: Severity = "critical"
+    standard: str | None = None
+    """The standard the spec names, which makes the rule a warning."""
 
     def to_json(self) -> dict[str, Any]:
         """The rule as JSON, for the ``meta`` of an exported suite."""
@@ -156,6 +161,7 @@ class GroupSizeRule:
             "min_group_size": self.min_group_size,
             "min_groups": self.min_groups,
             "source": self.source,
+            "severity": self.severity,
         }
 
 
@@ -292,6 +298,9 @@ def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any
             spec.thresholds.min_group_size,
             source=f"{source} with thresholds.min_group_size",
             unknown_values=tuple(columns.unknown_values),
+            # docs/standards.md: under a standard, too few large groups warn instead of blocking
+            severity="warning" if spec.standard is not None else "critical",
+            standard=spec.standard,
         )
         return
     yield Expectation(
