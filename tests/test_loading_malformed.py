@@ -6,12 +6,16 @@ Each file has a header and 100 rows (row i: sex F when i is odd, hired i % 2), w
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import polars as pl
 import pytest
 from click.testing import CliRunner
 
+import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.errors import DataError
 from equityaudit.frames import read_source
@@ -98,3 +102,19 @@ def test_a_non_scalar_sensitive_column(tmp_path: Path, column: str, found: str) 
     assert "Traceback" not in out and "unhashable" not in out
     assert f"data.parquet: column '{column}' (columns.sensitive[0] in the spec) {found}" in out
     assert "To fix:" in out
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        ([{"sex": "F"}, {"sex": "M"}], "holds a record of fields per row (Python dict values)"),
+        ([["F"], ["M"]], "holds a list of values per row (Python list values)"),
+    ],
+)
+def test_a_pandas_column_of_python_containers(values: list[Any], found: str) -> None:
+    frame = pd.DataFrame({"sex": values * 50, "hired": [1, 0] * 50})
+    with pytest.raises(
+        DataError,
+        match=re.escape(f"<pandas.DataFrame>: column 'sex' (columns.sensitive[0] in the spec) {found}"),
+    ):
+        ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired")

@@ -332,26 +332,45 @@ def check_columns(
                 f"{origin}: column {column!r} ({key} in the spec) is not in the data. "
                 f"{did_you_mean(column, present, label='Columns in the data')}{separator_hint(present)}"
             )
-        _check_scalar(schema[column], column=column, key=key, origin=origin)
+        _check_scalar(frame, column, schema[column], key=key, origin=origin)
 
 
-def _check_scalar(dtype: Any, *, column: str, key: str, origin: str) -> None:
+def _check_scalar(frame: nw.LazyFrame[Any], column: str, dtype: Any, *, key: str, origin: str) -> None:
     """A column the spec names holds one plain value (text, a number, a boolean, a date) per row."""
-    if dtype == nw.Binary:
-        found, fix = "raw bytes (type Binary)", "decode it to text first (in polars: .cast(pl.String))"
-    elif isinstance(dtype, nw.Struct):
-        found = f"a record of fields per row (type {dtype})"
-        fix = f"unnest it into plain columns first (in polars: .unnest({column!r})) and name the one to audit"
-    elif isinstance(dtype, nw.List | nw.Array):
-        found = f"a list of values per row (type {dtype})"
-        fix = "keep one value per row first (e.g. the first element, or one row per element)"
-    else:
+    kind, label = _nested_kind(dtype), f"type {dtype}"
+    if kind is None and dtype == nw.Object:  # in-memory Python objects: look at the first values
+        values = frame.select(nw.col(column)).head(1000).collect()[column].to_list()
+        nested = next((v for v in values if isinstance(v, Mapping | list | tuple | set | bytes)), None)
+        if nested is not None:
+            kind = (
+                "binary" if isinstance(nested, bytes) else "struct" if isinstance(nested, Mapping) else "list"
+            )
+            label = f"Python {type(nested).__name__} values"
+    if kind is None:
         return
+    found, fix = {
+        "binary": ("raw bytes", "decode it to text first (in polars: .cast(pl.String))"),
+        "struct": (
+            "a record of fields per row",
+            f"unnest it into plain columns first (in polars: .unnest({column!r})) and name the one to audit",
+        ),
+        "list": ("a list of values per row", "keep one value per row first (e.g. one row per element)"),
+    }[kind]
     raise DataError(
-        f"{origin}: column {column!r} ({key} in the spec) holds {found}; expected one plain value "
-        f"(text, a number, a boolean) per row, which the audit can group and count. To fix: {fix}, "
-        "or name another column."
+        f"{origin}: column {column!r} ({key} in the spec) holds {found} ({label}); expected one plain "
+        f"value (text, a number, a boolean) per row, which the audit can group and count. To fix: "
+        f"{fix}, or name another column."
     )
+
+
+def _nested_kind(dtype: Any) -> str | None:
+    if dtype == nw.Binary:
+        return "binary"
+    if isinstance(dtype, nw.Struct):
+        return "struct"
+    if isinstance(dtype, nw.List | nw.Array):
+        return "list"
+    return None
 
 
 def separator_hint(columns: Sequence[str]) -> str:
