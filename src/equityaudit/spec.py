@@ -43,7 +43,9 @@ class LabelledColumn(_Strict):
     """A binary column whose favourable value is declared, e.g. ``{column: status, positive: Selected}``.
 
     Values listed in ``positive`` count as 1. When ``negative`` is given, only those values count
-    as 0 and anything else is an error; otherwise every other non-missing value counts as 0.
+    as 0 and any other value fails the quality gate. Without ``negative`` the column may hold one
+    other value, which counts as 0; a second other value, or no value matching ``positive``, is an
+    error that lists the values found.
     """
 
     column: str = Field(min_length=1, description="Name of the column in the data.")
@@ -51,7 +53,9 @@ class LabelledColumn(_Strict):
         min_length=1, description="Value(s) that mean selected / favourable / positive."
     )
     negative: list[str | int | bool] | None = Field(
-        default=None, description="Value(s) that mean not selected; default: every other value."
+        default=None,
+        description="Value(s) that mean not selected; default: the one other value the column holds "
+        "(two or more other values need this key).",
     )
 
     @field_validator("positive", "negative", mode="before")
