@@ -351,31 +351,39 @@ def _rates(standard: Standard, counts: dict[str, Any]) -> list[dict[str, Any]]:
     """A member's rates per group, from its counts: every grouping the standard audits.
 
     A rate is left out when its denominator is below the standard's minimum cell size, and the
-    Unknown category is never a group.
+    Unknown category is never a group. The marginals are summed in plain Python: a counts table
+    holds a few dozen cells, and the view reads one per submission.
     """
-    own = pool_counts(standard, [counts])
-    attributes = list(own.by)
+    attributes = list(standard.taxonomy.attributes)
+    rows = counts["rows"]
+    present = set.intersection(*(set(r) - {"group"} for r in rows)) if rows else set()
+    metrics = [m for m in METRICS.values() if {m.numerator, m.denominator} <= present]
     intersectional = standard.auditor == "hiring" or standard.taxonomy.intersectional
-    metrics = [m for m in METRICS.values() if {m.numerator, m.denominator} <= set(own.count_columns)]
     rates = []
     for by in groupings(attributes, intersectional=intersectional):
         table = table_name(by)
-        for row in own.marginal(by).to_records():
-            if UNKNOWN in row["group"].values():
+        sums: dict[tuple[str, ...], Counter[str]] = {}
+        for row in rows:
+            key = tuple(str(row["group"][a]) for a in by)
+            if UNKNOWN in key:
                 continue
+            cell = sums.setdefault(key, Counter())
+            for column in present:
+                cell[column] += int(row[column])
+        for key in sorted(sums):
+            cell = sums[key]
             for metric in metrics:
-                denominator = row[metric.denominator]
-                if denominator < standard.min_cell_size:
+                if cell[metric.denominator] < standard.min_cell_size:
                     continue
                 rates.append(
                     {
-                        "id": f"rate:{table}/{metric.name}/" + "/".join(row["group"].values()),
+                        "id": f"rate:{table}/{metric.name}/" + "/".join(key),
                         "statistic": "rate",
                         "metric": metric.name,
                         "label": metric.label,
                         "table": table,
-                        "group": row["group"],
-                        "value": row[metric.numerator] / denominator,
+                        "group": dict(zip(by, key, strict=True)),
+                        "value": cell[metric.numerator] / cell[metric.denominator],
                     }
                 )
     return rates
