@@ -7,12 +7,13 @@ meaning as the spec; both go through :func:`run_spec`, which is what the CLI cal
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
@@ -267,18 +268,33 @@ def _options(auditor: Auditor, spec: AuditSpec, origin: str) -> Any:
     try:
         return auditor.options_model.model_validate(spec.options)
     except ValidationError as exc:
-        valid = list(auditor.options_model.model_fields)
         problems = []
         for error in exc.errors():
             key = ".".join(str(p) for p in error["loc"])
             if error["type"] == "extra_forbidden":
+                parent = ".".join(str(p) for p in error["loc"][:-1])
+                valid = _option_keys(auditor.options_model, error["loc"][:-1])
+                where = f"in options.{parent}" if parent else f"for the {auditor.name} auditor"
                 problems.append(
-                    f"  - options.{key}: unknown option for the {auditor.name} auditor. "
+                    f"  - options.{key}: unknown option {where}. "
                     f"{did_you_mean(str(error['loc'][-1]), valid) if valid else 'It takes no options.'}"
                 )
             else:
                 problems.append(f"  - options.{key}: {error['msg']}; found {error.get('input')!r}.")
         raise SpecError(f"{origin}: invalid options:\n" + "\n".join(problems)) from None
+
+
+def _option_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The keys valid at ``loc`` inside an options model: its own fields, or a nested model's."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        nested = field.annotation if field is not None else None
+        candidates = [nested, *typing.get_args(nested)]  # a model, or Optional[model]
+        models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not models:
+            return []
+        model = models[0]
+    return list(model.model_fields)
 
 
 def _check_roles(auditor: Auditor, spec: AuditSpec, origin: str) -> None:
