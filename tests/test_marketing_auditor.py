@@ -449,3 +449,24 @@ def _csv(frame: pd.DataFrame, folder: Path) -> Path:
     path = folder / "expected.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+def test_an_estimated_reference_group_below_the_minimum_makes_the_comparison_undecided() -> None:
+    # From the hand computation above: Y (the most included: rate 0.6875) has weighted count 1.6 and
+    # Kish size 2.33, so its size is floor(min(1.6, 2.33)) = 1; X has floor(min(2.4, 3.03)) = 2.
+    # With min_group_size 2, X is large enough but its reference Y is not.
+    result = ea.audit(
+        estimated_customers(),
+        auditor="marketing",
+        sensitive=[],
+        thresholds={"min_group_size": 2},
+        options={
+            "segment": "seg",
+            "segments": {"gold": "favourable"},
+            "estimated": {"race": {"X": "p_x", "Y": "p_y"}},
+        },
+    )
+    (finding,) = [f for f in result.findings if f.table == "segment gold by race (estimated)"]
+    assert finding.group == {"race": "X"} and finding.reference == {"race": "Y"}
+    assert finding.status == "insufficient_data"
+    assert "the reference group has only 1 row (minimum 2)" in finding.message

@@ -414,10 +414,11 @@ def _insufficient(c: Comparison, thresholds: Thresholds) -> str | None:
     if c.ratio is None:
         return "undefined"
     if c.n < minimum:
-        return f"only {c.n} rows (minimum {minimum}): too few to judge"
+        return f"only {c.n} row{'' if c.n == 1 else 's'} (minimum {minimum}): too few to judge"
     if c.reference_n is not None and c.reference_n < minimum:
         return (
-            f"the reference group has only {c.reference_n} rows (minimum {minimum}), too few to compare with"
+            f"the reference group has only {c.reference_n} row{'' if c.reference_n == 1 else 's'} "
+            f"(minimum {minimum}), too few to compare with"
         )
     if (
         c.ratio >= thresholds.impact_ratio

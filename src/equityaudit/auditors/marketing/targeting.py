@@ -181,6 +181,7 @@ def weighted_rate_table(
                     n=math.floor(
                         min(weight[i], n_eff[i])
                     ),  # the smaller: diffuse weights inflate Kish's size
+                    reference_n=math.floor(min(weight[ref], n_eff[ref])),
                     reference_rate=reference_rate,
                     **row_comparison(row, metric),
                     details={
