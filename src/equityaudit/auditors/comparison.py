@@ -26,7 +26,7 @@ from equityaudit.spec import Reference, Thresholds
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.disparity import METHODS, choose_reference, compare_to_reference
 from equityaudit.stats.inference import adjust_p, chi_square_test, shortfall
-from equityaudit.stats.rates import Metric, derive_cells, proportion
+from equityaudit.stats.rates import Metric, cell_arrays, proportion
 
 __all__ = [
     "NUMERIC_GROUPS_LIMIT",
@@ -120,9 +120,12 @@ def rate_table(
     """
     excluded = dict(excluded or {})
     name = name or table_name(counts.by)
-    cells = derive_cells(counts.table)
-    groups = [tuple(str(v) for v in row) for row in cells[list(counts.by)].itertuples(index=False)]
-    n = cells["n"].to_numpy(dtype=np.int64)
+    cells = cell_arrays(counts.table, counts.by)  # count columns and derived cells (fp, tn, ...)
+    keys = [[str(v) for v in counts.table[b].tolist()] for b in counts.by]
+    groups: list[tuple[str, ...]] = (
+        list(zip(*keys, strict=True)) if keys else [() for _ in range(len(counts.table))]
+    )
+    n = cells["n"]
     notes: list[str] = []
     reasons: dict[int, str] = {}
     for i, group in enumerate(groups):
@@ -131,8 +134,8 @@ def rate_table(
         elif group in excluded:
             reasons[i] = excluded[group]
     eligible = np.array([i not in reasons for i in range(len(groups))])
-    successes = cells[metric.numerator].to_numpy(dtype=np.int64)
-    totals = cells[metric.denominator].to_numpy(dtype=np.int64)
+    successes = cells[metric.numerator]
+    totals = cells[metric.denominator]
 
     rule: Any = reference
     if isinstance(reference, dict):
@@ -183,8 +186,8 @@ def rate_table(
     extras: dict[str, dict[str, np.ndarray[Any, np.dtype[np.float64]]]] = {}
     if extra_metrics:  # every extra metric in one vectorised call: (metrics × groups) counts
         stacked = compare_to_reference(
-            np.stack([cells[m.numerator].to_numpy(dtype=np.int64) for m in extra_metrics]),
-            np.stack([cells[m.denominator].to_numpy(dtype=np.int64) for m in extra_metrics]),
+            np.stack([cells[m.numerator] for m in extra_metrics]),
+            np.stack([cells[m.denominator] for m in extra_metrics]),
             reference=ref,
             alpha=thresholds.alpha,
             tests=False,
@@ -192,29 +195,30 @@ def rate_table(
         )
         extras = {m.name: {k: v[row] for k, v in stacked.items()} for row, m in enumerate(extra_metrics)}
     reference_group = dict(zip(counts.by, groups[ref], strict=True))
-    count_columns = [c for c in cells.columns if c not in counts.by]  # with derived cells (fp, tn, ...)
-    cell_arrays = {c: cells[c].to_numpy(dtype=np.int64) for c in count_columns}
+    # every array as Python values once (ints; floats or None for undefined), not element by element
+    counted = {c: values.tolist() for c, values in cells.items()}
+    families = []
+    for prefix, values, m in [(metric.name, stats, metric)] + [
+        (em.name, extras[em.name], em) for em in extra_metrics
+    ]:
+        python = {key: [finite_or_none(v) for v in array.tolist()] for key, array in values.items()}
+        columns = [(row_column(prefix, key), key in _RATE_KEYS, python[key]) for key in values]
+        families.append((m, columns, python["rate"], python["ratio"]))
     rows: list[dict[str, Any]] = []
     comparisons: list[Comparison] = []
     undefined_seen: set[str] = set()
     for i, group in enumerate(groups):
         row: dict[str, Any] = {"group": dict(zip(counts.by, group, strict=True))}
-        row.update({c: int(cell_arrays[c][i]) for c in count_columns})
+        row.update({c: values[i] for c, values in counted.items()})
         row_notes: list[str] = []
         compared = bool(eligible[i])
-        for prefix, values, m in [(metric.name, stats, metric)] + [
-            (em.name, extras[em.name], em) for em in extra_metrics
-        ]:
-            for key, array in values.items():
-                column = row_column(prefix, key)
-                value = finite_or_none(array[i])
-                if not compared and key not in ("rate", "rate_ci_low", "rate_ci_high"):
-                    value = None
-                row[column] = value
-            if finite_or_none(values["rate"][i]) is None:
+        for m, columns, rates, ratios in families:
+            for column, always, shown in columns:
+                row[column] = shown[i] if compared or always else None
+            if rates[i] is None:
                 row_notes.append(f"{m.name} undefined: no {m.denominator.replace('_', ' ')} in this group")
                 undefined_seen.add(m.name)
-            elif compared and finite_or_none(values["ratio"][i]) is None:
+            elif compared and ratios[i] is None:
                 row_notes.append(f"{m.name} ratio undefined: the reference group's {m.name} is zero")
                 undefined_seen.add(f"{m.name}_ratio")
         row["shortfall"] = finite_or_none(short[i]) if compared else None
@@ -289,6 +293,10 @@ def rate_table(
         },
     )
     return table, comparisons
+
+
+_RATE_KEYS = frozenset({"rate", "rate_ci_low", "rate_ci_high"})
+"""The keys of :func:`compare_to_reference` shown for groups left out of comparisons too."""
 
 
 def row_comparison(row: Mapping[str, Any], metric: Metric) -> dict[str, Any]:

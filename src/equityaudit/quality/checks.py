@@ -9,7 +9,7 @@ wrong and how to fix it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from equityaudit.errors import did_you_mean
@@ -26,10 +26,24 @@ EXAMPLES = 5
 """How many distinct offending values a check shows."""
 
 
-def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], frame: pd.DataFrame) -> Check:
-    """The check of one GX expectation from its validation result (GX's JSON form)."""
+ValueCounts = Callable[[str], "pd.Series[Any]"]
+"""A column's ``value_counts(dropna=False)``, computed once per gate and shared by its checks."""
+
+
+def expectation_check(
+    expectation: Expectation,
+    outcome: Mapping[str, Any],
+    frame: pd.DataFrame,
+    *,
+    value_counts: ValueCounts | None = None,
+) -> Check:
+    """The check of one GX expectation from its validation result (GX's JSON form).
+
+    A ``missing_or_unknown`` expectation is counted by equityaudit itself (its ``outcome`` is
+    not read, and the gate does not ask GX for it): see :func:`_missing_or_unknown_check`.
+    """
     if expectation.rule == "missing_or_unknown" and expectation.column in frame.columns:
-        return _missing_or_unknown_check(expectation, frame)
+        return _missing_or_unknown_check(expectation, frame, value_counts=value_counts)
     result: dict[str, Any] = dict(outcome.get("result") or {})
     passed = bool(outcome.get("success"))
     failure = _exception(outcome.get("exception_info"))
@@ -95,20 +109,35 @@ def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], fram
     )
 
 
-def _missing_or_unknown_check(expectation: Expectation, frame: pd.DataFrame) -> Check:
+def _missing_or_unknown_check(
+    expectation: Expectation, frame: pd.DataFrame, *, value_counts: ValueCounts | None = None
+) -> Check:
     """Missing values and values saying unknown, counted together against one share of all rows.
 
     GX leaves nulls out of a regular-expression expectation (its ``mostly`` is a share of the
     non-null values), so equityaudit counts this check itself: the nulls, plus the non-null values
-    the expectation's regular expression matches (as GX matches them), over every row.
+    the expectation's regular expression matches (as GX matches them: as text), over every row.
+    For a text, integer or boolean column, whose distinct values are distinct as text, the
+    regular expression is matched against the distinct values of the column's value counts (a
+    few, shared with the group-size check), not against every row.
     """
+    import pandas as pd
+
     column = str(expectation.column)
     values = frame[column]
     total = len(values)
-    missing = int(values.isna().sum())
-    known = values[values.notna()]
-    said = known[known.astype(str).str.contains(str(expectation.kwargs["regex"]), regex=True)]
-    counts = [(_plain(value), int(n)) for value, n in said.value_counts().items() if int(n) > 0]
+    regex = str(expectation.kwargs["regex"])
+    tally = value_counts(column) if value_counts is not None else None
+    said: pd.Series[Any]
+    if tally is not None and _distinct_as_text(values, tally):
+        missing = int(tally[tally.index.isna()].sum())
+        known = tally[tally.index.notna()]
+        said = known[pd.Series(list(known.index), dtype=object).astype(str).str.contains(regex).to_numpy()]
+    else:
+        missing = int(values.isna().sum())
+        present = values[values.notna()]
+        said = present[present.astype(str).str.contains(regex, regex=True)].value_counts()
+    counts = [(_plain(value), int(n)) for value, n in said.items() if int(n) > 0]
     count = missing + sum(n for _, n in counts)
     mostly = float(expectation.kwargs.get("mostly", 1.0))
     passed = total == 0 or (total - count) / total >= mostly
@@ -164,13 +193,20 @@ def row_count_check(rows: int, minimum: int) -> Check:
     )
 
 
-def group_size_check(rule: GroupSizeRule, frame: pd.DataFrame) -> tuple[Check, list[str]]:
+def group_size_check(
+    rule: GroupSizeRule, frame: pd.DataFrame, *, value_counts: ValueCounts | None = None
+) -> tuple[Check, list[str]]:
     """Whether enough groups of a sensitive column are large enough; notes on the small ones.
 
     Missing and unknown values (see :func:`equityaudit.frames.sensitive_label`) form no group.
     """
     groups: dict[str, int] = {}
-    for value, n in frame[rule.column].value_counts(dropna=False).items():
+    tally = (
+        value_counts(rule.column)
+        if value_counts is not None
+        else frame[rule.column].value_counts(dropna=False)
+    )
+    for value, n in tally.items():
         label = sensitive_label(value, unknown=rule.unknown_values)
         if label != UNKNOWN and int(n) > 0:
             groups[label] = groups.get(label, 0) + int(n)
@@ -222,6 +258,27 @@ def group_size_check(rule: GroupSizeRule, frame: pd.DataFrame) -> tuple[Check, l
         message=message,
     )
     return check, notes
+
+
+def _distinct_as_text(values: pd.Series[Any], tally: pd.Series[Any]) -> bool:
+    """Whether the column's distinct values (``tally``'s index) are distinct as text too.
+
+    ``value_counts`` merges values that compare equal (``1``, ``1.0`` and ``True`` in a column of
+    Python objects) that GX, matching text, tells apart; text, integer and boolean columns have no
+    such values.
+    """
+    import pandas as pd
+
+    dtype = values.dtype
+    if (
+        isinstance(dtype, pd.StringDtype)
+        or pd.api.types.is_integer_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+    ):
+        return True
+    if pd.api.types.is_object_dtype(dtype):
+        return all(isinstance(v, str) for v in tally.index if v is not None and v == v)
+    return False
 
 
 class _Offending:

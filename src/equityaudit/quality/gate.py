@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import narwhals as nw
 
 from equityaudit.errors import DataError
-from equityaudit.frames import check_labels
+from equityaudit.frames import check_labels, null_as_none
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -27,6 +27,8 @@ from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from equityaudit.auditors.base import Auditor
@@ -109,12 +111,18 @@ def run_gate(
             check = row_count_check(rows, 1)
             gate = Gate(passed=False, mode=mode, checks=[check])
             return GateOutcome(gate=gate, rows=0, suite=suite_json, source=origin)
-        _check_labels(data, spec, auditor, origin=origin)
+        value_counts = _value_counts(data)
+        _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
+        # equityaudit counts a missing_or_unknown check itself (checks.py): GX's result would
+        # not be read, so GX does not run it (the exported suite still holds it)
         runnable = [
             c
             for c in compiled
             if c.expectation.type == "expect_column_to_exist"
-            or all(col in schema for col in c.expectation.columns)
+            or (
+                all(col in schema for col in c.expectation.columns)
+                and c.expectation.rule != "missing_or_unknown"
+            )
         ]
         results = dict(zip((id(c) for c in runnable), gx_runner.validate(data, runnable), strict=True))
     checks: list[Check] = []
@@ -129,8 +137,10 @@ def run_gate(
     for rule in suite.rules:
         if isinstance(rule, Expectation):
             outcome = by_expectation[id(rule)]
+            if outcome is None and rule.rule == "missing_or_unknown" and rule.column in schema:
+                outcome = {}  # not run by GX: counted by expectation_check
             if outcome is not None:
-                checks.append(expectation_check(rule, outcome, data))
+                checks.append(expectation_check(rule, outcome, data, value_counts=value_counts))
             else:
                 missing = [c for c in rule.columns if c not in schema]
                 if set(missing) <= reported:
@@ -138,7 +148,7 @@ def run_gate(
                 checks.append(missing_column_check(rule, missing, present))
             blocking.append(rule.severity == "critical")
         elif rule.column in schema:
-            check, small = group_size_check(rule, data)
+            check, small = group_size_check(rule, data, value_counts=value_counts)
             checks.append(check)
             blocking.append(rule.severity == "critical")
             notes += small
@@ -165,7 +175,26 @@ def run_gate(
     return GateOutcome(gate=gate, rows=rows, notes=notes, suite=suite_json, source=origin)
 
 
-def _check_labels(data: pd.DataFrame, spec: AuditSpec, auditor: Auditor, *, origin: str) -> None:
+def _value_counts(data: pd.DataFrame) -> Callable[[str], pd.Series[Any]]:
+    """``data[column].value_counts(dropna=False)``, computed once per column and shared by the checks."""
+    cache: dict[str, pd.Series[Any]] = {}
+
+    def value_counts(column: str) -> pd.Series[Any]:
+        if column not in cache:
+            cache[column] = data[column].value_counts(dropna=False)
+        return cache[column]
+
+    return value_counts
+
+
+def _check_labels(
+    data: pd.DataFrame,
+    spec: AuditSpec,
+    auditor: Auditor,
+    *,
+    origin: str,
+    value_counts: Callable[[str], pd.Series[Any]],
+) -> None:
     """A labelled decision or outcome holds its positive label, and one other value unless ``negative`` is declared.
 
     These are spec-against-data errors (exit 2), raised before any check runs, exactly as the
@@ -176,8 +205,12 @@ def _check_labels(data: pd.DataFrame, spec: AuditSpec, auditor: Auditor, *, orig
     for role, labelled in (("decision", spec.columns.decision), ("outcome", spec.columns.outcome)):
         if not isinstance(labelled, LabelledColumn) or role not in used or labelled.column not in data:
             continue
-        counts = data[labelled.column].value_counts(dropna=True)
-        found = {_scalar(value): int(n) for value, n in counts.items() if int(n) > 0}
+        counts = value_counts(labelled.column)
+        found = {
+            _scalar(value): int(n)
+            for value, n in counts.items()
+            if int(n) > 0 and null_as_none(value) is not None
+        }
         check_labels(found, labelled, key=f"columns.{role}", origin=origin)
 
 

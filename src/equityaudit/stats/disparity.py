@@ -160,7 +160,14 @@ def compare_to_reference(
     }
     if tests:
         z, p_z = two_proportion_z_test(x, size, x_ref, n_ref)
-        p_fisher, p_mid = fisher_exact_test(x, size, x_ref, n_ref)
+        # the reference against itself has no test (NaN below): Fisher's sum, which grows with
+        # the group's size, is computed for the other groups only
+        others = np.arange(x.shape[-1]) != reference
+        p_fisher = np.full(x.shape, np.nan)
+        p_mid = np.full(x.shape, np.nan)
+        p_fisher[others], p_mid[others] = fisher_exact_test(
+            x[others], size[others], x_ref[others], n_ref[others]
+        )
         out.update(
             z=np.array(z, dtype=np.float64),
             p_value_z=np.array(p_z, dtype=np.float64),
