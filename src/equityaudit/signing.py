@@ -97,16 +97,32 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 # --------------------------------------------------------------------------- keys
 
 
-def generate_keys() -> tuple[bytes, bytes]:
-    """A new Ed25519 key pair as (private PEM in PKCS#8, public PEM in SubjectPublicKeyInfo)."""
+PASSPHRASE_ENV = "EQUITYAUDIT_KEY_PASSPHRASE"
+"""Environment variable holding the passphrase of an encrypted private key (for scripts and CI)."""
+
+
+def generate_keys(passphrase: bytes | None = None) -> tuple[bytes, bytes]:
+    """A new Ed25519 key pair as (private PEM in PKCS#8, public PEM in SubjectPublicKeyInfo).
+
+    With a ``passphrase`` the private key is encrypted (PKCS#8 with the best encryption the
+    cryptography package offers: scrypt and AES-256-CBC).
+    """
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     private = Ed25519PrivateKey.generate()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    )
     private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
     return private_pem, public_key_pem(private.public_key())
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the PEM private key in ``path`` is encrypted (needs a passphrase)."""
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in _read(path, "private key")
 
 
 def public_key_pem(public: Ed25519PublicKey) -> bytes:
@@ -116,8 +132,10 @@ def public_key_pem(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def write_keys(out: Path, *, name: str = "equityaudit", force: bool = False) -> tuple[Path, Path]:
-    """Write ``NAME.key`` (private, mode 0600) and ``NAME.pub`` in folder ``out``.
+def write_keys(
+    out: Path, *, name: str = "equityaudit", force: bool = False, passphrase: bytes | None = None
+) -> tuple[Path, Path]:
+    """Write ``NAME.key`` (private, mode 0600; encrypted when a passphrase is given) and ``NAME.pub``.
 
     Raises
     ------
@@ -133,7 +151,7 @@ def write_keys(out: Path, *, name: str = "equityaudit", force: bool = False) -> 
                     f"{path} exists; refusing to overwrite a key (a lost private key cannot sign again, "
                     "and a registry knows only the old public key). Pass --force to replace it."
                 )
-    private_pem, public_pem = generate_keys()
+    private_pem, public_pem = generate_keys(passphrase)
     if force and private_path.exists():
         private_path.unlink()
     descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -144,16 +162,26 @@ def write_keys(out: Path, *, name: str = "equityaudit", force: bool = False) -> 
     return private_path, public_path
 
 
-def load_private_key(path: Path) -> Ed25519PrivateKey:
-    """Read an Ed25519 private key (PEM, PKCS#8, unencrypted)."""
+def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
+    """Read an Ed25519 private key (PEM, PKCS#8; encrypted ones need ``passphrase``)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     data = _read(path, "private key")
+    encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data
+    if encrypted and not passphrase:
+        raise EnvelopeError(
+            f"{path}: the private key is encrypted; give its passphrase (set {PASSPHRASE_ENV}, or run "
+            "the command in a terminal to be asked)."
+        )
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = serialization.load_pem_private_key(data, password=passphrase if encrypted else None)
     except (ValueError, TypeError) as exc:
-        raise EnvelopeError(f"{path}: not an unencrypted PEM private key ({exc}).") from None
+        if encrypted:
+            raise EnvelopeError(
+                f"{path}: cannot decrypt the private key: wrong passphrase (check {PASSPHRASE_ENV})."
+            ) from None
+        raise EnvelopeError(f"{path}: not a PEM private key ({exc}).") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise EnvelopeError(f"{path}: a {type(key).__name__}, expected an Ed25519 private key.")
     return key

@@ -24,14 +24,42 @@ def keys_group() -> None:
     help="Folder for NAME.key (private, mode 0600) and NAME.pub.",
 )
 @click.option("--name", default="equityaudit", show_default=True, help="File name of the key pair.")
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help="Encrypt the private key with a passphrase (asked twice, or read from EQUITYAUDIT_KEY_PASSPHRASE).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing key pair.")
-def generate_command(out: Path, name: str, force: bool) -> None:
+def generate_command(out: Path, name: str, encrypt: bool, force: bool) -> None:
     """Generate an Ed25519 key pair; give NAME.pub to your consortium's registry admin."""
     from equityaudit.signing import key_id, load_public_key, write_keys
 
-    private, public = write_keys(out, name=name, force=force)
-    click.echo(f"Wrote {private} (private: keep it secret, mode 0600) and {public} (public)")
+    passphrase = _passphrase(confirm=True) if encrypt else None
+    private, public = write_keys(out, name=name, force=force, passphrase=passphrase)
+    how = "encrypted with your passphrase" if passphrase else "keep it secret"
+    click.echo(f"Wrote {private} (private: {how}, mode 0600) and {public} (public)")
     click.echo(f"key id: {key_id(load_public_key(public))}")
+
+
+def _passphrase(*, confirm: bool = False) -> bytes:
+    """The key's passphrase: from EQUITYAUDIT_KEY_PASSPHRASE, else asked in the terminal."""
+    import os
+    import sys
+
+    from equityaudit.errors import SpecError
+    from equityaudit.signing import PASSPHRASE_ENV
+
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given:
+        return given.encode()
+    if not sys.stdin.isatty():
+        raise SpecError(
+            f"the private key's passphrase is needed and there is no terminal to ask it in: set {PASSPHRASE_ENV}."
+        )
+    text = click.prompt("Passphrase of the private key", hide_input=True, confirmation_prompt=confirm)
+    if not text:
+        raise SpecError("an empty passphrase does not encrypt anything; give one, or leave out --encrypt.")
+    return str(text).encode()
 
 
 def _metadata(values: tuple[str, ...]) -> dict[str, str]:
@@ -83,12 +111,13 @@ def sign_command(
     """
     from equityaudit.errors import SpecError
     from equityaudit.results import read_result
-    from equityaudit.signing import load_private_key, sign_result
+    from equityaudit.signing import is_encrypted, load_private_key, sign_result
 
     result = read_result(result_file)
+    passphrase = _passphrase() if key_file.is_file() and is_encrypted(key_file) else None
     envelope = sign_result(
         result.to_dict(),
-        load_private_key(key_file),
+        load_private_key(key_file, passphrase),
         data_digest=data_digest,
         model_digest=model_digest,
         model_name=model_name,
