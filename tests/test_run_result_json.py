@@ -48,10 +48,15 @@ def test_no_json_skips_the_result_and_contradicting_format_json_is_refused(tmp_p
     assert out.exit_code == 2
     assert "--no-json contradicts --format json; drop one of them." in out.output
     assert not (tmp_path / "b").exists()
+    out = CliRunner().invoke(
+        main, ["run", spec, "--out", str(tmp_path / "c"), "--no-json"]
+    )  # default formats
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["t.md"]
 
 
 def test_help_says_the_result_json_is_always_written() -> None:
     out = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
     text = " ".join(out.output.split())
-    assert "The result JSON (NAME.json) is written whatever the formats" in text
+    assert "The result JSON (NAME.json) is written whatever the formats, unless --no-json" in text
     assert "--no-json" in text

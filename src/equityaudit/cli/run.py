@@ -212,11 +212,12 @@ def _check_writable(path: Path) -> None:
 @click.option(
     "--format",
     "formats",
-    default="json,md",
+    default="md",
     show_default=True,
     callback=lambda c, p, v: parse_formats(v),
-    help="Comma-separated output formats: json, md, html, junit, ll144. The result JSON (NAME.json) is "
-    "written whatever the formats: every report cites its sha256, and 'report' and 'compare' read it.",
+    help="Comma-separated report formats: md, html, junit, ll144 (json accepted too). The result JSON "
+    "(NAME.json) is written whatever the formats, unless --no-json: every report cites its sha256, and "
+    "'report' and 'compare' read it.",
 )
 @click.option(
     "--no-json",
