@@ -2,12 +2,14 @@
 
 Subcommands are imported only when invoked, so ``equityaudit --help`` stays fast. Errors a user
 can cause print one clear message and exit with the code of :class:`equityaudit.errors.ExitCode`;
-anything else is a bug, reported with exit code 4.
+anything else is a bug, reported with exit code 4. Output piped into a reader that stops early
+(``| head``) ends the command quietly with status 141, as for a process ended by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from typing import Any
@@ -17,6 +19,9 @@ import click
 from equityaudit import __version__
 
 __all__ = ["main"]
+
+BROKEN_PIPE = 141
+"""Exit status when the reader of the output went away (128 + SIGPIPE, as a shell reports it)."""
 
 _COMMANDS = {
     "run": ("equityaudit.cli.run", "run_command"),
@@ -82,6 +87,10 @@ class _LazyGroup(click.Group):
             ctx.exit(int(exc.exit_code))
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (``equityaudit … | head``): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+            ctx.exit(BROKEN_PIPE)
         except Exception:
             click.echo(traceback.format_exc(), err=True)
             click.echo(
