@@ -195,3 +195,27 @@ def test_the_refusal_is_the_library_error_too() -> None:
     _records(result)
     with pytest.raises(RejectedPayloadError, match=r"^context\.people\[0\]: a mapping without a 'group'"):
         check_aggregate_only(result, find_standard(RETAIL))
+
+
+def _row_column(name: str, value: Any) -> Any:
+    def change(r: dict[str, Any]) -> None:
+        r["tables"][0]["rows"][0][name] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_row_column("date_of_birth", 19800101), "a column named 'date_of_birth', a person's attribute"),
+        (_row_column("applicant_name", "Jane Roe"), "a column named 'applicant_name', a person's attribute"),
+        (_row_column("applicant_0", 1), "a column named 'applicant_0', numbered like one of a series"),
+        (_row_column("comment", "hired after interview"), "text in a column named 'comment'"),
+    ],
+)
+def test_a_table_row_carries_no_personal_numbered_or_text_columns(change: Any, expected: str) -> None:
+    result = audit(member_frame(BIG)).to_dict()
+    change(result)
+    with pytest.raises(RejectedPayloadError, match=r"^tables\[0\]\.rows\[0\]\.") as refused:
+        check_aggregate_only(result, find_standard(RETAIL))
+    assert expected in str(refused.value)

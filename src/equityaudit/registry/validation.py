@@ -76,6 +76,12 @@ _EXAMPLE_KEY = re.compile(
     r"(partial_)?unexpected_(values|list|index_list|rows))$",
     re.IGNORECASE,
 )
+_NUMBERED = re.compile(r"[_-]?\d+$")
+"""A column name ending in a number (``applicant_0``, ``row17``): one of a series, not a metric."""
+
+_ROW_TEXT = frozenset({"note", "excluded_reason"})
+"""The only columns of a table row that may hold text."""
+
 _PERSONAL_KEY = re.compile(
     r"^(e-?mails?(_address)?|phones?(_number)?|(home_|street_)?address|ssn|social_security(_number)?|"
     r"dob|date_of_birth|birth_?date|first_?name|last_?name|full_?name|surname|"
@@ -211,10 +217,26 @@ def _check_row(row: Any, where: str) -> None:
                 f"{where}: a column named {str(key)[:40]!r}; a table's columns are metric and count names "
                 "(letters, digits and '_')"
             )
+        name = str(key)
+        if _PERSONAL_KEY.match(name) or _EXAMPLE_KEY.match(name):
+            raise RejectedPayloadError(
+                f"{where}.{name}: a column named {name!r}, a person's attribute or copied text; a table's "
+                "columns are metric and count names"
+            )
+        if _NUMBERED.search(name):
+            raise RejectedPayloadError(
+                f"{where}.{name}: a column named {name!r}, numbered like one of a series of records; a "
+                "table's columns are metric and count names"
+            )
         if isinstance(value, (dict, list)):
             raise RejectedPayloadError(
                 f"{where}.{key}: a {type(value).__name__} inside a table row; a row holds numbers, flags "
                 "and short notes, never nested records"
+            )
+        if isinstance(value, str) and name not in _ROW_TEXT:
+            raise RejectedPayloadError(
+                f"{where}.{name}: text in a column named {name!r}; a row holds numbers and flags, with text "
+                f"only in {', '.join(sorted(_ROW_TEXT))}"
             )
         check_free_form(value, f"{where}.{key}")
 
