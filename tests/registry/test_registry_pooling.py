@@ -308,3 +308,30 @@ def test_one_members_several_tools_are_not_a_benchmark_distribution(setup: Setup
         assert view["members"] == 1
         assert view["metrics"] and all(m["members"] == 1 and m["submissions"] == 3 for m in view["metrics"])
         assert all(m["distribution"] is None and m["percentile"] is None for m in view["metrics"])
+
+
+def test_a_member_cannot_subtract_a_filtered_pool_from_the_whole_one(setup: Setup) -> None:
+    # a, b, c use tool X and d tool Y: the whole pool minus the tool-X pool is d's counts alone
+    setup.publish()
+    members = [setup.add_member(name) for name in ("a", "b", "c", "d")]
+    for member, tool in zip(members, ("X", "X", "X", "Y"), strict=True):
+        assert (
+            member.submit(member.sign(audit(member_frame(BIG), name=member.name), tool=tool)).status_code
+            == 201
+        )
+    observer = setup.add_member("olga", role="observer")
+    everyone = f"/v1/standards/{RETAIL}/pooled"
+    assert setup.http.get(everyone, headers=members[0].headers()).status_code == 200  # four members
+    refused = setup.http.get(everyone + "?tool=X", headers=members[0].headers())
+    assert refused.status_code == 403
+    assert "filtered by tool 'X' is shown to the admin and observers only" in refused.json()["error"]
+    watched = setup.http.get(everyone + "?tool=X", headers=observer.headers())
+    assert watched.status_code == 403
+    assert "filtered by tool 'X' leaves out 1 member(s)" in watched.json()["error"]
+    assert setup.http.get(everyone + "?tool=X", headers=setup.admin()).status_code == 200
+    for name in ("e", "f"):  # two more tool-Y members: the filter now leaves out three
+        member = setup.add_member(name)
+        assert member.submit(member.sign(audit(member_frame(BIG), name=name), tool="Y")).status_code == 201
+    shown = setup.http.get(everyone + "?tool=X", headers=observer.headers())
+    assert shown.status_code == 200
+    assert shown.json()["result"]["data"]["rows"] == 3 * 420  # BIG: 420 applicants per member

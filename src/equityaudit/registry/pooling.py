@@ -148,6 +148,41 @@ def pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], 
     return tables, findings
 
 
+def _refuse_differencing(
+    registry: Registry,
+    ref: str,
+    standard: Standard,
+    caller: Caller,
+    contributors: set[int],
+    filters: dict[str, str],
+) -> None:
+    """Refuse a filtered pool whose difference from the whole pool would show a few members' counts.
+
+    The whole pool minus a filtered one is the pool of the members the filter leaves out. A member
+    holds counts of its own to subtract too, so members see the whole pool only; an observer sees a
+    filtered pool when it leaves out no member or at least :data:`MIN_MEMBERS` of them.
+    """
+    label = ", ".join(f"{k} {v!r}" for k, v in filters.items())
+    if caller.role == "member":
+        raise RegistryError(
+            f"the pooled view of {ref} filtered by {label} is shown to the admin and observers only: the "
+            "whole pool minus a filtered one is the pool of the members the filter leaves out, which can be "
+            "a single member. View the whole pool, or ask the admin for the filtered audit.",
+            403,
+        )
+    everyone = registry.latest(ref)
+    if standard.auditor == "hiring":
+        everyone = [r for r in everyone if "selection_rate" in r.summary.get("metrics", [])]
+    left_out = {r.member_id for r in everyone} - contributors
+    if 0 < len(left_out) < MIN_MEMBERS:
+        raise RegistryError(
+            f"the pooled view of {ref} filtered by {label} leaves out {len(left_out)} member(s); the whole pool "
+            f"minus this one would show their counts, so a filter must leave out none or at least {MIN_MEMBERS} "
+            "members. Ask the admin for this audit.",
+            403,
+        )
+
+
 def _filters(tool: str | None, vendor: str | None) -> dict[str, str]:
     return {k: v for k, v in (("tool", tool), ("vendor", vendor)) if v is not None}
 
@@ -164,8 +199,10 @@ def pooled_view(
 
     A pool of fewer than :data:`MIN_MEMBERS` members — after the filters — is refused (403) to
     every ``caller`` but an admin: a one-member pool is that member's counts, and a two-member
-    pool minus one member's own counts is the other's. ``caller=None`` (a script on the server) is
-    not restricted.
+    pool minus one member's own counts is the other's. Filtered pools are refused to members, and
+    shown to observers only when the members the filters leave out are none or at least
+    :data:`MIN_MEMBERS` (see :func:`_refuse_differencing`). ``caller=None`` (a script on the
+    server) is not restricted.
     """
     standard = registry.standard(ref)
     started = dt.datetime.now(dt.UTC)
@@ -183,6 +220,9 @@ def pooled_view(
             "member who subtracts its own (two). Pool with fewer filters, or wait until more members submit.",
             403,
         )
+    filters = _filters(tool, vendor)
+    if caller is not None and caller.role != "admin" and filters:
+        _refuse_differencing(registry, ref, standard, caller, contributors, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
     if counts.total < standard.min_cell_size:
         raise RegistryError(
@@ -191,7 +231,6 @@ def pooled_view(
             422,
         )
     tables, findings = pooled_audit(standard, counts)
-    filters = _filters(tool, vendor)
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
     result = AuditResult(
