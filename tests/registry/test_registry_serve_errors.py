@@ -84,3 +84,14 @@ def test_a_host_that_is_not_this_machine_is_refused(tmp_path: Path) -> None:
     assert code == 2
     assert output.startswith("error: cannot listen on 192.0.2.1:8765: ")
     assert "pass --host with an address of this machine" in output
+
+
+def test_a_port_out_of_range_is_a_usage_error_before_anything_starts() -> None:
+    from click.testing import CliRunner
+
+    from equityaudit.cli import main
+
+    out = CliRunner().invoke(main, ["registry", "serve", "--port", "99999"])
+    assert out.exit_code == 2
+    assert "Invalid value for '--port': 99999 is not in the range 1<=x<=65535." in out.output
+    assert "admin token" not in out.output

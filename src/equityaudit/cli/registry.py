@@ -67,7 +67,13 @@ def registry_group() -> None:
     "postgresql+psycopg://USER@HOST:PORT/DB.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (1-65535).",
+)
 @click.option(
     "--max-body", default=2 * 1024 * 1024, show_default=True, type=int, help="Largest request body (bytes)."
 )
