@@ -79,8 +79,8 @@ def test_markdown_renders_with_tables(hiring: ea.AuditResult) -> None:
 def test_ll144_csv_columns_are_pinned(hiring: ea.AuditResult) -> None:
     assert LL144_CSV_COLUMNS == (
         "audit_name", "audit_date", "distribution_date", "data_kind", "data_period_start", "data_period_end",
-        "data_source", "data_description", "test_data_reason", "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
-        "included_in_impact_ratios", "note",
+        "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
+        "included_in_impact_ratios", "note", "data_source", "data_description", "test_data_reason",
     )  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(render_ll144_csv(hiring))))
     assert tuple(rows[0]) == LL144_CSV_COLUMNS

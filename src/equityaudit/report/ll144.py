@@ -32,9 +32,6 @@ LL144_CSV_COLUMNS = (
     "data_kind",
     "data_period_start",
     "data_period_end",
-    "data_source",
-    "data_description",
-    "test_data_reason",
     "table",
     "category",
     "applicants",
@@ -44,8 +41,12 @@ LL144_CSV_COLUMNS = (
     "impact_ratio",
     "included_in_impact_ratios",
     "note",
+    "data_source",
+    "data_description",
+    "test_data_reason",
 )
-"""Columns of the LL144 summary CSV (a stable contract)."""
+"""Columns of the LL144 summary CSV (a stable contract: new columns are only ever appended, so a
+reader that takes columns by position keeps working)."""
 
 
 _NOT_STATED = "not stated in the spec"

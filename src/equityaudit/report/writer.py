@@ -23,7 +23,7 @@ _LL144_CSV_COLUMNS_0_1 = (
     "table", "category", "applicants", "selected", "rate_type", "rate", "impact_ratio",
     "included_in_impact_ratios", "note",
 )  # fmt: skip
-"""The LL144 CSV header before the data source columns were added: still ours to replace."""
+"""The LL144 CSV header before the data source columns were appended: still ours to replace."""
 
 
 def _ours(path: Path) -> bool:
