@@ -21,7 +21,7 @@ from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_columns, read_source
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import run_gate
-from equityaudit.results import AuditInfo, AuditResult, DataInfo, StandardRef, Tool, verdict_of
+from equityaudit.results import AuditInfo, AuditResult, DataInfo, StandardRef, Tool, audit_verdict
 from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
 
 __all__ = ["audit", "run", "run_spec"]
@@ -139,18 +139,15 @@ def run_spec(
         raise DataError(
             f"{source.name}: the data has a header but no rows; expected at least one row to audit."
         )
-    if not gate_result.gate.passed and gate == "enforce":
+    if audit_verdict(gate_result.gate, []) == "blocked":
         blocked = _result(
             spec, source, rows, started, gate_result.gate, verdict="blocked", standard=standard_ref
         )
         return blocked.model_copy(update={"notes": gate_result.notes})
     phase("auditing")
     output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
-    statuses = [finding.status for finding in output.findings]
-    statuses += ["warn"] * sum(not check.passed for check in gate_result.gate.checks)
-    result = _result(
-        spec, source, rows, started, gate_result.gate, verdict=verdict_of(statuses), standard=standard_ref
-    )
+    verdict = audit_verdict(gate_result.gate, [finding.status for finding in output.findings])
+    result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, standard=standard_ref)
     return result.model_copy(
         update={
             "tables": output.tables,

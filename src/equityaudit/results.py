@@ -387,14 +387,18 @@ def read_result(path: str | Path) -> AuditResult:
 
 
 def _verdict_of_contents(result: AuditResult) -> Verdict:
-    """The verdict a result's gate and findings imply, computed as the engine computes it.
+    """The verdict a result's gate and findings imply, computed as the engine computes it."""
+    return audit_verdict(result.gate, [finding.status for finding in result.findings])
+
+
+def audit_verdict(gate: Gate, statuses: Sequence[str]) -> Verdict:
+    """An audit's verdict from its quality gate and its findings' statuses.
 
     A gate that failed in ``enforce`` mode blocked the audit; otherwise the worst finding status
-    wins, each failed gate check counting as a warning (``--gate warn``, or checks that warn only).
+    wins, each failed gate check counting as a warning (``--gate warn``, or checks that only warn).
+    The engine and :func:`read_result` both use it, so a stored verdict is checked by the very rule
+    that made it.
     """
-    gate = result.gate
     if not gate.passed and gate.mode == "enforce":
         return "blocked"
-    statuses = [finding.status for finding in result.findings]
-    statuses += ["warn"] * sum(not check.passed for check in gate.checks)
-    return verdict_of(statuses)
+    return verdict_of([*statuses, *(["warn"] * sum(not check.passed for check in gate.checks))])
