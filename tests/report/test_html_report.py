@@ -536,4 +536,10 @@ def test_marketing_wording_fits_each_kind_of_finding(marketing: AuditResult) -> 
     tvd_row = next(
         tr for tr in glance.iter("tr") if "make-up of segment premium by race_ethnicity" in tr.all_text()
     )
-    assert "pts" not in tvd_row.all_text() and "distance 0.140" in tvd_row.all_text()
+    distance = next(
+        f.value
+        for f in marketing.findings
+        if f.id == "representation:segment premium:race_ethnicity/total_variation_distance"
+    )
+    assert distance is not None  # the page shows the result's own value, rounded to three places
+    assert "pts" not in tvd_row.all_text() and f"distance {distance:.3f}" in tvd_row.all_text()
