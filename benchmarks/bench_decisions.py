@@ -407,6 +407,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
+        "load_average_1min": round(os.getloadavg()[0], 2),  # before anything is measured
         "git_commit": git("rev-parse", "HEAD"),
         "git_src_dirty": bool(git("status", "--porcelain", "--", "src")),
         "packages": {

@@ -91,6 +91,11 @@ def cli_imports_gx() -> bool:
     return "great_expectations" in done.stderr
 
 
+def _git_commit() -> str | None:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of synthetic applicants")
@@ -102,6 +107,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    load = round(os.getloadavg()[0], 2)  # before anything is measured
     os.environ.setdefault("EQUITYAUDIT_NO_ENTRYPOINTS", "1")
     import duckdb
     import narwhals as nw
@@ -186,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "platform": platform.platform(),
                     "python": platform.python_version(),
                     "equityaudit": equityaudit.__version__,
+                    "load_average_1min": load,
+                    "git_commit": _git_commit(),
                 },
                 "config": {
                     "rows": args.rows,
