@@ -51,9 +51,9 @@ class GateOutcome:
 
 
 def run_gate(
-    frame: nw.LazyFrame[Any],
+    frame: Any,
     spec: AuditSpec,
-    auditor: Auditor,
+    auditor: Auditor | str,
     *,
     mode: Literal["enforce", "warn"] = "enforce",
     origin: str = "<data>",
@@ -63,11 +63,12 @@ def run_gate(
     Parameters
     ----------
     frame
-        The data, as the engine loaded it (any narwhals backend).
+        The data: a narwhals frame as the engine loads it, or a pandas, polars, pyarrow or duckdb
+        frame.
     spec
         The audit spec: its column roles, thresholds and ``quality`` rules.
     auditor
-        The auditor that will run: its roles and ``expectations(spec)`` shape the suite.
+        The auditor that will run (or its name): its roles and ``expectations(spec)`` shape the suite.
     mode
         ``enforce`` (a failed check blocks) or ``warn`` (the audit runs, each failed check a warning).
     origin
@@ -91,11 +92,22 @@ def run_gate(
     >>> outcome = run_gate(read_source(df).frame, spec, get_auditor("decisions"))
     >>> outcome.gate.passed, [c.name for c in outcome.gate.checks if not c.passed]
     (False, ['expect_column_values_to_match_regex'])
+    >>> run_gate(df, spec, "decisions").gate.passed  # a native frame and an auditor's name do too
+    False
     >>> failed = outcome.gate.checks[-1]
     >>> failed.unexpected_count, failed.unexpected_values
     (20, ['maybe'])
     """
     from equityaudit.quality.gx_runner import runner
+
+    if isinstance(auditor, str):
+        from equityaudit.plugins import get_auditor
+
+        auditor = get_auditor(auditor)
+    if not isinstance(frame, nw.LazyFrame):
+        from equityaudit.frames import read_source
+
+        frame = read_source(frame).frame
 
     spec_origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
     schema = dict(frame.collect_schema())
