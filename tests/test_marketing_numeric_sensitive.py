@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 import equityaudit as ea
-from equityaudit.auditors.comparison import NUMERIC_GROUPS_LIMIT, numeric_sensitive_notes
+from equityaudit.auditors.columns import NUMERIC_GROUPS_LIMIT, numeric_sensitive_notes
 from equityaudit.cli import main
 
 

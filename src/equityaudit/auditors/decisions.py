@@ -14,10 +14,10 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
+from equityaudit.auditors.columns import numeric_sensitive_notes
 from equityaudit.auditors.comparison import (
     error_rate_gaps,
     judge,
-    numeric_sensitive_notes,
     rate_table,
     table_name,
 )

@@ -20,10 +20,10 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
+from equityaudit.auditors.columns import numeric_sensitive_notes
 from equityaudit.auditors.comparison import (
     Comparison,
     judge,
-    numeric_sensitive_notes,
     rate_table,
     share,
     table_name,

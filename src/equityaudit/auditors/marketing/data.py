@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import narwhals as nw
 
-from equityaudit.auditors.comparison import numeric_sensitive_notes
+from equityaudit.auditors.columns import numeric_sensitive_notes
 from equityaudit.auditors.marketing.options import Direction, MarketingOptions
 from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
 from equityaudit.frames import binary_mapping, null_as_none, sensitive_label
