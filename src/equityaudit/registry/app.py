@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from equityaudit import __version__
-from equityaudit.registry.storage import Caller, Registry, RegistryError, possessive
+from equityaudit.registry.storage import Caller, Registry, RegistryError
+from equityaudit.registry.wording import possessive
 
 __all__ = ["DEFAULT_MAX_BODY", "bind_socket", "create_app"]
 

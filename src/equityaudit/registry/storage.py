@@ -16,8 +16,8 @@ Beside each entry the views read columns of their own — ``counts`` (the pooled
 ``summary`` (results and benchmark), ``meta``, ``tool`` and ``vendor`` (filters). They are not in
 the entry's hash; they are derived from the signed envelope, which is (by its payload digest), and
 :meth:`Registry.verify_log` derives them again from the stored envelope and names every entry
-whose columns differ (:func:`check_derived`), as well as one whose envelope no longer verifies
-with the key the entry names.
+whose columns differ (:func:`~equityaudit.registry.integrity.check_derived`), as well as one
+whose envelope no longer verifies with the key the entry names.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from equityaudit.errors import EquityAuditError, SpecError
+from equityaudit.registry.integrity import check_derived, stored_text, summarise
 from equityaudit.registry.models import ChainHead, Key, Member, Setting, StandardRow, Submission, Token
 from equityaudit.registry.validation import (
     RejectedPayloadError,
@@ -49,6 +50,7 @@ from equityaudit.registry.validation import (
     check_free_form,
     validate_result,
 )
+from equityaudit.registry.wording import possessive
 from equityaudit.results import canonical_json
 from equityaudit.signing import (
     EnvelopeError,
@@ -67,11 +69,8 @@ __all__ = [
     "Caller",
     "Registry",
     "RegistryError",
-    "check_derived",
     "entry_hash",
     "make_engine",
-    "possessive",
-    "summarise",
     "upgrade",
 ]
 
@@ -96,17 +95,6 @@ class Caller:
     name: str
     role: str
     public: bool
-
-
-def possessive(role: str) -> str:
-    """A role with its article, possessive: ``an admin's``, ``a member's``, ``an observer's``.
-
-    Examples
-    --------
-    >>> possessive("observer"), possessive("member")
-    ("an observer's", "a member's")
-    """
-    return f"{'an' if role[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {role}'s"
 
 
 def _now() -> str:
@@ -539,8 +527,8 @@ class Registry:
                         keyid=keyid,
                         payload_sha256=payload_sha256,
                         envelope=envelope,
-                        tool=_short(metadata.get("tool")),
-                        vendor=_short(metadata.get("vendor")),
+                        tool=stored_text(metadata.get("tool")),
+                        vendor=stored_text(metadata.get("vendor")),
                         meta=metadata,
                         counts=counts,
                         summary=summary,
@@ -620,7 +608,7 @@ class Registry:
 
     def verify_log(self) -> dict[str, Any]:
         """Recompute the chain: every entry's hash, its link to the previous one, its payload digest;
-        and re-derive from each stored envelope what the views read (see :func:`check_derived`)."""
+        and re-derive from each stored envelope what the views read (see :func:`~equityaudit.registry.integrity.check_derived`)."""
         problems: list[dict[str, Any]] = []
         previous = GENESIS
         count = 0
@@ -652,83 +640,9 @@ class Registry:
         return {"valid": not problems, "entries": count, "head": previous, "problems": problems[:100]}
 
 
-def summarise(result: dict[str, Any]) -> dict[str, Any]:
-    """What the results and benchmark views read of a result (kept beside its envelope).
-
-    Derived from the signed result alone, so :meth:`Registry.verify_log` can derive it again and
-    compare it with what is stored.
-    """
-    return {
-        "name": result["audit"]["name"],
-        "verdict": result["verdict"],
-        "rows": result["data"]["rows"],
-        "metrics": sorted({t["metric"] for t in result.get("tables") or []}),
-        "findings": [
-            {
-                "id": f["id"],
-                "metric": f["metric"],
-                "table": f["table"],
-                "group": f["group"],
-                "value": f["value"],
-                "status": f["status"],
-                "n": (f.get("details") or {}).get("n"),
-            }
-            for f in result.get("findings") or []
-        ],
-    }
-
-
-def check_derived(row: Submission, keys: dict[str, tuple[int, str]]) -> list[str]:
-    """What is wrong with a log entry's stored columns, judged against its signed envelope.
-
-    The views read ``counts`` (pooled), ``summary`` (results, benchmark), ``meta``, ``tool`` and
-    ``vendor`` (filters) from their own columns; each must equal what the envelope — bound into
-    the chain by its payload digest — says, and the envelope must verify with the key the entry
-    names, registered to the entry's member.
-    """
-    key = keys.get(row.keyid)
-    if key is None or key[0] != row.member_id:
-        return [f"the entry's key {row.keyid} is not registered to its member"]
-    try:
-        verified = verify_envelope(json.loads(row.envelope), [load_public_key(key[1])])
-    except (EnvelopeError, SignatureError, ValueError) as exc:
-        return [f"the stored envelope does not verify with the entry's key {row.keyid}: {exc}"]
-    result, metadata = verified.result, verified.metadata
-    problems = []
-    standard = (result.get("audit") or {}).get("standard") or {}
-    if (
-        f"{standard.get('id')}@{standard.get('version')}" != row.standard_ref
-        or standard.get("sha256") != row.standard_sha256
-    ):
-        problems.append("the entry's standard does not match the signed result's")
-    compared = (
-        (
-            row.counts,
-            (result.get("counts") or [None])[0],
-            "the stored counts differ from the signed result's",
-        ),
-        (
-            row.summary,
-            summarise(result),
-            "the stored summary (verdict, findings) differs from the signed result's",
-        ),
-        (row.meta, metadata, "the stored metadata differs from the signed metadata"),
-    )
-    for stored, derived, problem in compared:
-        if canonical_json(stored) != canonical_json(derived):
-            problems.append(problem)
-    if (row.tool, row.vendor) != (_short(metadata.get("tool")), _short(metadata.get("vendor"))):
-        problems.append("the entry's tool or vendor does not match the signed metadata")
-    return problems
-
-
 def _payload_digest(envelope: str) -> str | None:
     try:
         payload = base64.b64decode(json.loads(envelope)["payload"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
     return hashlib.sha256(payload).hexdigest()
-
-
-def _short(value: Any) -> str | None:
-    return None if value is None else str(value)[:200]
