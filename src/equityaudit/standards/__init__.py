@@ -9,13 +9,18 @@ its id, version and sha256 in the result. See docs/standards.md.
 from __future__ import annotations
 
 from equityaudit.standards.apply import StandardApplication, conform_source, conform_spec, resolve_standard
-from equityaudit.standards.catalog import STANDARDS_PATH_ENV, bundled_standards, find_standard, list_standards
+from equityaudit.standards.catalog import (
+    STANDARDS_PATH_ENV,
+    bundled_standards,
+    find_standard,
+    list_standards,
+    load_standard_file,
+)
 from equityaudit.standards.model import (
     Attribute,
     DecisionRule,
     Standard,
     Taxonomy,
-    load_standard_file,
     parse_standard,
     standard_sha256,
 )

@@ -14,10 +14,12 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from equityaudit.errors import SpecError, did_you_mean
-from equityaudit.standards.model import Standard, load_standard_file, parse_standard
+import yaml
 
-__all__ = ["STANDARDS_PATH_ENV", "bundled_standards", "find_standard", "list_standards"]
+from equityaudit.errors import SpecError, did_you_mean
+from equityaudit.standards.model import Standard, parse_standard
+
+__all__ = ["STANDARDS_PATH_ENV", "bundled_standards", "find_standard", "list_standards", "load_standard_file"]
 
 STANDARDS_PATH_ENV = "EQUITYAUDIT_STANDARDS_PATH"
 
@@ -31,8 +33,6 @@ def bundled_standards() -> dict[str, Standard]:
     >>> sorted(bundled_standards())[:2]
     ['eeoc-four-fifths@1978', 'nyc-ll144@2023']
     """
-    import yaml
-
     found: dict[str, Standard] = {}
     folder = resources.files("equityaudit.standards") / "data"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -43,6 +43,43 @@ def bundled_standards() -> dict[str, Standard]:
             raise SpecError(f"bundled standard {entry.name} declares {standard.ref}; rename the file.")
         found[standard.ref] = standard
     return found
+
+
+def load_standard_file(path: str | Path) -> Standard:
+    """Read and validate a standard from a YAML (or JSON) file.
+
+    A file may carry a bundled standard's ``id@version`` only with the bundled content (a copy):
+    a bundled standard cannot be shadowed, or two results labelled alike would not be comparable.
+
+    Raises
+    ------
+    SpecError
+        The file is missing, not YAML, not a valid standard, or reuses a bundled standard's
+        ``id@version`` with other content.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: standard file not found.")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    standard = parse_standard(document, origin=str(path))
+    _refuse_shadowing(standard, origin=str(path))
+    return standard
+
+
+def _refuse_shadowing(standard: Standard, *, origin: str) -> None:
+    """Refuse a standard that reuses a bundled ``id@version`` with a different sha256."""
+    bundled = bundled_standards().get(standard.ref)
+    if bundled is None or bundled.sha256 == standard.sha256:
+        return
+    raise SpecError(
+        f"{origin}: standard {standard.ref} reuses the id@version of a bundled standard with other "
+        f"content (sha256 {standard.sha256}; the bundled {standard.ref} has sha256 {bundled.sha256}). "
+        "A bundled standard cannot be shadowed: give this standard a new version (e.g. "
+        f"version: {standard.version}-local) or a new id."
+    )
 
 
 def _local_folders() -> list[Path]:

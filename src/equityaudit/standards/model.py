@@ -15,10 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -40,7 +38,6 @@ __all__ = [
     "DecisionRule",
     "Standard",
     "Taxonomy",
-    "load_standard_file",
     "normalise_label",
     "parse_standard",
     "standard_sha256",
@@ -323,45 +320,6 @@ def parse_standard(document: Any, *, origin: str = "<standard>") -> Standard:
     model._sha256 = standard_sha256(plain)
     model._document = plain
     return model
-
-
-def load_standard_file(path: str | Path) -> Standard:
-    """Read and validate a standard from a YAML (or JSON) file.
-
-    A file may carry a bundled standard's ``id@version`` only with the bundled content (a copy):
-    a bundled standard cannot be shadowed, or two results labelled alike would not be comparable.
-
-    Raises
-    ------
-    SpecError
-        The file is missing, not YAML, not a valid standard, or reuses a bundled standard's
-        ``id@version`` with other content.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"{path}: standard file not found.")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    standard = parse_standard(document, origin=str(path))
-    _refuse_shadowing(standard, origin=str(path))
-    return standard
-
-
-def _refuse_shadowing(standard: Standard, *, origin: str) -> None:
-    """Refuse a standard that reuses a bundled ``id@version`` with a different sha256."""
-    from equityaudit.standards.catalog import bundled_standards  # the catalog imports this module
-
-    bundled = bundled_standards().get(standard.ref)
-    if bundled is None or bundled.sha256 == standard.sha256:
-        return
-    raise SpecError(
-        f"{origin}: standard {standard.ref} reuses the id@version of a bundled standard with other "
-        f"content (sha256 {standard.sha256}; the bundled {standard.ref} has sha256 {bundled.sha256}). "
-        "A bundled standard cannot be shadowed: give this standard a new version (e.g. "
-        f"version: {standard.version}-local) or a new id."
-    )
 
 
 def _describe(exc: ValidationError, origin: str) -> str:
