@@ -32,6 +32,7 @@ __all__ = [
     "binary_mapping",
     "check_columns",
     "check_labels",
+    "collect_or_data_error",
     "null_as_none",
     "read_error",
     "read_source",
@@ -204,6 +205,26 @@ def read_error(exc: BaseException, origin: str) -> DataError | None:
         return None
     path, kind, separator = _READ[origin]
     return _file_error(exc, path, kind, separator, origin)
+
+
+def collect_or_data_error(frame: nw.LazyFrame[Any], origin: str, *, backend: Any = None) -> nw.DataFrame[Any]:
+    """Collect a frame; a file that turns out malformed now fails with :func:`read_error`'s message.
+
+    Any other failure is raised as it is.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> collect_or_data_error(nw.from_native(pl.LazyFrame({"a": [1, 2]})), "<polars.LazyFrame>").shape
+    (2, 1)
+    """
+    try:
+        return frame.collect(backend=backend)
+    except Exception as exc:  # a file is parsed only when its rows are first collected
+        error = read_error(exc, origin)
+        if error is None:
+            raise
+        raise error from None
 
 
 def _file_error(exc: BaseException, path: Path, kind: str, separator: str, name: str) -> DataError:
@@ -409,6 +430,11 @@ def null_as_none(value: Any) -> Any:
     return value
 
 
+def _is_missing(value: Any) -> bool:
+    """Whether a distinct value a grouped aggregation returned is a null: None or a float NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def sensitive_label(value: Any, *, unknown: Iterable[str] = ()) -> str:
     """The category a raw sensitive value is reported under.
 
@@ -419,7 +445,7 @@ def sensitive_label(value: Any, *, unknown: Iterable[str] = ()) -> str:
     >>> sensitive_label(1.0), sensitive_label(float("nan"))
     ('1', 'Unknown')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -467,7 +493,7 @@ def binary_mapping(
     offending: dict[Any, int] = {}
     missing = 0
     for value, count in counts.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if _is_missing(value):
             missing += count
     if missing:
         raise DataError(
@@ -544,11 +570,7 @@ def check_labels(counts: Mapping[Any, int], role: LabelledColumn, *, key: str, o
     values found: 'Rejected' (140 rows), 'Selected' (60 rows). Did you mean 'Selected'? To fix: set
     columns.decision.positive to the value that means selected.
     """
-    found = {
-        value: count
-        for value, count in counts.items()
-        if count and not (value is None or (isinstance(value, float) and math.isnan(value)))
-    }
+    found = {value: count for value, count in counts.items() if count and not _is_missing(value)}
     if not found:
         return
     column = role.column

@@ -20,7 +20,13 @@ from equityaudit.results import Check
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["expectation_check", "group_size_check", "missing_column_check", "row_count_check"]
+__all__ = [
+    "expectation_check",
+    "group_size_check",
+    "missing_column_check",
+    "python_scalar",
+    "row_count_check",
+]
 
 EXAMPLES = 5
 """How many distinct offending values a check shows."""
@@ -512,13 +518,25 @@ def _distinct(values: Sequence[Any]) -> list[Any]:
     return seen
 
 
+def python_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (labels compare as Python values do); others as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> type(python_scalar(np.int64(3))), python_scalar("a")
+    (<class 'int'>, 'a')
+    """
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, str | bytes) else value
+
+
 def _plain(value: Any) -> Any:
     """A JSON-friendly Python scalar (numpy scalars unwrapped, NaN as None)."""
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            value = str(value)
+    try:
+        value = python_scalar(value)
+    except (TypeError, ValueError):
+        value = str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is not None and not isinstance(value, str | int | float | bool):

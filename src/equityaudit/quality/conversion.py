@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals as nw
 from narwhals.dependencies import is_pandas_dataframe
 
-from equityaudit.frames import read_error
+from equityaudit.frames import collect_or_data_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,12 +47,6 @@ def validation_frame(
     if is_pandas_dataframe(native):
         selected: pd.DataFrame = native[list(columns)]
         return selected
-    try:
-        table = frame.select(list(columns)).collect(backend="pyarrow").to_native()
-    except Exception as exc:
-        error = read_error(exc, origin)
-        if error is None:
-            raise
-        raise error from None
+    table = collect_or_data_error(frame.select(list(columns)), origin, backend="pyarrow").to_native()
     converted: pd.DataFrame = table.to_pandas()
     return converted

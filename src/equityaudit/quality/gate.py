@@ -19,6 +19,7 @@ from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
     missing_column_check,
+    python_scalar,
     row_count_check,
 )
 from equityaudit.quality.conversion import validation_frame
@@ -219,17 +220,11 @@ def _check_labels(
             continue
         counts = value_counts(labelled.column)
         found = {
-            _scalar(value): int(n)
+            python_scalar(value): int(n)
             for value, n in counts.items()
             if int(n) > 0 and null_as_none(value) is not None
         }
         check_labels(found, labelled, key=f"columns.{role}", origin=origin)
-
-
-def _scalar(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds (labels compare as Python values do)."""
-    item = getattr(value, "item", None)
-    return item() if callable(item) and not isinstance(value, str | bytes) else value
 
 
 def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:

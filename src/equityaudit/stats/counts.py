@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from equityaudit.errors import DataError
-from equityaudit.frames import UNKNOWN, binary_mapping, null_as_none, read_error, sensitive_label
+from equityaudit.frames import UNKNOWN, binary_mapping, collect_or_data_error, null_as_none, sensitive_label
 from equityaudit.spec import LabelledColumn
 
 __all__ = ["GroupCounts", "grouped_counts", "sample_median"]
@@ -193,13 +193,9 @@ def grouped_counts(
         # elementary aggregations only, so every backend (pandas, pyarrow) runs them natively
         frame = frame.with_columns((nw.col(score) > score_threshold).cast(nw.Int64).alias("__above"))
         aggregations.append(nw.col("__above").sum())
-    try:
-        aggregated = frame.group_by(keys, drop_null_keys=False).agg(*aggregations).collect()
-    except Exception as exc:  # a malformed file is parsed only now (frames.read_error)
-        error = read_error(exc, origin)
-        if error is None:
-            raise
-        raise error from None
+    aggregated = collect_or_data_error(  # a malformed file is parsed only now
+        frame.group_by(keys, drop_null_keys=False).agg(*aggregations), origin
+    )
     names = aggregated.columns
     rows = aggregated.rows()
     if not rows:
