@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,15 +63,7 @@ def derive_cells(table: pd.DataFrame) -> pd.DataFrame:
      'fp': 1, 'fn': 2, 'tn': 4, 'correct': 7}
     """
     out = table.copy()
-    if "selected" in out:
-        out["not_selected"] = out["n"] - out["selected"]
-    if "positives" in out:
-        out["negatives"] = out["n"] - out["positives"]
-    if {"tp", "selected", "positives"} <= set(out.columns):
-        out["fp"] = out["selected"] - out["tp"]
-        out["fn"] = out["positives"] - out["tp"]
-        out["tn"] = out["n"] - out["selected"] - out["fn"]
-        out["correct"] = out["tp"] + out["tn"]
+    _add_cells(out)
     return out
 
 
@@ -89,16 +82,21 @@ def cell_arrays(table: pd.DataFrame, by: Sequence[str]) -> dict[str, NDArray[np.
      'fp': [1], 'fn': [2], 'tn': [4], 'correct': [7]}
     """
     out = {c: table[c].to_numpy(dtype=np.int64) for c in table.columns if c not in by}
-    if "selected" in table:
+    _add_cells(out)
+    return out
+
+
+def _add_cells(out: Any) -> None:
+    """Add the derived cells to ``out``, a frame or a mapping of arrays (both index by column name)."""
+    if "selected" in out:
         out["not_selected"] = out["n"] - out["selected"]
-    if "positives" in table:
+    if "positives" in out:
         out["negatives"] = out["n"] - out["positives"]
-    if {"tp", "selected", "positives"} <= set(table.columns):
+    if {"tp", "selected", "positives"} <= set(out):
         out["fp"] = out["selected"] - out["tp"]
         out["fn"] = out["positives"] - out["tp"]
         out["tn"] = out["n"] - out["selected"] - out["fn"]
         out["correct"] = out["tp"] + out["tn"]
-    return out
 
 
 def proportion(numerator: ArrayLike, denominator: ArrayLike) -> NDArray[np.float64]:
