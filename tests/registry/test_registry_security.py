@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from equityaudit.registry.storage import GENESIS, entry_hash
 from equityaudit.results import canonical_json
-from equityaudit.signing import public_key_pem
+from equityaudit.signing import key_id, public_key_pem
 from equityaudit.standards import find_standard
 
 
@@ -87,6 +87,54 @@ def test_an_observer_cannot_write(setup: Setup) -> None:
     assert setup.http.get(f"/v1/standards/{RETAIL}", headers=observer.headers()).status_code == 200
 
 
+# Every route that changes the registry, with the roles allowed to call it; the test below fails
+# when a write route is added without a line here, so no new route goes unchecked.
+WRITE_ROUTES = {
+    ("PATCH", "/v1/me"): {"member"},
+    ("POST", "/v1/submissions"): {"member"},
+    ("POST", "/v1/members"): {"admin"},
+    ("POST", "/v1/members/{name}/keys"): {"admin"},
+    ("POST", "/v1/members/{name}/tokens"): {"admin"},
+    ("DELETE", "/v1/keys/{keyid}"): {"admin"},
+    ("DELETE", "/v1/tokens/{token_id}"): {"admin"},
+    ("POST", "/v1/standards"): {"admin"},
+}
+
+
+def test_every_write_route_refuses_the_roles_it_is_not_for(setup: Setup) -> None:
+    routes = {
+        (method, route.path)
+        for route in setup.http.app.routes  # type: ignore[attr-defined]
+        for method in getattr(route, "methods", ()) or ()
+        if method in {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert routes == set(WRITE_ROUTES)
+    alice = setup.add_member("alice")
+    observer = setup.add_member("olga", role="observer")
+    bodies = {
+        "/v1/me": {"public": True},
+        "/v1/submissions": {"envelope": {"payload": "", "payloadType": "x", "signatures": []}},
+        "/v1/members": {"name": "mallory"},
+        "/v1/members/{name}/keys": {
+            "public_key": public_key_pem(Ed25519PrivateKey.generate().public_key()).decode()
+        },
+        "/v1/standards": {"document": find_standard(RETAIL).document},
+    }
+    for (method, path), allowed in WRITE_ROUTES.items():
+        url = path.format(name="alice", keyid=key_id(alice.key.public_key()), token_id=alice.token_id)
+        for role, who in (("member", alice), ("observer", observer)):
+            if role in allowed:
+                continue
+            answer = setup.http.request(method, url, json=bodies.get(path), headers=who.headers())
+            assert _error(answer)[0] == 403, (method, path, role, answer.text)
+    # nothing changed: alice's key and token still work, no member was added, nobody went public
+    assert setup.http.get("/v1/me", headers=alice.headers()).json()["public"] is False
+    assert setup.http.get("/v1/me", headers=observer.headers()).json()["public"] is False
+    names = [m["name"] for m in setup.http.get("/v1/members", headers=setup.admin()).json()["members"]]
+    assert "mallory" not in names
+    assert setup.http.patch("/v1/me", json={"public": True}, headers=alice.headers()).json()["public"] is True
+
+
 def test_member_a_cannot_submit_as_b_nor_read_bs_submissions(setup: Setup) -> None:
     setup.publish()
     alice, bob = setup.add_member("alice"), setup.add_member("bob")
@@ -102,7 +150,11 @@ def test_member_a_cannot_submit_as_b_nor_read_bs_submissions(setup: Setup) -> No
     # Alice signs with a key she never registered
     stranger = Ed25519PrivateKey.generate()
     forged = {**bobs, "signatures": [{"keyid": "", "sig": base64.b64encode(stranger.sign(b"x")).decode()}]}
-    assert _error(alice.submit(forged))[0] == 400
+    status, message = _error(alice.submit(forged))
+    assert status == 400
+    assert message.startswith(
+        f"signature check failed: no signature verifies with the given key(s) {key_id(alice.key.public_key())}"
+    ), message
     seq = accepted.json()["seq"]
     assert setup.http.get(f"/v1/submissions/{seq}", headers=bob.headers()).json()["envelope"] == bobs
     assert _error(setup.http.get(f"/v1/submissions/{seq}", headers=alice.headers())) == (

@@ -356,7 +356,11 @@ class Registry:
             return out
 
     def set_public(self, caller: Caller, public: bool) -> None:
-        """A member opts in to (or out of) being named in views."""
+        """A member opts in to (or out of) being named in views; only members appear in views."""
+        if caller.role != "member":
+            raise RegistryError(
+                f"only members choose whether views name them; this token is {possessive(caller.role)}", 403
+            )
         with self._session() as session:
             member = session.get(Member, caller.id)
             assert member is not None
