@@ -155,7 +155,8 @@ def assert_matches_fairlearn(
     decision: str = "decision",
     outcome: str = "outcome",
 ) -> None:
-    """By-group values, group sizes, difference() and ratio() of every metric equal fairlearn's."""
+    """By-group values, group sizes, difference() and ratio() of every metric equal fairlearn's,
+    and so does every metric's ratio and difference to the table's reference group."""
     ours = rows_by_group(result, by)
     frame = metric_frame(data, by, metrics, decision=decision, outcome=outcome)
     by_group = frame.by_group
@@ -173,6 +174,27 @@ def assert_matches_fairlearn(
         values = [r[metric] for r in ours.values() if r[metric] is not None]
         assert close(max(values) - min(values), differences[metric]), (by, metric)
         assert close(min(values) / max(values), ratios[metric]), (by, metric)
+    # Every metric's ratio and difference to the table's reference group, from fairlearn's
+    # by-group values: by_group[g] / by_group[ref] and by_group[g] - by_group[ref].
+    (table,) = [t for t in result.tables if t.name == "*".join(by)]
+    reference_key = tuple(str(table.reference[a]) for a in by)
+    reference_index = reference_key if len(by) > 1 else reference_key[0]
+    for metric in metrics:
+        reference_value = by_group.loc[reference_index, metric]
+        for index_value, expected in by_group.iterrows():
+            row = ours[key_of(index_value)]
+            assert close(row[f"{metric}_difference"], expected[metric] - reference_value), (
+                by,
+                index_value,
+                metric,
+            )
+            expected_ratio = expected[metric] / reference_value if reference_value != 0 else np.nan
+            assert close(row[f"{metric}_ratio"], expected_ratio), (
+                by,
+                index_value,
+                metric,
+                row[f"{metric}_ratio"],
+            )
     if "selection_rate" in metrics:
         # Our reference is the max-rate group, so the smallest ratio and difference to it are
         # fairlearn's between-groups ratio and (negated) difference.
