@@ -15,6 +15,7 @@ import pytest
 
 import equityaudit.engine
 from equityaudit.results import AuditResult, result_json_schema
+from evidence import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DATA = ROOT.parent / "shared" / "fairness-reference-data"
@@ -40,7 +41,7 @@ def _validate_every_result(monkeypatch: pytest.MonkeyPatch) -> None:
 def reference_data() -> Path:
     """The third-party reference datasets beside the checkout (skips when absent)."""
     if not REFERENCE_DATA.is_dir():
-        pytest.skip(f"reference datasets not found at {REFERENCE_DATA}")
+        unavailable(f"reference datasets not found at {REFERENCE_DATA} (shared/ beside the checkout)")
     return REFERENCE_DATA
 
 

@@ -26,6 +26,7 @@ import polars as pl
 import pytest
 
 from equityaudit.auditors.chatbot.lexicon import Lexicon, column_name
+from evidence import unavailable
 
 AXES = {
     "race-color": ("race_ethnicity", 0.45),
@@ -42,7 +43,7 @@ AXES = {
 def crows(reference_data: Path) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     path = reference_data / "crows_pairs_anonymized.csv"
     if not path.is_file():
-        pytest.skip(f"{path} not found")
+        unavailable(f"{path} not found (shared/ beside the checkout)")
     return _matched(path)
 
 

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.report.junit import render_junit
-from equityaudit.report.ll144 import LL144_CSV_COLUMNS, render_ll144_csv
+from equityaudit.report.ll144 import LL144_CSV_COLUMNS, render_ll144_csv, render_ll144_markdown
 from equityaudit.report.markdown import render_markdown
 from equityaudit.results import StandardRef
 
@@ -112,6 +112,35 @@ def test_report_command_renders_from_the_stored_result(tmp_path: Path, hiring: e
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("spec", ["hiring", "screening-errors", "marketing", "chatbot"])
+def test_run_and_report_write_the_same_files(tmp_path: Path, spec: str) -> None:
+    """``report RESULT.json`` renders exactly what ``run`` rendered: reports come from the stored JSON."""
+    formats = "md,html,junit,ll144" if spec == "hiring" else "md,html,junit"
+    ran = CliRunner().invoke(
+        main, ["run", f"audits/{spec}.yaml", "--out", str(tmp_path / "run"), "--format", formats, "--quiet"]
+    )
+    assert ran.exit_code in (0, 1), ran.output
+    (stored,) = (tmp_path / "run").glob("*.json")
+    again = CliRunner().invoke(
+        main, ["report", str(stored), "--format", formats, "--out", str(tmp_path / "report")]
+    )
+    assert again.exit_code == 0, again.output
+    written = sorted(p.name for p in (tmp_path / "run").iterdir() if p.suffix != ".json")
+    assert written == sorted(p.name for p in (tmp_path / "report").iterdir())
+    assert len(written) == (6 if spec == "hiring" else 3)
+    for name in written:
+        assert (tmp_path / "run" / name).read_text() == (tmp_path / "report" / name).read_text(), name
+
+
+def test_stored_results_keep_the_spec_order_of_attributes(tmp_path: Path, hiring: ea.AuditResult) -> None:
+    """Sorted JSON keys do not reorder a reference group or the LL144 unknown counts (sex, then race)."""
+    text = render_markdown(ea.read_result(hiring.write(tmp_path / "h.json")))
+    assert "Reference group: **Male, White**" in text  # the sex*race_ethnicity table, spec order
+    summary = render_ll144_markdown(ea.read_result(tmp_path / "h.json"))
+    unknown = hiring.context["ll144"]["unknown_count"]
+    assert f"sex: {unknown['sex']}; race_ethnicity: {unknown['race_ethnicity']}" in summary
+
+
 def test_ll144_refused_for_other_auditors(tmp_path: Path) -> None:
     stored = decisions_result(40).write(tmp_path / "screen.json")
     out = CliRunner().invoke(main, ["report", str(stored), "--format", "ll144"])
@@ -125,16 +154,25 @@ def test_ll144_refused_for_other_auditors(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("{garbled", "not a JSON result file"),
-        ('{"schema": "equityaudit.result/9"}', "result schema 'equityaudit.result/9' is not supported"),
+        (
+            '{"schema": "equityaudit.result/9"}',
+            "result schema 'equityaudit.result/9' is not supported by this version of equityaudit, which "
+            "reads 'equityaudit.result/1'. It was written by a newer equityaudit: upgrade equityaudit",
+        ),
+        (
+            '{"schema": "equityaudit.result/0"}',
+            "It was written by an older equityaudit: re-run the audit with this version",
+        ),
         ('{"schema": "something-else"}', "not an equityaudit result"),
     ],
 )
 def test_report_refuses_bad_results(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(content)
-    out = CliRunner().invoke(main, ["report", str(path)])
+    out = CliRunner(env={"COLUMNS": "400"}).invoke(main, ["report", str(path)])
     assert out.exit_code == 2
     assert message in out.output
+    assert CliRunner().invoke(main, ["compare", str(path), str(path)]).exit_code == 2
 
 
 def write(result: ea.AuditResult, path: Path) -> str:
@@ -143,7 +181,7 @@ def write(result: ea.AuditResult, path: Path) -> str:
 
 
 def test_compare_improvement_exits_0(tmp_path: Path) -> None:
-    # baseline F 40/100 (ratio 0.8 to M's 50/100), current F 48/100 (ratio 0.96): closer to parity
+    # baseline F 400/1000 (ratio 0.8 to M's 500/1000), current F 480/1000 (ratio 0.96): closer to parity
     out = CliRunner().invoke(
         main,
         [

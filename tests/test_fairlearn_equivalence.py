@@ -50,6 +50,7 @@ from sklearn.metrics import accuracy_score, precision_score
 
 import equityaudit as ea
 from equityaudit.results import AuditResult
+from evidence import unavailable
 
 TOL = 1e-9
 
@@ -114,7 +115,7 @@ def random_data() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def compas() -> pd.DataFrame:
     if not COMPAS.is_file():
-        pytest.skip(f"COMPAS reference data not found at {COMPAS} (shared/ beside the checkout)")
+        unavailable(f"COMPAS reference data not found at {COMPAS} (shared/ beside the checkout)")
     return pd.read_csv(COMPAS)
 
 

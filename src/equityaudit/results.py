@@ -242,6 +242,8 @@ class AuditResult(_Model):
         """Groups read back from sorted JSON list their attributes in the table's ``by`` order again."""
         orders = {table.name: table.by for table in self.tables}
         for table in self.tables:
+            if table.reference:
+                table.reference = _ordered(table.reference, table.by)
             for row in table.rows:
                 if isinstance(row.get("group"), dict):
                     row["group"] = _ordered(row["group"], table.by)
@@ -353,7 +355,7 @@ def read_result(path: str | Path) -> AuditResult:
         if isinstance(schema, str) and schema.startswith("equityaudit.result/"):
             raise ResultError(
                 f"{path}: result schema {schema!r} is not supported by this version of equityaudit, "
-                f"which reads {RESULT_SCHEMA!r}. Upgrade equityaudit to read it."
+                f"which reads {RESULT_SCHEMA!r}. {_schema_advice(schema)}"
             )
         raise ResultError(
             f"{path}: not an equityaudit result: expected key 'schema' = {RESULT_SCHEMA!r}, found {schema!r}."
@@ -384,6 +386,25 @@ def read_result(path: str | Path) -> AuditResult:
             f"{expected!r}. The file was edited or damaged; re-run the audit."
         )
     return result
+
+
+def _schema_advice(schema: str) -> str:
+    """What to do with a result of another schema version: upgrade for a newer one, re-run for an older one.
+
+    Examples
+    --------
+    >>> _schema_advice("equityaudit.result/2")
+    'It was written by a newer equityaudit: upgrade equityaudit to read it.'
+    >>> _schema_advice("equityaudit.result/0")
+    'It was written by an older equityaudit: re-run the audit with this version to get a result it reads.'
+    """
+    ours = int(RESULT_SCHEMA.rsplit("/", 1)[1])
+    version = schema.rsplit("/", 1)[1]
+    if version.isdigit() and int(version) < ours:
+        return "It was written by an older equityaudit: re-run the audit with this version to get a result it reads."
+    if version.isdigit():
+        return "It was written by a newer equityaudit: upgrade equityaudit to read it."
+    return "Re-run the audit with this version of equityaudit to get a result it reads."
 
 
 def _verdict_of_contents(result: AuditResult) -> Verdict:

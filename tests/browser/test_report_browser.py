@@ -20,6 +20,7 @@ import pytest
 
 import equityaudit as ea
 from equityaudit.report.html import render_html
+from evidence import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,14 +28,15 @@ SCREENSHOT = ROOT / "docs" / "report-screenshot.png"
 SPECS = {path.stem: path.name for path in sorted((ROOT / "audits").glob("*.yaml"))}  # every demo audit
 
 if not CHROMIUM.exists():
-    pytest.skip(
+    unavailable(
         f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium) to run "
         "the real-browser tests of the HTML report",
-        allow_module_level=True,
+        module=True,
     )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
-)
+try:
+    from playwright import sync_api
+except ImportError:
+    unavailable("playwright is not installed: pip install -e '.[dev]'", module=True)
 
 ARGS = [
     "--headless",

@@ -77,6 +77,16 @@ def _summary_tables(result: AuditResult) -> list[Any]:
     return [t for t in result.tables if ":" not in t.name or t.name.startswith("scoring:")]
 
 
+def _in_attribute_order(by_attribute: dict[str, Any], result: AuditResult) -> dict[str, Any]:
+    """A mapping keyed by sensitive attribute, in the order the audit's tables list the attributes
+    (the spec's order), not the sorted order of the stored JSON."""
+    order = list(dict.fromkeys(a for t in _summary_tables(result) for a in t.by))
+    return {
+        **{a: by_attribute[a] for a in order if a in by_attribute},
+        **{a: v for a, v in by_attribute.items() if a not in order},
+    }
+
+
 def ll144_rows(result: AuditResult) -> list[dict[str, Any]]:
     """One row per category of every summary table, with the columns of :data:`LL144_CSV_COLUMNS`."""
     block = _disclosures(result)
@@ -122,7 +132,7 @@ def render_ll144_csv(result: AuditResult) -> str:
 def _facts(result: AuditResult) -> list[tuple[str, str]]:
     block = _disclosures(result)
     period = block.get("data_period")
-    unknown = block.get("unknown_count") or {}
+    unknown = _in_attribute_order(block.get("unknown_count") or {}, result)
     kind = _data_kind(block)
     if kind is None:
         source = f"historical or test data: {_NOT_STATED} (data.kind)"

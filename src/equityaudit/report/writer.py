@@ -86,9 +86,14 @@ def write_reports(
 ) -> ReportFiles:
     """Write ``<name><suffix>`` files for each format; refuse to replace files equityaudit did not write.
 
-    The LL144 summary exists only for results of the hiring auditor; for others it is skipped
-    and the reason recorded.
+    Every report is rendered from the result as its JSON stores it (read back, as ``equityaudit
+    report`` reads it), so a report never depends on anything the JSON does not hold. The LL144
+    summary exists only for results of the hiring auditor; for others it is skipped and the reason
+    recorded.
     """
+    # Render what is stored, as `equityaudit report` reads it back: the JSON's sorted keys and all,
+    # so a report written by `run` and one rendered later from the result file are the same.
+    result = AuditResult.model_validate_json(result.to_json())
     files = ReportFiles()
     planned: list[tuple[Path, Callable[[], str]]] = []
     for fmt in formats:
