@@ -117,13 +117,33 @@ def test_ratio_hand_computation() -> None:
     assert (round(float(lo), 4), round(float(hi), 4)) == (0.4433, 1.0025)
 
 
-@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(20, 50, 30, 50), (7, 13, 2, 40), (5, 5, 9, 9)])
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(20, 50, 30, 50), (7, 13, 2, 40), (1, 9, 12, 13)])
 def test_ratio_matches_scipy_relative_risk(x1: int, n1: int, x2: int, n2: int) -> None:
     # scipy's relative_risk(...).confidence_interval() uses the same Katz log method.
     ci = relative_risk(x1, n1, x2, n2).confidence_interval(confidence_level=0.95)
     lo, hi = ratio_interval(x1, n1, x2, n2)
     assert float(lo) == pytest.approx(ci.low, rel=1e-10)
     assert float(hi) == pytest.approx(ci.high, rel=1e-10)
+
+
+def test_ratio_rate_of_one_keeps_its_group_variance() -> None:
+    # 2/2 vs 68/87 (COMPAS: Native American women aged 25-45 against the reference Caucasian women
+    # under 25). Plain Katz (scipy's relative_risk) gives the 2/2 group a variance of 1/2 - 1/2 = 0
+    # and the interval 1.14-1.43, narrower than the reference's own; with 0.5 added to each of the
+    # 2/2 group's cells its term is 1/2.5 - 1/3 = 0.066667. se = sqrt(0.066667 + 1/68 - 1/87),
+    # centred on the observed ratio 1 / (68/87) = 1.279412: (0.7621, 2.1479).
+    katz = relative_risk(2, 2, 68, 87).confidence_interval(confidence_level=0.95)
+    assert (round(katz.low, 2), round(katz.high, 2)) == (1.14, 1.43)
+    se = math.sqrt(1 / 2.5 - 1 / 3 + 1 / 68 - 1 / 87)
+    lo, hi = ratio_interval(2, 2, 68, 87)
+    assert float(lo) == pytest.approx((87 / 68) * math.exp(-Z95 * se), rel=1e-12)
+    assert float(hi) == pytest.approx((87 / 68) * math.exp(Z95 * se), rel=1e-12)
+    # Both at 100 % (5/5 vs 9/9): plain Katz collapses to [1, 1]; each group keeps its term.
+    assert relative_risk(5, 5, 9, 9).confidence_interval().low == pytest.approx(1.0)
+    se = math.sqrt(1 / 5.5 - 1 / 6 + 1 / 9.5 - 1 / 10)
+    lo, hi = ratio_interval(5, 5, 9, 9)
+    assert (float(lo), float(hi)) == (pytest.approx(math.exp(-Z95 * se)), pytest.approx(math.exp(Z95 * se)))
+    assert float(lo) < 1 < float(hi)
 
 
 def test_ratio_zero_count_is_bounded_below_by_its_estimate_0() -> None:

@@ -201,7 +201,13 @@ def ratio_interval(
       ``null``); the interval is ``[corrected lower bound, inf]``, the reciprocal of the first case.
     * ``x1 == x2 == 0``: the ratio is 0/0; both bounds are ``nan``.
 
-    Comparisons without a zero count are not corrected.
+    A group with no failures (``x == n``, a rate of 1) has a delta-method variance
+    :math:`1/x - 1/n` of 0, which would make the interval as narrow as if that group's rate were
+    known exactly (2 of 2 selected against 68 of 87 would give 1.14–1.43). Its variance term is
+    therefore computed with 0.5 added to each of its two cells (Haldane–Anscombe:
+    :math:`1/(x + 0.5) - 1/(n + 1)`), while the interval stays centred on the observed ratio, so it
+    still contains the estimate. Comparisons with neither a zero count nor a rate of 1 are not
+    corrected.
 
     Parameters
     ----------
@@ -225,6 +231,12 @@ def ratio_interval(
     >>> lo, hi = ratio_interval([20, 0, 3, 0], [50, 10, 10, 10], [30, 5, 0, 0], [50, 10, 10, 10])
     >>> np.round(lo, 4), np.round(hi, 4)
     (array([0.4433, 0.    , 0.4102,    nan]), array([1.0025, 1.4447,    inf,    nan]))
+
+    A rate of 1 does not make its group's variance vanish:
+
+    >>> lo, hi = ratio_interval([2, 2], [2, 2], [68, 2], [87, 2])
+    >>> np.round(lo, 4), np.round(hi, 4)
+    (array([0.7621, 0.4889]), array([2.1479, 2.0456]))
     """
     z = z_critical(alpha)
     a1, m1, a2, m2 = _two_samples(x1, n1, x2, n2, fractional)
@@ -235,7 +247,7 @@ def ratio_interval(
     a1, m1, a2, m2 = a1 + correction, m1 + correction, a2 + correction, m2 + correction
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(a1 / m1) - np.log(a2 / m2)
-        se = np.sqrt(np.maximum(1.0 / a1 - 1.0 / m1 + 1.0 / a2 - 1.0 / m2, 0.0))
+        se = np.sqrt(np.maximum(_log_rate_variance(a1, m1) + _log_rate_variance(a2, m2), 0.0))
         lower = np.exp(log_ratio - z * se)
         upper = np.exp(log_ratio + z * se)
     lower = np.where(zero_compared, 0.0, lower)  # the estimate is 0
@@ -243,6 +255,14 @@ def ratio_interval(
     lower = np.where(undefined, np.nan, lower)
     upper = np.where(undefined, np.nan, upper)
     return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+
+
+def _log_rate_variance(x: FloatArray, n: FloatArray) -> FloatArray:
+    """Delta-method variance of :math:`\\log(x/n)`, :math:`1/x - 1/n`; with 0.5 added to each cell
+    (:math:`1/(x + 0.5) - 1/(n + 1)`) where the group has no failures (``x == n``), where it is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        no_failures = (x == n) & (n > 0)
+        return np.where(no_failures, 1.0 / (x + 0.5) - 1.0 / (n + 1.0), 1.0 / x - 1.0 / n)
 
 
 def difference_interval(
