@@ -4,7 +4,8 @@ Sources: arithmetic in the comments (shares, ratios, total variation distance, w
 Kish sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz intervals (mapped
 onto the representation ratio as docs/marketing.md states); ``scipy.stats.chi2_contingency`` and
 ``scipy.stats.fisher_exact`` for tests; ``scipy.stats.ttest_ind`` for the offer comparison; the
-normal-theory standard error of a mean for the subsampled bootstrap.
+normal-theory standard error of a mean for the subsampled bootstrap; the resampling distribution
+of a median of three values, and percentiles' invariance under scaling, for the median intervals.
 """
 
 from __future__ import annotations
@@ -334,6 +335,89 @@ def test_subsampled_offer_bootstrap_has_the_width_of_the_full_group() -> None:
     expected = 1.959964 * 5 / math.sqrt(20_000)
     for r in rows:
         assert (r["mean_ci_high"] - r["mean_ci_low"]) / 2 == pytest.approx(expected, rel=0.15)
+
+
+def offer_rows(result: AuditResult) -> dict[str, dict[str, Any]]:
+    rows = result.context["marketing"]["offer"]["tables"]["offer:g"]["rows"]
+    return {r["group"]["g"]: r for r in rows}
+
+
+def test_offer_median_ratio_has_a_bootstrap_interval_from_the_medians_replicates() -> None:
+    df = offers()
+    table = offer_rows(run(df, segment="seg", offer="discount"))
+    a, b = (df.loc[df["g"] == g, "discount"] for g in ("A", "B"))
+    assert table["B"]["median_ratio"] == pytest.approx(b.median() / a.median(), abs=1e-12)
+    assert table["B"]["median_ratio_ci_low"] < table["B"]["median_ratio"] < table["B"]["median_ratio_ci_high"]
+    assert (
+        table["A"]["median_ratio_ci_low"] is None and table["A"]["median_ratio_ci_high"] is None
+    )  # reference
+    # A constant reference (20) makes every replicate's ratio the group's replicate / 20, and a
+    # percentile commutes with a positive scale: each ratio interval is the group's own interval / 20.
+    # So the median ratio's interval comes from the medians' replicates, not the means'.
+    df.loc[df["g"] == "A", "discount"] = 20.0
+    table = offer_rows(run(df, segment="seg", offer="discount"))
+    b_row = table["B"]
+    assert (b_row["median_ratio_ci_low"], b_row["median_ratio_ci_high"]) == pytest.approx(
+        (b_row["median_ci_low"] / 20, b_row["median_ci_high"] / 20), abs=1e-12
+    )
+    assert (b_row["mean_ratio_ci_low"], b_row["mean_ratio_ci_high"]) == pytest.approx(
+        (b_row["mean_ci_low"] / 20, b_row["mean_ci_high"] / 20), abs=1e-12
+    )
+    assert b_row["median_ratio_ci_low"] != pytest.approx(b_row["mean_ratio_ci_low"], abs=1e-6)
+
+
+def test_offer_median_ratio_interval_is_deterministic_for_a_fixed_seed() -> None:
+    df = offers()
+
+    def interval(seed: int) -> tuple[float, float]:
+        result = ea.audit(
+            df,
+            auditor="marketing",
+            sensitive=["g"],
+            options={"segment": "seg", "offer": "discount"},
+            thresholds={"seed": seed},
+        )
+        row = offer_rows(result)["B"]
+        return row["median_ratio_ci_low"], row["median_ratio_ci_high"]
+
+    assert interval(0) == interval(0)
+    assert interval(0) != interval(1)  # the seed drives it: the test above is not vacuous
+
+
+def test_offer_intervals_collapse_when_every_group_offers_a_constant() -> None:
+    df = pd.DataFrame({"g": ["A"] * 40 + ["B"] * 40, "seg": "all", "discount": [20.0] * 40 + [10.0] * 40})
+    table = offer_rows(run(df, segment="seg", offer="discount"))
+    for group, value in (("A", 20.0), ("B", 10.0)):
+        row = table[group]
+        assert (row["median_ci_low"], row["median"], row["median_ci_high"]) == (value, value, value)
+        assert (row["mean_ci_low"], row["mean"], row["mean_ci_high"]) == (value, value, value)
+    b = table["B"]
+    assert (b["median_ratio_ci_low"], b["median_ratio"], b["median_ratio_ci_high"]) == (0.5, 0.5, 0.5)
+    assert (b["mean_ratio_ci_low"], b["mean_ratio"], b["mean_ratio_ci_high"]) == (0.5, 0.5, 0.5)
+
+
+def test_offer_median_interval_by_hand() -> None:
+    # B offers 1, 2, 3. A resample of three has median 1 when it holds two or three 1s:
+    # 3 (1/3)^2 (2/3) + (1/3)^3 = 7/27, well above 2.5%, and likewise median 3; so the 95%
+    # percentile interval of the median is (1, 3). Against A's constant 6: ratios (1/6, 3/6), point 2/6.
+    df = pd.DataFrame({"g": ["A"] * 40 + ["B"] * 3, "seg": "all", "discount": [6.0] * 40 + [1.0, 2.0, 3.0]})
+    result = ea.audit(
+        df,
+        auditor="marketing",
+        sensitive=["g"],
+        options={"segment": "seg", "offer": "discount"},
+        thresholds={"min_group_size": 3},  # the quality gate would block a group of 3 otherwise
+    )
+    b = offer_rows(result)["B"]
+    assert (b["median_ci_low"], b["median"], b["median_ci_high"]) == (1.0, 2.0, 3.0)
+    assert (b["median_ratio_ci_low"], b["median_ratio"], b["median_ratio_ci_high"]) == pytest.approx(
+        (1 / 6, 2 / 6, 3 / 6), abs=1e-12
+    )
+    # on continuous offers the interval is a proper one around the sample median
+    df = offers()
+    for group, row in offer_rows(run(df, segment="seg", offer="discount")).items():
+        median = df.loc[df["g"] == group, "discount"].median()
+        assert row["median_ci_low"] < median < row["median_ci_high"]
 
 
 # --- spec and data errors -------------------------------------------------------------------

@@ -4,7 +4,10 @@ The generator's design (datasets/marketing.md, src/equityaudit/synthetic/marketi
 source of the expected findings: postcode is the injected proxy for race/ethnicity, the premium
 segment follows it, and ``new``, ``loyal``, ``bargain``, ``email_promo`` and ``price_increase``
 are drawn without bias. Shares are checked against the design within 4 binomial standard errors
-computed in the test; the data card's figures are recomputed with pandas from the CSV.
+computed in the test; the data card's figures are recomputed with pandas from the CSV. The example
+audit's adjusted p-values are checked against Holm's procedure written out in the test, and its
+proxy measures against ``scipy.stats.contingency.association``, scikit-learn's
+``normalized_mutual_info_score`` and a correlation ratio computed with pandas, all on the CSV.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats.contingency import association
+from sklearn.metrics import normalized_mutual_info_score
 
 import equityaudit as ea
 from equityaudit.errors import SpecError
@@ -169,6 +175,79 @@ def test_example_audit_labels_estimated_results(sample_result: AuditResult) -> N
         f.group["race_ethnicity_bisg"]: f.status for f in findings if f.table.startswith("segment premium")
     }
     assert premium["Black"] == premium["Hispanic"] == "fail"
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment, written out: sort, multiply by (m - rank), running max, clip at 1."""
+    m = len(p_values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda j: p_values[j])):
+        running = max(running, (m - rank) * p_values[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted
+
+
+def test_example_audit_adjusts_targeting_p_values_by_holm_over_every_targeting_comparison(
+    sample_result: AuditResult,
+) -> None:
+    """The family is every targeting comparison of the audit, adjusted together: all segments and
+    campaigns, both observed attributes and the estimated one (targeting.py's and
+    weighted_rate_table's comparisons go into one list that ``judge`` adjusts at once). It is not
+    per segment, per table or per attribute; representation and offer findings are separate
+    families."""
+    targeting = [f for f in sample_result.findings if f.metric == "inclusion_rate"]
+    tables = {f.table for f in targeting}
+    # 4 declared segments + 2 campaigns, each by sex, race_ethnicity and race_ethnicity_bisg (estimated)
+    assert len(tables) == 6 * 3
+    assert any("(estimated)" in t for t in tables) and any(t.startswith("campaign ") for t in tables)
+    raw = [f.p_value for f in targeting]
+    assert all(p is not None for p in raw)  # no comparison without a p-value: m is the whole family
+    expected = holm([float(p) for p in raw if p is not None])
+    assert [f.p_adjusted for f in targeting] == pytest.approx(expected, abs=1e-12)
+    # the check can tell the families apart: Holm within each table gives other values
+    per_table: dict[str, float] = {}
+    for table in tables:
+        members = [f for f in targeting if f.table == table]
+        per_table |= dict(
+            zip((f.id for f in members), holm([float(f.p_value or 0) for f in members]), strict=True)
+        )
+    assert any(abs(per_table[f.id] - p) > 1e-6 for f, p in zip(targeting, expected, strict=True))
+    assert sample_result.context["marketing"]["families"]["targeting"].startswith(
+        "every targeting comparison of the audit"
+    )
+
+
+def test_example_audit_proxy_measures_equal_scipy_scikit_learn_and_pandas_on_the_csv(
+    sample_result: AuditResult,
+) -> None:
+    # The auditor's treatment: a missing (or unknown-like) race_ethnicity is "Unknown" and left out
+    # of the feature x attribute table; a missing feature value would be a category of its own
+    # (postcode has none) and a missing numeric value is left out of the correlation ratio.
+    frame = pd.read_csv(SAMPLE)
+    known = frame[frame["race_ethnicity"].notna()]
+    assert set(known["race_ethnicity"]) == {"White", "Black", "Hispanic", "Asian", "Other"}
+    assert frame["postcode"].notna().all() and frame["annual_spend"].notna().all()
+    ranking = {
+        r["feature"]: r for r in sample_result.context["marketing"]["proxies"]["race_ethnicity"]["ranking"]
+    }
+
+    table = pd.crosstab(known["postcode"], known["race_ethnicity"]).to_numpy()
+    cramer = association(table, method="cramer", correction=False)
+    assert ranking["postcode"]["cramers_v"] == pytest.approx(cramer, abs=1e-9)
+    nmi = normalized_mutual_info_score(known["race_ethnicity"], known["postcode"])
+    assert ranking["postcode"]["nmi"] == pytest.approx(nmi, abs=1e-9)
+
+    # correlation ratio: eta^2 = between-category sum of squares over the total sum of squares
+    spend = known["annual_spend"]
+    by_race = spend.groupby(known["race_ethnicity"])
+    between = (by_race.size() * (by_race.mean() - spend.mean()) ** 2).sum()
+    total = ((spend - spend.mean()) ** 2).sum()
+    assert ranking["annual_spend"]["correlation_ratio"] == pytest.approx(np.sqrt(between / total), abs=1e-9)
+    # its NMI: deciles of the whole column (right-closed bins, duplicates merged), known rows only
+    deciles = pd.qcut(frame["annual_spend"], 10, labels=False, duplicates="drop")[known.index]
+    nmi_spend = normalized_mutual_info_score(known["race_ethnicity"], deciles)
+    assert ranking["annual_spend"]["nmi"] == pytest.approx(nmi_spend, abs=1e-9)
 
 
 # --- a large draw: the unbiased segments raise nothing at all ----------------------------------

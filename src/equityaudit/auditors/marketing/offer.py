@@ -1,15 +1,16 @@
 """Offer value parity: the mean and median offer by group, with bootstrap intervals and ratios.
 
 The mean and median of each group are exact (all of the group's non-missing offers). Their
-intervals, and the interval of each group's mean ratio to the reference group's, come from a
-**percentile bootstrap that resamples offers within each group** (stratified: every replicate
-keeps each group's size), with replicates drawn independently per group. A group with more than
-``m`` offers (``options.offer_bootstrap_rows``, default 2,000) is first subsampled to ``m``
-values (seeded), and each replicate's deviation from the subsample's statistic is scaled by
-:math:`\\sqrt{m / n}` and added to the full-data statistic — the spread of a mean or median
-shrinks as :math:`1/\\sqrt{n}`, so the interval has the width the full group would give while
-the cost stays fixed (a rescaled m-out-of-n bootstrap; Bickel, Götze & van Zwet 1997). For
-offers taking few distinct values the median's interval can collapse to a point.
+intervals, and the intervals of each group's mean and median ratios to the reference group's,
+come from one **percentile bootstrap that resamples offers within each group** (stratified:
+every replicate keeps each group's size), with replicates drawn independently per group. A
+group with more than ``m`` offers (``options.offer_bootstrap_rows``, default 2,000) is first
+subsampled to ``m`` values (seeded), and each replicate's deviation from the subsample's
+statistic is scaled by :math:`\\sqrt{m / n}` and added to the full-data statistic — the spread
+of a mean or median shrinks as :math:`1/\\sqrt{n}`, so the interval has the width the full
+group would give while the cost stays fixed (a rescaled m-out-of-n bootstrap; Bickel, Götze &
+van Zwet 1997). For offers taking few distinct values the median's interval can collapse to a
+point.
 
 The reference group has the highest mean when a higher offer is favourable (a discount, a credit
 limit) and the lowest when a lower one is (a price); each ratio is oriented so that below 1 is
@@ -44,6 +45,8 @@ OFFER_METHODS = {
     "subsampled, spread rescaled by sqrt(m/n))",
     "median_ci": "same bootstrap as the mean",
     "mean_ratio_ci": "percentile bootstrap of the ratio of the group's mean to the reference group's",
+    "median_ratio_ci": "percentile bootstrap of the ratio of the group's median to the reference group's "
+    "(the same replicates as the medians' intervals)",
     "p_value": "Welch's two-sample t test of equal means, two-sided",
 }
 
@@ -145,10 +148,14 @@ def offer_parity(
                 s["mean"], stats[ref]["mean"], draws[i][0], draws[ref][0], favourable, alpha
             )
             row["mean_ratio"] = finite_or_none(ratio)
-            median_ratio = _oriented(s["median"], stats[ref]["median"], favourable)
+            median_ratio, median_low, median_high = _ratio(
+                s["median"], stats[ref]["median"], draws[i][1], draws[ref][1], favourable, alpha
+            )
             row["median_ratio"] = finite_or_none(median_ratio)
             row["mean_ratio_ci_low"] = finite_or_none(low) if i != ref else None
             row["mean_ratio_ci_high"] = finite_or_none(high) if i != ref else None
+            row["median_ratio_ci_low"] = finite_or_none(median_low) if i != ref else None
+            row["median_ratio_ci_high"] = finite_or_none(median_high) if i != ref else None
             p_value = None
             if i != ref and not row["excluded"]:
                 p_value = _welch(s, stats[ref], scipy_stats)
@@ -203,9 +210,15 @@ def _oriented(value: float, reference: float, favourable: str) -> float:
 
 
 def _ratio(
-    mean: float, reference: float, boot: FloatArray, reference_boot: FloatArray, favourable: str, alpha: float
+    value: float,
+    reference: float,
+    boot: FloatArray,
+    reference_boot: FloatArray,
+    favourable: str,
+    alpha: float,
 ) -> tuple[float, float, float]:
-    ratio = _oriented(mean, reference, favourable)
+    """The oriented ratio of a statistic to the reference's, and the percentile interval of its replicates."""
+    ratio = _oriented(value, reference, favourable)
     numerator, denominator = (boot, reference_boot) if favourable == "higher" else (reference_boot, boot)
     with np.errstate(divide="ignore", invalid="ignore"):
         replicated = np.where(denominator > 0, numerator / denominator, np.nan)
