@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -85,6 +86,116 @@ def test_the_injected_response_gap_is_found(demo: AuditResult) -> None:
 def test_the_unbiased_axes_are_not_flagged(demo: AuditResult) -> None:
     assert [f.id for f in flagged(demo) if axis_of(f) in UNBIASED] == []
     assert {axis_of(f) for f in flagged(demo)} == {"gender", "religion", "disability"}
+
+
+NULL_SEEDS = (1, 2, 3, 4, 5)
+
+
+def holm_by_hand(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: the i-th smallest of m p-values times (m - i + 1), made
+    non-decreasing in that order and capped at 1; returned in the input's order."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def test_holm_by_hand_on_a_worked_case() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1: 0.02, 0.03, 0.06, 0.04 -> running max 0.06
+    assert holm_by_hand([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+
+
+@pytest.fixture(scope="module")
+def permuted() -> dict[int, AuditResult]:
+    """The demo data with its intent labels shuffled across utterances, audited once per seed."""
+    data = make_chatbot(5000, seed=2026)
+    options = {
+        "text": "text",
+        "intent": "intent",
+        "response": "response",
+        "counterfactual": {"enabled": False},
+    }
+    results = {}
+    for seed in NULL_SEEDS:
+        frame = data.assign(intent=np.random.default_rng(seed).permutation(data["intent"].to_numpy()))
+        results[seed] = run_spec(chatbot_spec(options), frame=frame)
+    return results
+
+
+def test_no_intent_skew_fails_when_the_intents_are_shuffled(permuted: dict[int, AuditResult]) -> None:
+    """Null test: with the intent labels permuted at random, no intent-skew cell may ``fail``.
+
+    A permutation makes the labels independent of the texts, so every cell's null hypothesis
+    (the intent is as frequent where the group is mentioned as where no group of the axis is)
+    is true, and given the margins the group's count is exactly hypergeometric — the distribution
+    Fisher's exact test assumes. A cell fails only when its ratio is outside the band *and* its
+    Holm-adjusted p is below alpha (0.05); Holm bounds the chance of any such rejection among
+    true nulls by alpha whatever the dependence between cells (a group's cells overlap the
+    axis' ``(any)`` cells) and whatever the other, truly skewed, members of the family (the
+    injected gender and disability gaps). So a `fail` here has probability at most about alpha
+    per seed — "about" because the auditor uses the mid-p, which can slightly exceed its level.
+    The seeds are fixed, so the test is deterministic; the smallest Holm-adjusted p of an
+    intent cell over these seeds is 0.55 (seed 4; the others 1).
+
+    The test can fail: without the correction about 20 cells per seed (19–25) are outside the
+    band with a raw p below alpha, and would be ``fail``.
+    """
+    for seed, result in permuted.items():
+        skew = [f for f in result.findings if f.id.startswith("intent/")]
+        # the cells judged: every group (and "(any)") of at least min_group_size (30) utterances,
+        # on an axis whose reference also has 30, × every intent seen at least 10 times — here all
+        # 8 of the generator's intents; 440 for every seed, as permuting changes no group size
+        mentions = {
+            c.name: {r["group"][c.name.removeprefix("mentions:")]: r["n"] for r in c.rows}
+            for c in result.counts
+            if c.name.startswith("mentions:")
+        }
+        judged = sum(
+            sum(n >= 30 for group, n in sizes.items() if group != "(none)")
+            for sizes in mentions.values()
+            if sizes["(none)"] >= 30
+        )
+        assert len(skew) == judged * 8 == 440, seed
+        assert [f.id for f in skew if f.status == "fail"] == [], seed
+        uncorrected = [
+            f
+            for f in skew
+            if f.p_value is not None
+            and f.p_value < 0.05
+            and f.value is not None
+            and not 0.8 <= f.value <= 1.25
+        ]
+        assert len(uncorrected) >= 10, seed
+
+
+def test_intent_skew_p_values_are_holm_adjusted_over_the_whole_audit(
+    permuted: dict[int, AuditResult],
+) -> None:
+    """The family Holm corrects over is every p-value the audit judges, not one table's.
+
+    auditor.py (``_judge_all``; docs/chatbot.md: "Every p-value of an audit ... is adjusted
+    together") adjusts, in one family, the p-value of every finding that has one: representation
+    (each group with a target), intent skew (each judged group × intent cell) and response gaps
+    (refusals, sentiment, length per judged group), on every axis. Table cells that are not
+    judged (rare intents, groups under min_group_size, the reference) are not in the family, and
+    the counterfactual findings have no p-value.
+    """
+    differs_from_intent_only = False
+    for seed, result in permuted.items():
+        family = [f for f in result.findings if f.p_value is not None]
+        assert {f.id.split("/")[0] for f in family} == {"representation", "intent", "response"}
+        adjusted = dict(zip([f.id for f in family], holm_by_hand([f.p_value for f in family]), strict=True))
+        skew = [f for f in family if f.id.startswith("intent/")]
+        for f in skew:
+            assert f.p_adjusted == pytest.approx(adjusted[f.id], rel=1e-12), (seed, f.id)
+        intent_only = holm_by_hand([f.p_value for f in skew])
+        differs_from_intent_only |= any(
+            f.p_adjusted != pytest.approx(p, rel=1e-9) for f, p in zip(skew, intent_only, strict=True)
+        )
+    # the family is larger than the intent cells: Holm over them alone would give other values
+    assert differs_from_intent_only
 
 
 def test_every_finding_has_examples_and_the_result_has_counts(demo: AuditResult) -> None:
