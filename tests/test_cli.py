@@ -59,6 +59,18 @@ def test_missing_data_file(folder: Path) -> None:
     )
 
 
+def test_data_path_that_is_a_folder(folder: Path) -> None:
+    (folder / "exports").mkdir()
+    (folder / "exports" / "applicants.csv").write_text("sex,hired\nF,1\n")
+    spec = write_spec(folder, data="exports")
+    code, out = invoke("run", str(spec), "--out", str(folder / "out"))
+    assert code == 2
+    assert " ".join(out.split()).endswith(
+        f"error: {spec}: data.path: {folder / 'exports'}: is a folder; expected a data file (.csv, "
+        ".parquet or .jsonl). It holds 'applicants.csv'. Set data.path in the spec to the file itself."
+    )
+
+
 def test_missing_spec_file(tmp_path: Path) -> None:
     code, out = invoke("run", str(tmp_path / "nope.yaml"))
     assert code == 2
@@ -140,7 +152,8 @@ def test_all_sensitive_values_missing_blocks(folder: Path) -> None:
 
 
 def test_sensitive_values_all_unknown_is_a_data_error(folder: Path) -> None:
-    # 'unknown' is a value, not a null, so the gate's missing-share check passes; the counts refuse it
+    # the gate counts 'unknown' as missing and would block (exit 3); with --gate warn the audit goes on,
+    # and the counts refuse a sensitive column with no known value (exit 2)
     (folder / "data.csv").write_text("sex,hired\n" + "unknown,yes\nprefer not to say,no\n" * 20)
     spec = folder / "t.yaml"
     spec.write_text(
@@ -188,7 +201,7 @@ def test_unknown_spec_key_names_the_nearest(folder: Path) -> None:
     code, out = invoke("run", str(spec))
     assert code == 2
     assert out.splitlines()[-2:] == [
-        f"error: {spec}: invalid spec (1 problem(s)):",
+        f"error: {spec}: invalid spec (1 problem):",
         "  - treshold: unknown key 'treshold'. Did you mean 'thresholds'?",
     ]
 

@@ -88,10 +88,10 @@ def test_labelled_decision() -> None:
     counts = grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=role)
     assert counts.table["selected"].tolist() == [1, 0]
     frame.loc[2, "status"] = "Withdrawn"  # a second value besides the positive label needs 'negative'
-    with pytest.raises(DataError, match=r"it holds 2: 'Rejected' \(1 rows\), 'Withdrawn' \(1 rows\)"):
+    with pytest.raises(DataError, match=r"it holds 2: 'Rejected' \(1 row\), 'Withdrawn' \(1 row\)"):
         grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=role)
     strict = LabelledColumn(column="status", positive="Selected", negative="Rejected")
-    with pytest.raises(DataError, match=r"holds 1 other value\(s\): 'Withdrawn' \(1 rows\)"):
+    with pytest.raises(DataError, match=r"holds 1 other value\(s\): 'Withdrawn' \(1 row\)"):
         grouped_counts(read_source(frame).frame, sensitive=["sex"], decision=strict)
 
 

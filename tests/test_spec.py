@@ -39,7 +39,7 @@ def test_unknown_keys_suggest_the_nearest() -> None:
         "columns": {"sensitive": ["sex"], "decison": "a"},
     }
     assert errors_of(mapping) == [
-        "audits/x.yaml: invalid spec (2 problem(s)):",
+        "audits/x.yaml: invalid spec (2 problems):",
         "  - data.knd: unknown key 'knd'. Did you mean 'kind'?",
         "  - columns.decison: unknown key 'decison'. Did you mean 'decision'?",
     ]
@@ -53,7 +53,7 @@ def test_wrong_values_say_what_was_expected_and_found() -> None:
         "thresholds": {"impact_ratio": 2},
     }
     assert errors_of(mapping) == [
-        "audits/x.yaml: invalid spec (3 problem(s)):",
+        "audits/x.yaml: invalid spec (3 problems):",
         "  - data.kind: expected 'historical' or 'test', found 'tst'.",
         "  - columns.decision.positive: required key is missing.",
         "  - thresholds.impact_ratio: Input should be less than or equal to 1; found 2.",
@@ -68,9 +68,18 @@ def test_reference_typo() -> None:
 
 
 def test_reference_must_name_a_sensitive_column() -> None:
-    assert (
-        "reference names 'race', which is not a sensitive column"
-        in errors_of({**BASE, "reference": {"race": "W"}})[-1]
+    assert errors_of({**BASE, "reference": {"race": "W"}})[-1] == (
+        "  - reference: names 'race', which is not a sensitive column (columns.sensitive: 'sex'). "
+        "Valid choices: 'sex'."
+    )
+    spec = {
+        **BASE,
+        "columns": {"sensitive": ["sex", "race"], "decision": "hired"},
+        "reference": {"sexx": "F"},
+    }
+    assert errors_of(spec)[-1] == (
+        "  - reference: names 'sexx', which is not a sensitive column (columns.sensitive: 'sex', "
+        "'race'). Did you mean 'sex'?"
     )
 
 

@@ -170,5 +170,5 @@ def test_cli_list_show_validate(tmp_path: Path) -> None:
         main, ["standards", "validate", str(_write(tmp_path, MINIMAL + "extra: 1\n", "bad.yaml"))]
     )
     assert bad.exit_code == 2
-    assert f"error: {tmp_path / 'bad.yaml'}: invalid standard (1 problem(s)):" in bad.output
+    assert f"error: {tmp_path / 'bad.yaml'}: invalid standard (1 problem):" in bad.output
     assert "  - extra: unknown key 'extra'." in bad.output

@@ -35,6 +35,7 @@ __all__ = [
     "ResultError",
     "SpecError",
     "UndefinedMetricWarning",
+    "counted",
     "did_you_mean",
 ]
 
@@ -93,6 +94,17 @@ class ResultError(EquityAuditError, ValueError):
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for a group (its denominator is zero); it is reported as null."""
+
+
+def counted(n: int, noun: str) -> str:
+    """A count and its noun, singular or plural, for messages: ``1 row``, ``3 rows``, ``1 problem``.
+
+    Examples
+    --------
+    >>> counted(1, "row"), counted(140, "row"), counted(0, "problem")
+    ('1 row', '140 rows', '0 problems')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choices", n: int = 3) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import narwhals as nw
 
-from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
+from equityaudit.errors import ColumnNotFoundError, DataError, counted, did_you_mean
 from equityaudit.spec import Columns, LabelledColumn
 
 __all__ = [
@@ -124,6 +124,13 @@ def read_source(source: Any, *, file_format: str | None = None, separator: str =
 
 
 def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source:
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _FORMATS)
+        hint = f" It holds {', '.join(repr(n) for n in inside[:5])}." if inside else ""
+        raise DataError(
+            f"{path}: is a folder; expected a data file (.csv, .parquet or .jsonl).{hint} "
+            "Set data.path in the spec to the file itself."
+        )
     if not path.is_file():
         hint = ""
         if path.parent.is_dir():
@@ -510,7 +517,7 @@ def binary_mapping(
             mapping[value] = flag
     if offending:
         shown = ", ".join(
-            f"{v!r} ({n} rows)" for v, n in sorted(offending.items(), key=lambda kv: -kv[1])[:10]
+            f"{v!r} ({counted(n, 'row')})" for v, n in sorted(offending.items(), key=lambda kv: -kv[1])[:10]
         )
         if isinstance(role, LabelledColumn):
             expected = f"the declared labels {_labels(role)}"
@@ -606,9 +613,9 @@ def check_labels(counts: Mapping[Any, int], role: LabelledColumn, *, key: str, o
 
 
 def _counted(counts: Mapping[Any, int], limit: int = 10) -> str:
-    """``'a' (3 rows), 'b' (1 rows)``: the most frequent first."""
+    """``'a' (3 rows), 'b' (1 row)``: the most frequent first."""
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    shown = ", ".join(f"{value!r} ({count} rows)" for value, count in ordered[:limit])
+    shown = ", ".join(f"{value!r} ({counted(count, 'row')})" for value, count in ordered[:limit])
     more = f" and {len(ordered) - limit} more" if len(ordered) > limit else ""
     return shown + more
 

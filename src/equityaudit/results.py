@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from equityaudit.errors import ResultError
+from equityaudit.errors import ResultError, counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -371,7 +371,7 @@ def read_result(path: str | Path) -> AuditResult:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ResultError(
-            f"{path}: garbled result: {where}: {first['msg']} ({exc.error_count()} problem(s))."
+            f"{path}: garbled result: {where}: {first['msg']} ({counted(exc.error_count(), 'problem')})."
         ) from None
     expected = _verdict_of_contents(result)
     if result.verdict != expected:

@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from equityaudit.errors import SpecError, did_you_mean
+from equityaudit.errors import SpecError, counted, did_you_mean
 
 __all__ = [
     "SPEC_VERSION",
@@ -333,16 +341,21 @@ class AuditSpec(_Strict):
             + (did_you_mean(value, ["max_rate", "largest"]) if isinstance(value, str) else "")
         )
 
-    @model_validator(mode="after")
-    def _reference_attributes(self) -> AuditSpec:
-        if isinstance(self.reference, dict):
-            for attribute in self.reference:
-                if attribute not in self.columns.sensitive:
+    @field_validator("reference")
+    @classmethod
+    def _reference_attributes(cls, value: Reference, info: ValidationInfo) -> Reference:
+        """A reference mapping names sensitive columns only (reported under the key ``reference``)."""
+        columns = info.data.get("columns")
+        if isinstance(value, dict) and isinstance(columns, Columns):
+            sensitive = columns.sensitive
+            for attribute in value:
+                if attribute not in sensitive:
+                    listed = ", ".join(repr(c) for c in sensitive) or "none"
                     raise ValueError(
-                        f"reference names {attribute!r}, which is not a sensitive column "
-                        f"({self.columns.sensitive}). {did_you_mean(attribute, self.columns.sensitive)}"
+                        f"names {attribute!r}, which is not a sensitive column (columns.sensitive: "
+                        f"{listed}). {did_you_mean(attribute, sensitive)}"
                     )
-        return self
+        return value
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -450,7 +463,7 @@ def _describe(exc: ValidationError, origin: str) -> str:
         for key, error in errors
         if error["type"] not in _TYPE_MISMATCH or not any(other.startswith(key) for other in specific)
     ]
-    lines = [f"{origin}: invalid spec ({len(errors)} problem(s)):"]
+    lines = [f"{origin}: invalid spec ({counted(len(errors), 'problem')}):"]
     for key, error in errors:
         location = key.split(".")
         kind = error["type"]

@@ -43,6 +43,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from equityaudit.errors import counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.results import AuditResult
 from equityaudit.standards import Standard
@@ -108,7 +109,7 @@ def validate_result(payload: Any) -> AuditResult:
         where = ".".join(str(p) for p in first["loc"])
         raise RejectedPayloadError(
             f"the signed result does not match the result schema: {where}: {first['msg']} "
-            f"({exc.error_count()} problem(s))"
+            f"({counted(exc.error_count(), 'problem')})"
         ) from None
 
 

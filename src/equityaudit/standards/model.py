@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from equityaudit.errors import SpecError, did_you_mean
+from equityaudit.errors import SpecError, counted, did_you_mean
 from equityaudit.results import StandardRef, canonical_json
 from equityaudit.spec import Thresholds
 
@@ -323,7 +323,7 @@ def parse_standard(document: Any, *, origin: str = "<standard>") -> Standard:
 
 
 def _describe(exc: ValidationError, origin: str) -> str:
-    lines = [f"{origin}: invalid standard ({exc.error_count()} problem(s)):"]
+    lines = [f"{origin}: invalid standard ({counted(exc.error_count(), 'problem')}):"]
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
         key = ".".join(loc) or "(top level)"

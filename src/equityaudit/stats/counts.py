@@ -18,7 +18,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from equityaudit.errors import DataError
+from equityaudit.errors import DataError, counted
 from equityaudit.frames import UNKNOWN, binary_mapping, collect_or_data_error, null_as_none, sensitive_label
 from equityaudit.spec import LabelledColumn
 
@@ -299,7 +299,9 @@ def _stage_ranks(
         else:
             ranks[value] = position
     if offending:
-        shown = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(offending.items(), key=lambda kv: -kv[1]))
+        shown = ", ".join(
+            f"{v!r} ({counted(n, 'row')})" for v, n in sorted(offending.items(), key=lambda kv: -kv[1])
+        )
         raise DataError(
             f"{origin}: column {column!r} (columns.stage) holds value(s) that are not among "
             f"options.stages {list(stages)}: {shown}. Add them to options.stages in funnel order, "
