@@ -50,3 +50,28 @@ def test_a_blocked_audit_counts_no_gate_warnings(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r")])
     assert out.exit_code == 3
     assert verdict_line(out.output) == "Verdict: BLOCKED  (no comparisons)"
+
+
+def test_a_p_value_below_the_smallest_double_reads_below_1e_300(tmp_path: Path) -> None:
+    # F 1,000 of 20,000 hired (5 %), M 10,000 of 20,000 (50 %): z = (0.5 - 0.05) / sqrt(0.275 *
+    # 0.725 * (2 / 20000)) = 101.0, so the two-sided p is about 2 * phi(101) / 101 ~ 1e-2218, far
+    # below the smallest double (~5e-324): it is stored as 0 and must not read as "0".
+    f_rows = "F,1\n" * 1000 + "F,0\n" * 19000
+    m_rows = "M,1\n" * 10000 + "M,0\n" * 10000
+    (tmp_path / "d.csv").write_text("sex,hired\n" + f_rows + m_rows)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: s\nauditor: decisions\ndata: {path: d.csv}\n"
+        "columns: {sensitive: [sex], decision: hired}\n"
+    )
+    out = CliRunner(env={"COLUMNS": "200"}).invoke(
+        main, ["run", str(spec), "--out", str(tmp_path / "r"), "--format", "md"]
+    )
+    assert out.exit_code == 1, out.output
+    result = json.loads((tmp_path / "r" / "s.json").read_text())
+    (finding,) = [f for f in result["findings"] if f["group"] == {"sex": "F"}]
+    assert finding["p_adjusted"] == 0.0
+    assert "Holm-adjusted p < 1e-300" in finding["message"]
+    (row,) = [line for line in out.output.splitlines() if line.startswith("F ")]
+    assert "< 1e-300" in row and " 0 " not in row
+    assert "| < 1e-300 |" in (tmp_path / "r" / "s.md").read_text()

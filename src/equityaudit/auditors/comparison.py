@@ -29,6 +29,7 @@ from equityaudit.stats.rates import Metric, cell_arrays, proportion
 
 __all__ = [
     "Comparison",
+    "adjusted_p_text",
     "error_rate_gaps",
     "judge",
     "rate_table",
@@ -37,6 +38,25 @@ __all__ = [
     "row_details",
     "table_name",
 ]
+
+
+def adjusted_p_text(p_adjusted: float | None, correction: str = "") -> str:
+    """How a finding's message states its adjusted p-value: three significant digits, and a p too
+    small for a double (stored as 0) as ``< 1e-300`` rather than 0.
+
+    Examples
+    --------
+    >>> adjusted_p_text(3.2106e-07, "Holm"), adjusted_p_text(0.0, "Holm"), adjusted_p_text(None)
+    ('Holm-adjusted p = 3.21e-07', 'Holm-adjusted p < 1e-300', 'p not available')
+    >>> adjusted_p_text(0.0213)
+    'adjusted p = 0.0213'
+    """
+    label = f"{correction}-adjusted p" if correction else "adjusted p"
+    if p_adjusted is None:
+        return "p not available"
+    if p_adjusted == 0:  # below the smallest double
+        return f"{label} < 1e-300"
+    return f"{label} = {p_adjusted:.3g}"
 
 
 def table_name(by: Sequence[str]) -> str:
@@ -460,12 +480,7 @@ def _ratio_message(
         f" (95% CI {c.ci_low:.2f}–{c.ci_high:.2f})" if c.ci_low is not None and c.ci_high is not None else ""
     )
     ratio = f"ratio {c.ratio:.3f}{interval}"
-    if p_adjusted is None:
-        p_text = "p not available"
-    elif p_adjusted == 0:  # below the smallest double: say so rather than print 0
-        p_text = f"{correction}-adjusted p < 1e-300"
-    else:
-        p_text = f"{correction}-adjusted p = {p_adjusted:.3g}"
+    p_text = adjusted_p_text(p_adjusted, correction)
     if status == "insufficient_data":
         return f"{base}, {ratio}; {reason}. Collect more data before relying on the figure."
     if status == "pass":

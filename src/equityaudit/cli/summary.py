@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from equityaudit.report.formatting import fmt_pct
+from equityaudit.report.formatting import fmt_p, fmt_pct
 from equityaudit.results import AuditResult, Check, Finding, Gate, Table
 
 __all__ = ["print_gate", "print_summary"]
@@ -176,7 +176,7 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
             _interval(row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"), percent=True),
             "—" if row.get(f"{metric}_ratio") is None else f"{row[f'{metric}_ratio']:.3f}",
             _interval(row.get(f"{metric}_ratio_ci_low"), row.get(f"{metric}_ratio_ci_high"), percent=False),
-            "" if p_adjusted is None else f"{p_adjusted:.2g}",
+            "" if p_adjusted is None else fmt_p(p_adjusted, digits=2),
             Text(status.replace("_", " "), style=_STYLE.get(status, "dim")),
         )
     return view

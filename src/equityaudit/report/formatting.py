@@ -76,10 +76,20 @@ def fmt_points_range(low: Any, high: Any) -> str:
     return f"{100 * lo:.1f} to {100 * hi:.1f} pts".replace("-", "−")
 
 
-def fmt_p(value: Any) -> str:
-    """A p-value with three significant digits, as the messages print it: ``4.24e-07``."""
+def fmt_p(value: Any, digits: int = 3) -> str:
+    """A p-value with three significant digits, as the messages print it: ``4.24e-07``.
+
+    A p-value too small for a double is stored as 0; it reads ``< 1e-300``, never ``0``.
+
+    Examples
+    --------
+    >>> fmt_p(4.2418e-07), fmt_p(0.0), fmt_p(0.0213, digits=2), fmt_p(None)
+    ('4.24e-07', '< 1e-300', '0.021', '—')
+    """
     number = number_or_none(value)
-    return "—" if number is None else f"{number:.3g}"
+    if number is None:
+        return "—"
+    return "< 1e-300" if number == 0 else f"{number:.{digits}g}"
 
 
 def fmt_amount(value: Any) -> str:

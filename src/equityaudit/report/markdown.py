@@ -145,7 +145,7 @@ def _table(table: Table) -> list[str]:
     if chi and chi.get("p_value") is not None:
         lines += [
             "",
-            f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {chi['p_value']:.3g}.",
+            f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {fmt_p(chi['p_value'])}.",
         ]
     lines += [f"> {_cell(note)}" for note in table.notes]
     return lines

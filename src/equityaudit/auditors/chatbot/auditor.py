@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.chatbot.lexicon import Axis, Group, Lexicon, column_name
 from equityaudit.auditors.chatbot.options import ChatbotOptions
+from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.errors import SpecError, did_you_mean
 from equityaudit.hookspecs import hookimpl
 from equityaudit.results import CountsTable, Finding, Table, finite_or_none
@@ -489,9 +490,7 @@ class ChatbotAuditor:
             text = f"{base}, ratio {ratio:.3f}{interval}"
             if ratio >= thresholds.impact_ratio:
                 return "pass", f"{text}: at or above the {thresholds.impact_ratio:g} threshold."
-            p_text = (
-                "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
-            )
+            p_text = adjusted_p_text(p_adjusted, correction)
             status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
             if status == "fail":
                 return "fail", (
@@ -645,9 +644,7 @@ class ChatbotAuditor:
 
         def decide(p_adjusted: float | None, p_fdr: float | None) -> tuple[str, str]:
             correction = _correction_name(thresholds.correction)
-            p_text = (
-                "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
-            )
+            p_text = adjusted_p_text(p_adjusted, correction)
             if ratio is None:
                 # the reference never carries the intent: an infinite ratio when the group does,
                 # judged by significance alone; 0/0 (neither does) cannot be judged
@@ -884,9 +881,7 @@ class ChatbotAuditor:
         out = []
 
         def refusal_decision(p_adjusted: float | None, p_fdr: float | None) -> tuple[str, str]:
-            p_text = (
-                "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
-            )
+            p_text = adjusted_p_text(p_adjusted, correction)
             base = f"Responses to {who} contain a refusal in {_pct(rate)} of {row['n']} cases"
             if ratio is None:
                 return (
@@ -961,9 +956,7 @@ class ChatbotAuditor:
                 worse: bool = worse,
                 limit: str = limit,
             ) -> tuple[str, str]:
-                p_text = (
-                    "p not available" if p_adjusted is None else f"{correction}-adjusted p = {p_adjusted:.3g}"
-                )
+                p_text = adjusted_p_text(p_adjusted, correction)
                 return _one_sided(
                     worse,
                     p_adjusted,

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from equityaudit.auditors.comparison import table_name
+from equityaudit.auditors.comparison import adjusted_p_text, table_name
 from equityaudit.auditors.marketing.data import Prepared
 from equityaudit.frames import UNKNOWN
 from equityaudit.results import Finding, finite_or_none
@@ -277,7 +277,7 @@ def _judge(
         else:
             low, high = row["mean_ratio_ci_low"], row["mean_ratio_ci_high"]
             interval = f" (95% CI {low:.2f}–{high:.2f})" if low is not None and high is not None else ""
-            p_text = "p not available" if p_adjusted is None else f"adjusted p = {p_adjusted:.3g}"
+            p_text = adjusted_p_text(p_adjusted)
             if status == "insufficient_data":
                 message = (
                     f"{base}, ratio {ratio:.3f}{interval}; only {row['n']} offers (minimum "

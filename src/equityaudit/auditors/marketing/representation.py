@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equityaudit.auditors.comparison import table_name
+from equityaudit.auditors.comparison import adjusted_p_text, table_name
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.frames import UNKNOWN
 from equityaudit.results import Finding, Table, finite_or_none
@@ -346,7 +346,7 @@ def _message(
     if tvd is None:
         return f"{head} The segment has no member of a known group, so its make-up cannot be compared."
     distance = f"Total variation distance {tvd:.3f}"
-    p_text = "p not available" if p_adjusted is None else f"adjusted p = {p_adjusted:.3g}"
+    p_text = adjusted_p_text(p_adjusted)
     size = f"{item.segment_size:.0f}" if item.estimated else f"{int(item.segment_size)}"
     if item.segment_size < thresholds.min_group_size:
         return f"{head} Only {size} members of known groups (minimum {thresholds.min_group_size}): too few to judge."
