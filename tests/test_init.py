@@ -44,3 +44,21 @@ def test_a_missing_data_file_is_named_with_the_nearest_file(tmp_path: Path) -> N
         f"error: {tmp_path / 'aplicants.csv'}: no such data file. Give the path of a CSV, Parquet or "
         "JSONL file to inspect. Did you mean 'applicants.csv'?"
     )
+
+
+def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tmp_path: Path) -> None:
+    # 'band' holds two labels and is not named like a decision: both the column and its
+    # favourable label are guesses, said in one CHECK comment; the written spec then runs as is.
+    data = tmp_path / "d.csv"
+    data.write_text("sex,band\n" + "F,low\nF,high\nM,high\nM,high\n" * 40)
+    spec = tmp_path / "d.yaml"
+    out = CliRunner().invoke(main, ["init", str(data), "--auditor", "decisions", "--out", str(spec), "--yes"])
+    assert out.exit_code == 0, out.output
+    (line,) = [x for x in spec.read_text().splitlines() if x.lstrip().startswith("decision:")]
+    assert line == (
+        "  decision: {column: band, positive: 'low'}   # CHECK: a guess (the first two-valued "
+        "column); which label is the favourable one? (high, low)"
+    )
+    ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
+    assert ran.exit_code in (0, 1), ran.output
+    assert (tmp_path / "r" / "d.json").is_file()

@@ -204,12 +204,16 @@ def render_spec(
 ) -> str:
     """A commented YAML spec for the proposal."""
 
-    def role(column: str | None, labels: list[str]) -> str:
+    def role(column: str | None, labels: list[str], *, guessed: bool = False) -> str:
+        """The role's YAML value, with one CHECK comment for whatever in it is a guess."""
         if column is None:
             return "null"
+        checks = ["a guess (the first two-valued column)"] if guessed else []
+        value = column
         if labels:
-            return f"{{column: {column}, positive: {labels[-1]!r}}}   # check: which label is the favourable one? ({', '.join(labels)})"
-        return column
+            value = f"{{column: {column}, positive: {labels[-1]!r}}}"
+            checks.append(f"which label is the favourable one? ({', '.join(labels)})")
+        return f"{value}   # CHECK: {'; '.join(checks)}" if checks else value
 
     lines = [
         "# Audit spec written by 'equityaudit init'. Check every line, then run:",
@@ -240,8 +244,7 @@ def render_spec(
         )
     lines += [
         "  intersectional: true         # also audit the cross of the sensitive columns",
-        f"  decision: {role(proposal.decision, proposal.decision_labels)}"
-        + ("   # CHECK: a guess (the first two-valued column)" if proposal.decision_guessed else ""),
+        f"  decision: {role(proposal.decision, proposal.decision_labels, guessed=proposal.decision_guessed)}",
     ]
     if auditor == "hiring":
         lines.append(
