@@ -398,3 +398,19 @@ def ea_load(path: Path) -> object:
     from equityaudit.spec import load_spec
 
     return load_spec(path)
+
+
+def test_demo_runs_every_example_audit_and_can_run_again(tmp_path: Path) -> None:
+    """``equityaudit demo`` (the README's first command): every spec in audits/ gets its result JSON,
+    Markdown and HTML report; a second run replaces its own files without --force."""
+    out = tmp_path / "demo"
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+    names = {json.loads(p.read_text())["audit"]["name"] for p in out.glob("*.json")}
+    specs = sorted(Path("audits").glob("*.yaml"))
+    assert len(names) == len(specs) >= 4
+    for name in names:
+        assert {p.name for p in out.glob(f"{name}.*")} == {f"{name}.json", f"{name}.md", f"{name}.html"}
+    verdicts = {json.loads(p.read_text())["verdict"] for p in out.glob("*.json")}
+    assert "blocked" not in verdicts and "fail" in verdicts  # the examples find their injected biases

@@ -677,3 +677,19 @@ def test_intersectional_false_is_refused_for_the_hiring_auditor(tmp_path: Path) 
     for given in ({"intersectional": True}, {}):
         result = audit_tiny(df, auditor="hiring", sensitive=["sex", RACE], decision="hired", **given)
         assert "sex*race_ethnicity" in [t.name for t in result.tables]
+
+
+def test_categories_outside_the_eeo1_list_are_noted() -> None:
+    # 'Black' and 'Latino' are not EEO-1 labels ('Black or African American', 'Hispanic or
+    # Latino'); 'White' is. The audit runs, and its notes name the two to map.
+    data = applicants("race_ethnicity", {WHITE: (100, 40), "Black": (100, 30), "Latino": (100, 35)})
+    result = audit_tiny(data, auditor="hiring", sensitive="race_ethnicity", decision="hired")
+    (note,) = [n for n in result.notes if "outside the EEO-1 list" in n]
+    assert note.startswith(
+        "column 'race_ethnicity' has categories outside the EEO-1 list: ['Black', 'Latino']; LL144 audits "
+        "use the EEO-1 categories ["
+    )
+    assert note.endswith("Map them before a public audit.")
+    clean = applicants("race_ethnicity", {WHITE: (100, 40), BLACK: (100, 30), HISPANIC: (100, 35)})
+    mapped = audit_tiny(clean, auditor="hiring", sensitive="race_ethnicity", decision="hired")
+    assert not [n for n in mapped.notes if "outside the EEO-1 list" in n]
