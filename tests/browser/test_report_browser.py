@@ -25,6 +25,7 @@ from evidence import unavailable
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "report-screenshot.png"
+CHARTS_SCREENSHOT = ROOT / "docs" / "report-charts.png"
 SPECS = {path.stem: path.name for path in sorted((ROOT / "audits").glob("*.yaml"))}  # every demo audit
 
 if not CHROMIUM.exists():
@@ -162,7 +163,8 @@ def test_printing_unfolds_tables_and_makes_a_pdf(browser: Any, reports: dict[str
 
 
 def test_screenshot(browser: Any, reports: dict[str, Path]) -> None:
-    """Write docs/report-screenshot.png when asked (EQUITYAUDIT_UPDATE_SCREENSHOT=1)."""
+    """Write docs/report-screenshot.png (the top of the page) and docs/report-charts.png (the first
+    grouping's rate and impact-ratio charts) when asked (EQUITYAUDIT_UPDATE_SCREENSHOT=1)."""
     if os.environ.get("EQUITYAUDIT_UPDATE_SCREENSHOT") != "1":
         pytest.skip("set EQUITYAUDIT_UPDATE_SCREENSHOT=1 to rewrite docs/report-screenshot.png")
     ctx, page, _ = _open(browser, reports["hiring"], viewport={"width": 1200, "height": 900})
@@ -171,5 +173,7 @@ def test_screenshot(browser: Any, reports: dict[str, Path]) -> None:
             path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 1200, "height": 2000}
         )
         assert SCREENSHOT.stat().st_size > 10_000
+        page.locator("section.grouping").first.screenshot(path=str(CHARTS_SCREENSHOT))
+        assert CHARTS_SCREENSHOT.stat().st_size > 10_000
     finally:
         ctx.close()
