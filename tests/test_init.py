@@ -62,3 +62,16 @@ def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tm
     ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
     assert ran.exit_code in (0, 1), ran.output
     assert (tmp_path / "r" / "d.json").is_file()
+
+
+def test_protected_characteristics_beyond_sex_and_race_are_proposed(tmp_path: Path) -> None:
+    # marital status (ECOA), national origin and citizenship (Title VII, IRCA), veteran status
+    # (USERRA) are protected too; 'maritime_zone' and 'nationwide' only look alike.
+    data = tmp_path / "d.csv"
+    header = "marital_status,nationality,citizenship,veteran,maritime_zone,nationwide,hired"
+    data.write_text(header + "\n" + "married,FR,yes,no,a,x,1\nsingle,DE,no,yes,b,y,0\n" * 40)
+    out = CliRunner().invoke(
+        main, ["init", str(data), "--auditor", "decisions", "--out", str(tmp_path / "s.yaml"), "--yes"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "sensitive: marital_status, nationality, citizenship, veteran" in out.output

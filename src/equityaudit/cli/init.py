@@ -15,7 +15,9 @@ import click
 __all__ = ["Proposal", "init_command", "propose_roles", "render_spec"]
 
 _SENSITIVE = re.compile(
-    r"(^|_)(sex|gender|race|ethnic\w*|race_ethnicity|age_?(cat|group|band)?|disab\w*|religion)($|_)", re.I
+    r"(^|_)(sex|gender|race|ethnic\w*|race_ethnicity|age_?(cat|group|band)?|disab\w*|religion|marital\w*"
+    r"|nationality|national_origin|citizen\w*|sexual_orientation|veteran\w*)($|_)",
+    re.I,
 )
 _DECISION = re.compile(
     r"(select|advance|hire|hired|decision|approv|accept|pass|shortlist|invite|target|flag|predict|score_?text)",
