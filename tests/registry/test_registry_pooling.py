@@ -87,6 +87,38 @@ def test_pooled_metrics_equal_a_single_audit_of_the_concatenated_data() -> None:
     assert women_over_40.details["selected"] == 24 + 1 + 24 and women_over_40.details["n"] == 80 + 4 + 80
 
 
+def test_the_pooled_route_gives_the_verdict_and_findings_of_a_single_audit(setup: Setup) -> None:
+    """Over HTTP, as a member sees it: three members submit (no cell under the minimum, so nothing
+    is suppressed); the pooled view's tables, findings and verdict are a single audit's of the three
+    members' rows concatenated."""
+    setup.publish()
+    other = {("F", "<40"): (100, 41), ("F", "40+"): (70, 20), ("M", "<40"): (110, 60), ("M", "40+"): (60, 30)}
+    frames = [member_frame(BIG), member_frame(BIG, labels={"F": "woman", "M": "men"}), member_frame(other)]
+    members = [setup.add_member(name) for name in ("alice", "bob", "carol")]
+    for member, frame in zip(members, frames, strict=True):
+        assert member.submit(member.sign(audit(frame))).status_code == 201
+    answer = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers())
+    assert answer.status_code == 200, answer.text
+    pooled = ea.AuditResult.model_validate(answer.json()["result"])
+    single = _concatenated_audit(
+        frames,
+        {
+            "equityaudit": 1,
+            "name": "all",
+            "auditor": "decisions",
+            "standard": RETAIL,
+            "data": {},
+            "columns": {"sensitive": ["gender", "age_group"], "decision": "hired"},
+        },
+    )
+    assert [t.model_dump() for t in pooled.tables] == [t.model_dump() for t in single.tables]
+    assert [(f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in pooled.findings] == [
+        (f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in single.findings
+    ]
+    assert pooled.verdict == single.verdict
+    assert pooled.context["pooled"]["members"] == 3
+
+
 def test_pooled_ll144_equals_a_single_hiring_audit_of_the_concatenated_data() -> None:
     standard = find_standard("nyc-ll144@2023")
     halves = [ea.make_hiring(3000, seed=1), ea.make_hiring(2500, seed=2)]
