@@ -57,6 +57,17 @@ def test_pooled_counts_are_the_sums_of_members_counts(setup: Setup) -> None:
     assert pooled["context"]["pooled"]["members"] == 2
 
 
+RETAIL_SPEC = {
+    "equityaudit": 1,
+    "name": "all",
+    "auditor": "decisions",
+    "standard": RETAIL,
+    "data": {},
+    "columns": {"sensitive": ["gender", "age_group"], "decision": "hired"},
+}
+"""A single audit under the consortium standard of every member's rows together."""
+
+
 def _concatenated_audit(frames: list[pd.DataFrame], spec: dict[str, Any]) -> Any:
     return equityaudit.engine.run_spec(spec_from_mapping(spec), frame=pd.concat(frames, ignore_index=True))
 
@@ -70,17 +81,7 @@ def test_pooled_metrics_equal_a_single_audit_of_the_concatenated_data() -> None:
         tables, findings = pooled_audit(
             standard, pool_counts(standard, [r.counts[0].model_dump() for r in results])
         )
-    single = _concatenated_audit(
-        frames,
-        {
-            "equityaudit": 1,
-            "name": "all",
-            "auditor": "decisions",
-            "standard": RETAIL,
-            "data": {},
-            "columns": {"sensitive": ["gender", "age_group"], "decision": "hired"},
-        },
-    )
+    single = _concatenated_audit(frames, RETAIL_SPEC)
     assert [t.model_dump() for t in tables] == [t.model_dump() for t in single.tables]
     assert [f.model_dump() for f in findings] == [f.model_dump() for f in single.findings]
     women_over_40 = next(f for f in findings if f.group == {"sex": "Female", "age_band": "40 and over"})
@@ -100,17 +101,7 @@ def test_the_pooled_route_gives_the_verdict_and_findings_of_a_single_audit(setup
     answer = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=members[0].headers())
     assert answer.status_code == 200, answer.text
     pooled = ea.AuditResult.model_validate(answer.json()["result"])
-    single = _concatenated_audit(
-        frames,
-        {
-            "equityaudit": 1,
-            "name": "all",
-            "auditor": "decisions",
-            "standard": RETAIL,
-            "data": {},
-            "columns": {"sensitive": ["gender", "age_group"], "decision": "hired"},
-        },
-    )
+    single = _concatenated_audit(frames, RETAIL_SPEC)
     assert [t.model_dump() for t in pooled.tables] == [t.model_dump() for t in single.tables]
     assert [(f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in pooled.findings] == [
         (f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in single.findings
