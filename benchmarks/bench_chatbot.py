@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -36,42 +35,7 @@ os.environ.setdefault("EQUITYAUDIT_NO_ENTRYPOINTS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "chatbot.json"
 
-
-def _git(*args: str) -> str | None:
-    """Output of a git command in the checkout holding this script; None without git or a checkout."""
-    try:
-        proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
-
-
-def machine_state() -> dict[str, Any]:
-    """The machine's CPU count and 1-minute load average, taken before anything is measured."""
-    try:
-        load: float | None = round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):  # not available on this platform
-        load = None
-    return {"cpu_count": os.cpu_count(), "load_average_1min": load}
-
-
-def provenance() -> dict[str, Any]:
-    """Which code was measured: the checkout's commit and whether the imported package differs."""
-    import equityaudit
-
-    package = Path(equityaudit.__file__).resolve().parent
-    commit = _git("rev-parse", "HEAD")
-    dirty: bool | None = None
-    if commit is not None and package.is_relative_to(ROOT):
-        status = _git("status", "--porcelain", "--", str(package))
-        dirty = None if status is None else bool(status)
-    return {
-        "git_commit": commit,
-        "src_uncommitted_changes": dirty,
-        "equityaudit_imported_from": str(
-            package.relative_to(ROOT) if package.is_relative_to(ROOT) else package
-        ),
-    }
+from provenance import machine_state, provenance  # noqa: E402 - after the environment is set
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
+from provenance import git
 
 import equityaudit
 from equityaudit.stats.bootstrap import bootstrap_rate_intervals
@@ -394,10 +395,6 @@ def machine_info() -> dict[str, Any]:
     if meminfo.exists():
         match = re.search(r"MemTotal:\s+(\d+) kB", meminfo.read_text())
         memory_gb = round(int(match.group(1)) / 1024**2, 1) if match else None
-
-    def git(*args: str) -> str | None:
-        proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return proc.stdout.strip() if proc.returncode == 0 else None
 
     return {
         "nproc": os.cpu_count(),

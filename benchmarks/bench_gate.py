@@ -41,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from provenance import provenance  # noqa: E402 - beside this script
+
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "gate.json"
 CLI = ROOT / ".venv" / "bin" / "equityaudit"
 TARGET_GATE_S = 1.0
@@ -89,11 +92,6 @@ def cli_imports_gx() -> bool:
         check=True,
     )
     return "great_expectations" in done.stderr
-
-
-def _git_commit() -> str | None:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -193,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "python": platform.python_version(),
                     "equityaudit": equityaudit.__version__,
                     "load_average_1min": load,
-                    "git_commit": _git_commit(),
+                    **provenance(),
                 },
                 "config": {
                     "rows": args.rows,

@@ -59,6 +59,9 @@ from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.synthetic.marketing import PROBABILITY_COLUMNS, make_marketing
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from provenance import machine_state, provenance  # noqa: E402 - beside this script
+
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "marketing.json"
 CLI = ROOT / ".venv" / "bin" / "equityaudit"
 TARGET_SECONDS = 10.0
@@ -113,7 +116,7 @@ def timed(function: Callable[[], Any], *, repeat: int, slow: float) -> dict[str,
     }
 
 
-def machine() -> dict[str, Any]:
+def machine(state: dict[str, Any]) -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -137,21 +140,13 @@ def machine() -> dict[str, Any]:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = None
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    dirty = bool(
-        subprocess.run(
-            ["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=ROOT
-        ).stdout
-    )
     return {
         "cpus": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
         "packages": packages,
-        "git_commit": commit,
-        "src_uncommitted_changes": dirty,
+        **state,
+        **provenance(),
     }
 
 
@@ -205,6 +200,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args()
+    state = machine_state()  # before the benchmark loads the machine
 
     print(f"generating {args.rows:,} customers x {args.segments} segments ...", flush=True)
     frame = customers(args.rows, args.segments, args.seed)
@@ -278,7 +274,7 @@ def main() -> int:
     record = {
         "benchmark": "marketing",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(state),
         "configuration": {
             "rows": args.rows,
             "segments": args.segments,

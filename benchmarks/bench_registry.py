@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 import pandas as pd
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from provenance import machine_state, provenance
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
+    state = machine_state()  # before the benchmark loads the machine
 
     from equityaudit.signing import public_key_pem
     from equityaudit.standards import find_standard
@@ -259,8 +261,9 @@ def main(argv: list[str] | None = None) -> int:
             "date": dt.date.today().isoformat(),
             "machine": {
                 "python": platform.python_version(),
-                "cpu_count": os.cpu_count(),
                 "platform": platform.platform(),
+                **state,
+                **provenance(),
             },
             "database": "PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after)",
             "server": "equityaudit registry serve (one uvicorn process, FastAPI sync routes in its thread pool)",

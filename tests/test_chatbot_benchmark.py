@@ -24,6 +24,9 @@ RECORDED = ROOT / "benchmarks" / "results" / "chatbot.json"
 
 
 def bench() -> ModuleType:
+    """The script as a module; it imports its neighbour provenance.py, as when run as a script."""
+    if str(SCRIPT.parent) not in sys.path:
+        sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("bench_chatbot", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
