@@ -69,10 +69,15 @@ def test_readme_shows_the_real_output_of_the_example_run(
     assert actual[: len(head)] == head
     verdict = next(line for line in shown if line.startswith("Verdict:"))
     assert verdict in actual
-    quoted = " ".join(line.removeprefix("> ") for line in readme.splitlines() if line.startswith("> "))
+    # each quoted paragraph is one finding's message, word for word
+    paragraphs = re.findall(r"((?:^> .*\n)+)", readme, flags=re.MULTILINE)
+    quoted = [" ".join(line.removeprefix("> ") for line in p.splitlines()) for p in paragraphs]
     result = json.loads((tmp_path / "hiring-screening.json").read_text())
-    message = next(f["message"] for f in result["findings"] if f["id"] == "sex/selection_rate/Female")
-    assert quoted == message
+    messages = {f["id"]: f["message"] for f in result["findings"]}
+    assert quoted == [
+        messages["sex/selection_rate/Female"],
+        messages["race_ethnicity/selection_rate/Hispanic or Latino"],
+    ]
 
 
 def ci_workflows() -> dict[str, object]:

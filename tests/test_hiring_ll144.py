@@ -229,10 +229,21 @@ def test_small_category_is_included_with_a_note_without_justification() -> None:
     assert (asian["excluded"], asian["impact_ratio"]) == (False, 1.0)
     assert row(result, RACE, WHITE)["impact_ratio"] == pytest.approx(0.5, abs=TOL)
     assert row(result, RACE, BLACK)["impact_ratio"] == pytest.approx(0.3, abs=TOL)
-    notes = [n for n in result.notes if "under 2 %" in n]
+    notes = [n for n in result.notes if n.startswith("categories under 2 %")]
     assert len(notes) == 1
     assert f"{ASIAN} (1.80%)" in notes[0]
     assert "included" in notes[0]
+    # the reference has 9 applicants (< min_group_size 30): the ratios are LL144's, but no
+    # comparison can be judged, and the table and the result say what to do
+    small_reference = (
+        f"the highest-rate category, {ASIAN}, has only 9 applicants (minimum 30): LL144's impact ratios "
+        "to it are reported, but no comparison in this table can be judged. A category under 2 % of "
+        "applicants may be left out of impact ratios with a justification "
+        "(options.exclude_small_categories); otherwise collect more data."
+    )
+    assert small_reference in table(result, RACE).notes
+    assert f"{RACE}: {small_reference}" in result.notes
+    assert {f.status for f in result.findings if f.table == RACE} == {"insufficient_data"}
     (small,) = result.context["ll144"]["small_categories"]
     assert small["group"] == {RACE: ASIAN}
     assert small["n"] == 9

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from equityaudit.errors import DataError, UndefinedMetricWarning, did_you_mean
+from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
 from equityaudit.results import Finding, Table, finite_or_none
 from equityaudit.spec import Reference, Thresholds
@@ -142,7 +142,6 @@ def rate_table(
     groups: list[tuple[str, ...]] = (
         list(zip(*keys, strict=True)) if keys else [() for _ in range(len(counts.table))]
     )
-    n = cells["n"]
     notes: list[str] = []
     reasons: dict[int, str] = {}
     for i, group in enumerate(groups):
@@ -244,8 +243,9 @@ def rate_table(
         row["excluded_reason"] = None if compared else "unknown" if UNKNOWN in group else "small_category"
         if not compared:
             row_notes.insert(0, reasons[i])
-        elif n[i] < thresholds.min_group_size:
-            row_notes.insert(0, f"fewer than {thresholds.min_group_size} rows: insufficient data to judge")
+        elif totals[i] < thresholds.min_group_size:
+            unit = "rows" if metric.denominator == "n" else metric.denominator.replace("_", " ")
+            row_notes.insert(0, f"fewer than {thresholds.min_group_size} {unit}: insufficient data to judge")
         row["note"] = "; ".join(row_notes) or None
         rows.append(row)
         if compare and compared and i != ref:
@@ -255,8 +255,8 @@ def rate_table(
                     metric=metric,
                     group=row["group"],
                     reference=reference_group,
-                    n=int(n[i]),
-                    reference_n=int(n[ref]),
+                    n=int(totals[i]),
+                    reference_n=int(totals[ref]),
                     reference_rate=finite_or_none(reference_rate),
                     **row_comparison(row, metric),
                     details={
@@ -369,17 +369,33 @@ def _excess(
     return np.where((size == 0) | np.isnan(reference_rate), np.nan, needed)
 
 
+def _meets(value: float, threshold: float) -> bool:
+    """``value >= threshold``, where a ratio that is exactly the threshold in exact arithmetic but
+    a hair below it in floating point (600/1000 ÷ 750/1000 = 0.7999999999999999) meets it; the
+    EEOC's rule flags only a ratio *less than* four-fifths (29 CFR 1607.4(D)).
+
+    Examples
+    --------
+    >>> (600 / 1000) / (750 / 1000) >= 0.8, _meets((600 / 1000) / (750 / 1000), 0.8), _meets(0.7999, 0.8)
+    (False, True, False)
+    """
+    return value >= threshold - 1e-9 * max(1.0, abs(threshold))
+
+
 def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Finding]:
     """Adjust every comparison's p-value together and judge each against the threshold.
 
     A comparison is ``insufficient_data`` when the group or the reference group is below the
-    minimum group size, when its ratio is undefined, or when its ratio reaches the threshold but
-    the interval is too wide to decide — it reaches below the threshold *and* above parity (1.0),
-    so the data fit both adverse impact and none at all. At or above the threshold it is ``pass``,
-    unless the difference is significant after correction and the interval reaches below the
-    threshold: then ``warn``, the case of 29 CFR 1607.4(D) (a smaller difference that is
-    significant in statistical and practical terms). Below the threshold it is ``fail`` when the
-    difference is significant after correction (or significance is not required), else ``warn``.
+    minimum group size (counted in the rate's denominator) or its ratio is undefined. A ratio at
+    or above the threshold is ``pass`` when its interval stays at or above the threshold too (the
+    data rule adverse impact out); when the interval reaches below the threshold it is ``warn`` if
+    the difference is significant after correcting for the number of comparisons — the case of
+    29 CFR 1607.4(D), a smaller difference that is significant in statistical and practical terms
+    — and ``insufficient_data`` if not: the data fit adverse impact and no difference at all, too
+    uncertain to decide, never a silent pass. So more evidence only moves a finding towards a
+    decision (an interval reaching below the threshold is never read better than one clear of
+    it). A ratio below the threshold is ``fail`` when the difference is significant after
+    correction (or significance is not required), else ``warn``.
     """
     raw = np.array([np.nan if c.p_value is None else c.p_value for c in comparisons], dtype=np.float64)
     adjusted = adjust_p(raw, thresholds.correction)
@@ -391,12 +407,20 @@ def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Fin
         reason = _insufficient(comparison, thresholds)
         if reason is not None:
             status = "insufficient_data"
-        elif comparison.ratio is not None and comparison.ratio >= thresholds.impact_ratio:
-            # 29 CFR 1607.4(D): a smaller difference may still be adverse impact where it is
-            # significant in statistical and practical terms — here, the interval reaches below
-            # the threshold.
-            below = comparison.ci_low is not None and comparison.ci_low < thresholds.impact_ratio
-            status = "warn" if significant and below else "pass"
+        elif comparison.ratio is not None and _meets(comparison.ratio, thresholds.impact_ratio):
+            below = comparison.ci_low is not None and not _meets(comparison.ci_low, thresholds.impact_ratio)
+            if not below:
+                status = "pass"
+            elif significant:  # 29 CFR 1607.4(D): a smaller difference, significant
+                status = "warn"
+            else:
+                status = "insufficient_data"
+                reason = (
+                    f"its interval reaches below the {thresholds.impact_ratio:g} threshold and the "
+                    "difference is not statistically significant after correcting for the number of "
+                    f"comparisons ({adjusted_p_text(p_adjusted, correction)}), so the data fit adverse "
+                    "impact and no difference at all: too uncertain to judge"
+                )
         elif significant or not thresholds.require_significance:
             status = "fail"
         else:
@@ -433,28 +457,24 @@ def _pct(value: float | None) -> str:
     return "undefined" if value is None else f"{100 * value:.1f}%"
 
 
+def _denominator_count(c: Comparison, count: int) -> str:
+    """A group's size as the rate counts it: ``12 rows``, or ``3 interviewed`` for a stage rate."""
+    if c.metric.denominator == "n":
+        return counted(count, "row")
+    return f"{count} {c.metric.denominator.replace('_', ' ')} (the rate's denominator)"
+
+
 def _insufficient(c: Comparison, thresholds: Thresholds) -> str | None:
-    """Why a comparison cannot be judged, or None when it can."""
+    """Why a comparison cannot be judged whatever its interval (too small, or undefined), or None."""
     minimum = thresholds.min_group_size
     if c.ratio is None:
         return "undefined"
     if c.n < minimum:
-        return f"only {c.n} row{'' if c.n == 1 else 's'} (minimum {minimum}): too few to judge"
+        return f"only {_denominator_count(c, c.n)} (minimum {minimum}): too few to judge"
     if c.reference_n is not None and c.reference_n < minimum:
         return (
-            f"the reference group has only {c.reference_n} row{'' if c.reference_n == 1 else 's'} "
-            f"(minimum {minimum}), too few to compare with"
-        )
-    if (
-        c.ratio >= thresholds.impact_ratio
-        and c.ci_low is not None
-        and c.ci_high is not None
-        and c.ci_low < thresholds.impact_ratio
-        and c.ci_high > 1.0
-    ):
-        return (
-            f"the interval spans both the {thresholds.impact_ratio:g} threshold and parity, so the data "
-            "fit adverse impact and none at all: too uncertain to judge"
+            f"the reference group has only {_denominator_count(c, c.reference_n)} (minimum {minimum}), "
+            "too few to compare with"
         )
     return None
 
@@ -485,7 +505,7 @@ def _ratio_message(
         return f"{base}, {ratio}; {reason}. Collect more data before relying on the figure."
     if status == "pass":
         return f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold."
-    if c.ratio >= thresholds.impact_ratio:
+    if _meets(c.ratio, thresholds.impact_ratio):
         return (
             f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold, but the difference is "
             f"statistically significant ({p_text}) and the interval reaches below the threshold: "

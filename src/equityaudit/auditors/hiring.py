@@ -29,14 +29,21 @@ from equityaudit.auditors.comparison import (
     table_name,
 )
 from equityaudit.auditors.decisions import counts_record, groupings
-from equityaudit.errors import SpecError
+from equityaudit.errors import SpecError, counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.hookspecs import hookimpl
-from equityaudit.spec import AuditSpec
+from equityaudit.results import Table
+from equityaudit.spec import AuditSpec, Thresholds
 from equityaudit.stats.counts import GroupCounts, grouped_counts, sample_median
 from equityaudit.stats.rates import METRICS, Metric
 
-__all__ = ["EEO1_RACE_ETHNICITY", "HiringAuditor", "HiringOptions", "SmallCategoryExclusion"]
+__all__ = [
+    "EEO1_RACE_ETHNICITY",
+    "HiringAuditor",
+    "HiringOptions",
+    "SmallCategoryExclusion",
+    "impact_ratio_table",
+]
 
 EEO1_RACE_ETHNICITY = (
     "Hispanic or Latino",
@@ -198,17 +205,17 @@ class HiringAuditor:
                 if metric is metrics[0]:
                     small += under
                 prefix = "" if metric is metrics[0] else "scoring:"
-                table, found = rate_table(
+                table, found = impact_ratio_table(
                     marginal,
                     metric=metric,
                     thresholds=spec.thresholds,
-                    reference="max_rate",
                     excluded=excluded,
-                    reference_min_n=1,
                     name=prefix + table_name(by),
                     origin=context.source,
                 )
-                table.rows = [{**row, "impact_ratio": row[f"{metric.name}_ratio"]} for row in table.rows]
+                output.notes += [
+                    f"{table.name}: {note}" for note in table.notes if note.startswith(_SMALL_REFERENCE)
+                ]
                 output.tables.append(table)
                 comparisons += found
         for previous, stage in zip(options.stages, options.stages[1:], strict=False):
@@ -234,13 +241,14 @@ class HiringAuditor:
                     and (marginal.table[f"reached_{previous}"] == marginal.table["n"]).all()
                 )
                 for metric, judged in ((conditional, not repeats_decision), (cumulative, False)):
+                    # not an LL144 disclosure: the reference is the highest-rate category with at
+                    # least min_group_size in the stage's denominator, as in the decisions auditor
                     table, found = rate_table(
                         marginal,
                         metric=metric,
                         thresholds=spec.thresholds,
                         reference="max_rate",
                         excluded=excluded,
-                        reference_min_n=1,
                         compare=judged,
                         name=f"stage:{metric.name}:{table_name(by)}",
                         origin=context.source,
@@ -363,6 +371,59 @@ def _unstated(spec: AuditSpec, options: HiringOptions) -> list[str]:
     if not _kind_stated(spec):
         missing.append("data.kind")
     return missing
+
+
+_SMALL_REFERENCE = "the highest-rate category, "
+
+
+def impact_ratio_table(
+    counts: GroupCounts,
+    *,
+    metric: Metric,
+    thresholds: Thresholds,
+    excluded: dict[tuple[str, ...], str],
+    name: str,
+    origin: str,
+) -> tuple[Table, list[Comparison]]:
+    """One LL144 table: each category's rate and impact ratio to the highest-rate category.
+
+    The reference is the most selected category whatever its size (6 RCNY §5-301); the rows carry
+    ``impact_ratio``, and a note says when that category is too small for any comparison to be
+    judged. The registry's pooled LL144 audit builds its tables with this same function.
+    """
+    table, found = rate_table(
+        counts,
+        metric=metric,
+        thresholds=thresholds,
+        reference="max_rate",
+        excluded=excluded,
+        reference_min_n=1,
+        name=name,
+        origin=origin,
+    )
+    table.rows = [{**row, "impact_ratio": row[f"{metric.name}_ratio"]} for row in table.rows]
+    small_reference = _small_reference_note(table, thresholds.min_group_size)
+    if small_reference:
+        table.notes.append(small_reference)
+    return table, found
+
+
+def _small_reference_note(table: Table, minimum: int) -> str | None:
+    """A note when the highest-rate category, LL144's reference, is too small to compare with.
+
+    LL144 fixes the reference (the most selected category), so its impact ratios are reported as
+    they are; but none of the table's comparisons can be judged, and the note says what to do.
+    """
+    reference = next((row for row in table.rows if row.get("reference")), None)
+    if reference is None or reference[table.denominator] >= minimum:
+        return None
+    label = ", ".join(str(v) for v in reference["group"].values())
+    return (
+        f"{_SMALL_REFERENCE}{label}, has only {counted(int(reference[table.denominator]), 'applicant')} "
+        f"(minimum {minimum}): LL144's impact ratios to it are reported, but no comparison in this table "
+        "can be judged. A category under 2 % of applicants may be left out of impact ratios with a "
+        "justification (options.exclude_small_categories); otherwise collect more data."
+    )
 
 
 def _small_categories(

@@ -29,6 +29,7 @@ import pandas as pd
 from equityaudit import __version__
 from equityaudit.auditors.comparison import Comparison, error_rate_gaps, judge, rate_table, table_name
 from equityaudit.auditors.decisions import counts_record, groupings
+from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.frames import UNKNOWN
 from equityaudit.registry.storage import Caller, Registry, RegistryError
@@ -110,17 +111,14 @@ def pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], 
         warnings.simplefilter("ignore", UndefinedMetricWarning)  # the rows' notes say it
         if standard.auditor == "hiring":
             for by in groupings(attributes, intersectional=True):
-                table, found = rate_table(
+                table, found = impact_ratio_table(
                     counts.marginal(by),
                     metric=METRICS["selection_rate"],
                     thresholds=thresholds,
-                    reference="max_rate",
                     excluded={},
-                    reference_min_n=1,
                     name=table_name(by),
                     origin="pooled counts",
                 )
-                table.rows = [{**row, "impact_ratio": row["selection_rate_ratio"]} for row in table.rows]
                 tables.append(table)
                 comparisons += found
             return tables, judge(comparisons, thresholds)
