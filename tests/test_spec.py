@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import equityaudit as ea
 from equityaudit.errors import SpecError
-from equityaudit.spec import load_spec, spec_from_mapping
+from equityaudit.spec import LabelledColumn, load_spec, spec_from_mapping
 
 BASE = {
     "equityaudit": 1,
@@ -144,3 +145,50 @@ def test_missing_spec_file_suggests_a_sibling(tmp_path: Path) -> None:
     (tmp_path / "hiring.yaml").write_text("")
     with pytest.raises(SpecError, match=r"hirng\.yaml: spec file not found\. Did you mean 'hiring\.yaml'\?"):
         load_spec(tmp_path / "hirng.yaml")
+
+
+def test_yes_and_no_labels_stay_text(tmp_path: Path) -> None:
+    # YAML 1.1 reads Yes/No/On/Off as booleans, which no value of a Yes/No column matches
+    data = tmp_path / "d.csv"
+    data.write_text("sex,decision\n" + "Male,Yes\nMale,No\nFemale,No\nFemale,Yes\n" * 400)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: s\nauditor: decisions\ndata: {path: d.csv}\n"
+        "columns: {sensitive: [sex], decision: {column: decision, positive: Yes}, intersectional: no}\n"
+        "quality: {allowed: {decision: [Yes, No]}}\n"
+    )
+    loaded = load_spec(spec)
+    assert loaded.columns.decision == LabelledColumn(column="decision", positive="Yes")
+    assert loaded.columns.intersectional is False  # a boolean key still reads yes/no as one
+    assert loaded.quality.allowed == {"decision": ["Yes", "No"]}
+    result = ea.run(spec)
+    assert result.gate.passed
+    # Male and Female 400 of 800 'Yes' each: ratio 1, Katz 95% CI exp(+-1.96 x sqrt(2 x (1/400 -
+    # 1/800))) = 0.906-1.104, clear of 0.8
+    assert {f.status for f in result.findings} == {"pass"} and result.findings[0].value == 1.0
+
+
+def test_an_impossible_date_is_a_spec_error(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: s\nauditor: hiring\n"
+        "data: {path: d.csv, period: {start: 2026-02-30, end: 2026-03-31}}\n"
+        "columns: {sensitive: [sex], decision: hired}\n"
+    )
+    with pytest.raises(SpecError) as raised:
+        load_spec(spec)
+    assert str(raised.value).splitlines()[-1] == (
+        "  - data.period.start: Input should be a valid date or datetime, day value is outside expected "
+        "range; found '2026-02-30'."
+    )
+
+
+def test_a_key_written_twice_is_an_error(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("equityaudit: 1\nname: s\nauditor: hiring\nname: t\n")
+    with pytest.raises(SpecError) as raised:
+        load_spec(spec)
+    assert str(raised.value).startswith(
+        f"{spec}: not valid YAML: key 'name' appears twice in one mapping (first on line 2); keep one\n"
+        f'  in "{spec}", line 4, column 1'
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -375,6 +376,72 @@ def spec_json_schema() -> dict[str, Any]:
     return schema
 
 
+class SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the scalars of YAML 1.2 and no silent key repeats.
+
+    * Only ``true`` and ``false`` are booleans: ``positive: Yes`` or ``allowed: {flag: [Yes, No]}``
+      keep the labels the data holds (YAML 1.1 would read ``True`` and ``False``, which no
+      data value matches); a boolean key such as ``intersectional: yes`` is still read as one by
+      the spec's models.
+    * Dates stay text for the models to parse, so an impossible date (``2026-02-30``) is a spec
+      error naming its key, not a crash.
+    * A key written twice in one mapping is an error naming both lines, never "the last wins".
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # unhashable: SafeConstructor reports it
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in one mapping (first on line {first}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regex)
+        for tag, regex in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: bytes | str, *, origin: str) -> Any:
+    """Parse a spec's or a standard's YAML with :class:`SpecLoader`; a SpecError names the file.
+
+    Examples
+    --------
+    >>> load_yaml("positive: Yes\\nflag: true\\nday: 2026-02-30\\n", origin="x.yaml")
+    {'positive': 'Yes', 'flag': True, 'day': '2026-02-30'}
+    """
+    try:
+        loader = SpecLoader(text)
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{origin}: not valid YAML: {exc}") from None
+    loader.name = origin  # error marks name the file, not "<byte string>"
+    try:
+        return loader.get_single_data()
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{origin}: not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
 def load_spec(path: str | Path) -> AuditSpec:
     """Read an audit spec from a YAML file; relative paths in it resolve against its folder.
 
@@ -393,10 +460,7 @@ def load_spec(path: str | Path) -> AuditSpec:
                 hint = " " + did_you_mean(path.name, siblings)
         raise SpecError(f"{path}: spec file not found.{hint}")
     raw = path.read_bytes()
-    try:
-        mapping = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    mapping = load_yaml(raw, origin=str(path))
     spec = spec_from_mapping(mapping, origin=str(path))
     if spec.data.path is None:
         raise SpecError(f"{path}: data.path: required key is missing; name the data file to audit.")

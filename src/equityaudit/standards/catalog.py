@@ -14,9 +14,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from equityaudit.errors import SpecError, did_you_mean
+from equityaudit.spec import load_yaml
 from equityaudit.standards.model import Standard, parse_standard
 
 __all__ = ["STANDARDS_PATH_ENV", "bundled_standards", "find_standard", "list_standards", "load_standard_file"]
@@ -38,7 +37,7 @@ def bundled_standards() -> dict[str, Standard]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yaml", ".yml")):
             continue
-        standard = parse_standard(yaml.safe_load(entry.read_text(encoding="utf-8")), origin=entry.name)
+        standard = parse_standard(load_yaml(entry.read_bytes(), origin=entry.name), origin=entry.name)
         if entry.name.rsplit(".", 1)[0] != standard.ref:
             raise SpecError(f"bundled standard {entry.name} declares {standard.ref}; rename the file.")
         found[standard.ref] = standard
@@ -60,10 +59,7 @@ def load_standard_file(path: str | Path) -> Standard:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: standard file not found.")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    document = load_yaml(path.read_bytes(), origin=str(path))
     standard = parse_standard(document, origin=str(path))
     _refuse_shadowing(standard, origin=str(path))
     return standard
