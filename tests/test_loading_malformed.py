@@ -6,6 +6,7 @@ Each file has a header and 100 rows (row i: sex F when i is odd, hired i % 2), w
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,72 @@ def test_a_pandas_column_of_python_containers(values: list[Any], found: str) -> 
         match=re.escape(f"<pandas.DataFrame>: column 'sex' (columns.sensitive[0] in the spec) {found}"),
     ):
         ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired")
+
+
+def wide_lines() -> list[str]:
+    """Like :func:`lines`, with columns the spec does not name before and after the audited ones."""
+    return ["id,sex,hired,score"] + [f"{i},{'F' if i % 2 else 'M'},{i % 2},{i / 2}" for i in range(100)]
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_an_extra_field_is_found_when_the_spec_names_other_columns(tmp_path: Path, command: str) -> None:
+    # polars does not parse the fields of columns no query reads, so an extra field at the end of
+    # a line went unseen when the spec named only sex and hired
+    text = wide_lines()
+    text[10] = "9,F,1,4.5,EXTRA"  # line 11 of the file
+    (tmp_path / "data.csv").write_text("\n".join(text) + "\n")
+    code, out = run(tmp_path, "data.csv", command=command)
+    assert code == 2, out
+    assert "line 11 has 5 fields but the header has 4 (found: '9,F,1,4.5,EXTRA')" in out
+
+
+def test_blank_lines_are_not_rows(tmp_path: Path) -> None:
+    # a blank line in the middle and two at the end (as editors leave them): 100 rows, not 103
+    text = lines()
+    text.insert(30, "")
+    (tmp_path / "data.csv").write_text("\n".join(text) + "\n\n\n")
+    result = ea.audit(tmp_path / "data.csv", auditor="decisions", sensitive="sex", decision="hired")
+    assert result.data.rows == 100
+    assert result.gate.passed
+    # F is odd i (hired), M even i (not hired): 50 F all hired, 50 M none; by hand
+    (table,) = [t for t in result.tables if t.name == "sex"]
+    assert {r["group"]["sex"]: (r["n"], r["selected"]) for r in table.rows} == {"F": (50, 50), "M": (50, 0)}
+
+
+def test_a_column_named_twice_in_the_header(tmp_path: Path) -> None:
+    text = ["sex,hired,hired"] + [f"{'F' if i % 2 else 'M'},0,{i % 2}" for i in range(100)]
+    (tmp_path / "data.csv").write_text("\n".join(text) + "\n")
+    code, out = run(tmp_path, "data.csv")
+    assert code == 2, out
+    assert out.endswith(
+        f"{tmp_path / 'data.csv'}: the header names the same column more than once: 'hired' (2 times); "
+        "expected each column name once. Rename or remove the repeated columns, then name the one to "
+        "audit in the spec."
+    )
+
+
+def test_a_frame_with_a_column_named_twice() -> None:
+    frame = pd.DataFrame([["M", 1, 0], ["F", 0, 1]] * 40, columns=["sex", "hired", "hired"])
+    with pytest.raises(
+        DataError, match=r"the frame names the same column more than once \(- 'hired' 2 times\)"
+    ):
+        ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired")
+
+
+def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # chmod 000 does not stop root (these tests may run as root), so the permission check is faked
+    (tmp_path / "data.csv").write_text("\n".join(lines()) + "\n")
+    import equityaudit.frames
+
+    readable = os.access
+    monkeypatch.setattr(
+        equityaudit.frames.os,
+        "access",
+        lambda path, mode: Path(path).name != "data.csv" and readable(path, mode),
+    )
+    code, out = run(tmp_path, "data.csv")
+    assert code == 2, out
+    assert out.endswith(
+        f"{tmp_path / 'data.csv'}: the file cannot be read (permission denied for this user). Give the user "
+        "running equityaudit read access (chmod u+r), or copy the file somewhere it can be read."
+    )

@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +118,12 @@ def read_source(source: Any, *, file_format: str | None = None, separator: str =
             f"cannot audit a {type(source).__module__}.{type(source).__name__}: expected a file "
             "path or a pandas, polars, pyarrow or duckdb frame."
         ) from None
+    except nw.exceptions.DuplicateError as exc:  # pandas allows a column name twice
+        detail = " ".join(str(exc).split()).removeprefix("Expected unique column names, got: ")
+        raise DataError(
+            f"the frame names the same column more than once ({detail}); expected each column name "
+            "once. Rename or drop the repeated columns, then name the one to audit."
+        ) from None
     native = type(nw.to_native(frame))
     name = f"<{native.__module__.split('.')[0]}.{native.__name__}>"
     lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
@@ -146,6 +153,11 @@ def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source
         )
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; expected a header row and data rows.")
+    if not os.access(path, os.R_OK):
+        raise DataError(
+            f"{path}: the file cannot be read (permission denied for this user). Give the user running "
+            "equityaudit read access (chmod u+r), or copy the file somewhere it can be read."
+        )
     digest = hashlib.sha256()
     text = kind in ("csv", "jsonl")  # text formats must be UTF-8: checked in the same single pass
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -178,9 +190,29 @@ def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source
         raise _file_error(exc, path, kind, separator, str(path)) from None
     if not columns:
         raise DataError(f"{path}: no columns found; expected a header row.")
+    _refuse_duplicate_columns(columns, path)
     name = _display(path)
     _READ[name] = (path, kind, separator)
     return Source(frame=frame, name=name, sha256=digest.hexdigest())
+
+
+def _refuse_duplicate_columns(columns: Sequence[str], path: Path) -> None:
+    """A header naming a column twice is an error: which of the two the spec means is unknowable.
+
+    polars renames the second ``decision`` to ``decision_duplicated_0``, so the first would be
+    audited silently.
+    """
+    repeated: dict[str, int] = {}
+    for name in columns:
+        base, marker, index = name.rpartition("_duplicated_")
+        if marker and index.isdigit() and base in columns:
+            repeated[base] = repeated.get(base, 1) + 1
+    if repeated:
+        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
+        raise DataError(
+            f"{path}: the header names the same column more than once: {listed}; expected each column "
+            "name once. Rename or remove the repeated columns, then name the one to audit in the spec."
+        )
 
 
 _READ: dict[str, tuple[Path, str, str]] = {}
@@ -332,6 +364,10 @@ def _scan(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
             infer_schema_length=10_000,
             null_values=[""],
         )
+        # A row with every field empty (a blank line, often at the end of a file) is no record:
+        # skip it, as pandas does. The filter reads every field of every line, so a line with more
+        # fields than the header is found too (polars skips the fields of unread columns).
+        native = native.filter(~pl.all_horizontal(pl.all().is_null()))
     elif kind == "parquet":
         native = pl.scan_parquet(path)
     else:
