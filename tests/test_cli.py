@@ -388,7 +388,7 @@ def test_init_reads_a_semicolon_separated_file_and_writes_a_spec_that_loads(tmp_
     assert code == 0, out
     assert "separated by ';'" in out
     text = spec.read_text()
-    assert "separator: ';'" in text
+    assert 'separator: ";"' in text
     assert f"equityaudit run {spec}" in text
     spec_model = ea_load(spec)
     assert spec_model.data.separator == ";"  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from equityaudit.cli import main
+from equityaudit.spec import load_spec
 
 
 def test_a_decision_guessed_from_a_two_valued_column_says_so(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tm
     assert out.exit_code == 0, out.output
     (line,) = [x for x in spec.read_text().splitlines() if x.lstrip().startswith("decision:")]
     assert line == (
-        "  decision: {column: band, positive: 'low'}   # CHECK: a guess (the first two-valued "
+        "  decision: {column: band, positive: low}   # CHECK: a guess (the first two-valued "
         "column); which label is the favourable one? (high, low)"
     )
     ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
@@ -75,3 +76,21 @@ def test_protected_characteristics_beyond_sex_and_race_are_proposed(tmp_path: Pa
     )
     assert out.exit_code == 0, out.output
     assert "sensitive: marital_status, nationality, citizenship, veteran" in out.output
+
+
+def test_column_names_that_yaml_would_misread_are_quoted(tmp_path: Path) -> None:
+    # a colon-space, a '#', a '?', YAML words and brackets: written bare, each would read back as
+    # something else (a mapping, a comment, true, null, a list)
+    names = ["gender: self-reported #1", "[sex]", "null", "yes"]
+    data = tmp_path / "d.csv"
+    header = ",".join(f'"{n}"' for n in names) + ",hired?"
+    data.write_text(header + "\n" + "F,F,a,x,1\nM,M,b,y,0\n" * 40)
+    spec = tmp_path / "s.yaml"
+    args = ["init", str(data), "--auditor", "decisions", "--out", str(spec), "--yes", "--decision", "hired?"]
+    for name in names:
+        args += ["--sensitive", name]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    loaded = load_spec(spec)
+    assert loaded.columns.sensitive == names
+    assert loaded.columns.decision == "hired?"

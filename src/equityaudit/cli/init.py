@@ -28,7 +28,7 @@ _OUTCOME = re.compile(
 )
 _SCORE = re.compile(r"(score|rating|prob|propensity|rank)", re.I)
 _BINARY = {"1", "0", "1.0", "0.0", "true", "false", "yes", "no", "y", "n", "t", "f"}
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_. -]*[A-Za-z0-9_.]|[A-Za-z_]")
+_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./ -]*[A-Za-z0-9_./]|[A-Za-z_]")
 _YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
 _ID = re.compile(r"(^|_)(id|uuid|key)$", re.I)
 _SEGMENT = re.compile(r"(segment|cluster|tier|persona|cohort|audience)", re.I)
@@ -211,9 +211,9 @@ def render_spec(
         if column is None:
             return "null"
         checks = ["a guess (the first two-valued column)"] if guessed else []
-        value = column
+        value = _scalar(column)
         if labels:
-            value = f"{{column: {column}, positive: {labels[-1]!r}}}"
+            value = f"{{column: {_scalar(column)}, positive: {_scalar(labels[-1])}}}"
             checks.append(f"which label is the favourable one? ({', '.join(labels)})")
         return f"{value}   # CHECK: {'; '.join(checks)}" if checks else value
 
@@ -225,8 +225,8 @@ def render_spec(
         f"name: {name}",
         f"auditor: {auditor}",
         "data:",
-        f"  path: {data_path}          # relative to this file, or absolute",
-        *([f"  separator: {separator!r}"] if separator != "," else []),
+        f"  path: {_scalar(data_path)}          # relative to this file, or absolute",
+        *([f"  separator: {_scalar(separator)}"] if separator != "," else []),
         "  kind: historical             # historical | test (test data needs test_data_reason)",
         "  # description: where the data comes from, for readers of the report",
         "  # period: {start: 2026-01-01, end: 2026-06-30}",
@@ -237,7 +237,7 @@ def render_spec(
         return "\n".join(lines + _chatbot_lines(proposal)) + "\n"
     lines += [
         "columns:",
-        f"  sensitive: [{', '.join(proposal.sensitive)}]"
+        f"  sensitive: {_flow(proposal.sensitive)}"
         + ("" if proposal.sensitive else "   # FILL IN: name the demographic columns"),
     ]
     if proposal.numeric_sensitive:
@@ -250,17 +250,17 @@ def render_spec(
     ]
     if auditor == "hiring":
         lines.append(
-            f"  score: {proposal.score or 'null'}"
+            f"  score: {_scalar(proposal.score) if proposal.score else 'null'}"
             + ("" if proposal.score else "              # a continuous score, if the tool produces one")
         )
         if proposal.stage:
             lines.append(
-                f"  # stage: {proposal.stage}   # a funnel: uncomment, and list options.stages in funnel order "
+                f"  # stage: {_scalar(proposal.stage)}   # a funnel: uncomment, and list options.stages in funnel order "
                 f"(values seen: {', '.join(proposal.stage_values)})"
             )
     if auditor == "decisions":
         lines.append(
-            f"  outcome: {proposal.outcome or 'null'}"
+            f"  outcome: {_scalar(proposal.outcome) if proposal.outcome else 'null'}"
             + ("" if proposal.outcome else "            # ground truth, if known: enables error-rate metrics")
         )
     lines += [
@@ -293,7 +293,7 @@ def _flow(values: list[str]) -> str:
 def _marketing_lines(proposal: Proposal) -> list[str]:
     lines = [
         "columns:",
-        f"  sensitive: [{', '.join(proposal.sensitive)}]"
+        f"  sensitive: {_flow(proposal.sensitive)}"
         + ("" if proposal.sensitive else "   # FILL IN: name the demographic columns"),
         "  intersectional: false        # true adds the cross of the sensitive columns (smaller groups)",
         *([f"  id: {proposal.id}"] if proposal.id else []),
