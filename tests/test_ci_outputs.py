@@ -204,6 +204,11 @@ def test_compare_regression_beyond_tolerance_exits_1(tmp_path: Path) -> None:
     assert out.exit_code == 1, out.output
     assert "moved away from parity by 0.060 (tolerance 0.02)" in out.output
     assert CliRunner().invoke(main, ["compare", base, cur, "--max-drop", "0.1"]).exit_code == 0
+    # a tolerance that is not a finite number would let every regression through: a usage error
+    for bad in ("nan", "inf"):
+        refused = CliRunner().invoke(main, ["compare", base, cur, "--max-drop", bad])
+        assert refused.exit_code == 2
+        assert f"Invalid value for '--max-drop': {bad!r} is not a finite number" in refused.output
 
 
 def test_compare_status_turning_to_fail_is_a_regression(tmp_path: Path) -> None:

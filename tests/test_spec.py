@@ -192,3 +192,25 @@ def test_a_key_written_twice_is_an_error(tmp_path: Path) -> None:
         f"{spec}: not valid YAML: key 'name' appears twice in one mapping (first on line 2); keep one\n"
         f'  in "{spec}", line 4, column 1'
     )
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            {"sensitive": ["hired"], "decision": "hired"},
+            "column 'hired' is named for sensitive[0] and decision",
+        ),
+        (
+            {"sensitive": ["sex"], "decision": "hired", "outcome": "hired"},
+            "column 'hired' is named for decision and outcome",
+        ),
+        ({"sensitive": ["sex"], "score": "sex"}, "column 'sex' is named for sensitive[0] and score"),
+    ],
+)
+def test_one_column_in_two_roles_is_an_error(columns: dict[str, object], message: str) -> None:
+    (line,) = [x for x in errors_of({**BASE, "columns": columns}) if x.startswith("  - columns:")]
+    assert line == (
+        f"  - columns: {message}; expected each role to have a column of its own (a decision audited by "
+        "itself, or scored against itself, says nothing). Name the right column for each role."
+    )

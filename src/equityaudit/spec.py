@@ -114,6 +114,16 @@ class Columns(_Strict):
     def _distinct(self) -> Columns:
         if len(set(self.sensitive)) != len(self.sensitive):
             raise ValueError(f"sensitive columns are listed twice: {self.sensitive}")
+        roles: dict[str, list[str]] = {}
+        for role, column in self.named().items():
+            roles.setdefault(column, []).append(role)
+        for column, named in roles.items():
+            if len(named) > 1:
+                raise ValueError(
+                    f"column {column!r} is named for {' and '.join(named)}; expected each role to have a "
+                    "column of its own (a decision audited by itself, or scored against itself, says "
+                    "nothing). Name the right column for each role."
+                )
         return self
 
     @property

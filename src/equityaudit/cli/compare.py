@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
 __all__ = ["compare_command"]
+
+
+class _Tolerance(click.FloatRange):
+    """A finite, non-negative float: ``nan`` or ``inf`` would let every regression through."""
+
+    name = "tolerance"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; expected a tolerance such as 0.02.", param, ctx)
+        return float(number)
 
 
 @click.command("compare")
@@ -14,7 +28,7 @@ __all__ = ["compare_command"]
 @click.argument("current", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--max-drop",
-    type=click.FloatRange(min=0),
+    type=_Tolerance(min=0),
     default=0.02,
     show_default=True,
     help="How far a metric may move away from parity before it counts as a regression.",
