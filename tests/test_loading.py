@@ -126,7 +126,8 @@ def test_non_numeric_score_is_an_error_past_the_gate() -> None:
 @pytest.mark.parametrize(
     ("raw", "label"),
     [("Female", "Female"), ("  Male ", "Male"), ("", "Unknown"), (None, "Unknown"), (float("nan"), "Unknown"),
-     ("N/A", "Unknown"), ("Decline to self-identify", "Unknown"), (2.0, "2"), ("?", "?")],
+     ("N/A", "Unknown"), ("Decline to self-identify", "Unknown"), (2.0, "2"), ("?", "Unknown"),
+     ("-", "Unknown"), ("#N/A", "Unknown"), ("??", "??")],
 )  # fmt: skip
 def test_sensitive_labels(raw: object, label: str) -> None:
     assert sensitive_label(raw) == label

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.errors import DataError
 from equityaudit.frames import binary_mapping, read_source
@@ -136,4 +137,32 @@ def test_an_outcome_label_is_checked_the_same_way(tmp_path: Path) -> None:
     )
     assert "values found: 'bad' (100 rows), 'good' (100 rows). Did you mean 'good'?" in " ".join(
         result.output.split()
+    )
+
+
+def test_placeholder_marks_are_unknown_and_case_variants_are_noted() -> None:
+    # '?' (UCI Adult's mark), '-' and '#N/A' (a spreadsheet's) mean "not known": they join the
+    # Unknown category (counted, left out of comparisons) instead of becoming groups. 'Male ' is
+    # trimmed to 'Male'; 'male' stays a group of its own, and a note names it beside 'Male'.
+    sex = (
+        ["Male"] * 300
+        + ["Female"] * 300
+        + ["?"] * 10
+        + ["-"] * 5
+        + ["#N/A"] * 5
+        + ["male"] * 4
+        + ["Male "] * 2
+    )
+    frame = pd.DataFrame({"sex": sex, "hired": [i % 2 for i in range(len(sex))]})
+    result = ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired")
+    (table,) = [t for t in result.tables if t.name == "sex"]
+    sizes = {r["group"]["sex"]: r["n"] for r in table.rows}
+    assert sizes["Unknown"] == 10 + 5 + 5
+    assert not {"?", "-", "#N/A"} & set(sizes)
+    assert (sizes["Male"], sizes["male"]) == (302, 4)
+    (note,) = [n for n in result.notes if "differ only in case" in n]
+    assert note == (
+        "column 'sex' (columns.sensitive) holds labels that differ only in case or spacing ('Male', "
+        "'male'): each is audited as a group of its own. Write each category one way in the data and "
+        "audit again."
     )

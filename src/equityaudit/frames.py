@@ -48,6 +48,9 @@ UNKNOWN = "Unknown"
 UNKNOWN_TOKENS = frozenset(
     {
         "",
+        "?",
+        "-",
+        "#n/a",
         "unknown",
         "na",
         "n/a",

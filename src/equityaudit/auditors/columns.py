@@ -7,7 +7,9 @@ from typing import Any
 
 import narwhals as nw
 
-__all__ = ["NUMERIC_GROUPS_LIMIT", "numeric_sensitive_notes"]
+from equityaudit.stats.counts import GroupCounts
+
+__all__ = ["NUMERIC_GROUPS_LIMIT", "label_variant_notes", "numeric_sensitive_notes"]
 
 
 NUMERIC_GROUPS_LIMIT = 12
@@ -46,3 +48,34 @@ def numeric_sensitive_notes(
         for column, k in zip(numeric, distinct, strict=True)
         if k > NUMERIC_GROUPS_LIMIT
     ]
+
+
+def label_variant_notes(counts: GroupCounts) -> list[str]:
+    """A note for each sensitive column whose labels differ only in case or spacing.
+
+    ``Male``, ``male`` and ``MALE `` are three groups to the audit, each judged on its own and the
+    smaller ones probably too small; the note names them and says to normalise the labels. Read
+    from the grouped counts, so it costs no pass over the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"sex": ["Male", "male", "Female"], "n": [90, 5, 80], "selected": [9, 1, 8]})
+    >>> label_variant_notes(GroupCounts(("sex",), table))[0][:70]
+    "column 'sex' (columns.sensitive) holds labels that differ only in case"
+    """
+    notes = []
+    for column in counts.by:
+        labels = [str(v) for v in counts.marginal([column]).table[column].tolist()]
+        variants: dict[str, list[str]] = {}
+        for label in labels:
+            variants.setdefault(" ".join(label.split()).casefold(), []).append(label)
+        alike = [sorted(group) for group in variants.values() if len(group) > 1]
+        if alike:
+            listed = "; ".join(", ".join(repr(label) for label in group) for group in alike)
+            notes.append(
+                f"column {column!r} (columns.sensitive) holds labels that differ only in case or spacing "
+                f"({listed}): each is audited as a group of its own. Write each category one way in the "
+                "data and audit again."
+            )
+    return notes

@@ -14,7 +14,7 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.columns import numeric_sensitive_notes
+from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
 from equityaudit.auditors.comparison import (
     error_rate_gaps,
     judge,
@@ -83,6 +83,7 @@ class DecisionsAuditor:
         extra = [METRICS[m] for m in ERROR_RATE_METRICS] if columns.outcome is not None else []
         output = AuditorOutput(counts=[counts_record(counts)])
         output.notes += numeric_sensitive_notes(frame, columns.sensitive)
+        output.notes += label_variant_notes(counts)
         comparisons = []
         for by in groupings(columns.sensitive, intersectional=columns.intersectional):
             table, found = rate_table(

@@ -20,7 +20,7 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.columns import numeric_sensitive_notes
+from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
 from equityaudit.auditors.comparison import (
     Comparison,
     judge,
@@ -264,6 +264,7 @@ class HiringAuditor:
         output.context["ll144"] = self._disclosures(spec, options, counts, sex, race, median, small)
         output.notes += self._notes(spec, options, counts, sex, race, small)
         output.notes += numeric_sensitive_notes(frame, columns.sensitive)
+        output.notes += label_variant_notes(counts)
         return output
 
     def _disclosures(
