@@ -113,7 +113,12 @@ def test_every_conflict_is_listed() -> None:
         run(
             member_frame(),
             auditor="hiring",
-            columns={"sensitive": ["gender"], "decision": "hired", "score": "age_group", "intersectional": False},
+            columns={
+                "sensitive": ["gender"],
+                "decision": "hired",
+                "score": "age_group",
+                "intersectional": False,
+            },
             reference="largest",
             thresholds={"correction": "bh"},
         )

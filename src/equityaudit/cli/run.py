@@ -47,7 +47,7 @@ def collect_specs(target: Path) -> list[Path]:
         specs = sorted([*target.glob("*.yaml"), *target.glob("*.yml")])
         if not specs:
             raise SpecError(
-                f"{target}: no spec files (*.yaml) in this folder. Create one with 'equityaudit init DATA'."
+                f"{target}: no spec files (*.yaml, *.yml) in this folder. Create one with 'equityaudit init DATA'."
             )
         return specs
     if not target.exists():
@@ -263,7 +263,7 @@ def run_command(
     quiet: bool,
     no_json: bool,
 ) -> None:
-    """Run the audit in spec file TARGET, or every *.yaml spec in folder TARGET.
+    """Run the audit in spec file TARGET, or every *.yaml and *.yml spec in folder TARGET.
 
     \b
     Exit codes: 0 every audit passed (warnings allowed unless --fail-on warn),
