@@ -563,15 +563,31 @@ def binary_mapping(
             fix = f"add them to {key}.positive or {key}.negative"
         else:
             expected = "1/0, true/false, yes/no or Y/N"
-            fix = (
-                f"if the column holds labels, declare the favourable one: "
-                f"{key.split('.')[-1]}: {{column: {column}, positive: <label>}}"
-            )
+            fix = labels_fix(key, column)
         raise DataError(
             f"{origin}: column {column!r} ({key}) should be binary ({expected}), but holds "
             f"{len(offending)} other value(s): {shown}. To fix: {fix}."
         )
     return mapping
+
+
+def labels_fix(key: str, column: str) -> str:
+    """How to fix a binary column holding other values: declare the labels where the spec can
+    (``columns.decision``, ``columns.outcome``), else recode the column.
+
+    Examples
+    --------
+    >>> labels_fix("columns.decision", "status")
+    'if the column holds labels, declare the favourable one: decision: {column: status, positive: <label>}'
+    >>> labels_fix("options.campaigns.email_promo", "email_promo")
+    "correct them, or recode 'email_promo' to 1/0 (or yes/no) before the audit"
+    """
+    if key.startswith("columns."):
+        return (
+            f"if the column holds labels, declare the favourable one: "
+            f"{key.split('.')[-1]}: {{column: {column}, positive: <label>}}"
+        )
+    return f"correct them, or recode {column!r} to 1/0 (or yes/no) before the audit"
 
 
 def check_labels(counts: Mapping[Any, int], role: LabelledColumn, *, key: str, origin: str) -> None:

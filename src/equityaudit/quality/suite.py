@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import narwhals as nw
 
 from equityaudit.errors import PluginError, SpecError
-from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, UNKNOWN_TOKENS, value_token
+from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, UNKNOWN_TOKENS, labels_fix, value_token
 from equityaudit.spec import AuditSpec, LabelledColumn
 
 if TYPE_CHECKING:
@@ -349,10 +349,8 @@ def _binary_rule(
     else:
         tokens = list(BINARY_TOKENS)
         expected = "1/0, true/false, yes/no or Y/N (any case)"
-        fix = (
-            f"correct them; if the column holds labels, declare the favourable one: "
-            f"{source.split('.')[-1]}: {{column: {column}, positive: <label>}}"
-        )
+        fix = labels_fix(source, column)
+        fix = fix if fix.startswith("correct") else f"correct them; {fix}"
     meta = {"expected": expected}
     if dtype is not None and dtype == nw.Boolean:
         values: list[Any] = [v for v in (True, False) if value_token(v) in tokens]
