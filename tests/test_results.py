@@ -203,3 +203,22 @@ def test_failed_gate_checks_count_in_the_verdict_read_back(tmp_path: Path) -> No
         ResultError, match=r"key 'verdict' is 'pass', but its findings \(none\).* make it 'blocked'"
     ):
         ea.read_result(write_payload(tmp_path, payload))
+
+
+def test_read_result_refuses_a_finding_edited_away_from_its_table(tmp_path: Path) -> None:
+    # Female's ratio in the example is 0.795 (fail); an edit that makes it 0.95 and 'pass' (and keeps
+    # the verdict, which other failures still make 'fail') disagrees with the table row it came from
+    result = ea.run("audits/hiring.yaml")
+    payload = json.loads(result.to_json())
+    finding = next(f for f in payload["findings"] if f["id"] == "sex/selection_rate/Female")
+    stored = finding["value"]
+    finding.update(value=0.95, status="pass")
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ResultError) as raised:
+        ea.read_result(path)
+    assert str(raised.value) == (
+        f"{path}: garbled result: finding 'sex/selection_rate/Female' has value 0.95, but its table 'sex' "
+        f"says selection_rate_ratio = {stored!r} for that group. The file was edited or damaged; re-run the "
+        "audit (and sign results that leave your hands: equityaudit sign)."
+    )

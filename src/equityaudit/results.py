@@ -373,6 +373,12 @@ def read_result(path: str | Path) -> AuditResult:
         raise ResultError(
             f"{path}: garbled result: {where}: {first['msg']} ({counted(exc.error_count(), 'problem')})."
         ) from None
+    mismatch = _finding_table_mismatch(result)
+    if mismatch:
+        raise ResultError(
+            f"{path}: garbled result: {mismatch}. The file was edited or damaged; re-run the audit (and "
+            "sign results that leave your hands: equityaudit sign)."
+        )
     expected = _verdict_of_contents(result)
     if result.verdict != expected:
         tally = ", ".join(
@@ -405,6 +411,34 @@ def _schema_advice(schema: str) -> str:
     if version.isdigit():
         return "It was written by a newer equityaudit: upgrade equityaudit to read it."
     return "Re-run the audit with this version of equityaudit to get a result it reads."
+
+
+def _finding_table_mismatch(result: AuditResult) -> str | None:
+    """Where a ratio finding's value disagrees with its own table row, say which; else None.
+
+    Every ratio finding is read off a row of its table (``<metric>_ratio``), so the two agree in
+    any result equityaudit wrote; an edited finding (a value changed to pass) does not.
+    """
+    tables = {table.name: table for table in result.tables}
+    for finding in result.findings:
+        table = tables.get(finding.table or "")
+        column = f"{finding.metric}_ratio"
+        if finding.kind != "ratio" or table is None:
+            continue
+        row = next((r for r in table.rows if r.get("group") == finding.group), None)
+        if row is None or column not in row:
+            continue
+        stored = row[column]
+        if (stored is None) != (finding.value is None) or (
+            stored is not None
+            and finding.value is not None
+            and not math.isclose(stored, finding.value, rel_tol=1e-12)
+        ):
+            return (
+                f"finding {finding.id!r} has value {finding.value!r}, but its table {table.name!r} says "
+                f"{column} = {stored!r} for that group"
+            )
+    return None
 
 
 def _verdict_of_contents(result: AuditResult) -> Verdict:
