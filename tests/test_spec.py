@@ -214,3 +214,11 @@ def test_one_column_in_two_roles_is_an_error(columns: dict[str, object], message
         f"  - columns: {message}; expected each role to have a column of its own (a decision audited by "
         "itself, or scored against itself, says nothing). Name the right column for each role."
     )
+
+
+def test_a_boolean_threshold_is_not_a_number() -> None:
+    # pydantic alone would read `min_group_size: true` as 1 and `impact_ratio: true` as 1.0
+    for key in ("min_group_size", "impact_ratio"):
+        assert errors_of({**BASE, "thresholds": {key: True}})[-1] == (
+            f"  - thresholds.{key}: expected a number, found true."
+        )

@@ -236,6 +236,15 @@ class Thresholds(_Strict):
     )
     seed: int = Field(default=0, description="Seed of the bootstrap.")
 
+    @field_validator(
+        "impact_ratio", "difference", "alpha", "min_group_size", "bootstrap", "seed", mode="before"
+    )
+    @classmethod
+    def _a_number_not_a_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1
+            raise ValueError(f"expected a number, found {str(value).lower()}")
+        return value
+
 
 _EXPECTATION_KEYS = ("type", "kwargs", "meta", "notes", "severity")
 
