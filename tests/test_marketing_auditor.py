@@ -1,7 +1,7 @@
 """The marketing auditor on hand-made customer tables: every expected number is derived in the test.
 
 Sources: arithmetic in the comments (shares, ratios, total variation distance, weighted counts,
-Kish sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz intervals (mapped
+linearised effective sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz intervals (mapped
 onto the representation ratio as docs/marketing.md states); ``scipy.stats.chi2_contingency`` and
 ``scipy.stats.fisher_exact`` for tests; ``scipy.stats.ttest_ind`` for the offer comparison; the
 normal-theory standard error of a mean for the subsampled bootstrap; the resampling distribution
@@ -205,9 +205,16 @@ def estimated_customers() -> pd.DataFrame:
 
 def test_weighted_counts_and_rates_by_hand() -> None:
     # X: weights 0.8, 0.5, 0.1, 1.0 -> n = 2.4, sum of squares 0.64 + 0.25 + 0.01 + 1 = 1.9,
-    #    gold = 0.8 + 0.1 = 0.9 -> rate 0.375, Kish size 2.4^2 / 1.9 = 3.0316
+    #    gold (rows 1 and 3) = 0.8 + 0.1 = 0.9 -> rate 0.375; squares in gold 0.64 + 0.01 = 0.65.
+    #    Linearised Var = [0.65 (1 - 2 * 0.375) + 0.375^2 * 1.9] / 2.4^2 = (0.1625 + 0.2671875) / 5.76
+    #    = 0.0745985, linearised size 0.375 * 0.625 / 0.0745985 = 3.14182 (exactly 0.9 * 1.5 * 2.4^2 /
+    #    (1.5^2 * 0.65 + 0.9^2 * 1.25) = 7.776 / 2.475), above Kish's 2.4^2 / 1.9 = 3.0316: capped
+    #    at Kish's, 5.76 / 1.9.
     # Y: weights 0.2, 0.5, 0.9, 0.0 -> n = 1.6, squares 0.04 + 0.25 + 0.81 = 1.1,
-    #    gold = 1.1 -> rate 0.6875, Kish size 1.6^2 / 1.1 = 2.3273
+    #    gold = 0.2 + 0.9 = 1.1 -> rate 0.6875; squares in gold 0.04 + 0.81 = 0.85.
+    #    Var = [0.85 (1 - 1.375) + 0.6875^2 * 1.1] / 1.6^2 = (-0.31875 + 0.5199219) / 2.56 = 0.0785828,
+    #    linearised size 0.6875 * 0.3125 / 0.0785828 = 2.73398 (= 1.1 * 0.5 * 2.56 / (0.25 * 0.85 +
+    #    1.21 * 0.25) = 1.408 / 0.515), above Kish's 1.6^2 / 1.1 = 2.3273: capped at 2.56 / 1.1.
     # Representation in gold (2 customers): X 0.9/2 = 0.45 vs 2.4/4 = 0.6 -> 0.75; Y 0.55/0.4 = 1.375
     result = ea.audit(
         estimated_customers(),
@@ -224,13 +231,25 @@ def test_weighted_counts_and_rates_by_hand() -> None:
     assert table.loc["X", "n"] == pytest.approx(2.4)
     assert table.loc["X", "included"] == pytest.approx(0.9)
     assert table.loc["X", "inclusion_rate"] == pytest.approx(0.375)
-    assert table.loc["X", "n_effective"] == pytest.approx(2.4**2 / 1.9)
-    assert table.loc["Y", "n_effective"] == pytest.approx(1.6**2 / 1.1)
+    assert table.loc["X", "n_effective"] == pytest.approx(5.76 / 1.9)
+    assert table.loc["Y", "n_effective"] == pytest.approx(2.56 / 1.1)
     assert table.loc["X", "inclusion_rate_ratio"] == pytest.approx(0.375 / 0.6875)
     assert bool(table["estimated"].all())
     representation = result.table("representation:segment gold:race (estimated)").set_index("race")
     assert representation.loc["X", "representation_ratio"] == pytest.approx(0.75)
     assert representation.loc["Y", "representation_ratio"] == pytest.approx(1.375)
+    # X's interval: the Katz interval of X's inclusion rate over the rest's, on effective counts.
+    # The rest of the base weighted by 1 - p_x = p_y has Y's sums (N - n = 1.6, N - 2n + 1.9 = 1.1,
+    # in gold S - x = 1.1 and S - 2x + 0.65 = 0.85), so its effective size is Y's, 2.56 / 1.1.
+    # r = 0.375 / 0.6875, se = sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2), mapped by RR = r / (w r + 1 - w), w = 0.6.
+    n1, n2 = 5.76 / 1.9, 2.56 / 1.1
+    x1, x2 = 0.375 * n1, 0.6875 * n2
+    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+    r_low, r_high = (0.375 / 0.6875 * math.exp(sign * 1.959963984540054 * se) for sign in (-1, 1))
+    assert representation.loc["X", "segment_share_ratio_ci_low"] == pytest.approx(r_low / (0.6 * r_low + 0.4))
+    assert representation.loc["X", "segment_share_ratio_ci_high"] == pytest.approx(
+        r_high / (0.6 * r_high + 0.4)
+    )
     estimated = [f for f in result.findings if "race" in f.table]
     assert estimated and all(
         f.details["estimated"] is True and f.message.startswith("Estimated") for f in estimated
@@ -239,9 +258,41 @@ def test_weighted_counts_and_rates_by_hand() -> None:
     first = counts.rows[0]
     assert first["group"] == {"race": "X"}
     assert {k: v for k, v in first.items() if k != "group"} == pytest.approx(
-        {"n": 2.4, "n_sq": 1.9, "segment=basic": 1.5, "segment=gold": 0.9}
+        {
+            "n": 2.4,
+            "n_sq": 1.9,
+            "segment=basic": 1.5,
+            "segment=gold": 0.9,
+            "sq:segment=basic": 0.25 + 1.0,
+            "sq:segment=gold": 0.64 + 0.01,
+        }
     )
     assert any("ESTIMATED" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_weighted_squared_sums_of_a_campaign_by_hand_on_every_backend(backend: str) -> None:
+    # The promo goes to rows 1 and 2. X (0.8, 0.5, 0.1, 1.0): sum p y = 0.8 + 0.5 = 1.3,
+    # sum p^2 y = 0.64 + 0.25 = 0.89; effective size x (n - x) n^2 / [(n - x)^2 A + x^2 (B - A)]
+    # = 1.3 * 1.1 * 5.76 / (1.21 * 0.89 + 1.69 * 1.01) = 8.2368 / 2.7838.
+    # Y (0.2, 0.5, 0.9, 0.0): 0.2 + 0.5 = 0.7, 0.04 + 0.25 = 0.29;
+    # 0.7 * 0.9 * 2.56 / (0.81 * 0.29 + 0.49 * 0.81) = 1.6128 / 0.6318 = 2.553, above Kish's
+    # 1.6^2 / 1.1 = 2.327: capped at Kish's. (X's 8.2368 / 2.7838 = 2.959 is under Kish's 3.032.)
+    frame = estimated_customers().assign(promo=["yes", "yes", "no", "no"])
+    result = ea.audit(
+        BACKENDS[backend](frame),
+        auditor="marketing",
+        sensitive=[],
+        thresholds={"min_group_size": 1},
+        options={"campaigns": {"promo": "favourable"}, "estimated": {"race": {"X": "p_x", "Y": "p_y"}}},
+    )
+    (counts,) = [c for c in result.counts if c.name == "estimated:race"]
+    x_row, y_row = counts.rows
+    assert (x_row["campaign=promo"], x_row["sq:campaign=promo"]) == pytest.approx((1.3, 0.89))
+    assert (y_row["campaign=promo"], y_row["sq:campaign=promo"]) == pytest.approx((0.7, 0.29))
+    table = result.table("campaign promo by race (estimated)").set_index("race")
+    assert table.loc["X", "n_effective"] == pytest.approx(8.2368 / 2.7838)
+    assert table.loc["Y", "n_effective"] == pytest.approx(2.56 / 1.1)
 
 
 def test_probabilities_that_do_not_sum_to_one_are_a_data_error_naming_the_columns_and_rows() -> None:
@@ -537,7 +588,7 @@ def _csv(frame: pd.DataFrame, folder: Path) -> Path:
 
 def test_an_estimated_reference_group_below_the_minimum_makes_the_comparison_undecided() -> None:
     # From the hand computation above: Y (the most included: rate 0.6875) has weighted count 1.6 and
-    # Kish size 2.33, so its size is floor(min(1.6, 2.33)) = 1; X has floor(min(2.4, 3.03)) = 2.
+    # effective size 2.73, so its size is floor(min(1.6, 2.73)) = 1; X has floor(min(2.4, 3.14)) = 2.
     # With min_group_size 2, X is large enough but its reference Y is not.
     result = ea.audit(
         estimated_customers(),

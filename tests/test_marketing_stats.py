@@ -3,8 +3,10 @@
 Sources of the expected numbers: ``scipy.stats.contingency.association`` (Cramér's V),
 ``sklearn.metrics.normalized_mutual_info_score`` (NMI), ``sklearn.metrics.roc_auc_score`` and a
 hand-built scikit-learn pipeline (cross-validated AUC), the definition of η² written out with
-pandas, ``scipy.stats.contingency.relative_risk`` (Katz interval of a ratio), and arithmetic in
-the comments.
+pandas, ``scipy.stats.contingency.relative_risk`` (Katz interval of a ratio), arithmetic in
+the comments, and for weighted (estimated) membership the row-by-row definition of the
+linearised variance and a seeded simulation whose true rate follows from the moments of the
+uniform distributions it draws from.
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ from equityaudit.stats.inference import (
     wilson_interval,
 )
 from equityaudit.stats.rates import Metric
-from equityaudit.stats.weighted import compare_weighted, kish_effective_size
+from equityaudit.stats.weighted import (
+    compare_weighted,
+    kish_effective_size,
+    linearised_effective_size,
+    linearised_variance,
+)
 
 TOL = 1e-12
 
@@ -170,8 +177,13 @@ def test_kish_effective_size_by_hand() -> None:
 
 
 def test_weighted_comparison_with_zero_one_weights_is_the_unweighted_one() -> None:
-    included, n = np.array([20.0, 30.0, 7.0]), np.array([50.0, 50.0, 40.0])
-    weighted = compare_weighted(included, n, n, reference=1)
+    # With 0/1 weights sum w^2 y = sum w y = x and sum w^2 = sum w = n, so the linearised variance is
+    # [x (1 - 2p) + p^2 n] / n^2 = p(1 - p)/n, the effective size is n and the effective count x:
+    # every interval and test is the unweighted one (compare_to_reference and wilson_interval on the
+    # same whole counts), to the last bit. 0 of 30 and 40 of 40 take the Kish fallback, also n.
+    included = np.array([20.0, 30.0, 7.0, 0.0, 40.0, 13.0])
+    n = np.array([50.0, 50.0, 40.0, 30.0, 40.0, 57.0])
+    weighted = compare_weighted(included, n, n, included, reference=1)
     plain = compare_to_reference(included.astype(int), n.astype(int), reference=1)
     for key in (
         "rate",
@@ -181,25 +193,125 @@ def test_weighted_comparison_with_zero_one_weights_is_the_unweighted_one() -> No
         "ratio_ci_low",
         "ratio_ci_high",
         "difference",
+        "difference_ci_low",
+        "difference_ci_high",
         "z",
         "p_value_z",
     ):
-        np.testing.assert_allclose(weighted[key], plain[key], rtol=0, atol=1e-12, equal_nan=True, err_msg=key)
-    assert weighted["n_effective"].tolist() == [50.0, 50.0, 40.0]
+        np.testing.assert_array_equal(weighted[key], plain[key], err_msg=key)
+    low, high = wilson_interval(included.astype(int), n.astype(int))
+    np.testing.assert_array_equal(weighted["rate_ci_low"], low)
+    np.testing.assert_array_equal(weighted["rate_ci_high"], high)
+    assert weighted["n_effective"].tolist() == n.tolist()
+    # p(1 - p)/n written as x (n - x) / n^3: one rounding, as the function's one division
+    np.testing.assert_array_equal(
+        linearised_variance(included, n, n, included), included * (n - included) / n**3
+    )
     assert np.isnan(weighted["p_value_fisher"]).all()
-    np.testing.assert_allclose(weighted["p_value"], plain["p_value_z"], equal_nan=True)
+    np.testing.assert_array_equal(weighted["p_value"], plain["p_value_z"])
+
+
+def test_linearised_variance_from_sums_is_the_row_by_row_definition() -> None:
+    # The definition sum w^2 (y - p)^2 / (sum w)^2 computed over the rows, against the four sums
+    # the auditor aggregates (sum w, sum w^2, sum w y, sum w^2 y)
+    rng = np.random.default_rng(7)
+    w = rng.uniform(0, 1, 500)
+    y = (rng.uniform(0, 1, 500) < 0.2 + 0.5 * w).astype(float)
+    p = (w * y).sum() / w.sum()
+    by_rows = (w**2 * (y - p) ** 2).sum() / w.sum() ** 2
+    sums = ((w * y).sum(), w.sum(), (w * w).sum(), (w * w * y).sum())
+    assert float(linearised_variance(*sums)) == pytest.approx(by_rows, rel=1e-12)
+    kish = w.sum() ** 2 / (w * w).sum()
+    assert float(linearised_effective_size(*sums)) == pytest.approx(
+        min(p * (1 - p) / by_rows, kish), rel=1e-12
+    )
 
 
 def test_weighted_rates_and_intervals_by_hand() -> None:
-    # Two customers per group. Group A: probabilities 1.0 and 0.5, included (1, 0):
-    #   weighted n = 1.5, included = 1.0, rate = 2/3, sum of squares = 1.25, Kish size = 2.25 / 1.25 = 1.8
-    # Group B: probabilities 0.5 and 0.5, included (1, 1): n = 1, included = 1, rate 1, size 1 / 0.5 = 2
-    out = compare_weighted([1.0, 1.0], [1.5, 1.0], [1.25, 0.5], reference=1)
-    assert out["rate"].tolist() == pytest.approx([2 / 3, 1.0])
-    assert out["n_effective"].tolist() == pytest.approx([1.8, 2.0])
-    low, high = wilson_interval(2 / 3 * 1.8, 1.8, fractional=True)
-    assert (out["rate_ci_low"][0], out["rate_ci_high"][0]) == pytest.approx((float(low), float(high)))
-    assert out["ratio"][0] == pytest.approx(2 / 3)
+    # Group A, four customers: probabilities 0.9, 0.6, 0.3, 0.2, included (1, 1, 0, 0):
+    #   sum w = 2.0, sum w y = 1.5, p = 0.75; sum w^2 = 0.81 + 0.36 + 0.09 + 0.04 = 1.30,
+    #   sum w^2 y = 0.81 + 0.36 = 1.17.
+    #   Var = [1.17 (1 - 1.5) + 0.5625 * 1.30] / 4 = (-0.585 + 0.73125) / 4 = 0.0365625
+    #   (row by row: 0.0625 * 1.17 + 0.5625 * 0.13 = 0.14625; / 4, the same)
+    #   linearised size 0.75 * 0.25 / 0.0365625 = 200/39 = 5.128, above Kish's 2^2 / 1.30 = 40/13
+    #   = 3.077 (Kish's variance 0.0609 is the larger here), so n_eff is capped at Kish's 40/13:
+    #   an estimated group is never counted as surer than Kish's design effect allows.
+    # Group B (reference), four customers: 0.8 included, 0.4, 0.4, 0.4 not:
+    #   sum w = 2.0, sum w y = 0.8, p = 0.4; sum w^2 = 0.64 + 3 * 0.16 = 1.12, sum w^2 y = 0.64.
+    #   Var = [0.64 (1 - 0.8) + 0.16 * 1.12] / 4 = (0.128 + 0.1792) / 4 = 0.0768
+    #   n_eff = 0.24 / 0.0768 = 3.125, under Kish's 4 / 1.12 = 25/7 = 3.571 (Kish's variance
+    #   0.0672 is too small: the heaviest row is the one far from the rate): the linearised size.
+    out = compare_weighted([1.5, 0.8], [2.0, 2.0], [1.30, 1.12], [1.17, 0.64], reference=1)
+    assert linearised_variance([1.5, 0.8], [2.0, 2.0], [1.30, 1.12], [1.17, 0.64]).tolist() == pytest.approx(
+        [0.0365625, 0.0768], rel=1e-12
+    )
+    assert out["rate"].tolist() == pytest.approx([0.75, 0.4], rel=1e-12)
+    assert out["n_effective"].tolist() == pytest.approx([40 / 13, 3.125], rel=1e-12)
+    assert kish_effective_size([2.0, 2.0], [1.30, 1.12]).tolist() == pytest.approx(
+        [40 / 13, 25 / 7], rel=1e-12
+    )
+    # Wilson interval on the effective counts (0.75 * 40/13 = 30/13 of 40/13), written out:
+    # centre (p + z^2/2n) / (1 + z^2/n), half-width z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2)
+    z, n_a = 1.959963984540054, 40 / 13
+    centre = (0.75 + z * z / (2 * n_a)) / (1 + z * z / n_a)
+    half = z / (1 + z * z / n_a) * math.sqrt(0.75 * 0.25 / n_a + z * z / (4 * n_a * n_a))
+    assert (out["rate_ci_low"][0], out["rate_ci_high"][0]) == pytest.approx((centre - half, centre + half))
+    assert out["ratio"][0] == pytest.approx(0.75 / 0.4)
+    # pooled two-proportion z on effective counts: (30/13 + 1.25) / (40/13 + 3.125)
+    pooled = (30 / 13 + 0.4 * 3.125) / (40 / 13 + 3.125)
+    expected_z = (0.75 - 0.4) / math.sqrt(pooled * (1 - pooled) * (13 / 40 + 1 / 3.125))
+    assert out["z"][0] == pytest.approx(expected_z)
+
+
+def test_weighted_rate_of_zero_or_one_falls_back_to_kish() -> None:
+    # Probabilities 0.5 and 0.5, both included: p = 1, the linearised variance is
+    # [0.5 (1 - 2) + 1 * 0.5] / 1 = 0 and p(1 - p)/Var undefined: Kish's 1^2 / 0.5 = 2.
+    # Probabilities 1.0 and 0.5, neither included: p = 0, Kish's 1.5^2 / 1.25 = 1.8.
+    out = compare_weighted([1.0, 0.0], [1.0, 1.5], [0.5, 1.25], [0.5, 0.0], reference=0)
+    assert linearised_variance([1.0, 0.0], [1.0, 1.5], [0.5, 1.25], [0.5, 0.0]).tolist() == [0.0, 0.0]
+    assert out["n_effective"].tolist() == pytest.approx([2.0, 1.8], rel=1e-12)
+    assert (out["rate_ci_low"][0], out["rate_ci_high"][1]) == pytest.approx(
+        (
+            float(wilson_interval(2.0, 2.0, fractional=True)[0]),
+            float(wilson_interval(0.0, 1.8, fractional=True)[1]),
+        )
+    )
+
+
+def test_wilson_interval_on_linearised_effective_counts_covers_when_weights_and_outcomes_correlate() -> None:
+    # BISG-like membership: 10% of customers are nearly certain members (probability U(0.9, 1)),
+    # 90% unlikely ones (U(0, 0.2)); each is a member with that probability, and a member is
+    # included with probability 0.5, a non-member never. The weighted rate estimates
+    # theta = E[w y] / E[w] = 0.5 E[w^2] / E[w], from the moments of the uniform distributions
+    # (E[w] = a + b over 2, E[w^2] = (a^2 + ab + b^2) / 3):
+    #   E[w] = 0.1 * 0.95 + 0.9 * 0.1 = 0.185, E[w^2] = 0.1 * 2.71/3 + 0.9 * 0.04/3 = 0.1023333...
+    # The heavy rows are those whose outcomes vary most (variance 0.25 against theta(1 - theta) =
+    # 0.2), which Kish's p(1 - p) sum w^2 / (sum w)^2 ignores. 4,000 replicates of 2,000 customers:
+    # the binomial standard error of a 0.95 coverage is sqrt(0.95 * 0.05 / 4000) = 0.0034, so
+    # 0.94-0.96 is about three of them either side.
+    second_moment = 0.1 * (0.81 + 0.9 + 1.0) / 3 + 0.9 * 0.04 / 3
+    theta = 0.5 * second_moment / (0.1 * 0.95 + 0.9 * 0.1)
+    rng = np.random.default_rng(2026)
+    sums = []
+    for _ in range(8):  # 8 blocks of 500 replicates, each block one vectorised draw
+        shape = (500, 2000)
+        w = np.where(
+            rng.uniform(size=shape) < 0.1, rng.uniform(0.9, 1.0, shape), rng.uniform(0.0, 0.2, shape)
+        )
+        member = rng.uniform(size=shape) < w
+        y = (member & (rng.uniform(size=shape) < 0.5)).astype(float)
+        sums.append(np.stack([(w * y).sum(1), w.sum(1), (w * w).sum(1), (w * w * y).sum(1)]))
+    included, total, squares, included_squares = np.concatenate(sums, axis=1)
+    out = compare_weighted(included, total, squares, included_squares, reference=0)
+    covered = (out["rate_ci_low"] <= theta) & (theta <= out["rate_ci_high"])
+    coverage = float(covered.mean())
+    # the same replicates with Kish's effective counts, as before
+    kish = kish_effective_size(total, squares)
+    low, high = wilson_interval(included / total * kish, kish, fractional=True)
+    kish_coverage = float(((low <= theta) & (theta <= high)).mean())
+    print(f"coverage of the 95% Wilson interval: linearised {coverage:.4f}, Kish {kish_coverage:.4f}")
+    assert 0.94 <= coverage <= 0.96
+    assert kish_coverage < 0.93  # more than 5 standard errors short of 0.95
 
 
 def test_fractional_counts_need_the_explicit_keyword() -> None:
@@ -258,3 +370,16 @@ def test_rate_table_for_an_unfavourable_segment_by_hand() -> None:
     assert a["shortfall"] == 12
     assert [c.favourable for c in comparisons] == [False]
     assert "least-included" in table.methods["ratio"]
+
+
+def test_a_group_with_almost_no_weight_on_one_side_is_not_counted_as_huge() -> None:
+    # 200 customers at p = 0.5 not included and one at p = 0.001 included: the weighted rate is
+    # 0.001 / 100.001 ~ 1e-5 and the linearised variance ~1e-10, i.e. p(1 - p) / Var ~ 99,500
+    # customers out of 201. Capped at Kish's (sum w)^2 / sum w^2 = 100.001^2 / 50.000001 = 200.004.
+    w = np.array([0.5] * 200 + [0.001])
+    y = np.array([0.0] * 200 + [1.0])
+    sums = ((w * y).sum(), w.sum(), (w * w).sum(), (w * w * y).sum())
+    p = sums[0] / sums[1]
+    uncapped = p * (1 - p) / float(linearised_variance(*sums))
+    assert 99_000 < uncapped < 100_000
+    assert float(linearised_effective_size(*sums)) == pytest.approx(100.001**2 / 50.000001, rel=1e-12)

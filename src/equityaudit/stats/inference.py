@@ -48,7 +48,7 @@ def _counts(values: ArrayLike, name: str, fractional: bool = False) -> FloatArra
     """Return ``values`` as a float array after checking they are non-negative whole numbers.
 
     With ``fractional``, non-negative finite numbers are accepted: weighted (effective) counts,
-    such as the Kish effective sizes of groups whose membership is estimated.
+    such as the effective sizes of groups whose membership is estimated (stats.weighted).
     """
     arr = np.asarray(values, dtype=np.float64)
     bad = ~np.isfinite(arr) | (arr < 0)

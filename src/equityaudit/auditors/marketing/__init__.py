@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.comparison import Comparison, judge
 from equityaudit.auditors.decisions import groupings
-from equityaudit.auditors.marketing.counts import count_records, observed_counts, weighted_counts
+from equityaudit.auditors.marketing.counts import count_records, observed_counts, square_key, weighted_counts
 from equityaudit.auditors.marketing.data import prepare
 from equityaudit.auditors.marketing.offer import offer_parity
 from equityaudit.auditors.marketing.options import MarketingOptions, check_marketing_spec
@@ -221,6 +221,7 @@ class MarketingAuditor:
                         frame_w[outcome.key].to_numpy(dtype="float64"),
                         alpha=spec.thresholds.alpha,
                         squares=frame_w["n_sq"].to_numpy(dtype="float64"),
+                        included_squares=frame_w[square_key(outcome.key)].to_numpy(dtype="float64"),
                         name_suffix=" (estimated)",
                     )
                 )

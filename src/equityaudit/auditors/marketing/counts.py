@@ -8,8 +8,10 @@ with a count column per segment value and per campaign (``segment=premium``,
 every table.
 
 **Estimated attributes**: one aggregation per attribute grouped by the segment column, summing
-each category's probability (its weighted count), the squared probability (for Kish's effective
-size), and the probability times each flag and times the offer (:class:`WeightedCounts`).
+each category's probability (its weighted count), the squared probability, the probability and
+the squared probability times each flag, and the probability times the offer
+(:class:`WeightedCounts`). The squared sums give the linearised variance of each weighted rate
+(:mod:`equityaudit.stats.weighted`); for a segment they are the squared sums of its segment group.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from equityaudit.errors import DataError
 from equityaudit.frames import UNKNOWN
 from equityaudit.stats.counts import GroupCounts
 
-__all__ = ["WeightedCounts", "count_records", "observed_counts", "weighted_counts"]
+__all__ = ["WeightedCounts", "count_records", "observed_counts", "square_key", "weighted_counts"]
 
 
 def observed_counts(
@@ -116,8 +118,10 @@ class WeightedCounts:
     """Weighted counts of one estimated attribute: one row per category.
 
     ``table`` has the attribute's column (the category) and ``n`` (sum of probabilities),
-    ``n_sq`` (sum of squared probabilities), one weighted count per outcome, and with an offer
-    ``offer_n`` (weight of customers with an offer) and ``offer_sum`` (probability-weighted sum).
+    ``n_sq`` (sum of squared probabilities), one weighted count per outcome (``segment=gold``:
+    :math:`\\sum p\\,y`) and its sum of squared probabilities (:func:`square_key`,
+    ``sq:segment=gold``: :math:`\\sum p^2 y`), and with an offer ``offer_n`` (weight of customers
+    with an offer) and ``offer_sum`` (probability-weighted sum).
     """
 
     attribute: str
@@ -125,6 +129,19 @@ class WeightedCounts:
     unknown: int
     """Customers without probabilities (membership not estimated): counted, left out."""
     rows: int
+
+
+def square_key(key: str) -> str:
+    """The :class:`WeightedCounts` column of an outcome's sum of squared probabilities.
+
+    Outcome keys start with ``segment=`` or ``campaign=``, so the prefix cannot collide with one.
+
+    Examples
+    --------
+    >>> square_key("campaign=email_promo")
+    'sq:campaign=email_promo'
+    """
+    return f"sq:{key}"
 
 
 def weighted_counts(
@@ -139,6 +156,9 @@ def weighted_counts(
         products += [
             (p * nw.col(flag)).alias(f"__f{i}_{j}") for j, flag in enumerate(prepared.flags.values())
         ]
+        products += [
+            (p * p * nw.col(flag)).alias(f"__g{i}_{j}") for j, flag in enumerate(prepared.flags.values())
+        ]
         products.append((p * p).alias(f"__q{i}"))
         if options.offer is not None:
             offer = nw.col(options.offer)
@@ -152,6 +172,7 @@ def weighted_counts(
     for i, column in enumerate(columns.values()):
         aggregations += [nw.col(column).sum().alias(f"__w{i}"), nw.col(f"__q{i}").sum()]
         aggregations += [nw.col(f"__f{i}_{j}").sum() for j in range(len(prepared.flags))]
+        aggregations += [nw.col(f"__g{i}_{j}").sum() for j in range(len(prepared.flags))]
         if options.offer is not None:
             aggregations += [nw.col(f"__on{i}").sum(), nw.col(f"__os{i}").sum()]
     extended = data.with_columns(*products)
@@ -170,17 +191,20 @@ def weighted_counts(
         label = segment_label(record[options.segment]) if options.segment is not None else None
         for i in range(len(categories)):
             weight = float(record[f"__w{i}"] or 0.0)
+            squares = float(record[f"__q{i}"] or 0.0)
             cell = totals[i]
             cell["n"] += weight
-            cell["n_sq"] += float(record[f"__q{i}"] or 0.0)
+            cell["n_sq"] += squares
             if label is not None and label in prepared.segment_sizes:
                 cell[f"segment={label}"] += weight
+                cell[square_key(f"segment={label}")] += squares
             for j, outcome in enumerate(campaigns):
                 cell[outcome.key] += float(record[f"__f{i}_{j}"] or 0.0)
+                cell[square_key(outcome.key)] += float(record[f"__g{i}_{j}"] or 0.0)
             if options.offer is not None:
                 cell["offer_n"] += float(record[f"__on{i}"] or 0.0)
                 cell["offer_sum"] += float(record[f"__os{i}"] or 0.0)
-    keys = ["n", "n_sq", *(o.key for o in prepared.outcomes)]
+    keys = ["n", "n_sq", *(o.key for o in prepared.outcomes), *(square_key(o.key) for o in prepared.outcomes)]
     if options.offer is not None:
         keys += ["offer_n", "offer_sum"]
     table = pd.DataFrame(

@@ -14,8 +14,13 @@ segment is the random part. Since :math:`RR_g = r_g / (w_g r_g + 1 - w_g)` where
 :math:`r_g = (x_g/n_g) / ((S - x_g)/(N - n_g))` is the ratio of the group's inclusion rate to
 everyone else's and :math:`w_g = n_g/N` is fixed, and this map is increasing in :math:`r_g`, the
 Katz log interval of :math:`r_g` — two independent samples, the group and the rest — maps
-exactly onto an interval for :math:`RR_g`. For estimated membership the same is done on Kish
-effective counts (the rest of the base weighted by :math:`1 - p`).
+exactly onto an interval for :math:`RR_g`. For estimated membership the same is done on
+effective counts from the linearised variance of each weighted inclusion rate
+(:func:`~equityaudit.stats.weighted.linearised_effective_size`): the group weighted by :math:`p`,
+the rest of the base by :math:`1 - p`, whose sums follow from the group's because each known
+customer's probabilities sum to 1 (:math:`\\sum (1-p) = N - n_g`,
+:math:`\\sum (1-p)^2 = N - 2n_g + \\sum p^2`, and over the segment's members
+:math:`\\sum (1-p)^2 = S - 2x_g + \\sum p^2`).
 
 **Test.** Pearson's chi-square test of homogeneity of the inclusion rate across the known groups
 (equivalently, of the segment's make-up against the rest of the base); its p-values are adjusted
@@ -42,7 +47,7 @@ from equityaudit.stats.inference import (
     ratio_interval,
     wilson_interval,
 )
-from equityaudit.stats.weighted import kish_effective_size
+from equityaudit.stats.weighted import linearised_effective_size
 
 __all__ = [
     "REPRESENTATION_METHODS",
@@ -61,6 +66,15 @@ REPRESENTATION_METHODS = {
     "total_variation_distance": "half the sum over groups of |share of segment - share of base|",
     "p_value": "Pearson chi-square test of homogeneity of inclusion across known groups",
 }
+
+ESTIMATED_METHODS = {
+    "representation_ratio_ci": REPRESENTATION_METHODS["representation_ratio_ci"]
+    + "; estimated membership: on effective counts from the linearised variance of the group's and the "
+    "rest's weighted inclusion rates",
+    "p_value": REPRESENTATION_METHODS["p_value"]
+    + ", on effective counts (estimated membership; approximate)",
+}
+"""What an estimated-membership representation table computes differently."""
 
 
 def representation_ratio_interval(
@@ -118,13 +132,15 @@ def representation_table(
     *,
     alpha: float,
     squares: FloatArray | None = None,
+    included_squares: FloatArray | None = None,
     name_suffix: str = "",
 ) -> Representation:
     """The representation table of ``outcome`` by ``by``.
 
-    ``n`` and ``included`` are per group (whole counts, or weighted counts with ``squares`` the
-    per-group sums of squared probabilities for estimated membership). Groups with an unknown
-    attribute are reported and left out of every share.
+    ``n`` and ``included`` are per group (whole counts, or weighted counts for estimated
+    membership, with ``squares`` the per-group sums of squared probabilities and
+    ``included_squares`` the same over the segment's members). Groups with an unknown attribute
+    are reported and left out of every share.
     """
     estimated = squares is not None
     known = np.array([UNKNOWN not in g for g in groups])
@@ -135,14 +151,17 @@ def representation_table(
         segment_share = np.where(known, included / size if size > 0 else np.nan, np.nan)
         ratio = segment_share / base_share
     if estimated:
-        assert squares is not None
-        n_eff = kish_effective_size(n, squares)
+        assert squares is not None and included_squares is not None
+        n_eff = linearised_effective_size(included, n, squares, included_squares)
         rest_weight = total - n
         rest_squares = np.maximum(total - 2.0 * n + squares, 0.0)  # sum of (1 - p)^2 over the known base
-        rest_eff = kish_effective_size(rest_weight, rest_squares)
+        rest_included = size - included
+        # sum of (1 - p)^2 over the segment's known members
+        rest_included_squares = np.maximum(size - 2.0 * included + included_squares, 0.0)
+        rest_eff = linearised_effective_size(rest_included, rest_weight, rest_squares, rest_included_squares)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = included / n
-            rest_rate = (size - included) / rest_weight
+            rest_rate = rest_included / rest_weight
         x_eff = np.nan_to_num(rate * n_eff)
         rest_x_eff = np.nan_to_num(rest_rate * rest_eff)
         low, high = representation_ratio_interval(
@@ -173,11 +192,9 @@ def representation_table(
     tvd = 0.5 * float(np.nansum(np.abs(segment_share[known] - base_share[known]))) if size > 0 else math.nan
     usable = known & (n > 0)
     if estimated:
-        assert squares is not None
-        eff = kish_effective_size(n, squares)
         with np.errstate(invalid="ignore", divide="ignore"):
-            x = np.nan_to_num(included / n * eff)
-        statistic, dof, p_value = chi_square_test(x[usable], np.nan_to_num(eff)[usable], fractional=True)
+            x = np.nan_to_num(included / n * n_eff)
+        statistic, dof, p_value = chi_square_test(x[usable], np.nan_to_num(n_eff)[usable], fractional=True)
     else:
         statistic, dof, p_value = chi_square_test(included[usable], n[usable])
     rows: list[dict[str, Any]] = []
@@ -216,7 +233,7 @@ def representation_table(
         numerator="in_segment",
         denominator="segment_size",
         reference=None,
-        methods=dict(REPRESENTATION_METHODS),
+        methods=dict(REPRESENTATION_METHODS, **(ESTIMATED_METHODS if estimated else {})),
         rows=rows,
         tests={
             "total_variation_distance": finite_or_none(tvd),

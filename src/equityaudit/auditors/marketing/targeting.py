@@ -22,7 +22,7 @@ from equityaudit.auditors.comparison import (
     row_details,
     table_name,
 )
-from equityaudit.auditors.marketing.counts import WeightedCounts
+from equityaudit.auditors.marketing.counts import WeightedCounts, square_key
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.errors import DataError, did_you_mean
 from equityaudit.results import Table, finite_or_none
@@ -31,14 +31,15 @@ from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.disparity import choose_reference
 from equityaudit.stats.inference import chi_square_test
 from equityaudit.stats.rates import Metric
-from equityaudit.stats.weighted import WEIGHTED_METHODS, compare_weighted
+from equityaudit.stats.weighted import WEIGHTED_METHODS, compare_weighted, linearised_effective_size
 
 __all__ = ["ESTIMATED_NOTE", "inclusion_metric", "targeting_table", "weighted_rate_table"]
 
 ESTIMATED_NOTE = (
     "ESTIMATED: group membership is estimated from probabilities (e.g. BISG), not observed. Counts are "
-    "sums of probabilities; intervals and tests use Kish effective sizes; the estimates' own error is not "
-    "included, and diffuse probabilities pull groups' rates together (disparities tend to be understated)."
+    "sums of probabilities; intervals and tests use effective sizes from the linearised variance of each "
+    "weighted rate; the estimates' own error is not included, and diffuse probabilities pull groups' rates "
+    "together (disparities tend to be understated)."
 )
 
 
@@ -95,8 +96,9 @@ def weighted_rate_table(
     weight = frame["n"].to_numpy(dtype=np.float64)
     squares = frame["n_sq"].to_numpy(dtype=np.float64)
     included = frame[outcome.key].to_numpy(dtype=np.float64)
+    included_squares = frame[square_key(outcome.key)].to_numpy(dtype=np.float64)
+    n_eff = np.nan_to_num(linearised_effective_size(included, weight, squares, included_squares))
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = np.where(squares > 0, weight * weight / np.where(squares > 0, squares, 1.0), 0.0)
         rate = np.where(weight > 0, included / np.where(weight > 0, weight, 1.0), np.nan)
     rule: Literal["max_rate", "min_rate", "largest"] = (
         "largest" if spec.reference == "largest" else ("max_rate" if metric.favourable else "min_rate")
@@ -136,7 +138,13 @@ def weighted_rate_table(
             "the reference. Check its probability columns."
         )
     stats = compare_weighted(
-        included, weight, squares, reference=ref, alpha=thresholds.alpha, invert=not metric.favourable
+        included,
+        weight,
+        squares,
+        included_squares,
+        reference=ref,
+        alpha=thresholds.alpha,
+        invert=not metric.favourable,
     )
     reference_group = {attribute: categories[ref]}
     reference_rate = finite_or_none(stats["rate"][ref])
@@ -180,7 +188,7 @@ def weighted_rate_table(
                     reference=reference_group,
                     n=math.floor(
                         min(weight[i], n_eff[i])
-                    ),  # the smaller: diffuse weights inflate Kish's size
+                    ),  # the smaller: diffuse weights can make the effective size exceed the weight
                     reference_n=math.floor(min(weight[ref], n_eff[ref])),
                     reference_rate=reference_rate,
                     **row_comparison(row, metric),
@@ -203,8 +211,10 @@ def weighted_rate_table(
             "unfavourable outcome: the least-included group's rate divided by this group's rate "
             "(below 1: this group is included more often)"
         )
-    methods["chi_square"] = "Pearson chi-square test of homogeneity on Kish effective counts (approximate)"
-    methods["min_group_size"] = "applied to the smaller of the weighted count and the Kish effective size"
+    methods["chi_square"] = (
+        "Pearson chi-square test of homogeneity on effective counts (linearised variance; approximate)"
+    )
+    methods["min_group_size"] = "applied to the smaller of the weighted count and the effective size"
     table = Table(
         name=name,
         by=[attribute],
