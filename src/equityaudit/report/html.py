@@ -1264,8 +1264,11 @@ def _view(result: AuditResult) -> dict[str, Any]:
 _RATE_RATIO_INTRO = (
     " when the group's ratio is below the threshold and the gap is statistically significant "
     "after correcting for the number of comparisons; it is a warning when the ratio is below the "
-    "threshold but the gap may be chance; insufficient data when the group or the reference group is "
-    "too small to judge, or the interval is so wide that it fits both adverse impact and none at all."
+    "threshold but the gap may be chance, or when the ratio meets the threshold but its interval "
+    "reaches below it and the gap is significant; it passes only when its interval is clear of the "
+    "threshold too; and it is insufficient data when the group or the reference group is too small "
+    "to judge, or the interval reaches below the threshold without a significant gap, so the data "
+    "fit adverse impact and none at all."
 )
 
 
