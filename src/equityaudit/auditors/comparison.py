@@ -20,6 +20,7 @@ import numpy as np
 
 from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
+from equityaudit.report.formatting import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
 from equityaudit.spec import Reference, Thresholds
 from equityaudit.stats.counts import GroupCounts
@@ -51,12 +52,11 @@ def adjusted_p_text(p_adjusted: float | None, correction: str = "") -> str:
     >>> adjusted_p_text(0.0213)
     'adjusted p = 0.0213'
     """
-    label = f"{correction}-adjusted p" if correction else "adjusted p"
     if p_adjusted is None:
         return "p not available"
-    if p_adjusted == 0:  # below the smallest double
-        return f"{label} < 1e-300"
-    return f"{label} = {p_adjusted:.3g}"
+    label = f"{correction}-adjusted p" if correction else "adjusted p"
+    shown = fmt_p(p_adjusted)  # the reports' rule: an underflow to 0 reads "< 1e-300"
+    return f"{label} {shown}" if shown.startswith("<") else f"{label} = {shown}"
 
 
 def table_name(by: Sequence[str]) -> str:
