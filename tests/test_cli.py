@@ -261,7 +261,7 @@ def test_folder_of_specs_runs_each(folder: Path) -> None:
 
 
 def test_schema_commands_print_json_schema() -> None:
-    for which, title in (("spec", "AuditSpec"), ("result", "equityaudit.result/1")):
+    for which, title in (("spec", "AuditSpec"), ("result", "equityaudit.result/2")):
         code, out = invoke("schema", which)
         assert code == 0
         assert json.loads(out)["title"] == title

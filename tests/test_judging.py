@@ -1,4 +1,4 @@
-"""How comparisons become statuses: the rules of auditors/comparison.judge, with hand-built cases."""
+"""How comparisons become statuses: the rule of equityaudit.judging, with hand-built cases."""
 
 from __future__ import annotations
 
@@ -20,18 +20,23 @@ def audit(counts: dict[str, tuple[int, int]], **kwargs: object) -> ea.AuditResul
     return ea.audit(frame, auditor="decisions", sensitive="group", decision="hired", **kwargs)  # type: ignore[arg-type]
 
 
-def test_a_ratio_above_the_threshold_with_an_interval_spanning_threshold_and_parity_is_undecided() -> None:
+def test_a_ratio_above_the_threshold_with_an_interval_spanning_threshold_and_parity_is_inconclusive() -> None:
     # A 17/40 vs B 20/40: ratio 0.85; Katz se = sqrt(1/17 − 1/40 + 1/20 − 1/40) = 0.2865,
     # 95% CI 0.85 × exp(±1.96 × 0.2865) = 0.485–1.49: it reaches below 0.8 and above 1.
     result = audit({"A": (40, 17), "B": (40, 20)})
     finding = result.findings[0]
     se = math.sqrt(1 / 17 - 1 / 40 + 1 / 20 - 1 / 40)
     assert finding.ci_low == pytest.approx(0.85 * math.exp(-1.959964 * se), rel=1e-5)
-    assert finding.status == "insufficient_data"
+    assert finding.status == "inconclusive"  # both groups have 40 >= 30 rows: not "insufficient"
     assert (
         "its interval reaches below the 0.8 threshold and the difference is not statistically significant"
         in (finding.message)
     )
+    # rows per group for the interval to clear 0.8 with 80 % power at these rates:
+    # V = (1 - 0.425)/0.425 + (1 - 0.5)/0.5 = 2.35294, (1.959964 + 0.841621)^2 = 7.84888,
+    # ln(0.85/0.8)^2 = 0.0036752, n = 7.84888 x 2.35294 / 0.0036752 = 5025 -> 5,100 (2 figures, up)
+    assert finding.details["rows_to_settle"] == 5100
+    assert "About 5,100 rows per group would settle it" in finding.message
     assert result.verdict == "warn"  # never a silent pass
 
 
@@ -56,7 +61,7 @@ def test_a_significant_difference_whose_interval_stays_above_the_threshold_passe
     assert finding.status == "pass"
 
 
-def test_a_reference_group_below_the_minimum_size_makes_the_comparison_undecided() -> None:
+def test_a_reference_group_below_the_minimum_size_is_insufficient_data() -> None:
     # the hiring auditor takes the highest rate whatever the group's size (LL144): a 6-person group
     # at 100 % is the reference; the 1,000-row groups cannot be judged against it
     groups = ["White"] * 1000 + ["Asian"] * 1000 + ["Two or More Races"] * 6
@@ -84,7 +89,7 @@ def test_a_ratio_of_exactly_four_fifths_meets_the_threshold() -> None:
 def test_an_interval_reaching_below_the_threshold_is_never_a_pass() -> None:
     """More evidence only moves a finding towards a decision: in the example hiring audit, every
     ratio at or above 0.8 whose interval reaches below 0.8 is a warning (significant after Holm)
-    or undecided (not), never a pass; a pass has its whole interval at or above 0.8."""
+    or inconclusive (not), never a pass; a pass has its whole interval at or above 0.8."""
     result = ea.run("audits/hiring.yaml")
     ratios = [
         f for f in result.findings if f.kind == "ratio" and f.value is not None and f.ci_low is not None
@@ -93,10 +98,13 @@ def test_an_interval_reaching_below_the_threshold_is_never_a_pass() -> None:
     assert reaching  # the example has such groups (Hispanic or Latino: 0.852, 0.73-0.99)
     for f in reaching:
         significant = f.p_adjusted is not None and f.p_adjusted < 0.05
-        assert f.status == ("warn" if significant else "insufficient_data"), f.id
+        large = f.details["denominator"] >= 30 and f.details["n"] >= 30
+        assert f.status == (
+            "insufficient_data" if not large else "warn" if significant else "inconclusive"
+        ), f.id
     assert all(f.ci_low >= 0.8 for f in ratios if f.status == "pass")
     hispanic = next(f for f in reaching if f.id == "race_ethnicity/selection_rate/Hispanic or Latino")
-    assert hispanic.status == "insufficient_data"
+    assert hispanic.status == "inconclusive"
     assert "its interval reaches below the 0.8 threshold and the difference is not statistically" in (
         hispanic.message
     )
@@ -134,3 +142,86 @@ def test_stage_rates_count_a_group_by_the_stage_denominator() -> None:
         "only 3 reached interview (the rate's denominator) (minimum 30)"
         in findings["Hispanic or Latino"].message
     )
+
+
+def _mid_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided Fisher mid-p from scipy's hypergeometric distribution (independent of ours)."""
+    from scipy.stats import hypergeom
+
+    total, selected = n1 + n2, x1 + x2
+    support = range(max(0, n1 - (total - selected)), min(selected, n1) + 1)
+    pmf = [hypergeom.pmf(k, total, selected, n1) for k in support]
+    observed = hypergeom.pmf(x1, total, selected, n1)
+    less = sum(p for p in pmf if p < observed * (1 - 1e-7))
+    equal = sum(p for p in pmf if abs(p - observed) <= observed * 1e-7)
+    return float(less + 0.5 * equal)
+
+
+def test_a_data_chosen_reference_is_judged_among_every_pair() -> None:
+    # A 60/200, B 60/200, C 40/200. With max_rate the reference (A: tie, first) is chosen by the
+    # data, so the family is the 3 pairs: C's Holm-adjusted p is 3 q with q = mid-p(C vs A) =
+    # mid-p(C vs B) the two smallest (Holm: 3 q, then max(3 q, 2 q)). With a fixed reference
+    # the family is the 2 comparisons with A: 2 q.
+    counts = {"A": (200, 60), "B": (200, 60), "C": (200, 40)}
+    q = _mid_p(40, 200, 60, 200)
+    chosen = next(f for f in audit(counts).findings if f.group == {"group": "C"})
+    fixed = next(f for f in audit(counts, reference={"group": "A"}).findings if f.group == {"group": "C"})
+    assert chosen.p_value == pytest.approx(q, rel=1e-9)
+    assert chosen.p_adjusted == pytest.approx(3 * q, rel=1e-9)
+    assert fixed.p_adjusted == pytest.approx(2 * q, rel=1e-9)
+
+
+def _labelled(groups: dict[str, tuple[int, int, int, int]]) -> pd.DataFrame:
+    """Rows of {group: (positives, true positives, negatives, false positives)}."""
+    rows = []
+    for group, (positives, tp, negatives, fp) in groups.items():
+        rows += [(group, 1, 1)] * tp + [(group, 0, 1)] * (positives - tp)
+        rows += [(group, 1, 0)] * fp + [(group, 0, 0)] * (negatives - fp)
+    return pd.DataFrame(rows, columns=["group", "hired", "good"])
+
+
+def test_a_group_without_negatives_stays_in_the_true_positive_rate_gap() -> None:
+    # A: TPR 25/35, B: 26/35, C: 35 of 35 positives selected and no negatives (FPR undefined).
+    # The TPR gap is over the groups where the TPR is defined: C - A = 1 - 25/35 = 0.2857, as
+    # fairlearn's equal_opportunity_difference on the same rows; its pair C vs A has mid-p
+    # 4.6e-4, significant in any family of this audit (3 + 3 + 1 pairs) -> fail.
+    fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
+    frame = _labelled({"A": (35, 25, 40, 10), "B": (35, 26, 40, 10), "C": (35, 35, 0, 0)})
+    with pytest.warns(ea.UndefinedMetricWarning, match="fpr"):  # C's FPR: no negatives
+        result = ea.audit(
+            frame, auditor="decisions", sensitive="group", decision="hired", outcome="good", gate="warn"
+        )
+    gap = next(f for f in result.findings if f.metric == "equal_opportunity_difference")
+    expected = fairlearn_metrics.equal_opportunity_difference(
+        frame["good"], frame["hired"], sensitive_features=frame["group"]
+    )
+    assert gap.value == pytest.approx(expected, abs=1e-12) and gap.value == pytest.approx(10 / 35)
+    assert (gap.reference, gap.group) == ({"group": "C"}, {"group": "A"})
+    assert gap.p_value == pytest.approx(_mid_p(35, 35, 25, 35), rel=1e-9)
+    assert gap.status == "fail"
+
+
+def test_gaps_screen_groups_on_the_rates_denominator() -> None:
+    # D has 108 rows but only 8 positives (none selected: TPR 0): below min_group_size 30 in the
+    # TPR's denominator, it is left out of the TPR gap (which would otherwise be 0.74 - 0) but
+    # kept in the FPR gap, where it has 100 negatives. The TPR gap is B - A = 26/35 - 25/35.
+    frame = _labelled({"A": (35, 25, 40, 10), "B": (35, 26, 40, 10), "D": (8, 0, 100, 25)})
+    result = ea.audit(
+        frame, auditor="decisions", sensitive="group", decision="hired", outcome="good", gate="warn"
+    )
+    gap = next(f for f in result.findings if f.metric == "equal_opportunity_difference")
+    assert gap.value == pytest.approx(1 / 35)
+    assert {gap.group["group"], gap.reference["group"]} == {"A", "B"}  # type: ignore[index]
+    assert gap.status == "pass" or gap.status == "inconclusive"
+
+
+def test_findings_are_listed_worst_first() -> None:
+    # A 20/100 fails against C 60/100; B 52/100 is inconclusive (ratio 0.867, CI reaching below
+    # 0.8, not significant); E (12 rows) is insufficient data; D 60/100 passes? (ratio 1, CI
+    # 0.80-1.25 reaches below 0.8: inconclusive). Whatever each gets, the order is the rule's.
+    result = audit({"A": (100, 20), "B": (100, 52), "C": (100, 60), "D": (400, 236), "E": (12, 6)})
+    statuses = [f.status for f in result.findings]
+    assert statuses == sorted(
+        statuses, key=["fail", "warn", "inconclusive", "insufficient_data", "pass"].index
+    )
+    assert statuses[0] == "fail" and "insufficient_data" in statuses

@@ -46,10 +46,10 @@ def test_undefined_metrics_are_null_with_a_note() -> None:
 
 def test_read_result_refuses_newer_schema(tmp_path: Path, result: ea.AuditResult) -> None:
     payload = result.to_dict()
-    payload["schema"] = "equityaudit.result/2"
+    payload["schema"] = "equityaudit.result/3"
     path = tmp_path / "new.json"
     path.write_text(json.dumps(payload))
-    with pytest.raises(ResultError, match=r"result schema 'equityaudit.result/2' is not supported"):
+    with pytest.raises(ResultError, match=r"result schema 'equityaudit.result/3' is not supported"):
         ea.read_result(path)
 
 

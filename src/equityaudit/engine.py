@@ -19,6 +19,7 @@ from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_columns, read_source
+from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import run_gate
 from equityaudit.results import AuditInfo, AuditResult, DataInfo, StandardRef, Tool, audit_verdict
@@ -151,7 +152,7 @@ def run_spec(
     return result.model_copy(
         update={
             "tables": output.tables,
-            "findings": output.findings,
+            "findings": order_findings(output.findings),  # worst first, whoever judged them
             "counts": output.counts,
             "context": output.context,
             "notes": [*gate_result.notes, *output.notes],

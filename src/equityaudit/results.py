@@ -1,4 +1,4 @@
-"""The audit result (schema ``equityaudit.result/1``): models, canonical JSON and hashing.
+"""The audit result (schema ``equityaudit.result/2``): models, canonical JSON and hashing.
 
 One :class:`AuditResult` is the single source for every renderer, for ``compare`` and for the
 registry: reports are rendered from it and never recompute a number. Its canonical JSON (sorted
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "READABLE_SCHEMAS",
     "RESULT_SCHEMA",
+    "STATUSES",
     "STATUS_ORDER",
     "AuditInfo",
     "AuditResult",
@@ -44,13 +46,21 @@ __all__ = [
     "verdict_of",
 ]
 
-RESULT_SCHEMA = "equityaudit.result/1"
+RESULT_SCHEMA = "equityaudit.result/2"
+READABLE_SCHEMAS = ("equityaudit.result/1", RESULT_SCHEMA)
+"""Schemas :func:`read_result` reads. Version 2 added the status ``inconclusive`` (an interval that
+straddles the threshold with a difference that is not significant), which version 1 wrote as
+``insufficient_data``; a version-1 result reads unchanged, its words as written."""
 
-Status = Literal["pass", "warn", "fail", "insufficient_data"]
+Status = Literal["fail", "warn", "inconclusive", "insufficient_data", "pass"]
 Verdict = Literal["pass", "warn", "fail", "blocked"]
 
-STATUS_ORDER: dict[str, int] = {"pass": 0, "insufficient_data": 1, "warn": 2, "fail": 3}
-"""Severity of finding statuses; ``insufficient_data`` is never a silent pass: it makes the verdict ``warn``."""
+STATUSES: tuple[Status, ...] = ("fail", "warn", "inconclusive", "insufficient_data", "pass")
+"""Finding statuses, worst first: the order findings are listed in (see ``equityaudit.judging``)."""
+
+STATUS_ORDER: dict[str, int] = {"pass": 0, "insufficient_data": 1, "inconclusive": 2, "warn": 3, "fail": 4}
+"""Severity of finding statuses (higher is worse). ``inconclusive`` and ``insufficient_data`` are
+never a silent pass: they make the verdict ``warn``."""
 
 
 class _Model(BaseModel):
@@ -204,7 +214,7 @@ class CountsTable(_Model):
 
 
 class AuditResult(_Model):
-    """The result of one audit (schema ``equityaudit.result/1``).
+    """The result of one audit (schema ``equityaudit.result/2``).
 
     Examples
     --------
@@ -221,7 +231,9 @@ class AuditResult(_Model):
     1   M  50        30             0.6              1.000000
     """
 
-    schema_: Literal["equityaudit.result/1"] = Field(default="equityaudit.result/1", alias="schema")
+    schema_: Literal["equityaudit.result/1", "equityaudit.result/2"] = Field(
+        default="equityaudit.result/2", alias="schema"
+    )
     tool: Tool
     audit: AuditInfo
     data: DataInfo
@@ -299,17 +311,20 @@ def _ordered(group: dict[str, Any], by: Sequence[str]) -> dict[str, Any]:
 
 
 def verdict_of(statuses: Sequence[str], *, gate_passed: bool = True) -> Verdict:
-    """The worst status wins; ``insufficient_data`` counts as ``warn``; a failed gate blocks.
+    """The worst status wins; ``inconclusive`` and ``insufficient_data`` count as ``warn``; a
+    failed gate blocks.
 
     Examples
     --------
     >>> verdict_of(["pass", "insufficient_data"]), verdict_of(["warn", "fail"]), verdict_of([])
     ('warn', 'fail', 'pass')
+    >>> verdict_of(["pass", "inconclusive"])
+    'warn'
     """
     if not gate_passed:
         return "blocked"
     worst = max((STATUS_ORDER[s] for s in statuses), default=0)
-    return "fail" if worst == 3 else "warn" if worst >= 1 else "pass"
+    return "fail" if worst == STATUS_ORDER["fail"] else "warn" if worst >= 1 else "pass"
 
 
 def canonical_json(value: Any) -> bytes:
@@ -329,11 +344,11 @@ def finite_or_none(value: Any) -> float | None:
 
 
 def result_json_schema() -> dict[str, Any]:
-    """The JSON Schema of ``equityaudit.result/1``."""
+    """The JSON Schema of ``equityaudit.result/2`` (which also validates version-1 results)."""
     schema = AuditResult.model_json_schema(by_alias=True, mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://equityaudit.dev/schema/result-1.json"
-    schema["title"] = "equityaudit.result/1"
+    schema["$id"] = "https://equityaudit.dev/schema/result-2.json"
+    schema["title"] = "equityaudit.result/2"
     return schema
 
 
@@ -351,7 +366,7 @@ def read_result(path: str | Path) -> AuditResult:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultError(f"{path}: not a JSON result file ({exc}).") from None
     schema = payload.get("schema") if isinstance(payload, dict) else None
-    if schema != RESULT_SCHEMA:
+    if schema not in READABLE_SCHEMAS:
         if isinstance(schema, str) and schema.startswith("equityaudit.result/"):
             raise ResultError(
                 f"{path}: result schema {schema!r} is not supported by this version of equityaudit, "

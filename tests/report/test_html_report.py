@@ -148,8 +148,8 @@ def test_findings_are_grouped_fails_first(rendered: tuple[AuditResult, str, Stri
     result, _, tree = rendered
     cards = [n for n in tree.root.iter("article") if "finding" in n.classes()]
     statuses = [next(c[3:] for c in card.classes() if c.startswith("st-")) for card in cards]
-    order = {"fail": 0, "warn": 1, "insufficient_data": 2}
-    assert statuses == sorted(statuses, key=order.__getitem__)
+    order = ["fail", "warn", "inconclusive", "insufficient_data"]  # the judging rule's order
+    assert statuses == sorted(statuses, key=order.index)
     assert len(cards) == sum(1 for f in result.findings if f.status != "pass")
     for card in cards:  # the five questions, answered for every finding
         terms = [dt_.all_text() for dt_ in card.iter("dt")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,17 +20,21 @@ import numpy as np
 
 from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
+from equityaudit.judging import Evidence, Judgement, meets, pairwise_family
+from equityaudit.judging import judge as judge_evidence
 from equityaudit.report.formatting import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
 from equityaudit.spec import Reference, Thresholds
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.disparity import METHODS, choose_reference, compare_to_reference
-from equityaudit.stats.inference import adjust_p, chi_square_test, shortfall
+from equityaudit.stats.inference import chi_square_test, difference_interval, shortfall
 from equityaudit.stats.rates import Metric, cell_arrays, proportion
 
 __all__ = [
     "Comparison",
     "adjusted_p_text",
+    "comparison_evidence",
+    "error_rate_gap_evidence",
     "error_rate_gaps",
     "judge",
     "rate_table",
@@ -85,6 +89,13 @@ class Comparison:
     favourable: bool = True
     """Whether a higher rate is better for the group (selection) or worse (an unfavourable
     segment); for an unfavourable rate the ratio is the reference's rate over the group's."""
+    family: str = ""
+    """The family of hypotheses its test belongs to (default: its table and metric)."""
+    family_p: Mapping[Hashable, float | None] | None = None
+    """Every p-value of the family when it holds more than the table's comparisons: with a
+    data-chosen reference, every pair of judgeable groups (:func:`~equityaudit.judging.pairwise_family`)."""
+    hypothesis: Hashable | None = None
+    """This comparison's key in ``family_p``."""
 
 
 def rate_table(
@@ -211,6 +222,15 @@ def rate_table(
         )
         extras = {m.name: {k: v[row] for k, v in stacked.items()} for row, m in enumerate(extra_metrics)}
     reference_group = dict(zip(counts.by, groups[ref], strict=True))
+    family = f"{name}/{metric.name}"
+    family_p = None
+    if compare and rule in ("max_rate", "min_rate"):
+        # the reference was chosen by the data as the extreme rate: the family is every pair of
+        # groups that can be judged (known, not excluded, large enough), see equityaudit.judging
+        judgeable = np.flatnonzero(eligible & (totals >= thresholds.min_group_size))
+        family_p = pairwise_family(
+            [groups[i] for i in judgeable], successes[judgeable].tolist(), totals[judgeable].tolist()
+        )
     # every array as Python values once (ints; floats or None for undefined), not element by element
     counted = {c: values.tolist() for c, values in cells.items()}
     families = []
@@ -267,6 +287,9 @@ def rate_table(
                         "denominator": int(totals[i]),
                     },
                     favourable=favourable,
+                    family=family,
+                    family_p=family_p,
+                    hypothesis=frozenset((group, groups[ref])) if family_p is not None else None,
                 )
             )
     if undefined_seen:
@@ -369,88 +392,50 @@ def _excess(
     return np.where((size == 0) | np.isnan(reference_rate), np.nan, needed)
 
 
-def _meets(value: float, threshold: float) -> bool:
-    """``value >= threshold``, where a ratio that is exactly the threshold in exact arithmetic but
-    a hair below it in floating point (600/1000 ÷ 750/1000 = 0.7999999999999999) meets it; the
-    EEOC's rule flags only a ratio *less than* four-fifths (29 CFR 1607.4(D)).
-
-    Examples
-    --------
-    >>> (600 / 1000) / (750 / 1000) >= 0.8, _meets((600 / 1000) / (750 / 1000), 0.8), _meets(0.7999, 0.8)
-    (False, True, False)
-    """
-    return value >= threshold - 1e-9 * max(1.0, abs(threshold))
-
-
 def judge(comparisons: Sequence[Comparison], thresholds: Thresholds) -> list[Finding]:
-    """Adjust every comparison's p-value together and judge each against the threshold.
+    """Judge these comparisons as one audit (:func:`equityaudit.judging.judge`), worst first.
 
-    A comparison is ``insufficient_data`` when the group or the reference group is below the
-    minimum group size (counted in the rate's denominator) or its ratio is undefined. A ratio at
-    or above the threshold is ``pass`` when its interval stays at or above the threshold too (the
-    data rule adverse impact out); when the interval reaches below the threshold it is ``warn`` if
-    the difference is significant after correcting for the number of comparisons — the case of
-    29 CFR 1607.4(D), a smaller difference that is significant in statistical and practical terms
-    — and ``insufficient_data`` if not: the data fit adverse impact and no difference at all, too
-    uncertain to decide, never a silent pass. So more evidence only moves a finding towards a
-    decision (an interval reaching below the threshold is never read better than one clear of
-    it). A ratio below the threshold is ``fail`` when the difference is significant after
-    correction (or significance is not required), else ``warn``.
+    For an audit with other findings too, collect every :func:`comparison_evidence` and
+    :func:`error_rate_gap_evidence` and judge them together, so that they share one family.
     """
-    raw = np.array([np.nan if c.p_value is None else c.p_value for c in comparisons], dtype=np.float64)
-    adjusted = adjust_p(raw, thresholds.correction)
-    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[thresholds.correction]
-    findings = []
-    for index, (comparison, p_adj) in enumerate(zip(comparisons, adjusted, strict=True)):
-        p_adjusted = finite_or_none(p_adj)
-        significant = p_adjusted is not None and p_adjusted < thresholds.alpha
-        reason = _insufficient(comparison, thresholds)
-        if reason is not None:
-            status = "insufficient_data"
-        elif comparison.ratio is not None and _meets(comparison.ratio, thresholds.impact_ratio):
-            below = comparison.ci_low is not None and not _meets(comparison.ci_low, thresholds.impact_ratio)
-            if not below:
-                status = "pass"
-            elif significant:  # 29 CFR 1607.4(D): a smaller difference, significant
-                status = "warn"
-            else:
-                status = "insufficient_data"
-                reason = (
-                    f"its interval reaches below the {thresholds.impact_ratio:g} threshold and the "
-                    "difference is not statistically significant after correcting for the number of "
-                    f"comparisons ({adjusted_p_text(p_adjusted, correction)}), so the data fit adverse "
-                    "impact and no difference at all: too uncertain to judge"
-                )
-        elif significant or not thresholds.require_significance:
-            status = "fail"
-        else:
-            status = "warn"
-        findings.append(
-            Finding(
-                id=f"{comparison.table}/{comparison.metric.name}/" + "/".join(comparison.group.values()),
-                metric=comparison.metric.name,
-                kind="ratio",
-                table=comparison.table,
-                group=comparison.group,
-                reference=comparison.reference,
-                value=comparison.ratio,
-                ci_low=comparison.ci_low,
-                ci_high=comparison.ci_high,
-                p_value=comparison.p_value,
-                p_adjusted=p_adjusted,
-                threshold=thresholds.impact_ratio,
-                status=status,  # type: ignore[arg-type]
-                message=_ratio_message(comparison, status, p_adjusted, thresholds, correction, reason),
-                details={
-                    **comparison.details,
-                    "rate": comparison.rate,
-                    "reference_rate": comparison.reference_rate,
-                    "n": comparison.n,
-                    "index": index,
-                },
-            )
-        )
-    return findings
+    return judge_evidence([comparison_evidence(c, thresholds) for c in comparisons], thresholds)
+
+
+def comparison_evidence(comparison: Comparison, thresholds: Thresholds) -> Evidence:
+    """A ratio comparison as evidence for :func:`equityaudit.judging.judge`.
+
+    Too small to judge (``insufficient_data``) when the group or the reference group is below the
+    minimum group size, counted in the rate's denominator, or the ratio is undefined.
+    """
+    c = comparison
+    reason = _insufficient(c, thresholds)
+    rates = None
+    if c.rate is not None and c.reference_rate is not None:
+        rates = (c.rate, c.reference_rate)
+
+    def describe(judgement: Judgement) -> str:
+        return _ratio_message(c, judgement, thresholds, reason)
+
+    return Evidence(
+        id=f"{c.table}/{c.metric.name}/" + "/".join(c.group.values()),
+        metric=c.metric.name,
+        kind="ratio",
+        table=c.table,
+        group=c.group,
+        reference=c.reference,
+        value=c.ratio,
+        ci_low=c.ci_low,
+        ci_high=c.ci_high,
+        p_value=c.p_value,
+        threshold=thresholds.impact_ratio,
+        family=c.family or f"{c.table}/{c.metric.name}",
+        family_p=c.family_p,
+        hypothesis=c.hypothesis,
+        too_small=reason,
+        rates=rates,
+        describe=describe,
+        details={**c.details, "rate": c.rate, "reference_rate": c.reference_rate, "n": c.n},
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -479,14 +464,8 @@ def _insufficient(c: Comparison, thresholds: Thresholds) -> str | None:
     return None
 
 
-def _ratio_message(
-    c: Comparison,
-    status: str,
-    p_adjusted: float | None,
-    thresholds: Thresholds,
-    correction: str,
-    reason: str | None = None,
-) -> str:
+def _ratio_message(c: Comparison, judgement: Judgement, thresholds: Thresholds, reason: str | None) -> str:
+    status = judgement.status
     who = ", ".join(c.group.values())
     ref = ", ".join(c.reference.values())
     label = c.metric.label
@@ -500,14 +479,22 @@ def _ratio_message(
         f" (95% CI {c.ci_low:.2f}–{c.ci_high:.2f})" if c.ci_low is not None and c.ci_high is not None else ""
     )
     ratio = f"ratio {c.ratio:.3f}{interval}"
-    p_text = adjusted_p_text(p_adjusted, correction)
+    p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+    threshold = f"{thresholds.impact_ratio:g}"
     if status == "insufficient_data":
         return f"{base}, {ratio}; {reason}. Collect more data before relying on the figure."
-    if status == "pass":
-        return f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold."
-    if _meets(c.ratio, thresholds.impact_ratio):
+    if status == "inconclusive":
         return (
-            f"{base}, {ratio}: at or above the {thresholds.impact_ratio:g} threshold, but the difference is "
+            f"{base}, {ratio}; its interval reaches below the {threshold} threshold and the difference is "
+            f"not statistically significant after correcting for the number of comparisons ({p_text}): "
+            "the data fit adverse impact and no difference at all, so this is inconclusive. "
+            + _settle_text(judgement.rows_to_settle, c.metric.denominator, (c.n, c.reference_n))
+        )
+    if status == "pass":
+        return f"{base}, {ratio}: at or above the {threshold} threshold."
+    if meets(c.ratio, thresholds.impact_ratio):
+        return (
+            f"{base}, {ratio}: at or above the {threshold} threshold, but the difference is "
             f"statistically significant ({p_text}) and the interval reaches below the threshold: "
             "a smaller difference can still be adverse impact (29 CFR 1607.4(D)). Review it."
         )
@@ -519,90 +506,190 @@ def _ratio_message(
         need = f" {int(short)} fewer inclusion(s) of this group would reach the threshold." if short else ""
     if status == "fail":
         return (
-            f"{base}, {ratio}: below the {thresholds.impact_ratio:g} threshold and statistically "
+            f"{base}, {ratio}: below the {threshold} threshold and statistically "
             f"significant ({p_text}).{need} Review how the tool treats this group."
         )
     return (
-        f"{base}, {ratio}: below the {thresholds.impact_ratio:g} threshold, but not statistically "
+        f"{base}, {ratio}: below the {threshold} threshold, but not statistically "
         f"significant ({p_text}); it may be chance. Monitor it and collect more data.{need}"
     )
 
 
+def _settle_text(rows: int | None, denominator: str, now: tuple[int | None, ...]) -> str:
+    """The sentence saying how much data would settle an inconclusive finding."""
+    if rows is None:
+        return "More data would settle it."
+    unit = "rows" if denominator == "n" else denominator.replace("_", " ")
+    sizes = " and ".join(f"{n:,}" for n in now if n is not None)
+    return (
+        f"About {rows:,} {unit} per group would settle it if the rates stay as observed (now {sizes}; "
+        "80% power at the audit's alpha)."
+    )
+
+
 def error_rate_gaps(table: Table, thresholds: Thresholds) -> list[Finding]:
-    """Equal-opportunity (TPR) and equalized-odds (TPR and FPR) gaps of one table.
+    """The judged equal-opportunity and equalized-odds findings of one table, on their own; an
+    audit judges :func:`error_rate_gap_evidence` together with its other evidence instead."""
+    return judge_evidence(error_rate_gap_evidence(table, thresholds), thresholds)
 
-    Each gap is the largest difference between two compared groups of at least the minimum size
-    (fairlearn's ``between_groups`` difference), with the Newcombe interval of that pair.
+
+_GAP_RATES = {
+    "tpr": ("tp", "positives", "true positive rate"),
+    "fpr": ("fp", "negatives", "false positive rate"),
+}
+
+
+@dataclass
+class _Gap:
+    """The largest difference of one error rate between two groups of a table."""
+
+    rate: str
+    value: float | None
+    high: dict[str, str]
+    low: dict[str, str]
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    family: str
+    family_p: dict[Hashable, float | None]
+    hypothesis: Hashable | None
+    rates: tuple[float, float] | None
+    sizes: tuple[int, int]
+    too_small: str | None
+
+
+def _gap(table: Table, rate: str, thresholds: Thresholds) -> _Gap | None:
+    """The gap of ``rate`` over the compared groups where it is defined, or None with fewer than
+    two such groups. Only groups with at least ``min_group_size`` in the rate's denominator are
+    judged; the pair of extremes is tested within the family of every pair of them."""
+    numerator, denominator, _ = _GAP_RATES[rate]
+    defined = [r for r in table.rows if not r["excluded"] and r.get(rate) is not None and r[denominator] > 0]
+    if len(defined) < 2:
+        return None
+    minimum = thresholds.min_group_size
+    judged = [r for r in defined if r[denominator] >= minimum]
+    family = f"{table.name}/{rate} pairs"
+    if len(judged) < 2:
+        high, low = max(defined, key=lambda r: r[rate]), min(defined, key=lambda r: r[rate])
+        return _Gap(
+            rate,
+            float(high[rate] - low[rate]),
+            high["group"],
+            low["group"],
+            None,
+            None,
+            None,
+            family,
+            {},
+            None,
+            None,
+            (high[denominator], low[denominator]),
+            f"fewer than two groups have at least {minimum} {denominator} (the {rate.upper()}'s denominator): "
+            "too few to judge",
+        )
+    keys = [tuple(r["group"].values()) for r in judged]
+    family_p = pairwise_family(keys, [r[numerator] for r in judged], [r[denominator] for r in judged])
+    high, low = max(judged, key=lambda r: r[rate]), min(judged, key=lambda r: r[rate])
+    lo, hi = difference_interval(
+        high[numerator], high[denominator], low[numerator], low[denominator], alpha=thresholds.alpha
+    )
+    hypothesis = frozenset((tuple(high["group"].values()), tuple(low["group"].values())))
+    return _Gap(
+        rate,
+        float(high[rate] - low[rate]),
+        high["group"],
+        low["group"],
+        finite_or_none(lo),
+        finite_or_none(hi),
+        family_p.get(hypothesis),
+        family,
+        family_p,
+        hypothesis,
+        (float(high[rate]), float(low[rate])),
+        (int(high[denominator]), int(low[denominator])),
+        None,
+    )
+
+
+def error_rate_gap_evidence(table: Table, thresholds: Thresholds) -> list[Evidence]:
+    """Equal-opportunity (TPR) and equalized-odds (the larger of the TPR and FPR gaps) evidence
+    of one table.
+
+    Each gap is the largest difference between two compared groups where its rate is defined
+    (fairlearn's ``between_groups`` difference), over the groups with at least
+    ``min_group_size`` in the rate's denominator (positives for the TPR, negatives for the FPR),
+    with the Newcombe interval of that pair. The pair of extremes is chosen by the data, so its
+    test belongs to the family of every pair of those groups.
     """
-    rows = [
-        r
-        for r in table.rows
-        if not r["excluded"]
-        and r["n"] >= thresholds.min_group_size
-        and r.get("tpr") is not None
-        and r.get("fpr") is not None
-    ]
-    if len(rows) < 2:
-        return []
-    from equityaudit.stats.inference import difference_interval
-
-    def gap(metric: str, numerator: str, denominator: str) -> dict[str, Any]:
-        high = max(rows, key=lambda r: r[metric])
-        low = min(rows, key=lambda r: r[metric])
-        lo, hi = difference_interval(
-            high[numerator], high[denominator], low[numerator], low[denominator], alpha=thresholds.alpha
-        )
-        return {
-            "metric": metric,
-            "value": float(high[metric] - low[metric]),
-            "high": high["group"],
-            "low": low["group"],
-            "ci_low": finite_or_none(lo),
-            "ci_high": finite_or_none(hi),
-        }
-
-    tpr = gap("tpr", "tp", "positives")
-    fpr = gap("fpr", "fp", "negatives")
-    worst = max((tpr, fpr), key=lambda g: g["value"])
-    findings = []
-    for metric, g in (("equal_opportunity_difference", tpr), ("equalized_odds_difference", worst)):
-        if g["value"] <= thresholds.difference:
-            status = "pass"
-        elif g["ci_low"] is not None and g["ci_low"] > 0:
-            status = "fail"
+    tpr, fpr = _gap(table, "tpr", thresholds), _gap(table, "fpr", thresholds)
+    evidence = []
+    if tpr is not None:
+        evidence.append(_gap_evidence(table, "equal_opportunity_difference", tpr, thresholds))
+    if tpr is not None and fpr is not None:
+        if tpr.too_small or fpr.too_small:
+            worst = tpr if tpr.too_small else fpr
         else:
-            status = "warn"
-        rate_name = {"tpr": "true positive rate", "fpr": "false positive rate"}[g["metric"]]
-        verdict = {
-            "pass": f"within the {thresholds.difference:g} limit.",
-            "fail": f"above the {thresholds.difference:g} limit, and the interval excludes zero. "
-            "Check whether the tool errs more often for the lower group.",
-            "warn": f"above the {thresholds.difference:g} limit, but the interval includes zero; "
-            "it may be chance.",
-        }[status]
-        findings.append(
-            Finding(
-                id=f"{table.name}/{metric}",
-                metric=metric,
-                kind="difference",
-                table=table.name,
-                group=g["low"],
-                reference=g["high"],
-                value=g["value"],
-                ci_low=g["ci_low"],
-                ci_high=g["ci_high"],
-                threshold=thresholds.difference,
-                status=status,  # type: ignore[arg-type]
-                message=(
-                    f"{metric.replace('_', ' ')} by {table.name}: the {rate_name} differs by "
-                    f"{100 * g['value']:.1f} points between {', '.join(g['high'].values())} and "
-                    f"{', '.join(g['low'].values())} (95% CI {_pp(g['ci_low'])} to {_pp(g['ci_high'])}); "
-                    + verdict
-                ),
-                details={"rate": g["metric"]},
-            )
+            worst = max((tpr, fpr), key=lambda g: g.value or 0.0)
+        evidence.append(_gap_evidence(table, "equalized_odds_difference", worst, thresholds))
+    return evidence
+
+
+def _gap_evidence(table: Table, metric: str, gap: _Gap, thresholds: Thresholds) -> Evidence:
+    limit = f"{thresholds.difference:g}"
+    _, denominator, rate_name = _GAP_RATES[gap.rate]
+
+    def describe(judgement: Judgement) -> str:
+        head = (
+            f"{metric.replace('_', ' ')} by {table.name}: the {rate_name} differs by "
+            f"{_pp(gap.value)} points between {', '.join(gap.high.values())} and "
+            f"{', '.join(gap.low.values())}"
         )
-    return findings
+        if gap.ci_low is not None:
+            head += f" (95% CI {_pp(gap.ci_low)} to {_pp(gap.ci_high)})"
+        p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+        tail = {
+            "insufficient_data": f"; {gap.too_small}. Collect more outcomes before relying on the figure.",
+            "pass": f"; within the {limit} limit, and the interval is clear of it.",
+            "inconclusive": f"; within the {limit} limit, but the interval reaches above it and the difference "
+            f"is not statistically significant after correcting for the number of comparisons ({p_text}): "
+            "inconclusive. " + _settle_text(judgement.rows_to_settle, denominator, gap.sizes),
+            "fail": f"; above the {limit} limit and statistically significant after correcting for the number "
+            f"of comparisons ({p_text}). Check whether the tool errs more often for one of these groups.",
+        }.get(judgement.status)
+        if tail is None:  # warn: one side of the limit without the evidence to match
+            if gap.value is not None and meets(gap.value, thresholds.difference, "above"):
+                tail = (
+                    f"; within the {limit} limit, but the difference is statistically significant "
+                    f"({p_text}) and the interval reaches above the limit. Review it."
+                )
+            else:
+                tail = (
+                    f"; above the {limit} limit, but not statistically significant after correcting for "
+                    f"the number of comparisons ({p_text}); it may be chance. Monitor it."
+                )
+        return head + tail
+
+    return Evidence(
+        id=f"{table.name}/{metric}",
+        metric=metric,
+        kind="difference",
+        table=table.name,
+        group=gap.low,
+        reference=gap.high,
+        value=gap.value,
+        ci_low=gap.ci_low,
+        ci_high=gap.ci_high,
+        p_value=gap.p_value,
+        threshold=thresholds.difference,
+        adverse="above",
+        family=gap.family,
+        family_p=gap.family_p,
+        hypothesis=gap.hypothesis,
+        too_small=gap.too_small,
+        rates=gap.rates,
+        describe=describe,
+        details={"rate": gap.rate, "high": gap.high, "low": gap.low, "sizes": list(gap.sizes)},
+    )
 
 
 def _pp(value: float | None) -> str:

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
 from equityaudit.auditors.comparison import (
-    error_rate_gaps,
-    judge,
+    comparison_evidence,
+    error_rate_gap_evidence,
     rate_table,
     table_name,
 )
 from equityaudit.hookspecs import hookimpl
+from equityaudit.judging import judge
 from equityaudit.results import CountsTable
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.counts import GroupCounts, grouped_counts
@@ -96,10 +97,11 @@ class DecisionsAuditor:
             )
             output.tables.append(table)
             comparisons += found
-        output.findings = judge(comparisons, spec.thresholds)
+        evidence = [comparison_evidence(c, spec.thresholds) for c in comparisons]
         if columns.outcome is not None:
             for table in output.tables:
-                output.findings += error_rate_gaps(table, spec.thresholds)
+                evidence += error_rate_gap_evidence(table, spec.thresholds)
+        output.findings = judge(evidence, spec.thresholds)  # one family for the whole audit
         return output
 
 

@@ -18,6 +18,7 @@ _STYLE = {
     "warn": "yellow",
     "fail": "bold red",
     "blocked": "bold magenta",
+    "inconclusive": "blue",
     "insufficient_data": "cyan",
     "reference": "bold",
     "": "",

@@ -27,11 +27,19 @@ from typing import Any
 import pandas as pd
 
 from equityaudit import __version__
-from equityaudit.auditors.comparison import Comparison, error_rate_gaps, judge, rate_table, table_name
+from equityaudit.auditors.comparison import (
+    Comparison,
+    comparison_evidence,
+    error_rate_gap_evidence,
+    judge,
+    rate_table,
+    table_name,
+)
 from equityaudit.auditors.decisions import counts_record, groupings
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.frames import UNKNOWN
+from equityaudit.judging import judge as judge_evidence
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.suppression import suppress
 from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate, Table, Tool, verdict_of
@@ -139,10 +147,11 @@ def pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], 
             )
             tables.append(table)
             comparisons += found
-        findings = judge(comparisons, thresholds)
+        evidence = [comparison_evidence(c, thresholds) for c in comparisons]
         if errors:
             for table in tables:
-                findings += error_rate_gaps(table, thresholds)
+                evidence += error_rate_gap_evidence(table, thresholds)
+        findings = judge_evidence(evidence, thresholds)  # one family, as the auditor judges
     return tables, findings
 
 

@@ -3,7 +3,7 @@
 The **aggregate-only rule** (docs/consortium.md) refuses a payload that could carry row-level
 data. A result is accepted only when:
 
-1. it validates as ``equityaudit.result/1`` and its ``audit.standard`` names a standard published
+1. it validates as an ``equityaudit.result`` document (version 1 or 2) and its ``audit.standard`` names a standard published
    on this registry, with the same sha256, and its auditor is the standard's;
 2. its ``counts`` is exactly one table, by exactly the standard's attributes (in the standard's
    order); every group value is one of the standard's categories or ``Unknown``; no group appears
@@ -45,7 +45,7 @@ from pydantic import ValidationError
 
 from equityaudit.errors import counted
 from equityaudit.frames import UNKNOWN
-from equityaudit.results import AuditResult
+from equityaudit.results import READABLE_SCHEMAS, AuditResult
 from equityaudit.standards import Standard
 
 __all__ = [
@@ -100,8 +100,10 @@ class RejectedPayloadError(ValueError):
 
 def validate_result(payload: Any) -> AuditResult:
     """Validate the result schema; raise :class:`RejectedPayloadError` naming the first problem."""
-    if not isinstance(payload, dict) or payload.get("schema") != "equityaudit.result/1":
-        raise RejectedPayloadError("the signed result is not an equityaudit.result/1 document")
+    if not isinstance(payload, dict) or payload.get("schema") not in READABLE_SCHEMAS:
+        raise RejectedPayloadError(
+            f"the signed result is not an equityaudit result document (schema {', '.join(READABLE_SCHEMAS)})"
+        )
     try:
         return AuditResult.model_validate(payload)
     except ValidationError as exc:

@@ -28,7 +28,13 @@ from equityaudit.results import AuditResult, Finding
 
 __all__ = ["ContextTable", "context_tables", "offer_tables", "proxy_tables"]
 
-_STATUS = {"fail": "fail", "warn": "warning", "insufficient_data": "insufficient data", "pass": "pass"}
+_STATUS = {
+    "fail": "fail",
+    "warn": "warning",
+    "inconclusive": "inconclusive",
+    "insufficient_data": "insufficient data",
+    "pass": "pass",
+}
 
 
 @dataclass(frozen=True)

@@ -37,20 +37,28 @@ from equityaudit.report.formatting import (
     fmt_ratio_range,
     number_or_none,
 )
-from equityaudit.results import AuditResult, Finding, Table
+from equityaudit.results import STATUSES, AuditResult, Finding, Table
 
 __all__ = ["render_html"]
 
-STATUS_ORDER = ("fail", "warn", "insufficient_data", "pass")
-"""Order of the findings on the page: failures first."""
+STATUS_ORDER = STATUSES
+"""Order of the findings on the page: failures first (the judging rule's order)."""
 
 STATUS_LABEL = {
     "fail": "Fail",
     "warn": "Warning",
+    "inconclusive": "Inconclusive",
     "insufficient_data": "Insufficient data",
     "pass": "Pass",
 }
-STATUS_ICON = {"fail": "✕", "warn": "!", "insufficient_data": "?", "pass": "✓", "blocked": "■"}
+STATUS_ICON = {
+    "fail": "✕",
+    "warn": "!",
+    "inconclusive": "≈",
+    "insufficient_data": "?",
+    "pass": "✓",
+    "blocked": "■",
+}
 VERDICT_LABEL = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "blocked": "Blocked"}
 
 _METRIC_LABEL = {
@@ -790,6 +798,10 @@ _NEXT_STEP = {
         "Do not treat this as a pass. Monitor the group, collect more decisions and re-run the audit; "
         "the gap may be chance or may become significant with more data."
     ),
+    ("ratio", "inconclusive"): (
+        "Do not report this as a pass: the data fit both adverse impact and none. Collect the number of "
+        "decisions the finding names and re-run the audit to settle it."
+    ),
     ("ratio", "insufficient_data"): (
         "Collect more data for this group before relying on the figure; until then, report it as not assessable."
     ),
@@ -799,6 +811,9 @@ _NEXT_STEP = {
         "calibration or features that stand in for group membership) and correct it before relying on it."
     ),
     ("difference", "warn"): "Monitor the gap and collect more outcomes; it may be chance.",
+    ("difference", "inconclusive"): (
+        "Do not report this as a pass: collect the number of outcomes the finding names and re-run the audit."
+    ),
     ("difference", "insufficient_data"): "Collect more outcomes before relying on this figure.",
     ("difference", "pass"): "No action needed now; keep monitoring error rates by group.",
 }
@@ -817,12 +832,14 @@ _POSITION = {
         "fail": "below the threshold",
         "warn": "below the threshold",
         "pass": "at or above the threshold",
+        "inconclusive": "at or above the threshold, its interval reaching below it",
         "insufficient_data": "not judged: too little data",
     },
     "difference": {
         "fail": "above the limit",
         "warn": "above the limit",
         "pass": "within the limit",
+        "inconclusive": "within the limit, its interval reaching above it",
         "insufficient_data": "not judged: too little data",
     },
 }
@@ -834,7 +851,8 @@ _SPECIAL_NEXT_STEP = {
             "Check which features define this segment or campaign, and read its targeting findings: "
             "they say whether the difference in make-up disadvantages a group."
         ),
-        "insufficient_data": "Too few members, or a difference that may be chance: collect more data before relying on it.",
+        "inconclusive": "A difference that may be chance: collect more data before relying on it.",
+        "insufficient_data": "Too few members to judge: collect more data before relying on it.",
         "pass": "No action needed now; keep monitoring the make-up of the segment.",
     },
     "offer_mean": {
@@ -843,6 +861,7 @@ _SPECIAL_NEXT_STEP = {
             "they are needed. Re-run this audit after any change."
         ),
         "warn": "Do not treat this as a pass: monitor the offers to this group and re-run with more data.",
+        "inconclusive": "Collect more offers to this group: the data cannot yet tell a gap from none.",
         "insufficient_data": "Collect more offers to this group before relying on the figure.",
         "pass": "No action needed now; keep auditing offers on a schedule.",
     },
@@ -852,6 +871,7 @@ _SPECIAL_NEXT_STEP = {
             "targeting findings: a feature this predictive lets a segmentation follow group lines."
         ),
         "warn": "Watch this feature: it carries some information about the group.",
+        "inconclusive": "Collect more data: the feature may or may not carry the group.",
         "insufficient_data": "Too few customers of some categories to judge; collect more data.",
         "pass": "No action needed now: the feature says little about the group.",
     },
@@ -1266,9 +1286,11 @@ _RATE_RATIO_INTRO = (
     "after correcting for the number of comparisons; it is a warning when the ratio is below the "
     "threshold but the gap may be chance, or when the ratio meets the threshold but its interval "
     "reaches below it and the gap is significant; it passes only when its interval is clear of the "
-    "threshold too; and it is insufficient data when the group or the reference group is too small "
-    "to judge, or the interval reaches below the threshold without a significant gap, so the data "
-    "fit adverse impact and none at all."
+    "threshold too; it is inconclusive when the interval reaches below the threshold without a "
+    "significant gap, so the data fit adverse impact and none at all (the finding says how many rows "
+    "would settle it); and it is insufficient data when the group or the reference group is too "
+    "small to judge. The significance level is shared by every test of the audit, so an audit of "
+    "truly equal groups fails at most 5% of the time."
 )
 
 
@@ -1304,7 +1326,7 @@ def _findings_intro(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
                 "A representation finding measures how far a segment's or campaign's make-up is from the "
                 "customer base's (total variation distance): above its limit it is a ",
                 "warning",
-                " (or insufficient data when the difference may be chance), never a failure, because the "
+                " (or inconclusive when the difference may be chance), never a failure, because the "
                 "make-up alone does not say that a group is disadvantaged.",
             )
         )
@@ -1334,7 +1356,8 @@ def _findings_intro(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
                 "Each other finding (" + ", ".join(metric_label(m) for m in sorted(others)) + ") judges one "
                 "value against its threshold, as its message says; ",
                 "insufficient data",
-                " means there was too little to judge.",
+                " means there was too little to judge, and inconclusive that the data fit either side "
+                "of the threshold.",
             )
         )
     return sentences
@@ -1386,7 +1409,7 @@ def _threshold_lines(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
                     "A segment or campaign whose make-up is further than a total variation distance of ",
                     f"{threshold:g}",
                     " from the customer base's is a warning when the chi-square test is significant after "
-                    "adjustment, and insufficient data when it is not. It never fails: whether a group is "
+                    "adjustment, and inconclusive when it is not. It never fails: whether a group is "
                     "disadvantaged is the targeting findings' call.",
                 )
             )

@@ -2,8 +2,9 @@
 
 CI systems (GitHub Actions reporters, GitLab, Jenkins) show each finding as a test: ``fail``
 findings are failures, ``warn`` findings are failures too under ``--fail-on warn`` and otherwise
-pass with the message in ``system-out``, ``insufficient_data`` findings are skipped with the
-reason, and every failed quality-gate check of a blocked audit is an error.
+pass with the message in ``system-out``, ``inconclusive`` and ``insufficient_data`` findings are
+skipped with the reason (the data could not decide them), and every failed quality-gate check of a
+blocked audit is an error.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def render_junit(results: Sequence[AuditResult], *, fail_on: Literal["fail", "wa
                     case, "failure", message=finding.message, type=finding.status
                 ).text = finding.message
                 counts["failures"] += 1
-            elif finding.status == "insufficient_data":
+            elif finding.status in ("inconclusive", "insufficient_data"):
                 ET.SubElement(case, "skipped", message=finding.message)
                 counts["skipped"] += 1
             elif finding.status == "warn":

@@ -7,7 +7,7 @@ from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.formatting import fmt_p, fmt_pct
-from equityaudit.results import AuditResult, Table
+from equityaudit.results import STATUSES, AuditResult, Table
 
 __all__ = ["render_markdown"]
 
@@ -16,6 +16,7 @@ _BADGE = {
     "warn": "WARN",
     "fail": "FAIL",
     "blocked": "BLOCKED",
+    "inconclusive": "INCONCLUSIVE",
     "insufficient_data": "INSUFFICIENT DATA",
 }
 
@@ -60,14 +61,17 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
     elif not result.findings:
         lines.append("No comparisons were made.")
     else:
-        lines.append(", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items())))
+        lines.append(
+            ", ".join(
+                f"{counts[status]} {status.replace('_', ' ')}" for status in STATUSES if status in counts
+            )
+        )
         lines += [
             "",
             "| status | table | group | metric | value | 95% CI | adj. p | what it means |",
             "|---|---|---|---|---:|---|---:|---|",
         ]
-        order = {"fail": 0, "warn": 1, "insufficient_data": 2, "pass": 3}
-        for f in sorted(result.findings, key=lambda f: order[f.status]):
+        for f in sorted(result.findings, key=lambda f: STATUSES.index(f.status)):
             lines.append(
                 f"| {_BADGE[f.status]} | {_cell(f.table)} | {_cell(', '.join(f.group.values()))} | {f.metric} "
                 f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {fmt_p(f.p_adjusted)} | {_cell(f.message)} |"
