@@ -57,8 +57,9 @@ def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tm
     assert out.exit_code == 0, out.output
     (line,) = [x for x in spec.read_text().splitlines() if x.lstrip().startswith("decision:")]
     assert line == (
-        "  decision: {column: band, positive: low}   # CHECK: a guess (the first two-valued "
-        "column); which label is the favourable one? (high, low)"
+        "  decision: {column: band, positive: low, favourable: true}   # CHECK: a guess (the first "
+        "two-valued column); which label means receiving the decision? (high, low); is receiving it good "
+        "for the person? For a denial or a risk flag, set favourable: false"
     )
     ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
     assert ran.exit_code in (0, 1), ran.output

@@ -66,6 +66,12 @@ class LabelledColumn(_Strict):
         description="Value(s) that mean not selected; default: the one other value the column holds "
         "(two or more other values need this key).",
     )
+    favourable: bool = Field(
+        default=True,
+        description="columns.decision only: false when receiving the decision is bad for the person "
+        "(a denial, a risk flag such as score_text: High). The audit then compares the rate of not "
+        "receiving it (favourable_rate), and the reference is the group that receives it least.",
+    )
 
     @field_validator("positive", "negative", mode="before")
     @classmethod
@@ -117,6 +123,11 @@ class Columns(_Strict):
         roles: dict[str, list[str]] = {}
         for role, column in self.named().items():
             roles.setdefault(column, []).append(role)
+        if isinstance(self.outcome, LabelledColumn) and not self.outcome.favourable:
+            raise ValueError(
+                "columns.outcome.favourable is false, but favourable applies to columns.decision only (an "
+                "outcome is ground truth: name the label that means a positive outcome in outcome.positive)"
+            )
         for column, named in roles.items():
             if len(named) > 1:
                 raise ValueError(
@@ -125,6 +136,11 @@ class Columns(_Strict):
                     "nothing). Name the right column for each role."
                 )
         return self
+
+    @property
+    def decision_favourable(self) -> bool:
+        """Whether receiving the decision is good for the person (``columns.decision.favourable``)."""
+        return not isinstance(self.decision, LabelledColumn) or self.decision.favourable
 
     @property
     def decision_column(self) -> str | None:

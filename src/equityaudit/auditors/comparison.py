@@ -499,7 +499,10 @@ def _ratio_message(c: Comparison, judgement: Judgement, thresholds: Thresholds, 
             "a smaller difference can still be adverse impact (29 CFR 1607.4(D)). Review it."
         )
     short = c.details.get("shortfall")
-    unit = "applicant(s) scoring above the median" if c.metric.name == "scoring_rate" else "selection(s)"
+    unit = {
+        "scoring_rate": "applicant(s) scoring above the median",
+        "favourable_rate": "person(s) not receiving the decision",
+    }.get(c.metric.name, "selection(s)")
     need = f" {int(short)} more {unit} in this group would reach the threshold." if short else ""
     if not c.favourable:
         ratio = f"{ratio}, that is {1 / c.ratio:.2f} times as often" if c.ratio > 0 else ratio

@@ -24,11 +24,17 @@ from equityaudit.auditors.comparison import (
 from equityaudit.hookspecs import hookimpl
 from equityaudit.judging import judge
 from equityaudit.results import CountsTable
-from equityaudit.spec import AuditSpec
+from equityaudit.spec import AuditSpec, Columns, LabelledColumn
 from equityaudit.stats.counts import GroupCounts, grouped_counts
 from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
 
-__all__ = ["DecisionsAuditor", "DecisionsOptions", "equityaudit_auditors", "groupings"]
+__all__ = [
+    "DecisionsAuditor",
+    "DecisionsOptions",
+    "adverse_decision_note",
+    "equityaudit_auditors",
+    "groupings",
+]
 
 
 class DecisionsOptions(BaseModel):
@@ -43,6 +49,17 @@ def groupings(sensitive: list[str], *, intersectional: bool) -> list[tuple[str, 
     if intersectional and len(sensitive) > 1:
         groups.append(tuple(sensitive))
     return groups
+
+
+def adverse_decision_note(columns: Columns) -> str:
+    """The note every report carries when receiving the decision is unfavourable."""
+    labelled = columns.decision
+    labels = ", ".join(map(str, labelled.positive)) if isinstance(labelled, LabelledColumn) else "1"
+    return (
+        f"columns.decision.favourable is false: receiving the decision ({columns.decision_column} = {labels}) "
+        "is unfavourable, so every ratio compares the rate of NOT receiving it (favourable_rate) with the "
+        "group that receives it least; selection_rate is the rate of receiving it, for reference."
+    )
 
 
 def counts_record(counts: GroupCounts) -> CountsTable:
@@ -82,14 +99,19 @@ class DecisionsAuditor:
             origin=context.source,
         )
         extra = [METRICS[m] for m in ERROR_RATE_METRICS] if columns.outcome is not None else []
+        primary = METRICS["selection_rate"] if columns.decision_favourable else METRICS["favourable_rate"]
+        if not columns.decision_favourable:
+            extra = [METRICS["selection_rate"], *extra]  # the rate of the decision itself, for reference
         output = AuditorOutput(counts=[counts_record(counts)])
+        if not columns.decision_favourable:
+            output.notes.append(adverse_decision_note(columns))
         output.notes += numeric_sensitive_notes(frame, columns.sensitive)
         output.notes += label_variant_notes(counts)
         comparisons = []
         for by in groupings(columns.sensitive, intersectional=columns.intersectional):
             table, found = rate_table(
                 counts.marginal(by),
-                metric=METRICS["selection_rate"],
+                metric=primary,
                 thresholds=spec.thresholds,
                 reference=spec.reference,
                 extra_metrics=extra,

@@ -28,7 +28,7 @@ from equityaudit.auditors.comparison import (
     share,
     table_name,
 )
-from equityaudit.auditors.decisions import counts_record, groupings
+from equityaudit.auditors.decisions import adverse_decision_note, counts_record, groupings
 from equityaudit.errors import SpecError, counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.hookspecs import hookimpl
@@ -195,7 +195,9 @@ class HiringAuditor:
         output = AuditorOutput(counts=[counts_record(counts)])
         comparisons: list[Comparison] = []
         small: list[dict[str, Any]] = []
-        metrics = [METRICS["selection_rate"]] if columns.decision is not None else []
+        selection = METRICS["selection_rate"] if columns.decision_favourable else METRICS["favourable_rate"]
+        metrics = [selection] if columns.decision is not None else []
+        output_notes = [] if columns.decision_favourable else [adverse_decision_note(columns)]
         if columns.score is not None:
             metrics.append(METRICS["scoring_rate"])
         for metric in metrics:
@@ -262,7 +264,7 @@ class HiringAuditor:
                     comparisons += found
         output.findings = judge(comparisons, spec.thresholds)
         output.context["ll144"] = self._disclosures(spec, options, counts, sex, race, median, small)
-        output.notes += self._notes(spec, options, counts, sex, race, small)
+        output.notes += output_notes + self._notes(spec, options, counts, sex, race, small)
         output.notes += numeric_sensitive_notes(frame, columns.sensitive)
         output.notes += label_variant_notes(counts)
         return output
@@ -295,7 +297,11 @@ class HiringAuditor:
             else None,
             "applicants": counts.total,
             "unknown_count": unknown,
-            "metric": "selection_rate" if spec.columns.decision is not None else "scoring_rate",
+            "metric": (
+                ("selection_rate" if spec.columns.decision_favourable else "favourable_rate")
+                if spec.columns.decision is not None
+                else "scoring_rate"
+            ),
             "median_score": median,
             "sex_column": sex,
             "race_ethnicity_column": race,

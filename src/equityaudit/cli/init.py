@@ -52,6 +52,8 @@ class Proposal:
     decision: str | None = None
     decision_labels: list[str] = field(default_factory=list)
     decision_guessed: bool = False  # no column's name says it is a decision: the first two-valued one
+    decision_values: list[str] = field(default_factory=list)  # the decision column's two raw values
+    decision_favourable: bool | None = None  # receiving it is good for the person; None: not asked
     outcome: str | None = None
     score: str | None = None
     stage: str | None = None
@@ -110,6 +112,7 @@ def propose_roles(frame: Any) -> Proposal:
         elif _DECISION.search(name) and proposal.decision is None:
             proposal.decision = name
             proposal.decision_labels = [] if is_binary else labels
+            proposal.decision_values = labels
     if proposal.decision is None:
         rest = [b for b in binary if b != proposal.outcome]
         if rest:
@@ -117,6 +120,7 @@ def propose_roles(frame: Any) -> Proposal:
             proposal.decision_guessed = True
             labels = sorted(str(v) for v in frame[rest[0]].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
+            proposal.decision_values = labels
     rows = frame.height
     for name in frame.columns:
         if _ID.search(name) and rows > 1 and frame[name].drop_nulls().n_unique() == rows:
@@ -246,7 +250,7 @@ def render_spec(
         )
     lines += [
         "  intersectional: true         # also audit the cross of the sensitive columns",
-        f"  decision: {role(proposal.decision, proposal.decision_labels, guessed=proposal.decision_guessed)}",
+        f"  decision: {_decision_role(proposal)}",
     ]
     if auditor == "hiring":
         lines.append(
@@ -278,6 +282,41 @@ def render_spec(
             "  # exclude_small_categories: {justification: '...'}   # LL144: categories under 2 %",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _decision_role(proposal: Proposal) -> str:
+    """The decision's YAML value, with one CHECK comment for what in it is a guess: the column,
+    the label that means receiving the decision, and whether receiving it is favourable."""
+    column = proposal.decision
+    if column is None:
+        return "null"
+    checks = ["a guess (the first two-valued column)"] if proposal.decision_guessed else []
+    labels, favourable = proposal.decision_labels, proposal.decision_favourable
+    value = _scalar(column)
+    if labels or favourable is False:
+        positive = labels[-1] if labels else _received_label(proposal.decision_values)
+        value = (
+            f"{{column: {_scalar(column)}, positive: {_scalar(positive)}, "
+            f"favourable: {'false' if favourable is False else 'true'}}}"
+        )
+        if labels:
+            checks.append(f"which label means receiving the decision? ({', '.join(labels)})")
+    if favourable is None:
+        form = (
+            "set favourable: false" if "favourable:" in value else "use {column, positive, favourable: false}"
+        )
+        checks.append(f"is receiving it good for the person? For a denial or a risk flag, {form}")
+    return f"{value}   # CHECK: {'; '.join(checks)}" if checks else value
+
+
+def _two_values(frame: Any, column: str) -> list[str]:
+    """The distinct values of a column named on the command line, as text (for its labels)."""
+    return sorted(str(v) for v in frame[column].drop_nulls().unique().to_list()[:20])
+
+
+def _received_label(values: list[str]) -> str:
+    """Which of a yes/no-like column's two values means receiving the decision (1, true, yes, y)."""
+    return next((v for v in values if v.strip().lower() in {"1", "true", "yes", "y", "1.0"}), "1")
 
 
 def _scalar(value: str) -> str:
@@ -381,6 +420,12 @@ def _chatbot_lines(proposal: Proposal) -> list[str]:
     "--sensitive", multiple=True, help="Sensitive column (repeat for several); overrides the guess."
 )
 @click.option("--decision", default=None, help="Decision column; overrides the guess.")
+@click.option(
+    "--adverse-decision",
+    is_flag=True,
+    help="Receiving the decision is bad for the person (a denial, a risk flag): writes "
+    "columns.decision.favourable: false, so the audit compares the rate of not receiving it.",
+)
 @click.option("--score", default=None, help="Score column; overrides the guess.")
 @click.option("--outcome", default=None, help="Ground-truth column (decisions auditor); overrides the guess.")
 @click.option(
@@ -398,6 +443,7 @@ def init_command(
     name: str | None,
     sensitive: tuple[str, ...],
     decision: str | None,
+    adverse_decision: bool,
     score: str | None,
     outcome: str | None,
     out: Path | None,
@@ -448,8 +494,12 @@ def init_command(
         if value:
             setattr(proposal, attribute, value)
             if attribute == "decision":
-                proposal.decision_labels = []
                 proposal.decision_guessed = False
+                proposal.decision_values = _two_values(sample, value)
+                yes_no = {v.strip().lower() for v in proposal.decision_values} <= _BINARY
+                proposal.decision_labels = [] if yes_no else proposal.decision_values
+    if adverse_decision:
+        proposal.decision_favourable = False
     interactive = not yes and sys.stdin.isatty()
     if interactive and auditor == "chatbot":
         proposal.text = click.prompt("Column of customer utterances", default=proposal.text or "") or None
@@ -460,6 +510,12 @@ def init_command(
             proposal.segment = click.prompt("Segment column", default=proposal.segment or "") or None
         else:
             proposal.decision = click.prompt("Decision column", default=proposal.decision or "") or None
+            if proposal.decision and not adverse_decision:
+                proposal.decision_favourable = click.confirm(
+                    f"Is receiving {proposal.decision!r} good for the person (selected, approved)? "
+                    "Answer no for a denial or a risk flag",
+                    default=True,
+                )
     name = name or re.sub(r"[^A-Za-z0-9_-]+", "-", data.stem).strip("-") or "audit"
     out = out or Path("audits") / f"{name}.yaml"
     if out.exists() and not force:

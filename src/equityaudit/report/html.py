@@ -77,6 +77,7 @@ _METRIC_LABEL = {
     "words_difference": "difference in response length (words)",
     # decisions and hiring
     "selection_rate": "selection rate",
+    "favourable_rate": "favourable rate (share not receiving the decision)",
     "scoring_rate": "scoring rate (share scoring above the sample median)",
     "base_rate": "base rate (share with a positive outcome)",
     "tpr": "true positive rate",
@@ -162,7 +163,7 @@ def metric_label(metric: str) -> str:
 
 def short_metric_label(metric: str) -> str:
     """A few words for a metric, for tables: ``interview_rate`` → ``reaching interview``."""
-    if metric in ("selection_rate", "scoring_rate"):
+    if metric in ("selection_rate", "scoring_rate", "favourable_rate"):
         return metric.replace("_", " ")
     if metric.endswith("_cumulative_rate"):
         return f"reaching {metric.removesuffix('_cumulative_rate')} (of all)"
@@ -822,6 +823,8 @@ _NEXT_STEP = {
 def _unit(metric: str) -> str:
     if metric == "scoring_rate":
         return "applicant(s) scoring above the median"
+    if metric == "favourable_rate":
+        return "person(s) not receiving the decision"
     if metric.endswith("_rate") and metric != "selection_rate":
         return f"applicant(s) reaching {metric.removesuffix('_rate')}"
     return "selection(s)"

@@ -156,6 +156,8 @@ def _facts(result: AuditResult) -> list[tuple[str, str]]:
             "Rate used",
             "selection rate"
             if block.get("metric") == "selection_rate"
+            else "selection rate as the share NOT receiving the decision (columns.decision.favourable: false)"
+            if block.get("metric") == "favourable_rate"
             else f"scoring rate (share scoring above the median, {block.get('median_score')})",
         ),
     ]

@@ -34,6 +34,7 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("selection_rate", "selected", "n", "selection rate"),
+        Metric("favourable_rate", "not_selected", "n", "favourable rate (share not receiving the decision)"),
         Metric("scoring_rate", "above", "n", "scoring rate (share above the sample median)"),
         Metric("base_rate", "positives", "n", "base rate (share with a positive outcome)"),
         Metric("tpr", "tp", "positives", "true positive rate"),
