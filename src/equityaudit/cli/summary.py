@@ -9,7 +9,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from equityaudit.report.formatting import fmt_p, fmt_pct
-from equityaudit.results import AuditResult, Check, Finding, Gate, Table
+from equityaudit.results import STATUSES, AuditResult, Check, Finding, Gate, Table
 
 __all__ = ["print_gate", "print_summary"]
 
@@ -70,7 +70,7 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     tally: dict[str, int] = {}
     for finding in result.findings:
         tally[finding.status] = tally.get(finding.status, 0) + 1
-    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(tally.items()))
+    counts = ", ".join(f"{tally[s]} {s.replace('_', ' ')}" for s in STATUSES if s in tally)  # worst first
     if result.verdict != "blocked":  # the audit ran: each failed gate check is one of its warnings
         gate_warnings = sum(not check.passed for check in result.gate.checks)
         if gate_warnings:
