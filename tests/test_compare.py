@@ -115,3 +115,26 @@ def test_changed_thresholds_are_reported(tmp_path: Path) -> None:
     report = compare_results(baseline, current)
     assert report.setup_changes == ["the thresholds changed between the two results: impact_ratio 0.8 -> 0.9"]
     assert compare_results(baseline, baseline).setup_changes == []
+
+
+def test_a_result_of_schema_1_still_reads_renders_and_compares(tmp_path: Path) -> None:
+    # Schema 1 had no 'inconclusive': it called an interval straddling the threshold without a
+    # significant difference 'insufficient_data'. Such a result (the example audit, written as 0.1
+    # wrote it) is read, rendered and compared with a current result without a false regression.
+    current = tmp_path / "current.json"
+    ea.run("audits/hiring.yaml").write(current)
+    payload = json.loads(current.read_text())
+    assert any(f["status"] == "inconclusive" for f in payload["findings"])
+    payload["schema"] = "equityaudit.result/1"
+    for finding in payload["findings"]:
+        if finding["status"] == "inconclusive":
+            finding["status"] = "insufficient_data"
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(payload), encoding="utf-8")
+    assert ea.read_result(old).schema_ == "equityaudit.result/1"
+    rendered = CliRunner().invoke(main, ["report", str(old), "--out", str(tmp_path / "r"), "--format", "md"])
+    assert rendered.exit_code == 0, rendered.output
+    assert "INSUFFICIENT DATA" in (tmp_path / "r" / "hiring-screening.md").read_text()
+    compared = CliRunner().invoke(main, ["compare", str(old), str(current)])
+    assert compared.exit_code == 0, compared.output
+    assert "No regression." in compared.output
