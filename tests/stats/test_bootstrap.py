@@ -1,17 +1,26 @@
-"""Tests for equityaudit.stats.bootstrap: count resampling and percentile intervals."""
+"""Tests for equityaudit.stats.bootstrap: count resampling, percentile intervals, and the score-based
+intervals that replace them for small counts."""
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import pytest
+from scipy import stats
 
 from equityaudit.errors import DataError
 from equityaudit.stats.bootstrap import (
+    MIN_BOOTSTRAP_COUNT,
     bootstrap_rate_intervals,
     percentile_interval,
     resample_cells,
 )
-from equityaudit.stats.inference import difference_interval, wilson_interval
+from equityaudit.stats.disparity import METHODS, compare_to_reference
+from equityaudit.stats.inference import difference_interval, mover_ratio_interval, wilson_interval
+
+Z95 = NormalDist().inv_cdf(0.975)
 
 # --- resample_cells -----------------------------------------------------------------------
 
@@ -204,13 +213,14 @@ def test_bootstrap_zero_size_group_is_nan_and_others_unaffected() -> None:
 
 
 def test_bootstrap_zero_reference_rate_makes_ratio_nan() -> None:
-    # The reference group selects nobody, so every replicate's reference rate is 0: the ratio
-    # is undefined, while rates and differences are defined.
+    # The reference group selects nobody: the ratio is undefined, while rates and differences are
+    # defined. 0/25 is below MIN_BOOTSTRAP_COUNT, so its rate interval is Wilson's, from 0 to
+    # z^2 / (25 + z^2) = 3.841459 / 28.841459 = 0.13319 (the bootstrap's would be [0, 0]).
     out = bootstrap_rate_intervals([12, 0], [40, 25], reference_index=1, seed=3)
     assert np.isnan(out["ratio"][0]).all()
     assert np.isnan(out["ratio"][1]).all()
     assert out["rate"][0][1] == 0.0
-    assert out["rate"][1][1] == 0.0
+    assert out["rate"][1][1] == pytest.approx(Z95**2 / (25 + Z95**2), rel=1e-12)
     assert np.isfinite(out["difference"][0]).all()
 
 
@@ -239,29 +249,142 @@ def test_bootstrap_rejects_bad_input(
 
 
 def test_inverted_ratio_bootstrap_uses_each_replicates_own_inverted_ratio() -> None:
-    # An unfavourable outcome: ratio = reference rate / group rate, computed in every replicate.
-    # Recompute from the same draws (same seed): reference 1/100 is 0 in about a third of the
-    # replicates, so the inverted ratio is 0 there, and the lower bound is 0 (inverting the bounds
-    # of the plain ratio would drop those replicates instead).
-    from equityaudit.stats.bootstrap import bootstrap_rate_intervals, resample_cells
-
-    x, n = np.array([2, 1, 30]), np.array([100, 100, 100])
+    # An unfavourable outcome: ratio = reference rate / group rate, computed in every replicate
+    # (not the reciprocal of the plain ratio's bounds). Every group has at least 10 in each cell,
+    # so every interval is the bootstrap's; recompute it from the same draws (same seed).
+    x, n = np.array([20, 12, 30]), np.array([100, 100, 100])
     out = bootstrap_rate_intervals(x, n, reference_index=1, replicates=1000, seed=0, invert=True)
     draws = resample_cells(np.stack([x, n - x], axis=1), replicates=1000, seed=0)
     rate = draws[:, :, 0] / n
     with np.errstate(divide="ignore", invalid="ignore"):
         inverted = np.where(rate[:, 2] > 0, rate[:, 1] / rate[:, 2], np.nan)
-    assert out["ratio"][0][2] == pytest.approx(np.nanquantile(inverted, 0.025))
-    assert out["ratio"][1][2] == pytest.approx(np.nanquantile(inverted, 0.975))
-    assert out["ratio"][0][2] == 0.0
+    assert out["ratio"][0][2] == pytest.approx(np.nanquantile(inverted, 0.025), rel=1e-12)
+    assert out["ratio"][1][2] == pytest.approx(np.nanquantile(inverted, 0.975), rel=1e-12)
 
 
-def test_bootstrap_ratio_of_a_group_with_none_selected_is_0_to_0() -> None:
-    # 0 of 1 against 6 of 31 (UCI Bank Marketing, age 19 against age 60): Binomial(1, 0) is 0 in
-    # every replicate, so every replicate's ratio is 0; the Katz interval (0 to 17.19) says how
-    # high it could be. Both contain the estimate 0.
+def test_inverted_ratio_below_the_minimum_count_is_the_mover_r_interval_of_the_swapped_groups() -> None:
+    # Reference 1/100 (the least-included group) over 2/100 and over 30/100: the reference has
+    # fewer than 10 selected, so both inverted ratios get MOVER-R of (reference, group).
+    out = bootstrap_rate_intervals([2, 1, 30], [100, 100, 100], reference_index=1, seed=0, invert=True)
+    lo, hi = mover_ratio_interval(1, 100, [2, 30], 100)
+    np.testing.assert_array_equal(out["ratio"][0][[0, 2]], lo)
+    np.testing.assert_array_equal(out["ratio"][1][[0, 2]], hi)
+    # the reference's own ratio is 1, whatever its counts
+    assert (out["ratio"][0][1], out["ratio"][1][1]) == (1.0, 1.0)
+
+
+def test_bootstrap_ratio_of_a_group_with_none_selected_is_0_to_a_positive_bound() -> None:
+    # 0 of 1 against 6 of 31 (UCI Bank Marketing, age 19 against age 60). The percentile bootstrap
+    # draws Binomial(1, 0) = 0 in every replicate, so its interval would be [0, 0]; the group has
+    # fewer than 10 selected, so the interval is MOVER-R's: 0 to u1 / sqrt(l2 (2 p2 - l2)) with
+    #   u1 = Wilson upper bound of 0/1 = z^2 / (1 + z^2) = 3.841459 / 4.841459 = 0.793451
+    #   l2 = Wilson lower bound of 6/31 = 0.091870; l2 (2 * 6/31 - l2) = 0.091870 * 0.295227 = 0.027122
+    #   upper = 0.793451 / 0.164689 = 4.8179
     lo, hi = bootstrap_rate_intervals([0, 6], [1, 31], reference_index=1, seed=3)["ratio"]
+    u1 = Z95**2 / (1 + Z95**2)
+    l2 = float(wilson_interval(6, 31)[0])
+    assert float(lo[0]) == 0.0
+    assert float(hi[0]) == pytest.approx(u1 / math.sqrt(l2 * (2 * 6 / 31 - l2)), rel=1e-12)
+    assert round(float(hi[0]), 4) == 4.8179
+    # min_count=0 asks for the percentile bootstrap everywhere: the collapsed interval
+    lo, hi = bootstrap_rate_intervals([0, 6], [1, 31], reference_index=1, seed=3, min_count=0)["ratio"]
     assert (float(lo[0]), float(hi[0])) == (0.0, 0.0)
     # and a reference with none selected leaves every ratio undefined
     lo, hi = bootstrap_rate_intervals([3, 0], [10, 10], reference_index=1, seed=3)["ratio"]
     assert np.isnan(lo).all() and np.isnan(hi).all()
+
+
+def test_bootstrap_is_used_only_where_every_group_has_min_count_in_each_cell() -> None:
+    # Reference 30/50. Group 0, 10/40: 10 selected and 30 not -> bootstrap. Group 1, 9/40: 9 selected
+    # -> score-based. Group 2, 35/40: 5 not selected -> score-based. The bootstrap's values are those
+    # of the percentile bootstrap everywhere (min_count=0) from the same seed.
+    x, n = [10, 9, 35, 30], [40, 40, 40, 50]
+    assert MIN_BOOTSTRAP_COUNT == 10
+    out = bootstrap_rate_intervals(x, n, reference_index=3, seed=11)
+    everywhere = bootstrap_rate_intervals(x, n, reference_index=3, seed=11, min_count=0)
+    x_ref, n_ref = np.full(3, 30), np.full(3, 50)
+    score = {
+        "rate": wilson_interval(x[:3], n[:3]),
+        "ratio": mover_ratio_interval(x[:3], n[:3], x_ref, n_ref),
+        "difference": difference_interval(x[:3], n[:3], x_ref, n_ref),
+    }
+    for key in ("rate", "ratio", "difference"):
+        for bound in (0, 1):
+            assert out[key][bound][0] == everywhere[key][bound][0]
+            np.testing.assert_array_equal(out[key][bound][1:3], score[key][bound][1:3])
+    # the reference's own rate (30 and 20: enough) is the bootstrap's; its ratio is 1, its difference 0
+    assert out["rate"][0][3] == everywhere["rate"][0][3]
+    assert (out["ratio"][0][3], out["ratio"][1][3]) == (1.0, 1.0)
+    assert (out["difference"][0][3], out["difference"][1][3]) == (0.0, 0.0)
+    # a reference under the minimum sends every comparison to the score-based intervals
+    small_reference = bootstrap_rate_intervals([30, 9], [50, 40], reference_index=1, seed=11)
+    lo, hi = mover_ratio_interval(30, 50, 9, 40)
+    assert (small_reference["ratio"][0][0], small_reference["ratio"][1][0]) == (float(lo), float(hi))
+
+
+@pytest.mark.parametrize("min_count", [-1, 2.5, True])
+def test_bootstrap_rejects_a_bad_min_count(min_count: object) -> None:
+    with pytest.raises(ValueError, match="min_count"):
+        bootstrap_rate_intervals([1, 2], [5, 5], reference_index=0, min_count=min_count)  # type: ignore[arg-type]
+
+
+def test_bootstrap_ratio_interval_covers_at_20_per_group_and_a_rate_of_005() -> None:
+    # Exact coverage over every table (x1, x2) of 20 per group, weighted by its binomial probability,
+    # for p1 = 0.05 against p2 = 0.3 (true ratio 1/6). One call per x2 puts every x1 beside it as a
+    # group. The pure percentile bootstrap (min_count=0) covers 0.64 (a group with none selected,
+    # probability 0.95^20 = 0.36, gets [0, 0]); with the score-based interval below 10 per cell,
+    # 0.95 (benchmarks/bench_intervals.py).
+    true = 0.05 / 0.3
+    x1 = np.arange(21)
+    covered = {0: 0.0, MIN_BOOTSTRAP_COUNT: 0.0}
+    for x2 in range(21):
+        weight = stats.binom.pmf(x1, 20, 0.05) * stats.binom.pmf(x2, 20, 0.3)
+        for min_count in covered:
+            lo, hi = bootstrap_rate_intervals(
+                np.append(x1, x2), np.full(22, 20), reference_index=-1, seed=x2, min_count=min_count
+            )["ratio"]
+            hit = (lo[:-1] <= true) & (true <= hi[:-1])
+            covered[min_count] += float(weight[hit].sum())
+    assert covered[0] < 0.70
+    assert 0.94 <= covered[MIN_BOOTSTRAP_COUNT] <= 0.96
+
+
+def test_compare_to_reference_with_bootstrap_never_gives_a_zero_selection_group_0_to_0() -> None:
+    # 0/40 and 25/40 against 30/50 with 1,000 replicates: the zero group's interval runs from 0 to
+    # MOVER-R's positive bound; the 25/40 group (15 not selected, 25 selected) keeps the bootstrap's.
+    out = compare_to_reference([0, 25, 30], [40, 40, 50], reference=2, bootstrap=1000, seed=0)
+    lo, hi = mover_ratio_interval(0, 40, 30, 50)
+    assert (out["ratio_ci_low"][0], out["ratio_ci_high"][0]) == (0.0, float(hi))
+    assert float(hi) > 0
+    boot = bootstrap_rate_intervals([0, 25, 30], [40, 40, 50], reference_index=2, seed=0)["ratio"]
+    assert (out["ratio_ci_low"][1], out["ratio_ci_high"][1]) == (boot[0][1], boot[1][1])
+    # inverted (an unfavourable outcome): the reference with none included has ratio 0 to every group
+    out = compare_to_reference([5, 25, 0], [40, 40, 50], reference=2, bootstrap=1000, seed=0, invert=True)
+    lo, hi = mover_ratio_interval(0, 50, [5, 25], 40)
+    np.testing.assert_array_equal(out["ratio"][:2], [0.0, 0.0])
+    np.testing.assert_array_equal(out["ratio_ci_low"][:2], lo)
+    np.testing.assert_array_equal(out["ratio_ci_high"][:2], hi)
+    assert (hi > 0).all()
+    # the methods text says which interval a comparison gets
+    assert METHODS["ratio_ci_bootstrap"].startswith("MOVER-R interval from the two groups' Wilson intervals")
+    assert f"fewer than {MIN_BOOTSTRAP_COUNT} selected" in METHODS["ratio_ci_bootstrap"]
+
+
+def test_an_audit_with_bootstrap_gives_a_zero_selection_group_a_positive_upper_bound() -> None:
+    # decisions audit, thresholds.bootstrap: 1000; A 0 of 40 hired against B 30 of 50: A's ratio
+    # interval is MOVER-R's, 0 to u1 / sqrt(l2 (2 p2 - l2)) with u1 = z^2 / (40 + z^2) = 0.08762,
+    # l2 = Wilson lower bound of 30/50 = 0.46181: 0.08762 / sqrt(0.46181 * 0.73819) = 0.1501, and the
+    # table records the method.
+    import pandas as pd
+
+    import equityaudit as ea
+
+    frame = pd.DataFrame({"group": ["A"] * 40 + ["B"] * 50, "hired": [0] * 40 + [1] * 30 + [0] * 20})
+    result = ea.audit(
+        frame, auditor="decisions", sensitive="group", decision="hired", thresholds={"bootstrap": 1000}
+    )
+    finding = result.findings[0]
+    _, hi = mover_ratio_interval(0, 40, 30, 50)
+    assert (finding.ci_low, finding.ci_high) == (0.0, pytest.approx(float(hi), rel=1e-12))
+    assert round(float(hi), 4) == 0.1501
+    assert METHODS["ratio_ci_bootstrap"] in result.tables[0].methods["ratio_ci"]

@@ -11,6 +11,8 @@ import pytest
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.stats.contingency import relative_risk
+from statsmodels.stats._inference_tools import _mover_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from equityaudit.errors import DataError
 from equityaudit.stats.inference import (
@@ -19,6 +21,7 @@ from equityaudit.stats.inference import (
     difference_interval,
     fisher_exact_test,
     holm,
+    mover_ratio_interval,
     ratio_interval,
     shortfall,
     two_proportion_z_test,
@@ -207,6 +210,161 @@ def test_every_defined_ratio_and_difference_interval_contains_its_estimate() -> 
 
 def test_ratio_empty_group_is_nan() -> None:
     lo, hi = ratio_interval([0, 3], [0, 10], [4, 0], [10, 0])
+    assert np.isnan(lo).all()
+    assert np.isnan(hi).all()
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"), [(0, 10, 5, 10), (0, 1, 6, 31), (0, 50, 60, 100), (4, 10, 0, 10)]
+)
+def test_ratio_zero_count_bound_matches_statsmodels_log_adjusted(x1: int, n1: int, x2: int, n2: int) -> None:
+    # With a zero count (and no group at 100 %) the finite bound is the adjusted log interval of
+    # Pettigrew, Gart & Thomas (1986) / Gart & Nam (1988): 0.5 added to x and n of both groups,
+    # statsmodels' method="log-adjusted" (an independent implementation); the other bound is the
+    # estimate, 0 or infinity.
+    low, high = confint_proportions_2indep(x1, n1, x2, n2, compare="ratio", method="log-adjusted")
+    lo, hi = ratio_interval(x1, n1, x2, n2)
+    if x1 == 0:
+        assert (float(lo), float(hi)) == (0.0, pytest.approx(high, rel=1e-12))
+    else:
+        assert (float(lo), float(hi)) == (pytest.approx(low, rel=1e-12), math.inf)
+
+
+def test_ratio_zero_count_against_a_group_at_100_percent_corrects_each_group_once() -> None:
+    # 0/10 against 5/5. The zero count puts 0.5 on x and n of both groups: corrected ratio
+    # (0.5/10.5) / (5.5/5.5) = 0.047619. The 5/5 group has no failures, so its term is its
+    # Haldane-Anscombe term, 0.5 added to each of its two cells, from its own counts:
+    #   1/(5 + 0.5) - 1/(5 + 1) = 0.181818 - 0.166667 = 0.015152
+    # var = 1/0.5 - 1/10.5 + 0.015152 = 2 - 0.095238 + 0.015152 = 1.919913, se = 1.385609
+    # upper = 0.047619 * exp(1.959964 * 1.385609) = 0.7198
+    # Not 0.7121 (0.5 on x and n only, statsmodels' log-adjusted: the 5/5 term 1/5.5 - 1/5.5 = 0, as
+    # if that rate were known exactly), nor 0.7186 (both corrections on the 5/5 group, as the code
+    # once did: 1/(5.5 + 0.5) - 1/(5.5 + 1) = 1/6 - 1/6.5, i.e. 1 added to its selected cell).
+    corrected = (0.5 / 10.5) / (5.5 / 5.5)
+    se = math.sqrt(1 / 0.5 - 1 / 10.5 + 1 / 5.5 - 1 / 6)
+    lo, hi = ratio_interval(0, 10, 5, 5)
+    assert float(lo) == 0.0
+    assert float(hi) == pytest.approx(corrected * math.exp(Z95 * se), rel=1e-12)
+    assert round(float(hi), 4) == 0.7198
+    gart_nam = confint_proportions_2indep(0, 10, 5, 5, compare="ratio", method="log-adjusted")[1]
+    double = corrected * math.exp(Z95 * math.sqrt(1 / 0.5 - 1 / 10.5 + 1 / 6 - 1 / 6.5))
+    assert (round(gart_nam, 4), round(double, 4)) == (0.7121, 0.7186)
+    # the mirror image, 5/5 against 0/10, is the reciprocal
+    lo, hi = ratio_interval(5, 5, 0, 10)
+    assert float(lo) == pytest.approx(1 / (corrected * math.exp(Z95 * se)), rel=1e-12)
+    assert float(hi) == math.inf
+
+
+# --- MOVER-R ratio ------------------------------------------------------------------------
+
+
+def test_mover_ratio_hand_computation_1_of_20_against_6_of_20() -> None:
+    # Wilson (z^2 = 3.841459): 1/20 -> (0.008881, 0.236131); 6/20 -> (0.145477, 0.518973).
+    # p1 p2 = 0.05 * 0.3 = 0.015.
+    # L: c = l1 (2 p1 - l1) = 0.008881 * 0.091119 = 0.000809; a = u2 (2 p2 - u2) = 0.518973 * 0.081027
+    #    = 0.042051; L = (0.015 - sqrt(0.015^2 - a c)) / a = (0.015 - sqrt(0.000191)) / 0.042051 = 0.02808
+    # U: c = u1 (2 p1 - u1) = 0.236131 * -0.136131 = -0.032145; a = l2 (2 p2 - l2) = 0.145477 * 0.454523
+    #    = 0.066123; U = (0.015 + sqrt(0.015^2 - a c)) / a = (0.015 + sqrt(0.002351)) / 0.066123 = 0.96006
+    l1, u1 = (float(v) for v in wilson_interval(1, 20))
+    l2, u2 = (float(v) for v in wilson_interval(6, 20))
+    assert [round(v, 6) for v in (l1, u1, l2, u2)] == [0.008881, 0.236131, 0.145477, 0.518973]
+    p1, p2 = 0.05, 0.3
+    c, a = l1 * (2 * p1 - l1), u2 * (2 * p2 - u2)
+    low = (p1 * p2 - math.sqrt((p1 * p2) ** 2 - a * c)) / a
+    c, a = u1 * (2 * p1 - u1), l2 * (2 * p2 - l2)
+    high = (p1 * p2 + math.sqrt((p1 * p2) ** 2 - a * c)) / a
+    lo, hi = mover_ratio_interval(1, 20, 6, 20)
+    assert float(lo) == pytest.approx(low, rel=1e-12)
+    assert float(hi) == pytest.approx(high, rel=1e-12)
+    assert (round(float(lo), 5), round(float(hi), 5)) == (0.02808, 0.96006)
+
+
+def test_mover_ratio_of_a_group_with_none_selected_has_a_positive_upper_bound() -> None:
+    # 0/20 against 6/20: the ratio is 0, L = 0 and U = u1 / sqrt(l2 (2 p2 - l2)) with the Wilson
+    # upper bound of 0/20, u1 = z^2 / (20 + z^2) = 3.841459 / 23.841459 = 0.161125, and
+    # l2 (2 p2 - l2) = 0.145477 * 0.454523 = 0.066123: U = 0.161125 / 0.257144 = 0.62660.
+    u1 = Z95**2 / (20 + Z95**2)
+    l2 = float(wilson_interval(6, 20)[0])
+    lo, hi = mover_ratio_interval(0, 20, 6, 20)
+    assert float(lo) == 0.0
+    assert float(hi) == pytest.approx(u1 / math.sqrt(l2 * (0.6 - l2)), rel=1e-12)
+    assert round(float(hi), 4) == 0.6266
+    # and every table with none selected in the group and some in the reference, n from 1 to 30
+    n1, x2, n2 = np.meshgrid(np.arange(1, 31), np.arange(1, 31), np.arange(1, 31), indexing="ij")
+    keep = x2 <= n2
+    lo, hi = mover_ratio_interval(0, n1[keep], x2[keep], n2[keep])
+    assert (lo == 0.0).all()
+    assert (hi > 0.0).all() and np.isfinite(hi).all()
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"),
+    [
+        (20, 50, 30, 50),
+        (1, 20, 6, 20),
+        (0, 20, 6, 20),
+        (7, 13, 2, 40),
+        (2, 2, 68, 87),
+        (3, 10, 10, 10),
+        (1, 9, 12, 13),
+        (12, 1000, 300, 1000),
+        (999, 1000, 1, 3),
+    ],
+)
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_mover_ratio_matches_statsmodels(x1: int, n1: int, x2: int, n2: int, alpha: float) -> None:
+    # statsmodels' MOVER for a ratio (statsmodels.stats._inference_tools._mover_confint, Li, Tang &
+    # Wong 2014, checked there against the form of Donner & Zou 2012) on its own Wilson intervals.
+    ci1 = proportion_confint(x1, n1, alpha=alpha, method="wilson")
+    ci2 = proportion_confint(x2, n2, alpha=alpha, method="wilson")
+    low, high = _mover_confint(x1 / n1, x2 / n2, ci1, ci2, contrast="ratio")
+    lo, hi = mover_ratio_interval(x1, n1, x2, n2, alpha=alpha)
+    assert float(lo) == pytest.approx(low, rel=1e-10, abs=1e-15)
+    assert float(hi) == pytest.approx(high, rel=1e-10)
+
+
+def test_mover_ratio_is_close_to_the_koopman_score_interval_for_large_groups() -> None:
+    # A different method (Koopman 1984's score interval, statsmodels method="score" without the
+    # Miettinen-Nurminen correction); both are score-based and agree closely at 1,000 per group.
+    low, high = confint_proportions_2indep(
+        120, 1000, 300, 1000, compare="ratio", method="score", correction=False
+    )
+    lo, hi = mover_ratio_interval(120, 1000, 300, 1000)
+    assert float(lo) == pytest.approx(low, rel=5e-3)
+    assert float(hi) == pytest.approx(high, rel=5e-3)
+
+
+def test_mover_ratio_is_reciprocal_and_contains_its_estimate() -> None:
+    # every table with n1 = 7 and n2 = 11 (including every zero and full count)
+    x1, x2 = np.meshgrid(np.arange(8), np.arange(12))
+    x1, x2 = x1.ravel(), x2.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf, 0/0 nan
+        ratio = (x1 / 7) / (x2 / 11)
+    lo, hi = mover_ratio_interval(x1, 7, x2, 11)
+    defined = (x1 > 0) | (x2 > 0)
+    assert (np.isnan(lo) == ~defined).all()
+    assert ((lo[defined] <= ratio[defined]) & (ratio[defined] <= hi[defined])).all()
+    assert (hi[(x1 == 0) & (x2 > 0)] > 0).all()
+    assert (hi[(x2 == 0) & (x1 > 0)] == np.inf).all()
+    swapped_lo, swapped_hi = mover_ratio_interval(x2, 11, x1, 7)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(swapped_lo[defined], 1 / hi[defined], rtol=1e-12)
+        np.testing.assert_allclose(swapped_hi[defined], 1 / lo[defined], rtol=1e-12)
+
+
+def test_mover_ratio_covers_at_20_per_group_and_a_rate_of_005() -> None:
+    # Exact coverage (every table weighted by its binomial probability) for p1 = 0.05, p2 = 0.3,
+    # 20 per group: the percentile bootstrap covers 0.64 here (benchmarks/bench_intervals.py).
+    x1, x2 = np.meshgrid(np.arange(21), np.arange(21), indexing="ij")
+    weight = stats.binom.pmf(x1, 20, 0.05) * stats.binom.pmf(x2, 20, 0.3)
+    lo, hi = mover_ratio_interval(x1, 20, x2, 20)
+    true = 0.05 / 0.3
+    covered = (lo <= true) & (hi >= true)
+    assert 0.94 <= weight[covered].sum() <= 0.96
+
+
+def test_mover_ratio_empty_groups_and_two_zero_counts_are_nan() -> None:
+    lo, hi = mover_ratio_interval([0, 3, 0], [0, 10, 5], [4, 0, 0], [10, 0, 8])
     assert np.isnan(lo).all()
     assert np.isnan(hi).all()
 

@@ -2,8 +2,9 @@
 
 Given per-group successes and totals, :func:`compare_to_reference` returns, for every group,
 its rate with a Wilson interval, the ratio and the difference to the reference group with
-their intervals (Katz log or counts bootstrap; Newcombe hybrid score), the two-proportion z
-test, Fisher's exact test and its mid-p. :func:`choose_reference` picks the reference group.
+their intervals (Katz log, or a counts bootstrap with MOVER-R for small counts; Newcombe hybrid
+score), the two-proportion z test, Fisher's exact test and its mid-p. :func:`choose_reference`
+picks the reference group.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from equityaudit.stats.bootstrap import bootstrap_rate_intervals
+from equityaudit.stats.bootstrap import MIN_BOOTSTRAP_COUNT, bootstrap_rate_intervals
 from equityaudit.stats.inference import (
     difference_interval,
     fisher_exact_test,
@@ -29,8 +30,12 @@ METHODS = {
     "rate_ci": "Wilson score interval",
     "ratio_ci": "Katz log interval (when a count is zero, 0.5 added to both counts and both sizes; "
     "a zero group count gives the interval 0 to the corrected upper bound, a zero reference count the "
-    "corrected lower bound to infinity)",
-    "ratio_ci_bootstrap": "percentile bootstrap over counts resampled within each group",
+    "corrected lower bound to infinity; a group with everyone selected has, with or without a zero count, "
+    "the variance term 1/(n + 0.5) - 1/(n + 1) of its own counts, 0.5 added to each of its two cells)",
+    "ratio_ci_bootstrap": "MOVER-R interval from the two groups' Wilson intervals (Donner & Zou 2012) "
+    f"where either group has fewer than {MIN_BOOTSTRAP_COUNT} selected or fewer than "
+    f"{MIN_BOOTSTRAP_COUNT} not selected; elsewhere percentile bootstrap over counts resampled within "
+    "each group",
     "difference_ci": "Newcombe hybrid score interval (method 10)",
     "p_value": "Fisher exact test, two-sided mid-p",
     "p_value_z": "two-proportion z test, pooled, two-sided",
@@ -105,8 +110,14 @@ def compare_to_reference(
     the ratio is the reference's rate over the group's, so that, as for a favourable outcome, a
     ratio below 1 marks a disadvantaged group; it is undefined where the group's rate is zero.
     Its Katz interval is the interval of the inverted ratio (the log interval is symmetric in
-    the two groups); a bootstrap interval is inverted bound for bound. Differences stay
-    group minus reference.
+    the two groups); a bootstrap interval is the percentile interval of each replicate's inverted
+    ratio. Differences stay group minus reference.
+
+    With ``bootstrap`` replicates, the ratio interval is the percentile bootstrap of
+    :func:`~equityaudit.stats.bootstrap.bootstrap_rate_intervals` where the group and the
+    reference each have at least :data:`~equityaudit.stats.bootstrap.MIN_BOOTSTRAP_COUNT`
+    selected and as many not selected, and the MOVER-R interval
+    (:func:`~equityaudit.stats.inference.mover_ratio_interval`) otherwise (``METHODS["ratio_ci_bootstrap"]``).
 
     Examples
     --------

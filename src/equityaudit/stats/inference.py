@@ -25,6 +25,7 @@ __all__ = [
     "difference_interval",
     "fisher_exact_test",
     "holm",
+    "mover_ratio_interval",
     "ratio_interval",
     "shortfall",
     "two_proportion_z_test",
@@ -193,8 +194,9 @@ def ratio_interval(
 
     A zero count makes :math:`\\log \\hat r` undefined, so the interval is bounded on one side by
     the estimate itself and on the other by the Katz bound computed with 0.5 added to ``x1``,
-    ``x2``, ``n1`` and ``n2`` (the continuity correction for the log risk ratio of Pettigrew,
-    Gart & Thomas 1986); the interval always contains the estimate:
+    ``x2``, ``n1`` and ``n2`` (the adjusted log interval of Pettigrew, Gart & Thomas 1986 and
+    Gart & Nam 1988, statsmodels' ``method="log-adjusted"``); the interval always contains the
+    estimate:
 
     * ``x1 == 0 < x2``: the ratio is 0; the interval is ``[0, corrected upper bound]``.
     * ``x2 == 0 < x1``: the ratio is infinite (undefined as a number, and callers report it as
@@ -202,12 +204,15 @@ def ratio_interval(
     * ``x1 == x2 == 0``: the ratio is 0/0; both bounds are ``nan``.
 
     A group with no failures (``x == n``, a rate of 1) has a delta-method variance
-    :math:`1/x - 1/n` of 0, which would make the interval as narrow as if that group's rate were
-    known exactly (2 of 2 selected against 68 of 87 would give 1.14–1.43). Its variance term is
-    therefore computed with 0.5 added to each of its two cells (Haldane–Anscombe:
-    :math:`1/(x + 0.5) - 1/(n + 1)`), while the interval stays centred on the observed ratio, so it
-    still contains the estimate. Comparisons with neither a zero count nor a rate of 1 are not
-    corrected.
+    :math:`1/x - 1/n` of 0, and so would it with 0.5 added to ``x`` and ``n``; either would make the
+    interval as narrow as if that group's rate were known exactly (2 of 2 selected against 68 of
+    87 would give 1.14–1.43). Its variance term is therefore computed from its own counts with
+    0.5 added to each of its two cells (Haldane–Anscombe: :math:`1/(x + 0.5) - 1/(n + 1)`), in a
+    comparison with a zero count too, while its rate stays 1, so the interval is still centred on
+    the observed ratio (or, with a zero count, on the corrected one) and contains the estimate.
+    Each group's term is corrected once: in 0 of ``n1`` against ``n2`` of ``n2`` the variance is
+    :math:`1/0.5 - 1/(n_1 + 0.5) + 1/(n_2 + 0.5) - 1/(n_2 + 1)`. Comparisons with neither a zero
+    count nor a rate of 1 are not corrected.
 
     Parameters
     ----------
@@ -234,9 +239,9 @@ def ratio_interval(
 
     A rate of 1 does not make its group's variance vanish:
 
-    >>> lo, hi = ratio_interval([2, 2], [2, 2], [68, 2], [87, 2])
+    >>> lo, hi = ratio_interval([2, 2, 0], [2, 2, 10], [68, 2, 5], [87, 2, 5])
     >>> np.round(lo, 4), np.round(hi, 4)
-    (array([0.7621, 0.4889]), array([2.1479, 2.0456]))
+    (array([0.7621, 0.4889, 0.    ]), array([2.1479, 2.0456, 0.7198]))
     """
     z = z_critical(alpha)
     a1, m1, a2, m2 = _two_samples(x1, n1, x2, n2, fractional)
@@ -244,10 +249,12 @@ def ratio_interval(
     zero_compared = (a1 == 0) & (a2 > 0)
     zero_reference = (a2 == 0) & (a1 > 0)
     correction = np.where(zero_compared | zero_reference, 0.5, 0.0)
-    a1, m1, a2, m2 = a1 + correction, m1 + correction, a2 + correction, m2 + correction
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log(a1 / m1) - np.log(a2 / m2)
-        se = np.sqrt(np.maximum(_log_rate_variance(a1, m1) + _log_rate_variance(a2, m2), 0.0))
+        rate1 = (a1 + correction) / (m1 + correction)
+        rate2 = (a2 + correction) / (m2 + correction)
+        log_ratio = np.log(rate1) - np.log(rate2)
+        variance = _log_rate_variance(a1, m1, correction) + _log_rate_variance(a2, m2, correction)
+        se = np.sqrt(np.maximum(variance, 0.0))
         lower = np.exp(log_ratio - z * se)
         upper = np.exp(log_ratio + z * se)
     lower = np.where(zero_compared, 0.0, lower)  # the estimate is 0
@@ -257,12 +264,99 @@ def ratio_interval(
     return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
-def _log_rate_variance(x: FloatArray, n: FloatArray) -> FloatArray:
-    """Delta-method variance of :math:`\\log(x/n)`, :math:`1/x - 1/n`; with 0.5 added to each cell
-    (:math:`1/(x + 0.5) - 1/(n + 1)`) where the group has no failures (``x == n``), where it is 0."""
+def _log_rate_variance(x: FloatArray, n: FloatArray, correction: FloatArray) -> FloatArray:
+    """Delta-method variance of :math:`\\log(x/n)` for one group of the Katz interval.
+
+    :math:`1/(x + c) - 1/(n + c)` with the comparison's correction ``c`` (0.5 where a count is
+    zero, else 0); where the group has no failures (``x == n``), where that is 0, the
+    Haldane–Anscombe term :math:`1/(x + 0.5) - 1/(n + 1)` of its own counts instead, whatever ``c``.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         no_failures = (x == n) & (n > 0)
-        return np.where(no_failures, 1.0 / (x + 0.5) - 1.0 / (n + 1.0), 1.0 / x - 1.0 / n)
+        return np.where(
+            no_failures, 1.0 / (x + 0.5) - 1.0 / (n + 1.0), 1.0 / (x + correction) - 1.0 / (n + correction)
+        )
+
+
+def mover_ratio_interval(
+    x1: ArrayLike,
+    n1: ArrayLike,
+    x2: ArrayLike,
+    n2: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    fractional: bool = False,
+) -> tuple[FloatArray, FloatArray]:
+    """MOVER-R interval for the rate ratio :math:`p_1/p_2` from the two groups' Wilson intervals.
+
+    The method of variance estimates recovery for a ratio (Donner & Zou 2012): with
+    :math:`\\hat p_i = x_i/n_i` and Wilson intervals :math:`(l_i, u_i)` (:func:`wilson_interval`),
+
+    .. math::
+        L = \\frac{\\hat p_1 \\hat p_2 - \\sqrt{(\\hat p_1 \\hat p_2)^2
+              - l_1(2\\hat p_1 - l_1)\\,u_2(2\\hat p_2 - u_2)}}{u_2(2\\hat p_2 - u_2)},
+        \\qquad
+        U = \\frac{\\hat p_1 \\hat p_2 + \\sqrt{(\\hat p_1 \\hat p_2)^2
+              - u_1(2\\hat p_1 - u_1)\\,l_2(2\\hat p_2 - l_2)}}{l_2(2\\hat p_2 - l_2)}.
+
+    :math:`L` is computed in the equivalent form
+    :math:`l_1(2\\hat p_1 - l_1) / (\\hat p_1 \\hat p_2 + \\sqrt{\\cdots})`, which stays finite
+    where :math:`u_2 = 2\\hat p_2`. Unlike a percentile bootstrap it needs no resampling and keeps
+    close to its nominal coverage for small groups and rare outcomes (``benchmarks/bench_intervals.py``),
+    and it is defined for zero counts without a correction, always containing the estimate:
+
+    * ``x1 == 0 < x2``: the ratio is 0; the interval is :math:`[0,\\ u_1/\\sqrt{l_2(2\\hat p_2 - l_2)}]`,
+      whose upper bound is positive.
+    * ``x2 == 0 < x1``: the ratio is infinite; the interval is
+      :math:`[\\sqrt{l_1(2\\hat p_1 - l_1)}/u_2,\\ \\infty]`, the reciprocal of the first case.
+    * ``x1 == x2 == 0``: the ratio is 0/0; both bounds are ``nan``.
+
+    The interval of :math:`p_2/p_1` is the reciprocal of that of :math:`p_1/p_2`.
+
+    Parameters
+    ----------
+    x1, n1 : array_like of int
+        Selected count and size of the compared group(s).
+    x2, n2 : array_like of int
+        Selected count and size of the reference group(s).
+    alpha : float, default 0.05
+        One minus the confidence level.
+    fractional : bool, default False
+        Accept non-integer (weighted or effective) counts; only whole numbers otherwise.
+
+    Returns
+    -------
+    lower, upper : ndarray of float64
+        Bounds of the ratio; ``nan`` where ``n1 == 0``, ``n2 == 0`` or ``x1 == x2 == 0``; ``upper``
+        is ``inf`` where only ``x2`` is 0.
+
+    Examples
+    --------
+    >>> lo, hi = mover_ratio_interval([20, 0, 1, 0], [50, 20, 20, 20], [30, 6, 6, 0], [50, 20, 20, 20])
+    >>> np.round(lo, 4), np.round(hi, 4)
+    (array([0.441 , 0.    , 0.0281,    nan]), array([0.9909, 0.6266, 0.9601,    nan]))
+    """
+    a1, m1, a2, m2 = _two_samples(x1, n1, x2, n2, fractional)
+    l1, u1 = wilson_interval(a1, m1, alpha=alpha, fractional=fractional)
+    l2, u2 = wilson_interval(a2, m2, alpha=alpha, fractional=fractional)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = a1 / m1
+        p2 = a2 / m2
+        product = p1 * p2
+        # L and U are roots of (p1 - r p2)^2 = (p1 - l1)^2 + r^2 (u2 - p2)^2 (for L) and of
+        # (p1 - r p2)^2 = (u1 - p1)^2 + r^2 (p2 - l2)^2 (for U): a r^2 - 2 b r + c = 0.
+        c_low = l1 * (2.0 * p1 - l1)
+        a_low = u2 * (2.0 * p2 - u2)
+        lower = c_low / (product + np.sqrt(np.maximum(product * product - a_low * c_low, 0.0)))
+        c_high = u1 * (2.0 * p1 - u1)
+        a_high = l2 * (2.0 * p2 - l2)
+        upper = (product + np.sqrt(np.maximum(product * product - a_high * c_high, 0.0))) / a_high
+    lower = np.where(a1 == 0, 0.0, lower)  # the estimate is 0 (and c_low / product is 0/0)
+    upper = np.where(a2 == 0, np.inf, upper)  # the estimate is infinite (a_high is 0)
+    undefined = (m1 == 0) | (m2 == 0) | ((a1 == 0) & (a2 == 0))
+    lower = np.where(undefined, np.nan, lower)
+    upper = np.where(undefined, np.nan, upper)
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
 def difference_interval(

@@ -77,7 +77,8 @@ WEIGHTED_METHODS = {
     "sum w^2, which is used where the rate is 0 or 1",
     "rate_ci": "Wilson score interval on effective counts (linearised variance)",
     "ratio_ci": "Katz log interval on effective counts (linearised variance; 0.5 added to both counts and "
-    "both sizes when a count is zero)",
+    "both sizes when a count is zero; a group with everyone included has the variance term "
+    "1/(n + 0.5) - 1/(n + 1))",
     "difference_ci": "Newcombe hybrid score interval (method 10) on effective counts (linearised variance)",
     "p_value": "two-proportion z test on effective counts (linearised variance), pooled, two-sided "
     "(Fisher's exact test needs whole counts)",
