@@ -1,11 +1,13 @@
 """The marketing auditor on hand-made customer tables: every expected number is derived in the test.
 
 Sources: arithmetic in the comments (shares, ratios, total variation distance, weighted counts,
-linearised effective sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz intervals (mapped
-onto the representation ratio as docs/marketing.md states); ``scipy.stats.chi2_contingency`` and
-``scipy.stats.fisher_exact`` and ``scipy.stats.hypergeom`` (mid-p) for tests; ``scipy.stats.ttest_ind`` for the offer comparison; Holm written out for the audit's one adjustment; the
-normal-theory standard error of a mean for the subsampled bootstrap; the resampling distribution
-of a median of three values, and percentiles' invariance under scaling, for the median intervals.
+linearised effective sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz
+intervals (mapped onto the representation ratio as docs/marketing.md states);
+``scipy.stats.chi2_contingency`` and ``scipy.stats.fisher_exact`` and ``scipy.stats.hypergeom``
+(mid-p) for tests; ``scipy.stats.ttest_ind`` for the offer comparison; Holm written out for the
+audit's one adjustment; the normal-theory standard error of a mean for the subsampled bootstrap; the
+resampling distribution of a median of three values, and percentiles' invariance under scaling, for
+the median intervals.
 """
 
 from __future__ import annotations
