@@ -1,11 +1,13 @@
 """The marketing auditor on hand-made customer tables: every expected number is derived in the test.
 
 Sources: arithmetic in the comments (shares, ratios, total variation distance, weighted counts,
-linearised effective sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz intervals (mapped
-onto the representation ratio as docs/marketing.md states); ``scipy.stats.chi2_contingency`` and
-``scipy.stats.fisher_exact`` for tests; ``scipy.stats.ttest_ind`` for the offer comparison; the
-normal-theory standard error of a mean for the subsampled bootstrap; the resampling distribution
-of a median of three values, and percentiles' invariance under scaling, for the median intervals.
+linearised effective sizes, shortfalls); ``scipy.stats.contingency.relative_risk`` for Katz
+intervals (mapped onto the representation ratio as docs/marketing.md states);
+``scipy.stats.chi2_contingency`` and ``scipy.stats.fisher_exact`` and ``scipy.stats.hypergeom``
+(mid-p) for tests; ``scipy.stats.ttest_ind`` for the offer comparison; Holm written out for the
+audit's one adjustment; the normal-theory standard error of a mean for the subsampled bootstrap; the
+resampling distribution of a median of three values, and percentiles' invariance under scaling, for
+the median intervals.
 """
 
 from __future__ import annotations
@@ -109,6 +111,80 @@ def test_representation_of_an_unbiased_segment_passes() -> None:
     assert tvd.value == pytest.approx(0.0, abs=TOL)
     assert tvd.status == "pass"
     assert row(result, "representation:segment silver:g", "A")["representation_ratio"] == pytest.approx(1.0)
+
+
+def fisher_mid_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided Fisher mid-p from scipy's hypergeometric pmf: the less probable tables plus half
+    of the equally probable ones (the observed table among them)."""
+    selected = x1 + x2
+    support = np.arange(max(0, selected - n2), min(selected, n1) + 1)
+    pmf = stats.hypergeom.pmf(support, n1 + n2, selected, n1)
+    observed = stats.hypergeom.pmf(x1, n1 + n2, selected, n1)
+    less = pmf < observed / (1 + 1e-7)
+    equal = ~less & (pmf <= observed * (1 + 1e-7))
+    return float(pmf[less].sum() + 0.5 * pmf[equal].sum())
+
+
+def test_representation_is_judged_with_the_whole_audit_and_never_fails() -> None:
+    # customers(), gold declared favourable: the audit has three families of one hypothesis each,
+    # so the weighted Holm is plain Holm over three p-values:
+    # - targeting gold by g, the pair (A, B): Fisher mid-p of 10/40 against 30/60 (0.01002);
+    # - representation gold: the chi-square test of [[30, 30], [10, 30]]: chi2 = 100 (30*30 - 30*10)^2 /
+    #   (60 * 40 * 40 * 60) = 6.25, p = 0.01242;
+    # - representation basic (undeclared, described): [[30, 30], [30, 10]], the same chi2 and p.
+    # Holm: 3 x 0.01002 = 0.03006, then max(0.03006, 2 x 0.01242) = 0.03006, then 0.03006.
+    result = run(customers(), segment="seg", segments={"gold": "favourable"})
+    p_pair = fisher_mid_p(10, 40, 30, 60)
+    p_chi = stats.chi2.sf(6.25, 1)
+    assert p_pair < p_chi
+    expected = 3 * p_pair
+    gold = finding(result, "representation:segment gold:g")
+    basic = finding(result, "representation:segment basic:g")
+    target = finding(result, "segment gold by g", "B")
+    assert gold.p_value == pytest.approx(p_chi, rel=1e-9)
+    assert target.p_value == pytest.approx(p_pair, rel=1e-9)
+    for f in (gold, basic, target):
+        assert f.p_adjusted == pytest.approx(expected, rel=1e-9)
+    assert gold.details["family"] == "representation:segment gold:g"
+    # TVD 0.15 above the 0.1 limit and significant (0.0301 < 0.05): what would fail any other finding
+    # is a warning, because make-up alone is not disadvantage; the targeting finding fails
+    assert (gold.status, gold.details["status_ceiling"], target.status) == ("warn", "warn", "fail")
+    assert "above the 0.1 limit and statistically significant after correcting" in gold.message
+    assert "Holm-adjusted p = 0.0301" in gold.message and "A warning, not a failure" in gold.message
+    # basic: A 30 / 60 = 0.5 of it against 0.6 of the base, B 0.5 against 0.4: TVD 0.1, on the limit
+    assert (basic.value, basic.status) == (pytest.approx(0.1, abs=TOL), "pass")
+
+
+def test_representation_above_the_limit_without_significance_warns_instead_of_insufficient_data() -> None:
+    # 40 A and 40 B; gold holds 20 A and 12 B (32 members, above the minimum of 30): shares 0.625 and
+    # 0.375 against 0.5 and 0.5, TVD 0.125 > 0.1. Chi-square of [[20, 20], [12, 28]]:
+    # 80 (20*28 - 20*12)^2 / (40 * 40 * 32 * 48) = 3.3333, p = 0.0679; basic, its complement, has the
+    # same p; two families of one hypothesis: Holm-adjusted p = 2 x 0.0679 = 0.1358, not significant.
+    # The rule: adverse side, not significant -> warn ("it may be chance"). It used to be
+    # insufficient_data, which now means too small only.
+    df = pd.DataFrame(
+        {"g": ["A"] * 40 + ["B"] * 40, "seg": ["gold"] * 20 + ["basic"] * 20 + ["gold"] * 12 + ["basic"] * 28}
+    )
+    result = run(df, segment="seg")
+    gold = finding(result, "representation:segment gold:g")
+    p_chi = stats.chi2.sf(80 * (20 * 28 - 20 * 12) ** 2 / (40 * 40 * 32 * 48), 1)
+    assert gold.value == pytest.approx(0.125, abs=TOL)
+    assert gold.p_value == pytest.approx(p_chi, rel=1e-9)
+    assert gold.p_adjusted == pytest.approx(2 * p_chi, rel=1e-9)
+    assert gold.status == "warn"
+    assert "above the 0.1 limit but not statistically significant" in gold.message
+    assert "Holm-adjusted p = 0.136" in gold.message and "it may be chance" in gold.message
+    # a segment under min_group_size members is insufficient data, whatever its test
+    small = ea.audit(
+        df,
+        auditor="marketing",
+        sensitive=["g"],
+        thresholds={"min_group_size": 40},
+        options={"segment": "seg"},
+    )
+    tiny = finding(small, "representation:segment gold:g")
+    assert (tiny.status, tiny.p_adjusted) == ("insufficient_data", None)
+    assert "Only 32 members of known groups (minimum 40): too few to judge." in tiny.message
 
 
 # --- targeting ------------------------------------------------------------------------------
@@ -365,6 +441,37 @@ def test_offer_means_medians_and_ratio_by_hand() -> None:
     assert f.status == "fail"  # ratio about 0.5 < 0.9 and significant
     assert f.ci_low < f.value < f.ci_high
     assert "rate" not in f.details  # offers are amounts, not rates
+
+
+def test_offer_within_the_threshold_whose_interval_reaches_below_it_is_inconclusive() -> None:
+    # A: 20 offers of 10 and 20 of 30 (mean 20); B: 20 of 9 and 20 of 29 (mean 19): ratio 19 / 20 = 0.95,
+    # at or above the 0.9 threshold. Welch: both variances 40 x 10^2 / 39 = 102.56, se =
+    # sqrt(2 x 102.56 / 40) = 2.2646, t = 1 / 2.2646 = 0.442, p = 0.66. The segment is all "basic", so
+    # the representation test is undefined (everyone is in it) and the offer pair is the audit's only
+    # hypothesis: its adjusted p is its raw p. The ratio's bootstrap interval is about 0.95 +- 0.22,
+    # reaching below 0.9: on the right side, interval past the threshold, not significant ->
+    # inconclusive (a pass before the one rule).
+    df = pd.DataFrame(
+        {
+            "g": ["A"] * 40 + ["B"] * 40,
+            "seg": ["basic"] * 80,
+            "discount": [10.0] * 20 + [30.0] * 20 + [9.0] * 20 + [29.0] * 20,
+        }
+    )
+    result = run(df, segment="seg", offer="discount")
+    f = finding(result, "offer:g", "B")
+    a, b = df["discount"][:40], df["discount"][40:]
+    p = stats.ttest_ind(b, a, equal_var=False).pvalue
+    assert p == pytest.approx(0.66, abs=0.005)
+    assert f.value == pytest.approx(0.95, abs=TOL)
+    assert f.p_value == pytest.approx(p, rel=1e-9)
+    assert f.p_adjusted == pytest.approx(p, rel=1e-9)
+    assert f.ci_low is not None and f.ci_low < 0.9 < f.value
+    assert f.status == "inconclusive"
+    assert f.details["family"] == "offer:g"
+    assert "at or above the 0.9 threshold, but the interval reaches below it" in f.message
+    assert "this is inconclusive" in f.message
+    assert [g.status for g in result.findings if g.metric == "total_variation_distance"] == ["pass"]
 
 
 def test_offer_where_lower_is_favourable_uses_the_lowest_mean_as_reference() -> None:

@@ -36,6 +36,16 @@ def _table_under(markdown: str, heading: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[2:]]
 
 
+WORDS = {
+    "fail": "fail",
+    "warn": "warning",
+    "inconclusive": "inconclusive",
+    "insufficient_data": "insufficient data",
+    "pass": "pass",
+}
+"""How the offer table's status column words each finding status."""
+
+
 def test_offer_tables_show_the_contexts_numbers(marketing: AuditResult, context: dict[str, Any]) -> None:
     markdown = render_markdown(marketing)
     assert "## Offer value by group" in markdown
@@ -61,9 +71,7 @@ def test_offer_tables_show_the_contexts_numbers(marketing: AuditResult, context:
                 assert cells[10] == "reference"
             elif finding is not None:
                 assert cells[9] == f"{finding.p_adjusted:.3g}"
-                assert cells[10] == {"fail": "fail", "warn": "warning", "pass": "pass"}.get(
-                    finding.status, "insufficient data"
-                )
+                assert cells[10] == WORDS[finding.status]
     # Black's mean discount: 6.521 against Asian's 8.915, ratio 0.731 (the failing finding's numbers).
     black = next(r for r in tables["offer:race_ethnicity"]["rows"] if r["group"]["race_ethnicity"] == "Black")
     assert f"Black {black['mean']:.4g} (fail, ratio {black['mean_ratio']:.3f})" in markdown

@@ -8,13 +8,19 @@ and the features the segmentation used, the auditor reports:
 
 1. **Targeting** — per declared segment or campaign, each group's inclusion rate with its
    interval, the ratio to the most-included group (favourable) or the least-included group
-   (unfavourable) with intervals and tests, judged with the shared four-fifths machinery and
-   Holm (or BH) across every targeting comparison of the audit.
+   (unfavourable) with intervals and tests.
 2. **Representation** — each segment's composition against the whole customer base: per-group
    representation ratios with intervals, and the total variation distance.
 3. **Offer value parity** — mean and median offer by group with bootstrap intervals and ratios.
 4. **Proxies** — for every segmentation feature and attribute, Cramér's V or the correlation
    ratio, normalised mutual information, and a cross-validated classifier's AUC, ranked.
+
+Targeting, representation and offer findings are judged together, once per audit, by the one
+rule of :mod:`equityaudit.judging`: each analysis turns counts into
+:class:`~equityaudit.judging.Evidence`, and every p-value of the audit is adjusted in one
+weighted Holm (or BH) step-down, one family per targeting table, representation table and offer
+table (:data:`FAMILIES`). Proxies are judged by their AUC against fixed thresholds (no test) and
+join the findings after.
 
 Every table and finding built on estimated membership says so (``estimated`` in its name, rows
 and details). The methods are in docs/marketing.md.
@@ -22,13 +28,14 @@ and details). The methods are in docs/marketing.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import narwhals as nw
 from pydantic import BaseModel
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.comparison import Comparison, judge
+from equityaudit.auditors.comparison import Comparison, comparison_evidence
 from equityaudit.auditors.decisions import groupings
 from equityaudit.auditors.marketing.counts import count_records, observed_counts, square_key, weighted_counts
 from equityaudit.auditors.marketing.data import prepare
@@ -37,15 +44,29 @@ from equityaudit.auditors.marketing.options import MarketingOptions, check_marke
 from equityaudit.auditors.marketing.proxies import proxy_analysis
 from equityaudit.auditors.marketing.representation import (
     Representation,
-    judge_representation,
+    cap_status,
+    representation_evidence,
     representation_table,
 )
 from equityaudit.auditors.marketing.targeting import ESTIMATED_NOTE, targeting_table, weighted_rate_table
 from equityaudit.hookspecs import hookimpl
-from equityaudit.results import CountsTable, Finding
+from equityaudit.judging import CORRECTION_NAMES, Evidence, Judgement, judge, order_findings
+from equityaudit.results import CountsTable
 from equityaudit.spec import AuditSpec
 
-__all__ = ["MarketingAuditor", "MarketingOptions", "equityaudit_auditors"]
+__all__ = ["FAMILIES", "MarketingAuditor", "MarketingOptions", "equityaudit_auditors"]
+
+FAMILIES = {
+    "targeting": "one family per targeting table (a segment or campaign by one grouping): with a "
+    "reference chosen by the data (max_rate: the most- or least-included group) every pair of its "
+    "judgeable groups (Fisher mid-p; z on effective counts for estimated membership), otherwise its "
+    "comparisons with the reference",
+    "representation": "one family per representation table: its chi-square test",
+    "offer": "one family per offer table: every pair of its judgeable groups (Welch's t test), the "
+    "reference being the group with the extreme mean",
+    "proxies": "not tested: each AUC is judged against proxy_auc_warn and proxy_auc_fail",
+}
+"""The families of hypotheses of a marketing audit, as ``context.marketing.families`` states them."""
 
 
 class MarketingAuditor:
@@ -245,10 +266,10 @@ class MarketingAuditor:
                 )
             output.notes.append(f"{attribute} (estimated): {ESTIMATED_NOTE}")
 
-        findings = judge(comparisons, spec.thresholds)
-        findings = [_label_estimated(f) if f.table in estimated_tables else f for f in findings]
+        evidence = [comparison_evidence(c, spec.thresholds) for c in comparisons]
+        evidence = [_label_estimated(e) if e.table in estimated_tables else e for e in evidence]
         output.tables += [r.table for r in representations]
-        findings += judge_representation(
+        evidence += representation_evidence(
             representations, spec.thresholds, tvd_threshold=options.tvd_threshold
         )
 
@@ -270,16 +291,16 @@ class MarketingAuditor:
                 "proxy_auc_fail": options.proxy_auc_fail,
             },
             "families": {
-                "targeting": "every targeting comparison of the audit, adjusted together "
-                f"({spec.thresholds.correction})",
-                "representation": "the chi-square tests of every representation table, adjusted together",
-                "offer": "the Welch tests of every offer comparison, adjusted together",
+                "correction": f"{CORRECTION_NAMES[spec.thresholds.correction]}, weighted, over every family "
+                "of the audit together: alpha shared equally between the families, and within a family "
+                "between its hypotheses (equityaudit.judging)",
+                **FAMILIES,
             },
         }
         if estimated_context:
             marketing["estimated"] = estimated_context
         if options.offer is not None and by_sets:
-            offer_context, offer_findings = offer_parity(
+            offer_context, offer_evidence = offer_parity(
                 prepared,
                 by_sets,
                 column=options.offer,
@@ -290,24 +311,26 @@ class MarketingAuditor:
                 max_rows=options.offer_bootstrap_rows,
             )
             marketing["offer"] = offer_context
-            findings += offer_findings
+            evidence += offer_evidence
+        findings = [cap_status(f) for f in judge(evidence, spec.thresholds)]  # one judgement per audit
         if options.features:
             proxies, proxy_findings, proxy_notes = proxy_analysis(prepared, spec, options)
             marketing["proxies"] = proxies
             findings += proxy_findings
             output.notes += proxy_notes
-        output.findings = findings
+        output.findings = order_findings(findings)
         output.context["marketing"] = marketing
         return output
 
 
-def _label_estimated(finding: Finding) -> Finding:
-    return finding.model_copy(
-        update={
-            "message": f"Estimated membership: {finding.message}",
-            "details": {**finding.details, "estimated": True},
-        }
-    )
+def _label_estimated(evidence: Evidence) -> Evidence:
+    """Evidence on estimated membership, worded and marked so (``details.estimated``)."""
+    describe = evidence.describe
+
+    def labelled(judgement: Judgement) -> str:
+        return f"Estimated membership: {describe(judgement)}"
+
+    return replace(evidence, describe=labelled, details={**evidence.details, "estimated": True})
 
 
 @hookimpl

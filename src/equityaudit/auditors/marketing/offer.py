@@ -14,16 +14,23 @@ point.
 
 The reference group has the highest mean when a higher offer is favourable (a discount, a credit
 limit) and the lowest when a lower one is (a price); each ratio is oriented so that below 1 is
-worse for the group. A group whose ratio is below ``options.offer_ratio`` (default 0.9) fails
-when the difference of means is significant (Welch's t test, from each group's n, mean and
-variance, adjusted across the audit's offer comparisons), else warns; fewer than
-``min_group_size`` offers is ``insufficient_data``.
+worse for the group. Each comparison is evidence for the audit's single judgement
+(:func:`equityaudit.judging.judge`), with the ratio's bootstrap interval and Welch's t test (from
+each group's n, mean and variance). The reference is the extreme mean, chosen by the data, so
+each offer table's family holds every pair of its judgeable groups (known, at least
+``min_group_size`` offers; :func:`welch_pairwise_family`), adjusted with every other p-value of
+the audit. Against ``options.offer_ratio`` (default 0.9) the rule's words: ``fail`` below it and
+significant, ``warn`` below it and not significant (or at or above it, significant, with the
+interval reaching below), ``inconclusive`` at or above it with the interval reaching below and
+no significant difference, ``pass`` at or above it with the interval clear; fewer than
+``min_group_size`` offers in the group or the reference is ``insufficient_data``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
@@ -32,11 +39,11 @@ from numpy.typing import NDArray
 from equityaudit.auditors.comparison import adjusted_p_text, table_name
 from equityaudit.auditors.marketing.data import Prepared
 from equityaudit.frames import UNKNOWN
-from equityaudit.results import Finding, finite_or_none
+from equityaudit.judging import Evidence, Judgement, meets
+from equityaudit.results import finite_or_none
 from equityaudit.spec import Thresholds
-from equityaudit.stats.inference import adjust_p
 
-__all__ = ["OFFER_METHODS", "offer_parity"]
+__all__ = ["OFFER_METHODS", "offer_parity", "welch_pairwise_family"]
 
 FloatArray = NDArray[np.float64]
 
@@ -89,8 +96,10 @@ def offer_parity(
     ratio_threshold: float,
     replicates: int,
     max_rows: int,
-) -> tuple[dict[str, Any], list[Finding]]:
-    """Per grouping, each group's offer statistics with intervals, and judged findings."""
+) -> tuple[dict[str, Any], list[Evidence]]:
+    """Per grouping, each group's offer statistics with intervals, and the evidence of each
+    comparison with the reference group for the audit's single judgement
+    (:func:`equityaudit.judging.judge`)."""
     from scipy import stats as scipy_stats
 
     values_all = prepared.data[column].to_numpy().astype(np.float64)
@@ -132,6 +141,10 @@ def offer_parity(
         pick = max if favourable == "higher" else min
         ref = pick(large, key=lambda i: (stats[i]["mean"], stats[i]["n"]))
         name = f"offer:{table_name(by)}"
+        # the reference is the extreme mean, chosen by the data: the family is every pair of
+        # judgeable groups (known, at least min_group_size offers), see equityaudit.judging
+        judgeable = [i for i in eligible if stats[i]["n"] >= thresholds.min_group_size]
+        family_p = welch_pairwise_family([groups[i] for i in judgeable], [stats[i] for i in judgeable])
         rows = []
         for i in present:
             group = dict(zip(by, groups[i], strict=True))
@@ -165,14 +178,15 @@ def offer_parity(
                         "row": row,
                         "reference": stats[ref],
                         "reference_group": dict(zip(by, groups[ref], strict=True)),
-                        "p": p_value,
+                        "family_p": family_p,
+                        "hypothesis": frozenset((groups[i], groups[ref])),
                     }
                 )
             row["p_value"] = finite_or_none(p_value)
             row["note"] = "unknown category: reported, not compared" if row["excluded"] else None
             rows.append(row)
         tables[name] = {"by": list(by), "reference": dict(zip(by, groups[ref], strict=True)), "rows": rows}
-    findings = _judge(pending, thresholds, ratio_threshold, column, favourable)
+    evidence = [_evidence(item, thresholds, ratio_threshold, column, favourable) for item in pending]
     return {
         "column": column,
         "favourable": favourable,
@@ -181,7 +195,7 @@ def offer_parity(
         "bootstrap_rows": max_rows,
         "threshold": ratio_threshold,
         "tables": tables,
-    }, findings
+    }, evidence
 
 
 def _bootstrap(
@@ -246,81 +260,103 @@ def _welch(group: dict[str, Any], reference: dict[str, Any], scipy_stats: Any) -
     return finite_or_none(result.pvalue)
 
 
-def _judge(
-    pending: list[dict[str, Any]], thresholds: Thresholds, limit: float, column: str, favourable: str
-) -> list[Finding]:
-    raw = np.array([np.nan if p["p"] is None else p["p"] for p in pending], dtype=np.float64)
-    adjusted = adjust_p(raw, thresholds.correction)
-    findings = []
-    for item, p_adj in zip(pending, adjusted, strict=True):
-        row, reference = item["row"], item["reference"]
-        p_adjusted = finite_or_none(p_adj)
-        ratio = row["mean_ratio"]
-        significant = p_adjusted is not None and p_adjusted < thresholds.alpha
-        if row["n"] < thresholds.min_group_size or ratio is None:
-            status = "insufficient_data"
-        elif ratio >= limit:
-            status = "pass"
-        elif significant or not thresholds.require_significance:
-            status = "fail"
-        else:
-            status = "warn"
-        who = ", ".join(row["group"].values())
-        ref = ", ".join(item["reference_group"].values())
-        better = "highest" if favourable == "higher" else "lowest"
-        base = (
-            f"{who}: mean {column} {row['mean']:.4g} (median {row['median']:.4g}) vs {reference['mean']:.4g} "
-            f"(median {reference['median']:.4g}) for {ref}, the group with the {better} mean"
-        )
+def _evidence(
+    item: dict[str, Any], thresholds: Thresholds, limit: float, column: str, favourable: str
+) -> Evidence:
+    """One offer comparison as evidence for the audit's single judgement."""
+    row, reference = item["row"], item["reference"]
+    ratio = row["mean_ratio"]
+    minimum = thresholds.min_group_size
+    too_small = None
+    if ratio is None:
+        too_small = "undefined"
+    elif row["n"] < minimum:
+        too_small = f"only {row['n']} offers (minimum {minimum}): too few to judge"
+    elif reference["n"] < minimum:
+        too_small = f"the reference group has only {reference['n']} offers (minimum {minimum}), too few to compare with"
+    who = ", ".join(row["group"].values())
+    ref = ", ".join(item["reference_group"].values())
+    better = "highest" if favourable == "higher" else "lowest"
+    base = (
+        f"{who}: mean {column} {row['mean']:.4g} (median {row['median']:.4g}) vs {reference['mean']:.4g} "
+        f"(median {reference['median']:.4g}) for {ref}, the group with the {better} mean"
+    )
+
+    def describe(judgement: Judgement) -> str:
         if ratio is None:
-            message = f"{base}; the ratio is undefined (it divides by zero), so it cannot be judged."
-        else:
-            low, high = row["mean_ratio_ci_low"], row["mean_ratio_ci_high"]
-            interval = f" (95% CI {low:.2f}–{high:.2f})" if low is not None and high is not None else ""
-            p_text = adjusted_p_text(p_adjusted)
-            if status == "insufficient_data":
-                message = (
-                    f"{base}, ratio {ratio:.3f}{interval}; only {row['n']} offers (minimum "
-                    f"{thresholds.min_group_size}): too few to judge."
-                )
-            elif status == "pass":
-                message = f"{base}, ratio {ratio:.3f}{interval}: at or above the {limit:g} threshold."
-            elif status == "fail":
-                message = (
-                    f"{base}, ratio {ratio:.3f}{interval}: below the {limit:g} threshold and statistically "
-                    f"significant ({p_text}). This group is offered less; check how offers are set."
-                )
-            else:
-                message = (
-                    f"{base}, ratio {ratio:.3f}{interval}: below the {limit:g} threshold, but not "
-                    f"statistically significant ({p_text}); it may be chance."
-                )
-        findings.append(
-            Finding(
-                id=f"{item['table']}/offer_mean/" + "/".join(row["group"].values()),
-                metric="offer_mean",
-                kind="ratio",
-                table=item["table"],
-                group=row["group"],
-                reference=item["reference_group"],
-                value=ratio,
-                ci_low=row["mean_ratio_ci_low"],
-                ci_high=row["mean_ratio_ci_high"],
-                p_value=row["p_value"],
-                p_adjusted=p_adjusted,
-                threshold=limit,
-                status=status,  # type: ignore[arg-type]
-                message=message,
-                details={
-                    "mean": row["mean"],
-                    "reference_mean": reference["mean"],
-                    "median": row["median"],
-                    "reference_median": reference["median"],
-                    "median_ratio": row["median_ratio"],
-                    "n": row["n"],
-                    "offer_column": column,
-                    "favourable": favourable,
-                },
+            return f"{base}; the ratio is undefined (it divides by zero), so it cannot be judged."
+        low, high = row["mean_ratio_ci_low"], row["mean_ratio_ci_high"]
+        interval = f" (95% CI {low:.2f}–{high:.2f})" if low is not None and high is not None else ""
+        head = f"{base}, ratio {ratio:.3f}{interval}"
+        p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+        status = judgement.status
+        if status == "insufficient_data":
+            return f"{head}; {too_small}."
+        if status == "pass":
+            return f"{head}: at or above the {limit:g} threshold."
+        if status == "inconclusive":
+            return (
+                f"{head}: at or above the {limit:g} threshold, but the interval reaches below it and the "
+                f"difference is not statistically significant after correcting for the number of comparisons "
+                f"({p_text}): the data fit a lower offer for this group and no difference at all, so this is "
+                "inconclusive. More offers in these groups would settle it."
             )
+        if status == "fail":
+            return (
+                f"{head}: below the {limit:g} threshold and statistically significant ({p_text}). This group "
+                "is offered less; check how offers are set."
+            )
+        if meets(ratio, limit):
+            return (
+                f"{head}: at or above the {limit:g} threshold, but the difference is statistically "
+                f"significant ({p_text}) and the interval reaches below the threshold. Review it."
+            )
+        return (
+            f"{head}: below the {limit:g} threshold, but not statistically significant ({p_text}); it may "
+            "be chance. Monitor it."
         )
-    return findings
+
+    return Evidence(
+        id=f"{item['table']}/offer_mean/" + "/".join(row["group"].values()),
+        metric="offer_mean",
+        kind="ratio",
+        table=item["table"],
+        group=row["group"],
+        reference=item["reference_group"],
+        value=ratio,
+        ci_low=row["mean_ratio_ci_low"],
+        ci_high=row["mean_ratio_ci_high"],
+        p_value=row["p_value"],
+        threshold=limit,
+        family=item["table"],
+        family_p=item["family_p"],
+        hypothesis=item["hypothesis"],
+        too_small=too_small,
+        describe=describe,
+        details={
+            "mean": row["mean"],
+            "reference_mean": reference["mean"],
+            "median": row["median"],
+            "reference_median": reference["median"],
+            "median_ratio": row["median_ratio"],
+            "n": row["n"],
+            "offer_column": column,
+            "favourable": favourable,
+        },
+    )
+
+
+def welch_pairwise_family(
+    keys: Sequence[Hashable], stats: Sequence[dict[str, Any]]
+) -> dict[Hashable, float | None]:
+    """Every pair of groups as a hypothesis of equal mean offers, with Welch's p-value (None
+    where the test is undefined). Keys are ``frozenset({key_a, key_b})``, as
+    :func:`~equityaudit.judging.pairwise_family`'s: the family behind comparisons with the
+    data-chosen reference (the group with the extreme mean).
+    """
+    from scipy import stats as scipy_stats
+
+    return {
+        frozenset((keys[i], keys[j])): _welch(stats[i], stats[j], scipy_stats)
+        for i, j in combinations(range(len(keys)), 2)
+    }

@@ -23,13 +23,20 @@ customer's probabilities sum to 1 (:math:`\\sum (1-p) = N - n_g`,
 :math:`\\sum (1-p)^2 = S - 2x_g + \\sum p^2`).
 
 **Test.** Pearson's chi-square test of homogeneity of the inclusion rate across the known groups
-(equivalently, of the segment's make-up against the rest of the base); its p-values are adjusted
-together across every segment and attribute of the audit.
+(equivalently, of the segment's make-up against the rest of the base). Each table's test is a
+family of one hypothesis in the audit's single judgement, adjusted with every other p-value of
+the audit (:func:`equityaudit.judging.judge`).
+
+**Status** (:func:`representation_evidence`): ``pass`` when the distance is at most the limit;
+above it ``warn`` — with a significant test, the make-up differs; without, it may be chance —
+never ``fail``: make-up alone is not disadvantage (targeting judges that); ``insufficient_data``
+when the segment has fewer than ``min_group_size`` known members.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,20 +46,18 @@ from numpy.typing import NDArray
 from equityaudit.auditors.comparison import adjusted_p_text, table_name
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.frames import UNKNOWN
-from equityaudit.results import Finding, Table, finite_or_none
+from equityaudit.judging import Evidence, Judgement, meets
+from equityaudit.results import STATUSES, Finding, Table, finite_or_none
 from equityaudit.spec import Thresholds
-from equityaudit.stats.inference import (
-    adjust_p,
-    chi_square_test,
-    ratio_interval,
-    wilson_interval,
-)
+from equityaudit.stats.inference import chi_square_test, ratio_interval, wilson_interval
 from equityaudit.stats.weighted import linearised_effective_size
 
 __all__ = [
     "REPRESENTATION_METHODS",
+    "STATUS_CEILING",
     "Representation",
-    "judge_representation",
+    "cap_status",
+    "representation_evidence",
     "representation_ratio_interval",
 ]
 
@@ -263,21 +268,28 @@ def _count(value: float, estimated: bool) -> int | float:
     return round(float(value), 6) if estimated else int(value)
 
 
-def judge_representation(
-    items: list[Representation], thresholds: Thresholds, *, tvd_threshold: float
-) -> list[Finding]:
-    """One finding per representation table: its total variation distance against the threshold.
+STATUS_CEILING = "warn"
+"""The worst status a representation finding can have: make-up alone is not disadvantage."""
 
-    ``pass`` at or under the threshold; above it, ``warn`` when the chi-square test is significant
-    after correction across all representation tables, ``insufficient_data`` when it is not (too
-    few customers to tell) or when the segment has fewer than ``min_group_size`` known members.
-    Representation describes; whether a group is *disadvantaged* is judged by targeting, so a
-    representation finding never fails.
+
+def representation_evidence(
+    items: list[Representation], thresholds: Thresholds, *, tvd_threshold: float
+) -> list[Evidence]:
+    """One piece of evidence per representation table: its total variation distance against the
+    threshold, for the audit's single judgement (:func:`equityaudit.judging.judge`).
+
+    Each table is a family of one hypothesis — its chi-square test of homogeneity — adjusted with
+    every other p-value of the audit. The distance has no interval, so under the judging rule it
+    is ``pass`` at or under ``tvd_threshold`` and, above it, ``warn`` whether or not the test is
+    significant after correction (the message says which: a significant difference, or one that
+    may be chance). Representation *describes* a segment; whether a group is disadvantaged is the
+    targeting finding's call, so a significant distance above the limit — ``fail`` for any other
+    finding — is capped at ``warn`` (``details.status_ceiling``; :func:`cap_status` applies it
+    after judging). ``insufficient_data`` only when the segment has fewer than ``min_group_size``
+    members of known groups, or no distance can be computed.
     """
-    raw = np.array([np.nan if r.p_value is None else r.p_value for r in items], dtype=np.float64)
-    adjusted = adjust_p(raw, thresholds.correction)
-    findings = []
-    for item, p_adj in zip(items, adjusted, strict=True):
+    evidence = []
+    for item in items:
         table = item.table
         known = [r for r in table.rows if not r["excluded"] and r["segment_share"] is not None]
         if not known:
@@ -285,31 +297,31 @@ def judge_representation(
         over = max(known, key=lambda r: r["segment_share"] - r["base_share"])
         under = min(known, key=lambda r: r["segment_share"] - r["base_share"])
         top = max(known, key=lambda r: abs(r["segment_share"] - r["base_share"]))
-        p_adjusted = finite_or_none(p_adj)
-        significant = p_adjusted is not None and p_adjusted < thresholds.alpha
-        tvd = item.tvd
-        if item.segment_size < thresholds.min_group_size or tvd is None:
-            status = "insufficient_data"
-        elif tvd <= tvd_threshold:
-            status = "pass"
-        elif significant:
-            status = "warn"
-        else:
-            status = "insufficient_data"
-        findings.append(
-            Finding(
+        too_small = None
+        if item.tvd is None:
+            too_small = "undefined"
+        elif item.segment_size < thresholds.min_group_size:
+            size = f"{item.segment_size:.0f}" if item.estimated else f"{int(item.segment_size)}"
+            too_small = (
+                f"only {size} members of known groups (minimum {thresholds.min_group_size}): too few to judge"
+            )
+        evidence.append(
+            Evidence(
                 id=f"{table.name}/total_variation_distance",
                 metric="total_variation_distance",
                 kind="difference",
                 table=table.name,
                 group=top["group"],
                 reference=None,
-                value=tvd,
+                value=item.tvd,
+                ci_low=None,
+                ci_high=None,
                 p_value=item.p_value,
-                p_adjusted=p_adjusted,
                 threshold=tvd_threshold,
-                status=status,  # type: ignore[arg-type]
-                message=_message(item, status, over, under, tvd_threshold, p_adjusted, thresholds),
+                adverse="above",
+                family=table.name,
+                too_small=too_small,
+                describe=_describer(item, over, under, tvd_threshold, too_small),
                 details={
                     "rate": "segment_share",
                     "segment": item.outcome.name,
@@ -319,10 +331,19 @@ def judge_representation(
                     "most_over_represented": _summary(over),
                     "most_under_represented": _summary(under),
                     "estimated": item.estimated,
+                    "status_ceiling": STATUS_CEILING,
                 },
             )
         )
-    return findings
+    return evidence
+
+
+def cap_status(finding: Finding) -> Finding:
+    """The finding with its status lowered to ``details.status_ceiling`` when it is worse."""
+    ceiling = finding.details.get("status_ceiling")
+    if ceiling is None or STATUSES.index(finding.status) >= STATUSES.index(ceiling):
+        return finding
+    return finding.model_copy(update={"status": ceiling})
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -347,35 +368,39 @@ def _describe(row: dict[str, Any]) -> str:
     )
 
 
-def _message(
+def _describer(
     item: Representation,
-    status: str,
     over: dict[str, Any],
     under: dict[str, Any],
     limit: float,
-    p_adjusted: float | None,
-    thresholds: Thresholds,
-) -> str:
-    by = table_name(item.table.by)
-    prefix = "Estimated membership: " if item.estimated else ""
-    head = f"{prefix}{item.outcome.label} by {by}: {_describe(over)}; {_describe(under)}."
-    tvd = item.tvd
-    if tvd is None:
-        return f"{head} The segment has no member of a known group, so its make-up cannot be compared."
-    distance = f"Total variation distance {tvd:.3f}"
-    p_text = adjusted_p_text(p_adjusted)
-    size = f"{item.segment_size:.0f}" if item.estimated else f"{int(item.segment_size)}"
-    if item.segment_size < thresholds.min_group_size:
-        return f"{head} Only {size} members of known groups (minimum {thresholds.min_group_size}): too few to judge."
-    if status == "pass":
-        return f"{head} {distance}, within the {limit:g} limit: its make-up matches the customer base."
-    if status == "warn":
+    too_small: str | None,
+) -> Callable[[Judgement], str]:
+    """The message writer of one representation finding."""
+
+    def describe(judgement: Judgement) -> str:
+        by = table_name(item.table.by)
+        prefix = "Estimated membership: " if item.estimated else ""
+        head = f"{prefix}{item.outcome.label} by {by}: {_describe(over)}; {_describe(under)}."
+        tvd = item.tvd
+        if tvd is None:
+            return f"{head} The segment has no member of a known group, so its make-up cannot be compared."
+        if too_small is not None:
+            return f"{head} {too_small[0].upper()}{too_small[1:]}."
+        distance = f"Total variation distance {tvd:.3f}"
+        p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+        if meets(tvd, limit, "above"):
+            return f"{head} {distance}, within the {limit:g} limit: its make-up matches the customer base."
+        if judgement.significant:
+            return (
+                f"{head} {distance}, above the {limit:g} limit and statistically significant after "
+                f"correcting for the number of comparisons ({p_text}): the segment's make-up differs from the "
+                "customer base's. A warning, not a failure: the targeting findings say whether that "
+                "disadvantages a group; check which features define this segment."
+            )
         return (
-            f"{head} {distance}, above the {limit:g} limit and statistically significant ({p_text}): the "
-            "segment's make-up differs from the customer base's. The targeting findings say whether that "
-            "disadvantages a group; check which features define this segment."
+            f"{head} {distance}, above the {limit:g} limit but not statistically significant after "
+            f"correcting for the number of comparisons ({p_text}); with this few customers it may be "
+            "chance. Monitor it and collect more data."
         )
-    return (
-        f"{head} {distance}, above the {limit:g} limit but not statistically significant ({p_text}): too "
-        "few customers to tell it from chance. Collect more data before relying on it."
-    )
+
+    return describe

@@ -5,11 +5,20 @@ Observed attributes go through the shared :func:`~equityaudit.auditors.compariso
 is the most-included group, for an unfavourable one the least-included group, and the ratio is
 oriented so that below the threshold always means *disadvantaged*. Estimated attributes get the
 same table from weighted counts (:func:`weighted_rate_table`), every number labelled estimated.
+
+Each table's comparisons are one family of hypotheses of the audit's single judgement
+(:func:`equityaudit.judging.judge`). When the reference is chosen by the data (the most- or
+least-included group: ``max_rate``), comparing with it is comparing the extremes, so the family
+holds every pair of judgeable groups: Fisher mid-p for observed counts
+(:func:`~equityaudit.judging.pairwise_family`), the two-proportion z test on effective counts for
+estimated membership (:func:`weighted_pairwise_family`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
+from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
@@ -29,11 +38,17 @@ from equityaudit.results import Table, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.disparity import choose_reference
-from equityaudit.stats.inference import chi_square_test
-from equityaudit.stats.rates import Metric
+from equityaudit.stats.inference import chi_square_test, two_proportion_z_test
+from equityaudit.stats.rates import Metric, proportion
 from equityaudit.stats.weighted import WEIGHTED_METHODS, compare_weighted, linearised_effective_size
 
-__all__ = ["ESTIMATED_NOTE", "inclusion_metric", "targeting_table", "weighted_rate_table"]
+__all__ = [
+    "ESTIMATED_NOTE",
+    "inclusion_metric",
+    "targeting_table",
+    "weighted_pairwise_family",
+    "weighted_rate_table",
+]
 
 ESTIMATED_NOTE = (
     "ESTIMATED: group membership is estimated from probabilities (e.g. BISG), not observed. Counts are "
@@ -148,6 +163,16 @@ def weighted_rate_table(
     )
     reference_group = {attribute: categories[ref]}
     reference_rate = finite_or_none(stats["rate"][ref])
+    size = np.minimum(weight, n_eff)  # min_group_size applies to the smaller of the two
+    family_p = None
+    if explicit is None and rule != "largest":
+        # the data chose the reference (the extreme rate): the family is every pair of judgeable
+        # categories, tested as the comparisons are (z on effective counts), see equityaudit.judging
+        judgeable = np.flatnonzero((weight > 0) & (size >= thresholds.min_group_size))
+        x_eff = np.minimum(np.nan_to_num(proportion(included * n_eff, weight)), n_eff)  # as compare_weighted
+        family_p = weighted_pairwise_family(
+            [(categories[i],) for i in judgeable], x_eff[judgeable].tolist(), n_eff[judgeable].tolist()
+        )
     rows: list[dict[str, Any]] = []
     comparisons: list[Comparison] = []
     for i, category in enumerate(categories):
@@ -201,6 +226,9 @@ def weighted_rate_table(
                         "estimated": True,
                     },
                     favourable=metric.favourable,
+                    family=f"{name}/{metric.name}",
+                    family_p=family_p,
+                    hypothesis=frozenset(((category,), (categories[ref],))) if family_p is not None else None,
                 )
             )
     usable = (weight > 0) & (n_eff > 0)
@@ -234,3 +262,34 @@ def weighted_rate_table(
         },
     )
     return table, comparisons
+
+
+def weighted_pairwise_family(
+    keys: Sequence[Hashable], effective_included: Sequence[float], effective_n: Sequence[float]
+) -> dict[Hashable, float | None]:
+    """Every pair of estimated categories as a hypothesis of equal rates, with the pooled
+    two-proportion z test's p-value on effective counts (the test each comparison reports; Fisher's
+    exact test needs whole counts). Keys are ``frozenset({key_a, key_b})``, as
+    :func:`~equityaudit.judging.pairwise_family`'s.
+
+    Examples
+    --------
+    With whole counts the z test is the ordinary one: 20 of 50 against 30 of 50 gives z = -2.0,
+    p = 0.0455:
+
+    >>> family = weighted_pairwise_family(["a", "b"], [20.0, 30.0], [50.0, 50.0])
+    >>> round(family[frozenset({"a", "b"})], 4)
+    0.0455
+    """
+    pairs = list(combinations(range(len(keys)), 2))
+    if not pairs:
+        return {}
+    x = np.asarray(effective_included, dtype=np.float64)
+    n = np.asarray(effective_n, dtype=np.float64)
+    first = np.array([i for i, _ in pairs])
+    second = np.array([j for _, j in pairs])
+    _, p = two_proportion_z_test(x[first], n[first], x[second], n[second], fractional=True)
+    return {
+        frozenset((keys[i], keys[j])): finite_or_none(value)
+        for (i, j), value in zip(pairs, p.tolist(), strict=True)
+    }
