@@ -39,7 +39,7 @@ def religion_flips(frame: pd.DataFrame) -> tuple[float, dict[str, int]]:
     finding = next(f for f in result.findings if f.id == "counterfactual/religion")
     groups = next(t for t in result.tables if t.name == "counterfactual:groups")
     assert finding.value is not None
-    return finding.value, {r["group"]["source"]: r["flips"] for r in groups.rows}
+    return finding.value, {r["group_id"]: r["flips"] for r in groups.rows}
 
 
 @pytest.fixture(scope="module")
