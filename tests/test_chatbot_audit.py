@@ -211,11 +211,17 @@ def test_the_p_values_are_adjusted_over_the_whole_audit_by_family(
         assert {f.id.split("/")[0] for f in family} == {"representation", "intent", "response"}
         names = {f.details["family"] for f in family}
         axes = {f.id.split("/")[1] for f in family}
-        assert names == {f"{kind}:{axis}" for kind in ("representation", "intent", "response") for axis in axes}
+        assert names == {
+            f"{kind}:{axis}" for kind in ("representation", "intent", "response") for axis in axes
+        }
         size = {name: sum(f.details["family"] == name for f in family) for name in names}
         weights = [1 / (len(names) * size[f.details["family"]]) for f in family]
         adjusted = dict(
-            zip([f.id for f in family], weighted_holm_by_hand([f.p_value for f in family], weights), strict=True)
+            zip(
+                [f.id for f in family],
+                weighted_holm_by_hand([f.p_value for f in family], weights),
+                strict=True,
+            )
         )
         for f in family:
             assert f.p_adjusted == pytest.approx(adjusted[f.id], rel=1e-9), (seed, f.id)
@@ -245,9 +251,7 @@ def test_every_finding_has_examples_and_the_result_has_counts(demo: AuditResult)
 
 def test_representation_against_parity_by_hand() -> None:
     # 60 mention women, 20 men, 20 nonbinary: shares 0.6/0.2/0.2 of 100 mentions, parity 1/3
-    texts = (
-        ["a woman asked"] * 60 + ["a man asked"] * 20 + ["I am nonbinary"] * 20 + ["hello there"] * 20
-    )
+    texts = ["a woman asked"] * 60 + ["a man asked"] * 20 + ["I am nonbinary"] * 20 + ["hello there"] * 20
     frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts)]})
     result = run_spec(chatbot_spec({"text": "text", "axes": ["gender"]}), frame=frame)
     row = {r["group"]["gender"]: r for r in result.tables[0].rows}

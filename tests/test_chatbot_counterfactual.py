@@ -151,7 +151,10 @@ def test_the_flip_thresholds_drive_the_status(
     limits = thresholds or {"warn": 0.05, "fail": 0.10}  # docs/chatbot.md: the defaults
     assert finding.status == status, finding.message
     assert finding.p_value == pytest.approx(binom.sf(FLIPS - 1, PAIRS, limits["fail"]))
-    assert (finding.ci_low, finding.ci_high) == (pytest.approx(0.0343, abs=1e-4), pytest.approx(0.1375, abs=1e-4))
+    assert (finding.ci_low, finding.ci_high) == (
+        pytest.approx(0.0343, abs=1e-4),
+        pytest.approx(0.1375, abs=1e-4),
+    )
     if status == "fail":
         assert finding.p_adjusted == pytest.approx(2 * finding.p_value)
     assert (finding.details["warn"], finding.details["fail"], finding.threshold) == (

@@ -120,6 +120,9 @@ def test_inside_the_band_with_a_wide_interval_is_inconclusive_whatever_require_s
     for result in (default, audit(require_significance=False)):
         found = finding(result, "intent/gender/(any)/order_status")
         assert found.value == pytest.approx(0.7 / 0.8)
-        assert (found.ci_low, found.ci_high) == (pytest.approx(0.661, abs=1e-3), pytest.approx(1.159, abs=1e-3))
+        assert (found.ci_low, found.ci_high) == (
+            pytest.approx(0.661, abs=1e-3),
+            pytest.approx(1.159, abs=1e-3),
+        )
         assert found.status == "inconclusive", found.message
         assert "inconclusive" in found.message

@@ -227,7 +227,9 @@ def test_counterfactual_swaps(text: str, axis: str, source: str, target: str, ex
 def test_kinship_words_are_not_swapped_by_default() -> None:
     # "wife" is no mention without options.kinship, so only "she" and "her" change
     gender = LEXICON.axis("gender")
-    out = swap(LEXICON, "My wife's order: she wants to call her.", gender, gender.group("women"), gender.group("men"))
+    out = swap(
+        LEXICON, "My wife's order: she wants to call her.", gender, gender.group("women"), gender.group("men")
+    )
     assert out == "My wife's order: he wants to call him."
 
 

@@ -152,7 +152,11 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
     # the group's own count: the rate's denominator, unless that is one total shared by every row
     # (a share of the axis' mentions, of a segment): then the numerator, which differs by group
     totals = {row.get(table.denominator) for row in table.rows}
-    count = table.numerator if len(table.rows) > 1 and len(totals) == 1 and None not in totals else table.denominator
+    count = (
+        table.numerator
+        if len(table.rows) > 1 and len(totals) == 1 and None not in totals
+        else table.denominator
+    )
     for heading, justify in (
         ("group", "left"),
         (count, "right"),

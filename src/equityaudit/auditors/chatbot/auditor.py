@@ -519,7 +519,9 @@ class ChatbotAuditor:
             side = "over-represented" if over else "under-represented"
             edge = f"{upper:.3g}" if over else f"{lower:g}"
             if status == "pass":
-                return f"{text}: within the {lower:g}–{upper:.3g} band, and the interval is clear of its edge."
+                return (
+                    f"{text}: within the {lower:g}–{upper:.3g} band, and the interval is clear of its edge."
+                )
             if status == "inconclusive":
                 return (
                     f"{text}: within the band, but the interval reaches past its {edge} edge and the gap is not "
@@ -571,7 +573,11 @@ class ChatbotAuditor:
                 "reference_rate": row["target_share"],
                 "target_share": row["target_share"],
                 "band": [lower, upper],
-                "represented": "over" if over else "under" if ratio is not None and ratio < 1 else "at target",
+                "represented": "over"
+                if over
+                else "under"
+                if ratio is not None and ratio < 1
+                else "at target",
                 "n": row["mentions"],
                 "axis_mentions": total,
                 "examples": run.examples(run.mentions[column_name(axis.id, group.id)]),
@@ -895,7 +901,9 @@ class ChatbotAuditor:
                 )
                 if reference or small or sizes[-1] < thresholds.min_group_size:
                     continue
-                run.evidence += self._response_findings(run, axis, label, row, mask & refusal, mask, sentiment)
+                run.evidence += self._response_findings(
+                    run, axis, label, row, mask & refusal, mask, sentiment
+                )
             run.output.tables.append(
                 Table(
                     name=f"response:{axis.id}",
@@ -956,7 +964,9 @@ class ChatbotAuditor:
             p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
             assert ratio is not None
             text = f"{base}: ratio {ratio:.3f}{interval}"
-            often = f"refused {1 / ratio:.1f}× as often" if ratio > 0 else "refused where the reference never is"
+            often = (
+                f"refused {1 / ratio:.1f}× as often" if ratio > 0 else "refused where the reference never is"
+            )
             return _one_rule_text(
                 judgement,
                 text,
@@ -1305,7 +1315,14 @@ def _flip_evidence(
         family="counterfactual",
         too_small=too_small,
         describe=describe,
-        details={"axis_id": axis.id, "warn": warn, "fail": fail, "n": n, "flips": flips, "examples": examples},
+        details={
+            "axis_id": axis.id,
+            "warn": warn,
+            "fail": fail,
+            "n": n,
+            "flips": flips,
+            "examples": examples,
+        },
     )
 
 
@@ -1333,8 +1350,7 @@ def _one_rule_text(
     if status == "inconclusive":
         return (
             f"{measured}: {within}, but the interval reaches {edge} and the difference is not statistically "
-            f"significant ({p_text}): inconclusive. "
-            + _settle_sentence(judgement.rows_to_settle, ())
+            f"significant ({p_text}): inconclusive. " + _settle_sentence(judgement.rows_to_settle, ())
         )
     if right_side:  # warn: significant, the interval reaching past the threshold
         return (
@@ -1471,7 +1487,9 @@ def _coverage_evidence(
                 "groups, or their shares)"
             )
         if named_absent:
-            parts.append(f"named in options.targets but never mentioned: {names(named_absent)} (judged by share)")
+            parts.append(
+                f"named in options.targets but never mentioned: {names(named_absent)} (judged by share)"
+            )
         if left_out:
             parts.append(f"never mentioned, and not in options.targets: {names(left_out)} (not judged)")
         if not parts:

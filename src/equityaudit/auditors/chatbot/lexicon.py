@@ -344,9 +344,7 @@ class Lexicon:
             for group in axis.groups:
                 if group.id in groups:
                     terms = tuple(str(t) for t in groups[group.id])
-                    group = replace(
-                        group, terms=terms, patterns=(), names=(), swap=_plain(terms), kinship=()
-                    )
+                    group = replace(group, terms=terms, patterns=(), names=(), swap=_plain(terms), kinship=())
                 updated.append(group)
             by_id[axis_id] = replace(axis, groups=tuple(updated))
         for axis_id, groups in (extend or {}).items():
