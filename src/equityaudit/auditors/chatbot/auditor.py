@@ -3,8 +3,11 @@
 For each axis of the identity lexicon (gender, race/ethnicity, religion, age, disability, sexual
 orientation, nationality) it measures
 
-1. **representation** — each group's share of the axis' mentions against parity (1/k) or the
-   spec's population shares, as a ratio with an interval and an exact binomial test;
+1. **representation** — each group's share of the axis' mentions against a target (the shares of
+   ``options.targets``, parity among the groups it names, or by default parity among the groups
+   the data mentions), as a ratio with an interval and an exact binomial test, under- or
+   over-represented outside the band [impact_ratio, 1/impact_ratio]; and one **coverage** finding
+   per axis naming the groups the data never mentions;
 2. **intent skew** — P(intent | group mentioned) against P(intent | no group of the axis
    mentioned), for each group and for the axis as a whole, with Fisher's exact test;
 3. **response gaps** (with a response column) — refusal rate, mean sentiment (VADER) and mean
@@ -13,7 +16,9 @@ orientation, nationality) it measures
 4. **counterfactual invariance** (with intents or a model) — the share of identity-swapped
    utterances whose predicted intent changes.
 
-Every p-value of an audit is adjusted together (``thresholds.correction``, Holm by default). Every
+Every finding is judged by :func:`equityaudit.judging.judge`, in one call per audit: its p-values
+are adjusted together (``thresholds.correction``, weighted Holm by default) over the families
+``representation:<axis>``, ``intent:<axis>``, ``response:<axis>`` and ``counterfactual``. Every
 finding carries a few example utterances in ``details.examples`` (row ids instead with redaction).
 The numbers behind every table are in the result's ``counts``. docs/chatbot.md explains each
 method and default.

@@ -465,7 +465,7 @@ class Lexicon:
         Examples
         --------
         >>> import polars as pl
-        >>> frame = Lexicon.default().mention_frame(pl.Series(["my wife", "the manager", None]))
+        >>> frame = Lexicon.default().mention_frame(pl.Series(["a woman", "the manager", None]))
         >>> frame["gender/women"].to_list(), frame["gender/men"].to_list()
         ([True, False, False], [False, False, False])
         """
