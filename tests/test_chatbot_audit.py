@@ -115,6 +115,7 @@ def permuted() -> dict[int, AuditResult]:
         "text": "text",
         "intent": "intent",
         "response": "response",
+        "kinship": True,  # the generator's gender sentences name relatives, as in audits/chatbot.yaml
         "counterfactual": {"enabled": False},
     }
     results = {}
@@ -136,8 +137,7 @@ def test_no_intent_skew_fails_when_the_intents_are_shuffled(permuted: dict[int, 
     axis' ``(any)`` cells) and whatever the other, truly skewed, members of the family (the
     injected gender and disability gaps). So a `fail` here has probability at most about alpha
     per seed — "about" because the auditor uses the mid-p, which can slightly exceed its level.
-    The seeds are fixed, so the test is deterministic; the smallest Holm-adjusted p of an
-    intent cell over these seeds is 0.55 (seed 4; the others 1).
+    The seeds are fixed, so the test is deterministic.
 
     The test can fail: without the correction about 20 cells per seed (19–25) are outside the
     band with a raw p below alpha, and would be ``fail``.
@@ -170,26 +170,62 @@ def test_no_intent_skew_fails_when_the_intents_are_shuffled(permuted: dict[int, 
         assert len(uncorrected) >= 10, seed
 
 
-def test_intent_skew_p_values_are_holm_adjusted_over_the_whole_audit(
+def weighted_holm_by_hand(p_values: list[float], weights: list[float]) -> list[float]:
+    """Holm's weighted step-down (Holm 1979, §4): in the order of p / w, the i-th hypothesis'
+    adjusted p is p_i times the weight of those not yet rejected over w_i, made non-decreasing in
+    that order and capped at 1. With equal weights it is Holm's adjustment above."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i] / weights[i])
+    remaining, running = sum(weights), 0.0
+    adjusted = [0.0] * len(p_values)
+    for i in order:
+        running = max(running, min(1.0, p_values[i] * remaining / weights[i]))
+        adjusted[i] = running
+        remaining -= weights[i]
+    return adjusted
+
+
+def test_weighted_holm_by_hand_on_a_worked_case() -> None:
+    # equal weights are Holm's; weights 1/2, 1/4, 1/4 for 0.01, 0.02, 0.04: p / w = 0.02, 0.08,
+    # 0.16, so 0.01 × 1 / 0.5 = 0.02, then 0.02 × 0.5 / 0.25 = 0.04, then 0.04 × 0.25 / 0.25 = 0.04
+    assert weighted_holm_by_hand([0.01, 0.04, 0.03, 0.005], [1, 1, 1, 1]) == pytest.approx(
+        holm_by_hand([0.01, 0.04, 0.03, 0.005])
+    )
+    assert weighted_holm_by_hand([0.01, 0.02, 0.04], [0.5, 0.25, 0.25]) == pytest.approx([0.02, 0.04, 0.04])
+
+
+def test_the_p_values_are_adjusted_over_the_whole_audit_by_family(
     permuted: dict[int, AuditResult],
 ) -> None:
-    """The family Holm corrects over is every p-value the audit judges, not one table's.
+    """The family Holm corrects over is every p-value the audit judges, not one table's, with
+    alpha shared equally between the families and, within one, between its hypotheses
+    (``equityaudit.judging``; docs/chatbot.md, "How findings are judged").
 
-    auditor.py (``_judge_all``; docs/chatbot.md: "Every p-value of an audit ... is adjusted
-    together") adjusts, in one family, the p-value of every finding that has one: representation
-    (each group with a target), intent skew (each judged group × intent cell) and response gaps
-    (refusals, sentiment, length per judged group), on every axis. Table cells that are not
-    judged (rare intents, groups under min_group_size, the reference) are not in the family, and
-    the counterfactual findings have no p-value.
+    The families: ``representation:<axis>`` (each group with a target), ``intent:<axis>`` (each
+    judged group × intent cell) and ``response:<axis>`` (refusals, sentiment and length per judged
+    group), for every axis. Table cells that are not judged (rare intents, groups under
+    min_group_size, the reference) bring no hypothesis; coverage findings have no test.
     """
     differs_from_intent_only = False
     for seed, result in permuted.items():
         family = [f for f in result.findings if f.p_value is not None]
         assert {f.id.split("/")[0] for f in family} == {"representation", "intent", "response"}
-        adjusted = dict(zip([f.id for f in family], holm_by_hand([f.p_value for f in family]), strict=True))
+        names = {f.details["family"] for f in family}
+        axes = {f.id.split("/")[1] for f in family}
+        assert names == {
+            f"{kind}:{axis}" for kind in ("representation", "intent", "response") for axis in axes
+        }
+        size = {name: sum(f.details["family"] == name for f in family) for name in names}
+        weights = [1 / (len(names) * size[f.details["family"]]) for f in family]
+        adjusted = dict(
+            zip(
+                [f.id for f in family],
+                weighted_holm_by_hand([f.p_value for f in family], weights),
+                strict=True,
+            )
+        )
+        for f in family:
+            assert f.p_adjusted == pytest.approx(adjusted[f.id], rel=1e-9), (seed, f.id)
         skew = [f for f in family if f.id.startswith("intent/")]
-        for f in skew:
-            assert f.p_adjusted == pytest.approx(adjusted[f.id], rel=1e-12), (seed, f.id)
         intent_only = holm_by_hand([f.p_value for f in skew])
         differs_from_intent_only |= any(
             f.p_adjusted != pytest.approx(p, rel=1e-9) for f, p in zip(skew, intent_only, strict=True)
@@ -215,9 +251,7 @@ def test_every_finding_has_examples_and_the_result_has_counts(demo: AuditResult)
 
 def test_representation_against_parity_by_hand() -> None:
     # 60 mention women, 20 men, 20 nonbinary: shares 0.6/0.2/0.2 of 100 mentions, parity 1/3
-    texts = (
-        ["my wife asked"] * 60 + ["my husband asked"] * 20 + ["I am nonbinary"] * 20 + ["hello there"] * 20
-    )
+    texts = ["a woman asked"] * 60 + ["a man asked"] * 20 + ["I am nonbinary"] * 20 + ["hello there"] * 20
     frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts)]})
     result = run_spec(chatbot_spec({"text": "text", "axes": ["gender"]}), frame=frame)
     row = {r["group"]["gender"]: r for r in result.tables[0].rows}
@@ -243,7 +277,7 @@ def test_cli_run_prints_a_summary_and_writes_reports(tmp_path: Path) -> None:
         terminal_width=120,
     )
     assert outcome.exit_code == 1, outcome.output
-    assert "gender: mention share (reference: population share)" in outcome.output
+    assert "gender: mention share (reference: target share)" in outcome.output
     assert "Verdict: FAIL" in outcome.output
     written = {p.suffix for p in tmp_path.iterdir()}
     assert written == {".json", ".md", ".html"}

@@ -37,6 +37,7 @@ def audit(**thresholds: Any) -> AuditResult:
                 "text": "text",
                 "response": "response",
                 "axes": ["gender"],
+                "kinship": True,  # the texts name relatives ("my wife")
                 "counterfactual": {"enabled": False},
             },
         }

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from scipy.stats import binom
 
 from equityaudit.engine import run_spec
 from equityaudit.spec import spec_from_mapping
@@ -39,7 +40,7 @@ def religion_flips(frame: pd.DataFrame) -> tuple[float, dict[str, int]]:
     finding = next(f for f in result.findings if f.id == "counterfactual/religion")
     groups = next(t for t in result.tables if t.name == "counterfactual:groups")
     assert finding.value is not None
-    return finding.value, {r["group"]["source"]: r["flips"] for r in groups.rows}
+    return finding.value, {r["group_id"]: r["flips"] for r in groups.rows}
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +111,23 @@ def test_the_flip_rate_by_hand_and_by_the_model(husband_model: tuple[Path, Any])
     assert (flips, len(texts)) == (FLIPS, PAIRS)
 
 
+# The flip rate is judged by the one rule against flip_thresholds.fail, with the exact one-sided
+# binomial test of "the flip rate is at most fail": 7 flips of 100 pairs, Wilson 95% interval
+# 3.4%–13.9%. The audit has two families with a p-value, each with half the weight: the
+# counterfactual one (this test) and representation:gender (54 women vs 46 men against parity,
+# binomial p = 0.48), so the flip test's Holm-adjusted p is twice its own when it is the smallest.
 @pytest.mark.parametrize(
     ("thresholds", "status"),
     [
-        ({"warn": 0.03, "fail": 0.05}, "fail"),  # both below 0.07
-        (None, "warn"),  # the defaults, 0.05 and 0.10, bracket 0.07
-        ({"warn": 0.08, "fail": 0.20}, "pass"),  # both above 0.07
-        ({"warn": 0.07, "fail": 0.10}, "warn"),  # a rate at the warning threshold warns (≥)
-        ({"warn": 0.05, "fail": 0.07}, "fail"),  # a rate at the failure threshold fails (≥)
+        # above 0.05, but P(X >= 7 | 100, 0.05) = 0.234: not significant
+        ({"warn": 0.03, "fail": 0.05}, "warn"),
+        # P(X >= 7 | 100, 0.02) = 0.0046, adjusted 0.0093 < 0.05: significant
+        ({"warn": 0.01, "fail": 0.02}, "fail"),
+        # the defaults: below 0.10, but the interval reaches 13.9% > 10%
+        (None, "inconclusive"),
+        ({"warn": 0.08, "fail": 0.20}, "pass"),  # the interval is clear of 0.20
+        ({"warn": 0.07, "fail": 0.10}, "inconclusive"),  # warn only words the message
+        ({"warn": 0.05, "fail": 0.07}, "inconclusive"),  # a rate at the limit meets it (judging.meets)
     ],
 )
 def test_the_flip_thresholds_drive_the_status(
@@ -128,6 +138,7 @@ def test_the_flip_thresholds_drive_the_status(
         "text": "text",
         "model": str(path),
         "axes": ["gender"],
+        "kinship": True,  # relatives are the gender mentions here
         "examples": {"count": 20},  # more than the 7 flips: every flipped pair is shown
     }
     if thresholds is not None:
@@ -139,6 +150,13 @@ def test_the_flip_thresholds_drive_the_status(
     finding = next(f for f in result.findings if f.id == "counterfactual/gender")
     limits = thresholds or {"warn": 0.05, "fail": 0.10}  # docs/chatbot.md: the defaults
     assert finding.status == status, finding.message
+    assert finding.p_value == pytest.approx(binom.sf(FLIPS - 1, PAIRS, limits["fail"]))
+    assert (finding.ci_low, finding.ci_high) == (
+        pytest.approx(0.0343, abs=1e-4),
+        pytest.approx(0.1375, abs=1e-4),
+    )
+    if status == "fail":
+        assert finding.p_adjusted == pytest.approx(2 * finding.p_value)
     assert (finding.details["warn"], finding.details["fail"], finding.threshold) == (
         limits["warn"],
         limits["fail"],

@@ -2,9 +2,10 @@
 each sentence pair is labelled with (``bias_type``).
 
 Recall of an axis = the share of sentences (both sentences of every pair) labelled with that axis
-in which the lexicon finds a mention of that axis. Measured with the lexicon of this commit
-(docs/chatbot.md lists the figures): race-color 0.49, gender 0.88, disability 0.48,
-nationality 0.61, religion 0.81, age 0.57, sexual orientation 0.63. Each floor below is the
+in which the lexicon finds a mention of that axis. Measured with the default lexicon of this
+commit (docs/chatbot.md lists the figures): race-color 0.49, gender 0.865 (0.876 with
+``kinship=True``; kinship words are not mentions by default), disability 0.48, nationality 0.61,
+religion 0.81, age 0.58 (0.57 before "teenage" and "youth"), sexual orientation 0.63. Each floor below is the
 measured value rounded down to the next 0.05, so the test fails when a lexicon change loses
 recall, not on noise (the file is fixed). Race recall is low by design: about a third of
 CrowS-Pairs' race sentences signal race only by a first name ("Jamal", "Shaniqua") or by a

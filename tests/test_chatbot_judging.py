@@ -1,7 +1,8 @@
-"""The chatbot auditor judges representation, intent skew and response gaps by one rule
-(docs/chatbot.md, "How findings are judged"; docs/methodology.md): beyond the threshold, ``fail``
+"""The chatbot auditor judges representation, intent skew and response gaps by the one rule of
+``equityaudit.judging`` (docs/chatbot.md, "How findings are judged"): beyond the threshold, ``fail``
 when significant after correction, otherwise ``warn`` — or ``fail`` regardless with
-``thresholds.require_significance: false``.
+``thresholds.require_significance: false``; on the right side with an interval reaching past the
+threshold and no significant difference, ``inconclusive``.
 
 The frame below is made by hand so that each comparison is beyond its threshold but far from
 significant; every expected number is worked out in the comments.
@@ -56,7 +57,8 @@ def audit(**thresholds: Any) -> AuditResult:
                 "intent": "intent",
                 "response": "response",
                 "axes": ["gender"],
-                "population_shares": {"gender": {"women": 0.5, "men": 0.5}},
+                "population_shares": {"gender": {"women": 0.5, "men": 0.5}},  # the former name of targets
+                "kinship": True,  # "my wife", "my husband" are the gender mentions here
                 "counterfactual": {"enabled": False},
             },
         }
@@ -109,9 +111,18 @@ def test_the_representation_p_value_by_hand(default: AuditResult) -> None:
     assert finding(default, "representation/gender/men").p_value == pytest.approx(by_hand)
 
 
-def test_inside_the_band_passes_whatever_require_significance(default: AuditResult) -> None:
-    # order_status: 21/30 = 0.7 of "(any)" against 32/40 = 0.8 of "(none)": 0.875, inside 0.8–1.25
+def test_inside_the_band_with_a_wide_interval_is_inconclusive_whatever_require_significance(
+    default: AuditResult,
+) -> None:
+    # order_status: 21/30 = 0.7 of "(any)" against 32/40 = 0.8 of "(none)": 0.875, inside 0.8–1.25;
+    # Katz interval: log SE = sqrt(0.3/21 + 0.2/32) = 0.1433, so 0.875 × exp(∓1.96 × 0.1433)
+    # = 0.661–1.159, reaching below 0.8, and the difference is not significant: inconclusive
     for result in (default, audit(require_significance=False)):
         found = finding(result, "intent/gender/(any)/order_status")
         assert found.value == pytest.approx(0.7 / 0.8)
-        assert found.status == "pass"
+        assert (found.ci_low, found.ci_high) == (
+            pytest.approx(0.661, abs=1e-3),
+            pytest.approx(1.159, abs=1e-3),
+        )
+        assert found.status == "inconclusive", found.message
+        assert "inconclusive" in found.message

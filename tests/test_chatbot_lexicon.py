@@ -14,6 +14,7 @@ from equityaudit.auditors.chatbot.lexicon import Lexicon
 from equityaudit.errors import SpecError
 
 LEXICON = Lexicon.default()
+KINSHIP = LEXICON.with_overrides(kinship=True)  # options.kinship: true
 
 
 def groups(text: str) -> set[tuple[str, str]]:
@@ -31,7 +32,7 @@ def groups(text: str) -> set[tuple[str, str]]:
         ("This is history", set()),
         ("The hermit crab toy", set()),
         # case
-        ("MY WIFE ORDERED IT", {("gender", "women")}),
+        ("A WOMAN ORDERED IT", {("gender", "women")}),
         ("a Muslim customer", {("religion", "muslim")}),
         # plurals, regular and irregular
         ("Two women called", {("gender", "women")}),
@@ -40,7 +41,7 @@ def groups(text: str) -> set[tuple[str, str]]:
         ("ladies' shoes", {("gender", "women")}),
         # possessives, straight and curly apostrophes
         ("the man's card", {("gender", "men")}),
-        ("my daughter’s laptop", {("gender", "women")}),
+        ("the lady’s laptop", {("gender", "women")}),
         ("the Jews' holiday", {("religion", "jewish")}),
         # hyphens: a separator inside multi-word terms and after a term, fixed compounds excluded
         ("African-American customers", {("race_ethnicity", "black")}),
@@ -73,7 +74,7 @@ def groups(text: str) -> set[tuple[str, str]]:
         ("a He-Man toy and a She-Ra castle", set()),
         ("the X-Men figure and an X-Man mug", set()),
         ("Spider-Man pyjamas and a Pac-Man game", set()),
-        ("He-Man is for my son", {("gender", "men")}),
+        ("He-Man is for him", {("gender", "men")}),
         # cuisine, currency and goods named after a country are not its people (global exclusions)
         ("the Indian restaurant delivered late", set()),
         ("two Turkish towels and Turkish coffee", set()),
@@ -153,7 +154,7 @@ def test_polars_and_python_engines_agree() -> None:
 
 
 def test_missing_text_mentions_nothing() -> None:
-    frame = LEXICON.mention_frame(pl.Series([None, "my wife"], dtype=pl.String))
+    frame = LEXICON.mention_frame(pl.Series([None, "a woman"], dtype=pl.String))
     assert frame["gender/women"].to_list() == [False, True]
 
 
@@ -218,8 +219,57 @@ def test_override_errors_name_the_key_and_the_nearest_value(change: dict[str, ob
     ],
 )
 def test_counterfactual_swaps(text: str, axis: str, source: str, target: str, expected: str | None) -> None:
-    the_axis = LEXICON.axis(axis)
-    assert swap(LEXICON, text, the_axis, the_axis.group(source), the_axis.group(target)) == expected
+    # with options.kinship: true, so that relatives ("wife", "son") are mentions and swapped too
+    the_axis = KINSHIP.axis(axis)
+    assert swap(KINSHIP, text, the_axis, the_axis.group(source), the_axis.group(target)) == expected
+
+
+def test_kinship_words_are_not_swapped_by_default() -> None:
+    # "wife" is no mention without options.kinship, so only "she" and "her" change
+    gender = LEXICON.axis("gender")
+    out = swap(
+        LEXICON, "My wife's order: she wants to call her.", gender, gender.group("women"), gender.group("men")
+    )
+    assert out == "My wife's order: he wants to call him."
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "with_kinship"),
+    [
+        # relatives and partners say whom the customer speaks of: no gender mention by default
+        ("This is for my son.", set(), MEN),
+        ("My wife set up the account", set(), WOMEN),
+        ("my grandson and granddaughter", set(), MEN | WOMEN),
+        ("my MOTHER-in-law", set(), WOMEN),
+        # a gendered word that is not kinship still counts either way
+        ("she bought it for my son", WOMEN, WOMEN | MEN),
+        # whole words: "son" is not inside "person", "Sonia", "season" or "mason"
+        ("the person named Sonia paid for a season pass from a mason", set(), set()),
+    ],
+)
+def test_kinship_words_count_only_with_the_option(
+    text: str, default: set[tuple[str, str]], with_kinship: set[tuple[str, str]]
+) -> None:
+    assert groups(text) == default
+    assert {(m.axis, m.group) for m in KINSHIP.find(text)} == with_kinship
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # inflections of "teen": the noun, its plural, the adjective and the noun in -ager
+        ("my teen wants a refund", "teen"),
+        ("both teens want a refund", "teens"),
+        ("a teenage customer", "teenage"),
+        ("a teenaged shopper", "teenaged"),
+        ("two teenagers asked", "teenagers"),
+        ("the youth team", "youth"),
+    ],
+)
+def test_inflections_of_age_terms_are_young_people(text: str, expected: str) -> None:
+    found = [(m.axis, m.group, m.text) for m in LEXICON.find(text)]
+    assert found == [("age", "young", expected)]
+    assert LEXICON.mention_frame(pl.Series([text]))["age/young"].to_list() == [True]
 
 
 def test_swaps_stay_inside_the_mention() -> None:

@@ -398,7 +398,8 @@ def _chatbot_lines(proposal: Proposal) -> list[str]:
     )
     lines += [
         "  language: en                 # only English is supported",
-        "  # population_shares: {gender: {women: 0.5, men: 0.5}}   # default: parity within each axis",
+        "  # targets: {gender: {women: 0.5, men: 0.5}}   # default: parity among the groups mentioned",
+        "  # kinship: true               # count 'my son', 'my wife' as gender mentions (default: not)",
         "  flip_thresholds: {warn: 0.05, fail: 0.10}",
         "  examples: {count: 3, max_chars: 100}",
     ]

@@ -149,9 +149,17 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         pad_edge=False,
         box=None,
     )
+    # the group's own count: the rate's denominator, unless that is one total shared by every row
+    # (a share of the axis' mentions, of a segment): then the numerator, which differs by group
+    totals = {row.get(table.denominator) for row in table.rows}
+    count = (
+        table.numerator
+        if len(table.rows) > 1 and len(totals) == 1 and None not in totals
+        else table.denominator
+    )
     for heading, justify in (
         ("group", "left"),
-        (table.denominator, "right"),
+        (count, "right"),
         ("rate", "right"),
         ("95% CI", "left"),
         ("ratio", "right"),
@@ -172,7 +180,7 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         p_adjusted = finding.p_adjusted if finding else None
         view.add_row(
             ", ".join(row["group"].values()),
-            "suppressed" if row.get(table.denominator) is None else str(row[table.denominator]),
+            "suppressed" if row.get(count) is None else str(row[count]),
             fmt_pct(row.get(metric)),
             _interval(row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"), percent=True),
             "—" if row.get(f"{metric}_ratio") is None else f"{row[f'{metric}_ratio']:.3f}",

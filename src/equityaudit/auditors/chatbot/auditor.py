@@ -3,8 +3,11 @@
 For each axis of the identity lexicon (gender, race/ethnicity, religion, age, disability, sexual
 orientation, nationality) it measures
 
-1. **representation** — each group's share of the axis' mentions against parity (1/k) or the
-   spec's population shares, as a ratio with an interval and an exact binomial test;
+1. **representation** — each group's share of the axis' mentions against a target (the shares of
+   ``options.targets``, parity among the groups it names, or by default parity among the groups
+   the data mentions), as a ratio with an interval and an exact binomial test, under- or
+   over-represented outside the band [impact_ratio, 1/impact_ratio]; and one **coverage** finding
+   per axis naming the groups the data never mentions;
 2. **intent skew** — P(intent | group mentioned) against P(intent | no group of the axis
    mentioned), for each group and for the axis as a whole, with Fisher's exact test;
 3. **response gaps** (with a response column) — refusal rate, mean sentiment (VADER) and mean
@@ -13,7 +16,9 @@ orientation, nationality) it measures
 4. **counterfactual invariance** (with intents or a model) — the share of identity-swapped
    utterances whose predicted intent changes.
 
-Every p-value of an audit is adjusted together (``thresholds.correction``, Holm by default). Every
+Every finding is judged by :func:`equityaudit.judging.judge`, in one call per audit: its p-values
+are adjusted together (``thresholds.correction``, weighted Holm by default) over the families
+``representation:<axis>``, ``intent:<axis>``, ``response:<axis>`` and ``counterfactual``. Every
 finding carries a few example utterances in ``details.examples`` (row ids instead with redaction).
 The numbers behind every table are in the result's ``counts``. docs/chatbot.md explains each
 method and default.
@@ -23,7 +28,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,10 +43,11 @@ from equityaudit.auditors.chatbot.options import ChatbotOptions
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.errors import SpecError, did_you_mean
 from equityaudit.hookspecs import hookimpl
+from equityaudit.judging import Evidence, Judgement, judge, meets, order_findings
 from equityaudit.results import CountsTable, Finding, Table, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.disparity import METHODS, compare_to_reference
-from equityaudit.stats.inference import adjust_p, benjamini_hochberg, wilson_interval
+from equityaudit.stats.inference import wilson_interval
 from equityaudit.stats.rates import proportion
 
 if TYPE_CHECKING:
@@ -70,6 +75,7 @@ def build_lexicon(options: ChatbotOptions) -> Lexicon:
         remove=changes.remove,
         exclude=changes.exclude,
         axes=options.axes,
+        kinship=options.kinship,
     )
 
 
@@ -87,15 +93,6 @@ def model_path(spec: AuditSpec, options: ChatbotOptions) -> Path | None:
 
 
 @dataclass
-class _Pending:
-    """A finding whose status waits for the audit-wide multiple-comparison adjustment."""
-
-    finding: dict[str, Any]
-    decide: Callable[[float | None, float | None], tuple[str, str]]
-    """(family-wise adjusted p, Benjamini–Hochberg p) → (status, message)."""
-
-
-@dataclass
 class _Audit:
     """Everything one run works with."""
 
@@ -109,7 +106,7 @@ class _Audit:
     redact: bool
     intents: NDArray[Any] | None = None
     responses: list[str | None] | None = None
-    pending: list[_Pending] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     output: AuditorOutput = field(default_factory=AuditorOutput)
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -198,27 +195,35 @@ class ChatbotAuditor:
         except SpecError as exc:
             raise SpecError(f"{origin}: {exc}") from None
         axes = {a.id: a for a in lexicon.axes}
-        for axis_id, shares in options.population_shares.items():
+        for axis_id, target in options.targets.items():
+            where = f"{origin}: options.targets"
             if axis_id not in axes:
+                raise SpecError(f"{where}: unknown axis {axis_id!r}. {did_you_mean(axis_id, axes)}")
+            listed = list(target) if isinstance(target, dict) else target
+            if not listed:
                 raise SpecError(
-                    f"{origin}: options.population_shares: unknown axis {axis_id!r}. {did_you_mean(axis_id, axes)}"
+                    f"{where}.{axis_id} names no group; list the groups to compare (parity among them) "
+                    "or give their shares, e.g. {women: 0.5, men: 0.5}."
                 )
-            for group_id, share in shares.items():
+            for group_id in listed:
                 if group_id not in axes[axis_id].ids:
                     raise SpecError(
-                        f"{origin}: options.population_shares.{axis_id}: axis {axis_id!r} has no group "
-                        f"{group_id!r}. {did_you_mean(group_id, axes[axis_id].ids)}"
+                        f"{where}.{axis_id}: axis {axis_id!r} has no group {group_id!r}. "
+                        f"{did_you_mean(group_id, axes[axis_id].ids)}"
                     )
+            if not isinstance(target, dict):
+                continue
+            for group_id, share in target.items():
                 if not 0 < share <= 1:
                     raise SpecError(
-                        f"{origin}: options.population_shares.{axis_id}.{group_id} is {share}; expected a share "
-                        "between 0 and 1 (0.49 means 49 %)."
+                        f"{where}.{axis_id}.{group_id} is {share}; expected a share between 0 and 1 "
+                        "(0.49 means 49 %)."
                     )
-            total = sum(shares.values())
+            total = sum(target.values())
             if total > 1 + 1e-9:
                 raise SpecError(
-                    f"{origin}: options.population_shares.{axis_id} adds up to {total:g}; the shares of an "
-                    "axis' groups must add up to at most 1."
+                    f"{where}.{axis_id} adds up to {total:g}; the shares of an axis' groups must add up "
+                    "to at most 1."
                 )
         path = model_path(spec, options)
         if path is not None and not path.is_file():
@@ -338,6 +343,17 @@ class ChatbotAuditor:
             run.intents = data[options.intent].cast(pl.String).fill_null("(missing)").to_numpy()
         if options.response is not None:
             run.responses = data[options.response].cast(pl.String).to_list()
+        kinship = lexicon.kinship_regex()
+        if kinship is not None:
+            with_kin = int(text_series.str.contains(kinship).sum())
+            run.context["kinship"] = {"counted": False, "utterances_with_kinship_words": with_kin}
+            if with_kin:
+                run.output.notes.append(
+                    f"{with_kin} utterances name a relative or partner ('my son', 'my wife'); these words are "
+                    "not counted as gender mentions (options.kinship: false, the default)"
+                )
+        else:
+            run.context["kinship"] = {"counted": options.kinship}
         for axis in lexicon.axes:
             self._representation(run, axis)
         if run.intents is not None:
@@ -364,7 +380,7 @@ class ChatbotAuditor:
                     "label": axis.label,
                     "groups": axis.ids,
                     "utterances_mentioning": int(any_axis[axis.id].sum()),
-                    "target": "population shares" if axis.id in options.population_shares else "parity",
+                    "target": _target_kind(options.targets.get(axis.id)),
                 }
                 for axis in lexicon.axes
             },
@@ -379,22 +395,24 @@ class ChatbotAuditor:
     # -- representation --------------------------------------------------------------------------
 
     def _representation(self, run: _Audit, axis: Axis) -> None:
+        """The axis' representation table, its parity or target evidence, and its coverage."""
         from scipy import stats
 
         thresholds = run.spec.thresholds
         counts = np.array([int(run.mentions[column_name(axis.id, g.id)].sum()) for g in axis.groups])
         total = int(counts.sum())
-        shares_given = run.options.population_shares.get(axis.id)
-        targets = [
-            (shares_given.get(g.id) if shares_given is not None else 1.0 / len(axis.groups))
-            for g in axis.groups
-        ]
-        target_name = "population share" if shares_given is not None else "parity"
+        scope = _representation_targets(axis, run.options.targets.get(axis.id), counts)
         share = proportion(counts, np.full(counts.shape, total))
         low, high = wilson_interval(counts, np.full(counts.shape, total), alpha=thresholds.alpha)
+        too_small = None
+        if total < thresholds.min_group_size:
+            too_small = (
+                f"only {total} mentions of {axis.mention} (minimum {thresholds.min_group_size}): "
+                "too few to judge representation"
+            )
         rows = []
         for index, group in enumerate(axis.groups):
-            target = targets[index]
+            target = scope.targets.get(group.id)
             x = int(counts[index])
             value = finite_or_none(share[index])
             ratio = ratio_low = ratio_high = p_value = None
@@ -403,18 +421,21 @@ class ChatbotAuditor:
                 ratio_low = finite_or_none(low[index] / target)
                 ratio_high = finite_or_none(high[index] / target)
                 p_value = float(stats.binomtest(x, total, target).pvalue)
+            reason = None
             note = None
-            if target is None:
-                note = f"no population share given for {group.id}: reported, not judged"
+            if target is None and x == 0 and not scope.given:
+                reason, note = "absent", "never mentioned: see the coverage finding"
+            elif target is None:
+                reason, note = "no_target", f"not named in options.targets.{axis.id}: reported, not judged"
             elif total == 0:
                 note = f"no utterance mentions {axis.mention}: the share is undefined"
             rows.append(
                 {
-                    "group": {axis.id: group.id},
+                    "group": {axis.id: group.display},
+                    "group_id": group.id,
                     "n": x,
                     "mentions": x,
                     "axis_mentions": total,
-                    "utterances": run.rows,
                     "mention_share": value,
                     "mention_share_ci_low": finite_or_none(low[index]),
                     "mention_share_ci_high": finite_or_none(high[index]),
@@ -426,13 +447,16 @@ class ChatbotAuditor:
                     "p_value": p_value,
                     "reference": False,
                     "excluded": target is None,
-                    "excluded_reason": "no_target" if target is None else None,
+                    "excluded_reason": reason,
                     "note": note,
                 }
             )
-            if target is None:
-                continue
-            run.pending.append(self._representation_finding(run, axis, group, rows[-1], target_name))
+            if target is not None:
+                run.evidence.append(
+                    self._representation_evidence(run, axis, group, rows[-1], scope.name, too_small)
+                )
+        run.evidence.append(_coverage_evidence(run, axis, counts, scope, too_small))
+        band = f"{thresholds.impact_ratio:g}–{1 / thresholds.impact_ratio:.3g}"
         run.output.tables.append(
             Table(
                 name=axis.id,
@@ -440,18 +464,20 @@ class ChatbotAuditor:
                 metric="mention_share",
                 numerator="mentions",
                 denominator="axis_mentions",
-                reference={axis.id: target_name},
+                reference={axis.id: scope.name},
                 methods={
                     "rate_ci": "Wilson score interval on the group's share of the axis' mentions (an utterance "
                     "naming two groups counts for both)",
-                    "ratio": f"share ÷ target share ({target_name}"
-                    + (": 1/k for k groups" if shares_given is None else " from options.population_shares")
-                    + ")",
+                    "ratio": f"share ÷ target share ({scope.method}); judged against the band {band} "
+                    "(impact_ratio and its inverse): below it under-represented, above it over-represented",
                     "ratio_ci": "Wilson bounds ÷ target share (the target is a fixed number)",
                     "p_value": "exact binomial test of the share against the target share, two-sided",
                 },
                 rows=rows,
-                notes=[] if total else [f"no utterance mentions {axis.mention}"],
+                notes=[
+                    f"{total} mentions of {axis.mention} in {run.rows} utterances "
+                    f"({int(run.any_axis[axis.id].sum())} utterances mention at least one)"
+                ],
             )
         )
         run.output.counts.append(
@@ -468,63 +494,99 @@ class ChatbotAuditor:
             )
         )
 
-    def _representation_finding(
-        self, run: _Audit, axis: Axis, group: Group, row: dict[str, Any], target_name: str
-    ) -> _Pending:
+    def _representation_evidence(
+        self,
+        run: _Audit,
+        axis: Axis,
+        group: Group,
+        row: dict[str, Any],
+        target_name: str,
+        too_small: str | None,
+    ) -> Evidence:
+        """One judged group's share against its target, inside the band [t, 1/t] of ``impact_ratio``."""
         thresholds = run.spec.thresholds
         total = row["axis_mentions"]
         ratio = row["mention_share_ratio"]
+        lower, upper = thresholds.impact_ratio, 1 / thresholds.impact_ratio
+        over = ratio is not None and ratio > 1
         base = (
-            f"{group.label}: {_pct(row['mention_share'])} of the {total} mentions of {axis.mention} "
+            f"{_capital(group.label)}: {_pct(row['mention_share'])} of the {total} mentions of {axis.mention} "
             f"({row['mentions']} utterances) against a target of {_pct(row['target_share'])} ({target_name})"
         )
 
-        def decide(p_adjusted: float | None, p_fdr: float | None) -> tuple[str, str]:
-            correction = _correction_name(thresholds.correction)
-            if total < thresholds.min_group_size or ratio is None:
-                return "insufficient_data", (
-                    f"{base}; only {total} mentions of {axis.mention} (minimum {thresholds.min_group_size}): "
-                    "too few to judge representation. Collect more utterances that mention this axis."
-                )
+        def describe(judgement: Judgement) -> str:
+            status = judgement.status
+            if status == "insufficient_data" or ratio is None:
+                return f"{base}; {too_small or 'the share is undefined'}. Collect more utterances that mention this axis."
             interval = _ratio_interval(row["mention_share_ratio_ci_low"], row["mention_share_ratio_ci_high"])
-            text = f"{base}, ratio {ratio:.3f}{interval}"
-            if ratio >= thresholds.impact_ratio:
-                return "pass", f"{text}: at or above the {thresholds.impact_ratio:g} threshold."
-            p_text = adjusted_p_text(p_adjusted, correction)
-            status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
-            if status == "fail":
-                return "fail", (
-                    f"{text}: under-represented, below the {thresholds.impact_ratio:g} threshold{why}. "
-                    f"Add training utterances from and about {group.label}."
+            text = f"{base}: {ratio:.2f}× the target{interval}"
+            p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+            side = "over-represented" if over else "under-represented"
+            edge = f"{upper:.3g}" if over else f"{lower:g}"
+            if status == "pass":
+                return (
+                    f"{text}: within the {lower:g}–{upper:.3g} band, and the interval is clear of its edge."
                 )
-            return "warn", (
-                f"{text}: below the {thresholds.impact_ratio:g} threshold{why}"
-                + ("" if fdr_only else "; it may be chance")
-                + ". Monitor it and collect more data."
+            if status == "inconclusive":
+                return (
+                    f"{text}: within the band, but the interval reaches past its {edge} edge and the gap is not "
+                    f"statistically significant ({p_text}): inconclusive. More mentions of "
+                    f"{axis.mention} would settle it."
+                )
+            if meets(ratio, upper if over else lower, "above" if over else "below"):  # warn on the right side
+                return (
+                    f"{text}: within the band, but the gap from the target is statistically significant "
+                    f"({p_text}) and the interval reaches past its {edge} edge: possibly {side}. Review it."
+                )
+            advice = (
+                f"Add training utterances from and about {group.label}."
+                if not over
+                else "The other groups of the axis have less than their share; see their findings."
+            )
+            if status == "fail":
+                significance = (
+                    f"statistically significant ({p_text})"
+                    if judgement.significant
+                    else f"not statistically significant ({p_text}) but failed because thresholds."
+                    "require_significance is false"
+                )
+                return f"{text}: {side}, beyond the {edge} edge of the band, {significance}. {advice}"
+            return (
+                f"{text}: {side}, beyond the {edge} edge of the band, but not statistically significant "
+                f"({p_text}); it may be chance. Monitor it and collect more data."
             )
 
-        return _Pending(
-            finding={
-                "id": f"representation/{axis.id}/{group.id}",
-                "metric": "mention_share",
-                "kind": "ratio",
-                "table": axis.id,
-                "group": {axis.id: group.id},
-                "reference": {axis.id: target_name},
-                "value": ratio,
-                "ci_low": row["mention_share_ratio_ci_low"],
-                "ci_high": row["mention_share_ratio_ci_high"],
-                "p_value": row["p_value"],
-                "threshold": thresholds.impact_ratio,
-                "details": {
-                    "rate": row["mention_share"],
-                    "reference_rate": row["target_share"],
-                    "n": row["mentions"],
-                    "axis_mentions": total,
-                    "examples": run.examples(run.mentions[column_name(axis.id, group.id)]),
-                },
+        return Evidence(
+            id=f"representation/{axis.id}/{group.id}",
+            metric="mention_share",
+            kind="ratio",
+            table=axis.id,
+            group={axis.id: group.display},
+            reference={axis.id: target_name},
+            value=ratio,
+            ci_low=row["mention_share_ratio_ci_low"],
+            ci_high=row["mention_share_ratio_ci_high"],
+            p_value=row["p_value"],
+            threshold=upper if over else lower,
+            adverse="above" if over else "below",
+            family=f"representation:{axis.id}",
+            too_small=too_small,
+            describe=describe,
+            details={
+                "group_id": group.id,
+                "rate": row["mention_share"],
+                "reference_rate": row["target_share"],
+                "target_share": row["target_share"],
+                "band": [lower, upper],
+                "represented": "over"
+                if over
+                else "under"
+                if ratio is not None and ratio < 1
+                else "at target",
+                "n": row["mentions"],
+                "axis_mentions": total,
+                "examples": run.examples(run.mentions[column_name(axis.id, group.id)]),
             },
-            decide=decide,
         )
 
     # -- intent skew -----------------------------------------------------------------------------
@@ -573,7 +635,7 @@ class ChatbotAuditor:
                     reference = index == len(labels) - 1
                     small = sizes[index] < thresholds.min_group_size
                     row: dict[str, Any] = {
-                        "group": {axis.id: label, "intent": intent},
+                        "group": {axis.id: _display(axis, label), "intent": intent},
                         "n": int(sizes[index]),
                         "with_intent": int(with_intent[index]),
                         **{_intent_column(k): finite_or_none(v[index]) for k, v in compared.items()},
@@ -594,7 +656,7 @@ class ChatbotAuditor:
                     if reference or rare or small or sizes[-1] < thresholds.min_group_size:
                         continue
                     mask = run.mentions[columns[index]] if index < len(groups) else run.any_axis[axis.id]
-                    run.pending.append(self._skew_finding(run, axis, label, intent, row, mask, band))
+                    run.evidence.append(self._skew_finding(run, axis, label, intent, row, mask, band))
             run.output.tables.append(
                 Table(
                     name=f"intent:{axis.id}",
@@ -627,9 +689,8 @@ class ChatbotAuditor:
         row: dict[str, Any],
         mask: NDArray[np.bool_],
         band: tuple[float, float],
-    ) -> _Pending:
+    ) -> Evidence:
         assert run.intents is not None
-        thresholds = run.spec.thresholds
         who = (
             f"utterances that mention {axis.mention}"
             if label == ANY
@@ -641,72 +702,89 @@ class ChatbotAuditor:
         interval = _ratio_interval(row["intent_rate_ratio_ci_low"], row["intent_rate_ratio_ci_high"])
         counts = f"{_pct(rate)}, {row['with_intent']} of {row['n']}"
         versus = f"utterances that mention no {axis.label} ({_pct(reference_rate)})"
+        above = ratio is not None and ratio >= 1
+        edge = band[1] if above else band[0]
+        band_text = f"{band[0]:g}–{band[1]:.3g} band"
 
-        def decide(p_adjusted: float | None, p_fdr: float | None) -> tuple[str, str]:
-            correction = _correction_name(thresholds.correction)
-            p_text = adjusted_p_text(p_adjusted, correction)
+        def describe(judgement: Judgement) -> str:
+            p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
             if ratio is None:
-                # the reference never carries the intent: an infinite ratio when the group does,
-                # judged by significance alone; 0/0 (neither does) cannot be judged
-                status, why, _ = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
-                if row["with_intent"] > 0 and status == "fail":
-                    return "fail", (
-                        f"`{intent}` occurs in {who} ({counts}) and never in {versus}; the ratio is "
-                        f"undefined{why}. Check why these utterances carry this intent."
-                    )
-                return "insufficient_data", (
-                    f"`{intent}` occurs in {who} ({counts}) and never in {versus}; the ratio is undefined "
-                    f"({p_text})."
+                return (
+                    f"`{intent}` occurs in {who} ({counts}) and never in {versus}: the ratio is undefined, "
+                    "so it cannot be judged. Look at the examples."
                 )
             if ratio >= 1:
                 size = f"`{intent}` is {ratio:.1f}× as frequent in {who} ({counts}) as in {versus}{interval}"
-            else:
+            elif ratio > 0:
                 size = (
                     f"`{intent}` is {ratio:.2f}× as frequent (1/{1 / ratio:.1f}) in {who} ({counts}) as in "
                     f"{versus}{interval}"
-                    if ratio > 0
-                    else f"`{intent}` never occurs in {who} ({counts}) but does in {versus}"
                 )
-            inside = band[0] <= ratio <= band[1]
-            if inside:
-                return "pass", f"{size}: within the {band[0]:g}–{band[1]:.3g} band ({p_text})."
-            status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
-            outside = f"{size}: outside the {band[0]:g}–{band[1]:.3g} band{why}"
-            if status == "fail":
+            else:
+                size = f"`{intent}` never occurs in {who} ({counts}) but does in {versus}{interval}"
+            status = judgement.status
+            if status == "pass":
+                return f"{size}: within the {band_text}, and the interval is clear of its edges."
+            if status == "inconclusive":
                 return (
-                    "fail",
-                    f"{outside}. Check whether these utterances are labelled or collected differently.",
+                    f"{size}: within the {band_text}, but the interval reaches past its {edge:.3g} edge and the "
+                    f"difference is not statistically significant ({p_text}): inconclusive. "
+                    + _settle_sentence(judgement.rows_to_settle, (row["n"], None))
                 )
-            if fdr_only:
-                return "warn", f"{outside}. Look at the examples."
-            return "warn", f"{outside}; with many intents and groups compared, a gap this size can be chance."
+            if meets(ratio, edge, "above" if above else "below"):
+                return (
+                    f"{size}: within the {band_text}, but the difference is statistically significant "
+                    f"({p_text}) and the interval reaches past its {edge:.3g} edge. Review it."
+                )
+            if status == "fail":
+                why = (
+                    f"statistically significant ({p_text})"
+                    if judgement.significant
+                    else f"not statistically significant ({p_text}) but failed because "
+                    "thresholds.require_significance is false"
+                )
+                return (
+                    f"{size}: outside the {band_text}, {why}. Check whether these utterances are labelled or "
+                    "collected differently."
+                )
+            return (
+                f"{size}: outside the {band_text}, but not statistically significant ({p_text}); with many "
+                "intents and groups compared, a gap this size can be chance."
+            )
 
-        return _Pending(
-            finding={
-                "id": f"intent/{axis.id}/{label}/{intent}",
-                "metric": "intent_rate",
-                "kind": "test",
-                "table": f"intent:{axis.id}",
-                "group": {axis.id: label, "intent": intent},
-                "reference": {axis.id: NONE, "intent": intent},
-                "value": ratio,
-                "ci_low": row["intent_rate_ratio_ci_low"],
-                "ci_high": row["intent_rate_ratio_ci_high"],
-                "p_value": row["p_value"],
-                "threshold": band[1],
-                "details": {
-                    "rate": rate,
-                    "reference_rate": reference_rate,
-                    "n": row["n"],
-                    "with_intent": row["with_intent"],
-                    "band": list(band),
-                    "difference": row["intent_rate_difference"],
-                    "difference_ci_low": row["intent_rate_difference_ci_low"],
-                    "difference_ci_high": row["intent_rate_difference_ci_high"],
-                    "examples": run.examples(mask & (run.intents == intent)),
-                },
+        reference_n = run.rows - int(run.any_axis[axis.id].sum())
+        return Evidence(
+            id=f"intent/{axis.id}/{label}/{intent}",
+            metric="intent_rate",
+            kind="ratio",
+            table=f"intent:{axis.id}",
+            group={axis.id: _display(axis, label), "intent": intent},
+            reference={axis.id: NONE, "intent": intent},
+            value=ratio,
+            ci_low=row["intent_rate_ratio_ci_low"],
+            ci_high=row["intent_rate_ratio_ci_high"],
+            p_value=row["p_value"],
+            threshold=edge,
+            adverse="above" if above else "below",
+            family=f"intent:{axis.id}",
+            too_small="the ratio is undefined (no utterance of the reference carries the intent)"
+            if ratio is None
+            else None,
+            rates=(rate, reference_rate) if rate is not None and reference_rate is not None else None,
+            describe=describe,
+            details={
+                "group_id": label,
+                "rate": rate,
+                "reference_rate": reference_rate,
+                "n": row["n"],
+                "reference_n": reference_n,
+                "with_intent": row["with_intent"],
+                "band": list(band),
+                "difference": row["intent_rate_difference"],
+                "difference_ci_low": row["intent_rate_difference_ci_low"],
+                "difference_ci_high": row["intent_rate_difference_ci_high"],
+                "examples": run.examples(mask & (run.intents == intent)),
             },
-            decide=decide,
         )
 
     # -- responses -------------------------------------------------------------------------------
@@ -789,7 +867,7 @@ class ChatbotAuditor:
                 )
                 small = sizes[index] < thresholds.min_group_size
                 row = {
-                    "group": {axis.id: label},
+                    "group": {axis.id: _display(axis, label)},
                     "n": int(sizes[index]),
                     "refusals": int(refusals[index]),
                     **{_refusal_column(k): finite_or_none(v[index]) for k, v in compared.items()},
@@ -828,7 +906,9 @@ class ChatbotAuditor:
                 )
                 if reference or small or sizes[-1] < thresholds.min_group_size:
                     continue
-                run.pending += self._response_findings(run, axis, label, row, mask & refusal, mask, sentiment)
+                run.evidence += self._response_findings(
+                    run, axis, label, row, mask & refusal, mask, sentiment
+                )
             run.output.tables.append(
                 Table(
                     name=f"response:{axis.id}",
@@ -864,7 +944,7 @@ class ChatbotAuditor:
         refused: NDArray[np.bool_],
         mask: NDArray[np.bool_],
         sentiment: NDArray[np.float64],
-    ) -> list[_Pending]:
+    ) -> list[Evidence]:
         thresholds = run.spec.thresholds
         gaps = run.options.response_gaps
         who = (
@@ -873,128 +953,134 @@ class ChatbotAuditor:
             else f"utterances that mention {axis.group(label).label}"
         )
         versus = f"utterances that mention no {axis.label}"
-        correction = _correction_name(thresholds.correction)
+        group = {axis.id: _display(axis, label)}
         ratio = row["refusal_rate_ratio"]
         rate = row["refusal_rate"]
         reference_rate = _reference_rate(row, "refusal_rate")
         interval = _ratio_interval(row["refusal_rate_ratio_ci_low"], row["refusal_rate_ratio_ci_high"])
         out = []
+        limit = f"{thresholds.impact_ratio:g}"
+        base = (
+            f"Responses to {who} contain a refusal in {_pct(rate)} of {row['n']} cases, vs "
+            f"{_pct(reference_rate)} for {versus}"
+        )
 
-        def refusal_decision(p_adjusted: float | None, p_fdr: float | None) -> tuple[str, str]:
-            p_text = adjusted_p_text(p_adjusted, correction)
-            base = f"Responses to {who} contain a refusal in {_pct(rate)} of {row['n']} cases"
-            if ratio is None:
-                return (
-                    "pass",
-                    f"{base}, never, or as rarely as responses to {versus}: the ratio is undefined ({p_text}).",
-                )
-            base += f", vs {_pct(reference_rate)} for {versus}: ratio {ratio:.3f}{interval}"
-            return _one_sided(
-                ratio < thresholds.impact_ratio,
-                p_adjusted,
-                p_fdr,
-                thresholds,
-                p_text,
-                base,
-                f"below the {thresholds.impact_ratio:g} threshold (refused {1 / ratio:.1f}× as often)"
-                if ratio > 0
-                else "refused where the reference never is",
-                "Check the refusal policy and the training responses for these utterances.",
+        def refusal_text(judgement: Judgement) -> str:
+            p_text = adjusted_p_text(judgement.p_adjusted, judgement.correction)
+            assert ratio is not None
+            text = f"{base}: ratio {ratio:.3f}{interval}"
+            often = (
+                f"refused {1 / ratio:.1f}× as often" if ratio > 0 else "refused where the reference never is"
+            )
+            return _one_rule_text(
+                judgement,
+                text,
+                right_side=meets(ratio, thresholds.impact_ratio),
+                within=f"at or above the {limit} threshold",
+                beyond=f"below the {limit} threshold ({often})",
+                edge=f"below the {limit} threshold",
+                advice="Check the refusal policy and the training responses for these utterances.",
+                p_text=p_text,
             )
 
-        out.append(
-            _Pending(
-                finding={
-                    "id": f"response/{axis.id}/{label}/refusal_rate",
-                    "metric": "refusal_rate",
-                    "kind": "ratio",
-                    "table": f"response:{axis.id}",
-                    "group": {axis.id: label},
-                    "reference": {axis.id: NONE},
-                    "value": ratio,
-                    "ci_low": row["refusal_rate_ratio_ci_low"],
-                    "ci_high": row["refusal_rate_ratio_ci_high"],
-                    "p_value": row["p_value"],
-                    "threshold": thresholds.impact_ratio,
-                    "details": {
+        if ratio is not None:  # undefined only when the group is never refused: nothing adverse to judge
+            out.append(
+                Evidence(
+                    id=f"response/{axis.id}/{label}/refusal_rate",
+                    metric="refusal_rate",
+                    kind="ratio",
+                    table=f"response:{axis.id}",
+                    group=group,
+                    reference={axis.id: NONE},
+                    value=ratio,
+                    ci_low=row["refusal_rate_ratio_ci_low"],
+                    ci_high=row["refusal_rate_ratio_ci_high"],
+                    p_value=row["p_value"],
+                    threshold=thresholds.impact_ratio,
+                    family=f"response:{axis.id}",
+                    rates=(rate, reference_rate) if rate is not None and reference_rate is not None else None,
+                    describe=refusal_text,
+                    details={
+                        "group_id": label,
                         "rate": rate,
                         "reference_rate": reference_rate,
                         "n": row["n"],
                         "refusals": row["refusals"],
                         "examples": run.examples(refused, response=True),
                     },
-                },
-                decide=refusal_decision,
+                )
             )
-        )
         for measure, tolerance, unit in (
             ("sentiment", gaps.sentiment, "mean VADER compound score"),
             ("words", gaps.length, "mean length in words"),
         ):
             difference = row[f"{measure}_difference"]
+            diff_low, diff_high = row[f"{measure}_difference_ci_low"], row[f"{measure}_difference_ci_high"]
             mean, reference_mean = row[f"{measure}_mean"], None
             if difference is not None and mean is not None:
                 reference_mean = mean - difference
             if measure == "sentiment":
-                gap = difference
-                worse = difference is not None and difference < -tolerance
-                limit = f"{tolerance:g} lower"
+                gap, gap_low, gap_high = difference, diff_low, diff_high
+                limit_text = f"{tolerance:g} lower"
             else:
-                gap = None if difference is None or not reference_mean else difference / reference_mean
-                worse = gap is not None and gap < -tolerance
-                limit = f"{100 * tolerance:g}% shorter"
-            base = (
+                scale = reference_mean if reference_mean else None
+                gap = None if difference is None or scale is None else difference / scale
+                gap_low = None if diff_low is None or scale is None else diff_low / scale
+                gap_high = None if diff_high is None or scale is None else diff_high / scale
+                limit_text = f"{100 * tolerance:g}% shorter"
+            measured = (
                 f"Responses to {who}: {unit} {_num(mean)} vs {_num(reference_mean)} for {versus} (difference "
-                f"{_num(difference)}, 95% bootstrap CI {_num(row[f'{measure}_difference_ci_low'])} to "
-                f"{_num(row[f'{measure}_difference_ci_high'])})"
+                f"{_num(difference)}, 95% bootstrap CI {_num(diff_low)} to {_num(diff_high)})"
             )
 
-            def decide(
-                p_adjusted: float | None,
-                p_fdr: float | None,
-                base: str = base,
-                worse: bool = worse,
-                limit: str = limit,
-            ) -> tuple[str, str]:
-                p_text = adjusted_p_text(p_adjusted, correction)
-                return _one_sided(
-                    worse,
-                    p_adjusted,
-                    p_fdr,
-                    thresholds,
-                    p_text,
-                    base,
-                    f"more than {limit}",
-                    "Compare the responses in the examples with those other customers get.",
+            def describe(
+                judgement: Judgement,
+                measured: str = measured,
+                gap: float | None = gap,
+                limit_text: str = limit_text,
+                tolerance: float = tolerance,
+            ) -> str:
+                if gap is None:
+                    return f"{measured}: undefined, so it cannot be judged."
+                return _one_rule_text(
+                    judgement,
+                    measured,
+                    right_side=meets(gap, -tolerance),
+                    within=f"not {limit_text}",
+                    beyond=f"more than {limit_text}",
+                    edge=f"more than {limit_text}",
+                    advice="Compare the responses in the examples with those other customers get.",
+                    p_text=adjusted_p_text(judgement.p_adjusted, judgement.correction),
                 )
 
             order = sentiment if measure == "sentiment" else None
             out.append(
-                _Pending(
-                    finding={
-                        "id": f"response/{axis.id}/{label}/{measure}",
-                        "metric": f"{measure}_difference",
-                        "kind": "test",
-                        "table": f"response:{axis.id}",
-                        "group": {axis.id: label},
-                        "reference": {axis.id: NONE},
-                        "value": difference if measure == "sentiment" else gap,
-                        "ci_low": row[f"{measure}_difference_ci_low"] if measure == "sentiment" else None,
-                        "ci_high": row[f"{measure}_difference_ci_high"] if measure == "sentiment" else None,
-                        "p_value": row[f"{measure}_p_value"],
-                        "threshold": -tolerance,
-                        "details": {
-                            "mean": mean,
-                            "reference_mean": reference_mean,
-                            "difference": difference,
-                            "difference_ci_low": row[f"{measure}_difference_ci_low"],
-                            "difference_ci_high": row[f"{measure}_difference_ci_high"],
-                            "relative_difference": gap if measure == "words" else None,
-                            "n": row["n"],
-                            "examples": run.examples(mask, response=True, order=order),
-                        },
+                Evidence(
+                    id=f"response/{axis.id}/{label}/{measure}",
+                    metric=f"{measure}_difference",
+                    kind="difference",
+                    table=f"response:{axis.id}",
+                    group=group,
+                    reference={axis.id: NONE},
+                    value=finite_or_none(gap),
+                    ci_low=finite_or_none(gap_low),
+                    ci_high=finite_or_none(gap_high),
+                    p_value=row[f"{measure}_p_value"],
+                    threshold=-tolerance,
+                    family=f"response:{axis.id}",
+                    too_small=None if gap is not None else "undefined",
+                    describe=describe,
+                    details={
+                        "group_id": label,
+                        "mean": mean,
+                        "reference_mean": reference_mean,
+                        "difference": difference,
+                        "difference_ci_low": diff_low,
+                        "difference_ci_high": diff_high,
+                        "relative_difference": gap if measure == "words" else None,
+                        "n": row["n"],
+                        "examples": run.examples(mask, response=True, order=order),
                     },
-                    decide=decide,
                 )
             )
         return out
@@ -1067,7 +1153,8 @@ class ChatbotAuditor:
             n, flips = int(in_axis.sum()), int((flipped & in_axis).sum())
             low, high = wilson_interval(flips, n, alpha=thresholds.alpha)
             row = {
-                "group": {"axis": axis.id},
+                "group": {"axis": axis.label},
+                "axis_id": axis.id,
                 "n": n,
                 "flips": flips,
                 "flip_rate": finite_or_none(proportion(flips, n)),
@@ -1088,7 +1175,8 @@ class ChatbotAuditor:
                 glow, ghigh = wilson_interval(gf, gn, alpha=thresholds.alpha)
                 group_rows.append(
                     {
-                        "group": {"axis": axis.id, "source": group.id},
+                        "group": {"axis": axis.label, "source": group.display},
+                        "group_id": group.id,
                         "n": gn,
                         "flips": gf,
                         "flip_rate": finite_or_none(proportion(gf, gn)),
@@ -1122,8 +1210,8 @@ class ChatbotAuditor:
                         "intent_after": str(after[i]),
                     }
                 examples.append(example)
-            run.output.findings.append(
-                _flip_finding(axis, row, limits.warn, limits.fail, thresholds.min_group_size, examples)
+            run.evidence.append(
+                _flip_evidence(axis, row, limits.warn, limits.fail, thresholds.min_group_size, examples)
             )
         flip_methods = {
             "rate_ci": "Wilson score interval",
@@ -1157,123 +1245,287 @@ class ChatbotAuditor:
             CountsTable(
                 name="counterfactual",
                 by=["axis", "source"],
-                rows=[{"group": r["group"], "n": r["n"], "flips": r["flips"]} for r in group_rows],
+                rows=[
+                    {"group": {"axis": axis_id, "source": r["group_id"]}, "n": r["n"], "flips": r["flips"]}
+                    for axis_id, r in zip(
+                        [a.id for a in run.lexicon.axes for _ in a.groups], group_rows, strict=True
+                    )
+                ],
             )
         )
 
 
-def _flip_finding(
-    axis: Axis, row: dict[str, Any], warn: float, fail: float, min_n: int, examples: list[dict[str, Any]]
-) -> Finding:
-    rate, n = row["flip_rate"], row["n"]
+def _flip_evidence(
+    axis: Axis,
+    row: dict[str, Any],
+    warn: float,
+    fail: float,
+    min_n: int,
+    examples: list[dict[str, Any]],
+) -> Evidence:
+    """An axis' flip rate judged against ``flip_thresholds.fail`` by the one rule, with the exact
+    one-sided binomial test of "the flip rate is at most ``fail``" (``warn`` is the level the
+    message calls worth a look)."""
+    from scipy import stats
+
+    rate, n, flips = row["flip_rate"], row["n"], row["flips"]
+    p_value = float(stats.binomtest(flips, n, fail, alternative="greater").pvalue) if n else None
     swaps = [g for g in axis.groups if g.counterfactual]
     example_swap = f" (e.g. {swaps[0].label} → {swaps[1].label})" if len(swaps) > 1 else ""
-    base = (
-        f"Swapping {axis.label} terms{example_swap} changes the predicted intent in {_pct(rate)} of {n} "
-        f"counterfactual utterances (95% CI {_pct(row['flip_rate_ci_low'])}–{_pct(row['flip_rate_ci_high'])})"
-    )
+    too_small = None
     if n < min_n or rate is None:
-        status = "insufficient_data"
-        message = (
-            f"Only {n} counterfactual utterances could be made for {axis.label} (minimum {min_n}): too few "
-            "to judge the classifier's invariance. Collect more utterances that mention this axis."
+        too_small = f"only {n} counterfactual utterances could be made (minimum {min_n})"
+
+    def describe(judgement: Judgement) -> str:
+        if judgement.status == "insufficient_data":
+            return (
+                f"Only {n} counterfactual utterances could be made for {axis.label} (minimum {min_n}): too few "
+                "to judge the classifier's invariance. Collect more utterances that mention this axis."
+            )
+        base = (
+            f"Swapping {axis.label} terms{example_swap} changes the predicted intent in {_pct(rate)} of {n} "
+            f"counterfactual utterances (95% CI {_pct(row['flip_rate_ci_low'])}–{_pct(row['flip_rate_ci_high'])})"
         )
-    elif rate >= fail:
-        status = "fail"
-        message = (
-            f"{base}: at or above the {100 * fail:g}% failure threshold. The classifier's predictions depend "
-            f"on which {axis.label} group is mentioned; see the examples, and rebalance or augment the data."
+        limit = f"{100 * fail:g}%"
+        look = (
+            f"; at or above the {100 * warn:g}% level at which the examples deserve a look"
+            if rate is not None and rate >= warn
+            else ""
         )
-    elif rate >= warn:
-        status = "warn"
-        message = (
-            f"{base}: at or above the {100 * warn:g}% warning threshold (fails at {100 * fail:g}%). The "
-            "classifier partly depends on the group mentioned; see the examples."
+        return _one_rule_text(
+            judgement,
+            base,
+            right_side=meets(rate, fail, "above"),
+            within=f"at or below the {limit} limit{look}",
+            beyond=f"above the {limit} limit",
+            edge=f"above the {limit} limit",
+            advice=f"The classifier's predictions depend on which {axis.label} group is mentioned; see the "
+            "examples, and rebalance or augment the data.",
+            p_text=adjusted_p_text(judgement.p_adjusted, judgement.correction),
         )
-    else:
-        status = "pass"
-        message = f"{base}: below the {100 * warn:g}% warning threshold."
-    return Finding(
+
+    return Evidence(
         id=f"counterfactual/{axis.id}",
         metric="flip_rate",
         kind="rate",
         table="counterfactual:axes",
-        group={"axis": axis.id},
+        group={"axis": axis.label},
         reference=None,
         value=rate,
         ci_low=row["flip_rate_ci_low"],
         ci_high=row["flip_rate_ci_high"],
+        p_value=p_value,
         threshold=fail,
-        status=status,  # type: ignore[arg-type]
-        message=message,
-        details={"warn": warn, "fail": fail, "n": n, "flips": row["flips"], "examples": examples},
+        adverse="above",
+        family="counterfactual",
+        too_small=too_small,
+        describe=describe,
+        details={
+            "axis_id": axis.id,
+            "warn": warn,
+            "fail": fail,
+            "n": n,
+            "flips": flips,
+            "examples": examples,
+        },
     )
 
 
-def _one_sided(
-    worse: bool,
-    p_adjusted: float | None,
-    p_fdr: float | None,
-    thresholds: Any,
-    p_text: str,
-    base: str,
+def _one_rule_text(
+    judgement: Judgement,
+    measured: str,
+    *,
+    right_side: bool,
+    within: str,
     beyond: str,
+    edge: str,
     advice: str,
-) -> tuple[str, str]:
-    if not worse:
-        return "pass", f"{base}: not {beyond.split(' (')[0]} ({p_text})."
-    status, why, fdr_only = _beyond_threshold(p_adjusted, p_fdr, thresholds, p_text)
-    if status == "fail" or fdr_only:
-        return status, f"{base}: {beyond}{why}. {advice}"
-    return status, f"{base}: {beyond}{why}; it may be chance."
+    p_text: str,
+) -> str:
+    """The message of a one-sided finding under the one judging rule, by status.
 
-
-def _beyond_threshold(
-    p_adjusted: float | None, p_fdr: float | None, thresholds: Any, p_text: str
-) -> tuple[str, str, bool]:
-    """Status of a gap beyond its threshold (or outside its band), the clause that says why, and
-    whether it is significant only at a false discovery rate.
-
-    One rule for representation, intent skew and response gaps, as in docs/methodology.md:
-    ``fail`` when significant after the audit's correction, or always with
-    ``require_significance: false``; otherwise ``warn``, saying so when the gap is significant at a
-    false discovery rate of alpha (Benjamini–Hochberg) but not after Holm's correction.
+    ``within``/``beyond`` say where the value is ("at or above the 0.8 threshold" / "below the 0.8
+    threshold"), ``edge`` where the interval reaches ("below the 0.8 threshold").
     """
-    if p_adjusted is not None and p_adjusted < thresholds.alpha:
-        return "fail", f", and statistically significant ({p_text})", False
-    if not thresholds.require_significance:
+    status = judgement.status
+    if status == "insufficient_data":
+        return f"{measured}: too few to judge."
+    if status == "pass":
+        return f"{measured}: {within}, and the interval is clear of it."
+    if status == "inconclusive":
         return (
-            "fail",
-            f", not statistically significant ({p_text}) but failed because "
-            "thresholds.require_significance is false",
-            False,
+            f"{measured}: {within}, but the interval reaches {edge} and the difference is not statistically "
+            f"significant ({p_text}): inconclusive. " + _settle_sentence(judgement.rows_to_settle, ())
         )
-    if thresholds.correction == "holm" and p_fdr is not None and p_fdr < thresholds.alpha:
+    if right_side:  # warn: significant, the interval reaching past the threshold
         return (
-            "warn",
-            f", significant at a false discovery rate of {thresholds.alpha:g} (Benjamini–Hochberg "
-            f"p = {p_fdr:.3g}) but not after the family-wise correction ({p_text})",
-            True,
+            f"{measured}: {within}, but the difference is statistically significant ({p_text}) and the "
+            f"interval reaches {edge}. Review it."
         )
-    return "warn", f", but not statistically significant ({p_text})", False
+    if status == "fail":
+        if judgement.significant:
+            return f"{measured}: {beyond}, and statistically significant ({p_text}). {advice}"
+        return (
+            f"{measured}: {beyond}, not statistically significant ({p_text}) but failed because "
+            f"thresholds.require_significance is false. {advice}"
+        )
+    return f"{measured}: {beyond}, but not statistically significant ({p_text}); it may be chance."
+
+
+def _settle_sentence(rows: int | None, now: tuple[int | None, ...]) -> str:
+    """How much data would settle an inconclusive finding."""
+    if rows is None:
+        return "More data would settle it."
+    sizes = " and ".join(f"{n:,}" for n in now if n is not None)
+    current = f" (now {sizes})" if sizes else ""
+    return (
+        f"About {rows:,} utterances per group would settle it if the rates stay as observed{current}; "
+        "80% power at the audit's alpha."
+    )
 
 
 def _judge_all(run: _Audit) -> list[Finding]:
-    """Adjust every p-value of the audit together, then let each pending finding decide."""
-    correction = run.spec.thresholds.correction
-    raw = np.array([np.nan if p.finding["p_value"] is None else p.finding["p_value"] for p in run.pending])
-    adjusted = adjust_p(raw, correction)
-    fdr = benjamini_hochberg(raw) if raw.size else raw
-    findings = []
-    for pending, p_adjusted, p_fdr in zip(run.pending, adjusted, fdr, strict=True):
-        status, message = pending.decide(finite_or_none(p_adjusted), finite_or_none(p_fdr))
-        values = {
-            k: finite_or_none(v) if k in ("value", "ci_low", "ci_high", "p_value") else v
-            for k, v in pending.finding.items()
-        }
-        values.update(p_adjusted=finite_or_none(p_adjusted), status=status, message=message)
-        findings.append(Finding.model_validate(values))
-    return findings + run.output.findings
+    """Judge every piece of the audit's evidence together (:func:`equityaudit.judging.judge`).
+
+    Coverage findings have no test; an absence stays a ``warn`` even with
+    ``thresholds.require_significance: false`` (which turns every other ``warn`` beyond its
+    threshold into a ``fail``).
+    """
+    findings = judge(run.evidence, run.spec.thresholds)
+    capped = [
+        f.model_copy(update={"status": "warn"}) if f.id.startswith("coverage/") and f.status == "fail" else f
+        for f in findings
+    ]
+    return order_findings(capped)
+
+
+def _display(axis: Axis, label: str) -> str:
+    """A group's display name (its lexicon label); ``(any)`` and ``(none)`` as they are."""
+    return label if label in (ANY, NONE) else axis.group(label).display
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which groups of an axis representation judges, and against what."""
+
+    targets: dict[str, float]
+    """Target share by judged group id."""
+    name: str
+    """The reference as tables and findings name it."""
+    method: str
+    """How the target was set, for the table's methods."""
+    given: bool
+    """Whether the spec's ``options.targets`` names the axis."""
+
+
+def _representation_targets(
+    axis: Axis, given: dict[str, float] | list[str] | None, counts: NDArray[Any]
+) -> _Scope:
+    """The target share of each judged group: the spec's shares, parity among the groups it
+    names, or (by default) parity among the groups the data mentions at all.
+
+    Examples
+    --------
+    >>> from equityaudit.auditors.chatbot.lexicon import Lexicon
+    >>> gender = Lexicon.default().axis("gender")
+    >>> _representation_targets(gender, None, np.array([30, 70, 0])).targets
+    {'women': 0.5, 'men': 0.5}
+    >>> _representation_targets(gender, ["women", "men", "trans_nonbinary"], np.array([30, 70, 0])).targets
+    {'women': 0.3333333333333333, 'men': 0.3333333333333333, 'trans_nonbinary': 0.3333333333333333}
+    >>> _representation_targets(gender, {"women": 0.49, "men": 0.49}, np.array([30, 70, 0])).name
+    'target share'
+    """
+    if isinstance(given, dict):
+        return _Scope(dict(given), "target share", "options.targets", True)
+    if given is not None:
+        named = list(dict.fromkeys(given))
+        return _Scope(
+            {g: 1.0 / len(named) for g in named},
+            "parity",
+            f"parity: 1/{len(named)} for each of the {len(named)} groups named in options.targets",
+            True,
+        )
+    present = [g.id for g, c in zip(axis.groups, counts.tolist(), strict=True) if c > 0]
+    return _Scope(
+        {g: 1.0 / len(present) for g in present},
+        "parity",
+        f"parity: 1/k for the k = {len(present)} groups the data mentions (the lexicon has "
+        f"{len(axis.groups)}; the others are in the coverage finding)",
+        False,
+    )
+
+
+def _coverage_evidence(
+    run: _Audit, axis: Axis, counts: NDArray[Any], scope: _Scope, too_small: str | None
+) -> Evidence:
+    """One finding per axis: which groups of the lexicon the data never mentions.
+
+    Its value is the number of such groups that no target judges (those named in
+    ``options.targets`` are judged by their share instead, and those a target leaves out are out
+    of scope). It has no test: absent groups give ``warn`` (kept there even with
+    ``require_significance: false``, since an absence is a fact about the data, not a disparity),
+    none give ``pass``.
+    """
+    absent = [g for g, c in zip(axis.groups, counts.tolist(), strict=True) if c == 0]
+    unjudged = [g for g in absent if g.id not in scope.targets and not scope.given]
+    left_out = [g for g in absent if g.id not in scope.targets and scope.given]
+    named_absent = [g for g in absent if g.id in scope.targets]
+    present = len(axis.groups) - len(absent)
+
+    def names(groups: list[Group]) -> str:
+        return ", ".join(g.label for g in groups)
+
+    def describe(judgement: Judgement) -> str:
+        head = f"{_capital(axis.label)}: {present} of the lexicon's {len(axis.groups)} groups are mentioned"
+        if judgement.status == "insufficient_data":
+            return f"{head}; {too_small}, so an absent group may be chance. Collect more utterances."
+        parts = []
+        if unjudged:
+            parts.append(
+                f"never mentioned: {names(unjudged)}. The data cannot show how the bot treats them, and "
+                "representation is judged by parity among the groups it does mention. Add utterances "
+                f"that mention them, or state a target for {axis.label} in options.targets (a list of "
+                "groups, or their shares)"
+            )
+        if named_absent:
+            parts.append(
+                f"named in options.targets but never mentioned: {names(named_absent)} (judged by share)"
+            )
+        if left_out:
+            parts.append(f"never mentioned, and not in options.targets: {names(left_out)} (not judged)")
+        if not parts:
+            return f"{head}: every group of the lexicon occurs in the data."
+        return f"{head}; " + "; ".join(parts) + "."
+
+    return Evidence(
+        id=f"coverage/{axis.id}",
+        metric="groups_absent",
+        kind="test",
+        table=axis.id,
+        group={"axis": axis.label},
+        reference=None,
+        value=float(len(unjudged)),
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        threshold=0.0,
+        adverse="above",
+        family=f"coverage:{axis.id}",
+        too_small=too_small if absent else None,
+        describe=describe,
+        details={
+            "absent": [g.id for g in absent],
+            "absent_labels": [g.label for g in absent],
+            "unjudged": [g.id for g in unjudged],
+            "groups": len(axis.groups),
+            "mentioned": present,
+            "axis_mentions": int(counts.sum()),
+        },
+    )
 
 
 def _intent_column(key: str) -> str:
@@ -1297,8 +1549,13 @@ def _reference_rate(row: dict[str, Any], metric: str) -> float | None:
     return float(rate - difference)
 
 
-def _correction_name(correction: str) -> str:
-    return {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "unadjusted"}[correction]
+def _target_kind(target: dict[str, float] | list[str] | None) -> str:
+    """How the context names an axis' representation target."""
+    if isinstance(target, dict):
+        return "target shares (options.targets)"
+    if target is not None:
+        return "parity among the groups named in options.targets"
+    return "parity among the groups mentioned"
 
 
 def _pct(value: float | None) -> str:

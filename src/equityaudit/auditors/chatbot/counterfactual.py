@@ -16,7 +16,7 @@ from a skops file with every type it needs named explicitly (never unpickled).
 Examples
 --------
 >>> from equityaudit.auditors.chatbot.lexicon import Lexicon
->>> lexicon = Lexicon.default()
+>>> lexicon = Lexicon.default().with_overrides(kinship=True)  # "wife" is a mention (options.kinship)
 >>> gender = lexicon.axis("gender")
 >>> swap(lexicon, "My wife's order: she wants to call her.", gender, gender.group("women"), gender.group("men"))
 "My husband's order: he wants to call him."

@@ -17,12 +17,18 @@ over a whole column and the per-utterance path for examples and swaps agree):
   irregular plurals of the data file) unless the term ends with ``!``; possessives need nothing
   special ("woman's" is "woman" followed by an apostrophe);
 - ``<person>`` stands for a person noun ("black <person>" matches "Black customers" but not
-  "black phone case").
+  "black phone case");
+- a group's ``kinship`` words (relatives and partners: "son", "wife") are not mentions of it
+  unless the lexicon is built with ``kinship=True`` (``options.kinship``): "my son" says whom the
+  customer speaks of, not who the customer is.
 
 Examples
 --------
 >>> lexicon = Lexicon.default()
->>> [(m.axis, m.group, m.text) for m in lexicon.find("The manager said my wife's refund was denied.")]
+>>> [(m.axis, m.group, m.text) for m in lexicon.find("The manager said her teenage son's refund was denied.")]
+[('gender', 'women', 'her'), ('age', 'young', 'teenage')]
+>>> kin = lexicon.with_overrides(kinship=True)
+>>> [(m.axis, m.group, m.text) for m in kin.find("The manager said my wife's refund was denied.")]
 [('gender', 'women', 'wife')]
 >>> [(m.axis, m.group) for m in lexicon.find("Our Muslim-owned shop sells man-made fibres.")]
 [('religion', 'muslim')]
@@ -148,6 +154,8 @@ class Group:
     id: str
     label: str
     """A plural noun phrase for messages: "utterances that mention {label}"."""
+    name: str = ""
+    """Short display name for tables and findings' groups ("blind/low vision"); see :attr:`display`."""
     terms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     swap: tuple[str, ...] = ()
@@ -156,6 +164,14 @@ class Group:
     """First names, matched as mentions and swapped by position (gender)."""
     counterfactual: bool = True
     """Whether the group takes part in counterfactual swaps."""
+    kinship: tuple[str, ...] = ()
+    """Words for relatives and partners ("son", "wife"): mentions only in a lexicon built with
+    ``kinship=True`` (:meth:`Lexicon.with_overrides`), which moves them into ``terms``."""
+
+    @property
+    def display(self) -> str:
+        """The name tables and findings show: ``name``, else ``label``."""
+        return self.name or self.label
 
 
 @dataclass(frozen=True)
@@ -267,7 +283,7 @@ class Lexicon:
                 where = f"{origin}: {axis.id}.{group.id}"
                 if not (group.terms or group.patterns or group.names):
                     raise SpecError(f"{where}: the group has no terms, patterns or names.")
-                for term in (*group.terms, *group.names, *group.swap):
+                for term in (*group.terms, *group.names, *group.swap, *group.kinship):
                     _check_term(term, where=where)
                 for pattern in group.patterns:
                     try:
@@ -289,10 +305,12 @@ class Lexicon:
         remove: Mapping[str, Sequence[str]] | None = None,
         exclude: Sequence[str] = (),
         axes: Sequence[str] | None = None,
+        kinship: bool = False,
         origin: str = "options.lexicon",
     ) -> Lexicon:
         """A copy with a spec's changes: extra terms (new groups and axes too), replaced terms,
-        removed groups, extra excluded phrases, and a selection of axes.
+        removed groups, extra excluded phrases, a selection of axes, and (``kinship=True``) the
+        groups' kinship words counted as mentions.
 
         Examples
         --------
@@ -302,6 +320,17 @@ class Lexicon:
         (['religion'], ['muslim'])
         """
         by_id = {a.id: a for a in self.axes}
+        if kinship:
+            by_id = {
+                a.id: replace(
+                    a,
+                    groups=tuple(
+                        replace(g, terms=(*g.terms, *g.kinship), kinship=()) if g.kinship else g
+                        for g in a.groups
+                    ),
+                )
+                for a in self.axes
+            }
         for axis_id, groups in (replace_terms or {}).items():
             axis = _axis(by_id, axis_id, f"{origin}.replace")
             updated = []
@@ -315,7 +344,7 @@ class Lexicon:
             for group in axis.groups:
                 if group.id in groups:
                     terms = tuple(str(t) for t in groups[group.id])
-                    group = replace(group, terms=terms, patterns=(), names=(), swap=_plain(terms))
+                    group = replace(group, terms=terms, patterns=(), names=(), swap=_plain(terms), kinship=())
                 updated.append(group)
             by_id[axis_id] = replace(axis, groups=tuple(updated))
         for axis_id, groups in (extend or {}).items():
@@ -385,6 +414,14 @@ class Lexicon:
         """Pattern of the phrases blanked before matching the axis, or None."""
         return _exclusion_regex(self, axis.id)
 
+    def kinship_regex(self) -> str | None:
+        """Case-insensitive pattern matching any kinship word not counted as a mention, or None
+        (every group's ``kinship`` words; empty in a lexicon built with ``kinship=True``)."""
+        words = {self._term(t) for a in self.axes for g in a.groups for t in g.kinship}
+        if not words:
+            return None
+        return r"(?i)\b(?:" + "|".join(sorted(words, key=lambda p: (-len(p), p))) + r")\b"
+
     def refusal_regex(self) -> str:
         """Case-insensitive pattern matching any refusal phrase (for bot responses)."""
         alternatives = sorted({self._term(t + "!") for t in self.refusals}, key=lambda p: (-len(p), p))
@@ -428,7 +465,7 @@ class Lexicon:
         Examples
         --------
         >>> import polars as pl
-        >>> frame = Lexicon.default().mention_frame(pl.Series(["my wife", "the manager", None]))
+        >>> frame = Lexicon.default().mention_frame(pl.Series(["a woman", "the manager", None]))
         >>> frame["gender/women"].to_list(), frame["gender/men"].to_list()
         ([True, False, False], [False, False, False])
         """
@@ -460,7 +497,8 @@ class Lexicon:
                     "id": a.id,
                     "exclude": a.exclude,
                     "groups": [
-                        [g.id, g.terms, g.patterns, g.swap, g.names, g.counterfactual] for g in a.groups
+                        [g.id, g.terms, g.patterns, g.swap, g.names, g.counterfactual, g.kinship]
+                        for g in a.groups
                     ],
                 }
                 for a in self.axes
@@ -491,18 +529,20 @@ def _check_term(term: str, *, where: str) -> None:
 def _group(group_id: str, spec: Mapping[str, Any], *, where: str) -> Group:
     if not isinstance(spec, Mapping):
         raise SpecError(f"{where}: expected a mapping with 'terms', found {spec!r}.")
-    allowed = {"label", "terms", "patterns", "swap", "names", "counterfactual"}
+    allowed = {"label", "name", "terms", "patterns", "swap", "names", "counterfactual", "kinship"}
     for key in spec:
         if key not in allowed:
             raise SpecError(f"{where}: unknown key {key!r}. {did_you_mean(str(key), allowed)}")
     return Group(
         id=group_id,
         label=str(spec.get("label", group_id)),
+        name=str(spec.get("name", "")),
         terms=tuple(str(t) for t in spec.get("terms") or ()),
         patterns=tuple(str(p) for p in spec.get("patterns") or ()),
         swap=tuple(str(s) for s in spec.get("swap") or ()),
         names=tuple(str(n) for n in spec.get("names") or ()),
         counterfactual=bool(spec.get("counterfactual", True)),
+        kinship=tuple(str(t) for t in spec.get("kinship") or ()),
     )
 
 

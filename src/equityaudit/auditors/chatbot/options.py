@@ -2,8 +2,11 @@
 
 Every key is documented in docs/chatbot.md; unknown keys are errors that name the nearest valid
 one. An unknown key inside a nested block (``options.lexicon``, ``options.counterfactual``, …) is
-named with its full path and the keys of that block, not the top-level options. Rules that involve several keys or the lexicon (language, population shares, the model
-file) are checked by :meth:`ChatbotAuditor.check_spec` before any data is read.
+named with its full path and the keys of that block, not the top-level options. Rules that
+involve several keys or the lexicon (language, targets, the model file) are checked by
+:meth:`ChatbotAuditor.check_spec` before any data is read.
+
+``population_shares`` (the key before ``targets`` existed) is still read, as ``targets``.
 """
 
 from __future__ import annotations
@@ -156,10 +159,18 @@ class ChatbotOptions(_Options):
     )
     axes: list[str] | None = Field(default=None, description="Audit only these axes (default: every axis).")
     lexicon: LexiconOptions = Field(default_factory=LexiconOptions)
-    population_shares: dict[str, dict[str, float]] = Field(
+    targets: dict[str, dict[str, float] | list[str]] = Field(
         default_factory=dict,
-        description="{axis: {group: share}}: the target share of the axis' mentions per group, instead "
-        "of parity; groups left out are reported but not judged.",
+        description="Representation targets per axis: {axis: {group: share}} (the target share of the "
+        "axis' mentions per group; groups left out are reported, not judged), or {axis: [group, ...]} "
+        "(parity among the groups named). Axes left out: parity among the groups the data mentions. "
+        "Also read under its former name, population_shares.",
+    )
+    kinship: bool = Field(
+        default=False,
+        description="Count words for relatives and partners ('my son', 'my wife') as mentions of "
+        "their gender (default: not, since they say whom the customer speaks of, not who the "
+        "customer is).",
     )
     model: Path | None = Field(
         default=None, description="A skops file with a fitted scikit-learn pipeline (texts → intents)."
@@ -180,3 +191,20 @@ class ChatbotOptions(_Options):
     )
     response_gaps: ResponseGapOptions = Field(default_factory=ResponseGapOptions)
     examples: ExampleOptions = Field(default_factory=ExampleOptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        """Read ``population_shares`` (the former name of ``targets``) as ``targets``."""
+        if isinstance(data, Mapping) and "population_shares" in data:
+            if "targets" in data:
+                raise PydanticCustomError(
+                    "duplicate_option",
+                    "{message}",
+                    {
+                        "message": "options.population_shares and options.targets are the same option "
+                        "(population_shares is its former name); keep only options.targets"
+                    },
+                )
+            data = {("targets" if k == "population_shares" else k): v for k, v in data.items()}
+        return data
