@@ -225,3 +225,23 @@ def test_findings_are_listed_worst_first() -> None:
         statuses, key=["fail", "warn", "inconclusive", "insufficient_data", "pass"].index
     )
     assert statuses[0] == "fail" and "insufficient_data" in statuses
+
+
+def test_a_ceiling_limits_how_bad_a_descriptive_finding_can_be() -> None:
+    # One family of one hypothesis: the adjusted p is the raw 0.001 (weight 1), significant at
+    # 0.05; a gap of 0.30 above a 0.10 limit fails, unless its evidence caps it at warn.
+    from equityaudit.judging import Evidence, judge
+    from equityaudit.spec import Thresholds
+
+    def evidence(ceiling: str | None) -> Evidence:
+        return Evidence(
+            id="t/make-up", metric="total_variation_distance", kind="difference", table="t",
+            group={}, reference=None, value=0.30, ci_low=None, ci_high=None, p_value=0.001,
+            threshold=0.10, adverse="above", family="t", ceiling=ceiling,  # type: ignore[arg-type]
+            describe=lambda judgement: judgement.status,
+        )  # fmt: skip
+
+    (free,) = judge([evidence(None)], Thresholds())
+    (capped,) = judge([evidence("warn")], Thresholds())
+    assert (free.status, free.p_adjusted) == ("fail", 0.001)
+    assert (capped.status, capped.message, capped.details["status_ceiling"]) == ("warn", "warn", "warn")

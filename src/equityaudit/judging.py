@@ -114,6 +114,9 @@ class Evidence:
     hypothesis: Hashable | None = None
     rates: tuple[float, float] | None = None
     """For :func:`rows_to_settle`: the compared rates (group, reference) behind a ratio or a gap."""
+    ceiling: Status | None = None
+    """The worst status this finding may get (``warn`` for a finding that describes rather than
+    accuses: a segment's make-up, a category the data never mentions); None: no limit."""
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -289,6 +292,8 @@ def judge(evidence: Sequence[Evidence], thresholds: Thresholds) -> list[Finding]
             too_small=item.too_small is not None,
             require_significance=thresholds.require_significance,
         )
+        if item.ceiling is not None and STATUSES.index(status) < STATUSES.index(item.ceiling):
+            status = item.ceiling
         settle = None
         if status == "inconclusive" and item.rates is not None and item.value is not None:
             settle = rows_to_settle(
@@ -296,6 +301,8 @@ def judge(evidence: Sequence[Evidence], thresholds: Thresholds) -> list[Finding]
             )
         judgement = Judgement(status, p_adjusted, name, significant, settle)
         details = {**item.details, "family": item.family, "index": index}
+        if item.ceiling is not None:
+            details["status_ceiling"] = item.ceiling
         if settle is not None:
             details["rows_to_settle"] = settle
         findings.append(

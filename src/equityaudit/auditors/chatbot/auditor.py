@@ -43,7 +43,7 @@ from equityaudit.auditors.chatbot.options import ChatbotOptions
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.errors import SpecError, did_you_mean
 from equityaudit.hookspecs import hookimpl
-from equityaudit.judging import Evidence, Judgement, judge, meets, order_findings
+from equityaudit.judging import Evidence, Judgement, judge, meets
 from equityaudit.results import CountsTable, Finding, Table, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.disparity import METHODS, compare_to_reference
@@ -1391,12 +1391,7 @@ def _judge_all(run: _Audit) -> list[Finding]:
     ``thresholds.require_significance: false`` (which turns every other ``warn`` beyond its
     threshold into a ``fail``).
     """
-    findings = judge(run.evidence, run.spec.thresholds)
-    capped = [
-        f.model_copy(update={"status": "warn"}) if f.id.startswith("coverage/") and f.status == "fail" else f
-        for f in findings
-    ]
-    return order_findings(capped)
+    return judge(run.evidence, run.spec.thresholds)  # coverage evidence has ceiling="warn"
 
 
 def _display(axis: Axis, label: str) -> str:
@@ -1517,6 +1512,7 @@ def _coverage_evidence(
         family=f"coverage:{axis.id}",
         too_small=too_small if absent else None,
         describe=describe,
+        ceiling="warn",  # an absence describes the data; it accuses no one
         details={
             "absent": [g.id for g in absent],
             "absent_labels": [g.label for g in absent],

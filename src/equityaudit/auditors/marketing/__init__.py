@@ -44,7 +44,6 @@ from equityaudit.auditors.marketing.options import MarketingOptions, check_marke
 from equityaudit.auditors.marketing.proxies import proxy_analysis
 from equityaudit.auditors.marketing.representation import (
     Representation,
-    cap_status,
     representation_evidence,
     representation_table,
 )
@@ -312,7 +311,7 @@ class MarketingAuditor:
             )
             marketing["offer"] = offer_context
             evidence += offer_evidence
-        findings = [cap_status(f) for f in judge(evidence, spec.thresholds)]  # one judgement per audit
+        findings = judge(evidence, spec.thresholds)  # one judgement per audit
         if options.features:
             proxies, proxy_findings, proxy_notes = proxy_analysis(prepared, spec, options)
             marketing["proxies"] = proxies

@@ -47,7 +47,7 @@ from equityaudit.auditors.comparison import adjusted_p_text, table_name
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.frames import UNKNOWN
 from equityaudit.judging import Evidence, Judgement, meets
-from equityaudit.results import STATUSES, Finding, Table, finite_or_none
+from equityaudit.results import Status, Table, finite_or_none
 from equityaudit.spec import Thresholds
 from equityaudit.stats.inference import chi_square_test, ratio_interval, wilson_interval
 from equityaudit.stats.weighted import linearised_effective_size
@@ -56,7 +56,6 @@ __all__ = [
     "REPRESENTATION_METHODS",
     "STATUS_CEILING",
     "Representation",
-    "cap_status",
     "representation_evidence",
     "representation_ratio_interval",
 ]
@@ -268,7 +267,7 @@ def _count(value: float, estimated: bool) -> int | float:
     return round(float(value), 6) if estimated else int(value)
 
 
-STATUS_CEILING = "warn"
+STATUS_CEILING: Status = "warn"
 """The worst status a representation finding can have: make-up alone is not disadvantage."""
 
 
@@ -284,8 +283,8 @@ def representation_evidence(
     significant after correction (the message says which: a significant difference, or one that
     may be chance). Representation *describes* a segment; whether a group is disadvantaged is the
     targeting finding's call, so a significant distance above the limit — ``fail`` for any other
-    finding — is capped at ``warn`` (``details.status_ceiling``; :func:`cap_status` applies it
-    after judging). ``insufficient_data`` only when the segment has fewer than ``min_group_size``
+    finding — is capped at ``warn`` (the evidence's ``ceiling``, recorded in
+    ``details.status_ceiling``). ``insufficient_data`` only when the segment has fewer than ``min_group_size``
     members of known groups, or no distance can be computed.
     """
     evidence = []
@@ -331,19 +330,11 @@ def representation_evidence(
                     "most_over_represented": _summary(over),
                     "most_under_represented": _summary(under),
                     "estimated": item.estimated,
-                    "status_ceiling": STATUS_CEILING,
                 },
+                ceiling=STATUS_CEILING,
             )
         )
     return evidence
-
-
-def cap_status(finding: Finding) -> Finding:
-    """The finding with its status lowered to ``details.status_ceiling`` when it is worse."""
-    ceiling = finding.details.get("status_ceiling")
-    if ceiling is None or STATUSES.index(finding.status) >= STATUSES.index(ceiling):
-        return finding
-    return finding.model_copy(update={"status": ceiling})
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
