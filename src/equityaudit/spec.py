@@ -242,13 +242,17 @@ class Thresholds(_Strict):
         "significant after correction; otherwise it warns.",
     )
     correction: Literal["holm", "bh", "none"] = Field(
-        default="holm", description="Multiple-comparison correction across all of an audit's tests."
+        default="holm",
+        description="Multiple-comparison correction across all of an audit's tests, weighted by family "
+        "(holm: family-wise error; bh: false discovery rate; none).",
     )
     bootstrap: int = Field(
         default=0,
         ge=0,
         le=100_000,
-        description="Bootstrap replicates for ratio intervals (0: analytic Katz intervals only).",
+        description="Bootstrap replicates for ratio intervals (0: analytic Katz intervals only). A "
+        "comparison with fewer than 10 selected or 10 not selected in either group gets the MOVER-R "
+        "interval instead, which covers where a percentile bootstrap does not.",
     )
     seed: int = Field(default=0, description="Seed of the bootstrap.")
 
