@@ -75,3 +75,14 @@ def test_a_p_value_below_the_smallest_double_reads_below_1e_300(tmp_path: Path) 
     (row,) = [line for line in out.output.splitlines() if line.startswith("F ")]
     assert "< 1e-300" in row and " 0 " not in row
     assert "| < 1e-300 |" in (tmp_path / "r" / "s.md").read_text()
+
+
+def test_equal_groups_still_show_their_size(tmp_path: Path) -> None:
+    # F and M have 1,000 rows each (the same denominator in every row): the column is still n, the
+    # group's size; a share table with one shared total would show each group's own count instead.
+    spec = write_spec(tmp_path, "{}")
+    out = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r")])
+    assert out.exit_code == 0, out.output
+    header = next(line for line in out.output.splitlines() if line.lstrip().startswith("group"))
+    assert header.split()[:2] == ["group", "n"]
+    assert "1000" in out.output

@@ -150,11 +150,14 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         box=None,
     )
     # the group's own count: the rate's denominator, unless that is one total shared by every row
-    # (a share of the axis' mentions, of a segment): then the numerator, which differs by group
+    # (a share of the axis' mentions, of a segment): then the numerator, which differs by group.
+    # A rate per person (denominator n, or a stage's reached_*) keeps its own size even when every
+    # group happens to be equally large.
     totals = {row.get(table.denominator) for row in table.rows}
+    shared = table.denominator != "n" and not table.denominator.startswith("reached_")
     count = (
         table.numerator
-        if len(table.rows) > 1 and len(totals) == 1 and None not in totals
+        if shared and len(table.rows) > 1 and len(totals) == 1 and None not in totals
         else table.denominator
     )
     for heading, justify in (
