@@ -108,19 +108,21 @@ SKEWED_GROUP: Final = ("religion", "muslim", "refund_denied")
 AXES: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = MappingProxyType(
     {
         "gender": {
+            # self-descriptions the lexicon counts by default; relatives ("my husband") count only
+            # with options.kinship, so they would make a balanced draw unbalanced without it
             "men": (
-                "I'm writing on behalf of my husband.",
-                "My father asked me to contact you.",
-                "This is for my son.",
-                "My brother set up this account.",
-                "Hi, this is {male}.",
+                "I'm a man who orders here often.",
+                "As a male customer, I have a question.",
+                "I'm a guy with a question.",
+                "As a gentleman who shops here, I need help.",
+                "Hi, this is {male}, a man with a question.",
             ),
             "women": (
-                "I'm writing on behalf of my wife.",
-                "My mother asked me to contact you.",
-                "This is for my daughter.",
-                "My sister set up this account.",
-                "Hi, this is {female}.",
+                "I'm a woman who orders here often.",
+                "As a female customer, I have a question.",
+                "I'm a lady with a question.",
+                "As a businesswoman who shops here, I need help.",
+                "Hi, this is {female}, a woman with a question.",
             ),
             "trans_nonbinary": (
                 "I'm nonbinary.",
