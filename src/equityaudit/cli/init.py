@@ -454,7 +454,13 @@ def init_command(
 ) -> None:
     """Inspect DATA's columns, propose their roles and write a commented audit spec."""
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
-    from equityaudit.frames import read_source, separator_hint
+    from equityaudit.frames import (
+        check_repeated_columns,
+        collect_or_data_error,
+        no_rows_error,
+        read_source,
+        separator_hint,
+    )
 
     if not data.is_file():
         from equityaudit.errors import DataError
@@ -478,12 +484,27 @@ def init_command(
                 source = read_source(data, separator=separator)
                 click.echo(f"The file is separated by {separator!r}, not commas: reading it that way.")
                 break
-    sample = source.frame.head(50_000).collect().to_native()
+    # every row is read, as 'run' reads them, so a malformed line is reported as 'run' reports it
+    rows = collect_or_data_error(source.frame, source.name)
+    if len(rows) == 0:
+        raise no_rows_error(source.name)
+    sample = rows.head(50_000).to_native()
     import polars as pl
 
     if not isinstance(sample, pl.DataFrame):  # pragma: no cover - files are read with polars
         sample = pl.from_pandas(sample)
-    proposal = propose_roles(sample)
+    named = {f"--sensitive {column}": column for column in sensitive}
+    named.update(
+        {
+            f"--{key}": value
+            for key, value in (("decision", decision), ("score", score), ("outcome", outcome))
+            if value
+        }
+    )
+    notes = check_repeated_columns(source, named, origin="equityaudit init")
+    # a column named twice is never proposed: which of the two a spec means would be unknowable
+    proposal = propose_roles(sample.drop(list(source.repeated)))
+    proposal.columns = list(sample.columns)
     for column in (*sensitive, decision, score, outcome):
         if column and column not in proposal.columns:
             raise ColumnNotFoundError(
@@ -499,6 +520,13 @@ def init_command(
                 proposal.decision_values = _two_values(sample, value)
                 yes_no = {v.strip().lower() for v in proposal.decision_values} <= _BINARY
                 proposal.decision_labels = [] if yes_no else proposal.decision_values
+    # a guess yields to a column the user named for another role (one column, one role)
+    chosen = set(named.values())
+    for attribute, value in (("decision", decision), ("score", score), ("outcome", outcome)):
+        if value is None and getattr(proposal, attribute) in chosen:
+            setattr(proposal, attribute, None)
+    if not sensitive:
+        proposal.sensitive = [column for column in proposal.sensitive if column not in chosen]
     if adverse_decision:
         proposal.decision_favourable = False
     interactive = not yes and sys.stdin.isatty()
@@ -536,6 +564,8 @@ def init_command(
     click.echo(f"Proposed roles for {data} ({len(proposal.columns)} columns):")
     for role, value in _summary(proposal, auditor):
         click.echo(f"  {role + ':':<10} {value}")
+    for note in notes:
+        click.echo(f"note: {note}")
     click.echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
 
 
