@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
 from equityaudit.cli import main
+from equityaudit.cli.init import propose_roles
 from equityaudit.spec import load_spec
 from evidence import unavailable
 
@@ -20,7 +22,7 @@ def test_a_decision_guessed_from_a_two_valued_column_says_so(tmp_path: Path) -> 
     out = CliRunner().invoke(main, ["init", str(data), "--auditor", "decisions", "--out", str(spec), "--yes"])
     assert out.exit_code == 0, out.output
     assert "decision:  region   (a guess: no column is named like a decision; pass --decision)" in out.output
-    assert "# CHECK: a guess (the first two-valued column)" in spec.read_text()
+    assert "# CHECK: a guess (no column is named like a decision)" in spec.read_text()
     named = CliRunner().invoke(
         main,
         [
@@ -60,8 +62,8 @@ def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tm
     assert out.exit_code == 0, out.output
     (line,) = [x for x in spec.read_text().splitlines() if x.lstrip().startswith("decision:")]
     assert line == (
-        "  decision: {column: band, positive: low, favourable: true}   # CHECK: a guess (the first "
-        "two-valued column); which label means receiving the decision? (high, low); is receiving it good "
+        "  decision: {column: band, positive: low, favourable: true}   # CHECK: a guess (no column is named "
+        "like a decision); which label means receiving the decision? (high, low); is receiving it good "
         "for the person? For a denial or a risk flag, set favourable: false"
     )
     ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
@@ -246,3 +248,98 @@ def test_compas_with_its_repeated_columns_is_initialised_and_audited(tmp_path: P
     )
     assert named.exit_code == 2
     assert "'decile_score' (2 times)" in " ".join(named.output.split())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "marital-status",
+        "maritalStatus",
+        "Marital Status",
+        "native-country",
+        "nativeCountry",
+        "native_country",
+        "foreign_worker",
+        "Foreign Worker",
+        "personal_status",
+        "personal-status",
+        "relationship",
+        "Age Group",
+        "ageBand",
+        "Sex",
+        "race-ethnicity",
+    ],
+)
+def test_sensitive_names_are_recognised_whatever_separates_their_words(name: str) -> None:
+    frame = pl.DataFrame({name: ["a", "b", "c"] * 20, "hired": [1, 0, 1] * 20})
+    assert propose_roles(frame).sensitive == [name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["maritime_zone", "nationwide", "page_views", "storage", "customer_relationship_months", "races_won"],
+)
+def test_names_that_only_look_sensitive_are_not_proposed(name: str) -> None:
+    frame = pl.DataFrame({name: ["a", "b", "c"] * 20, "hired": [1, 0, 1] * 20})
+    assert propose_roles(frame).sensitive == []
+
+
+def test_an_age_in_years_is_numeric_sensitive_and_an_age_band_is_sensitive() -> None:
+    frame = pl.DataFrame(
+        {"age": list(range(19, 79)), "age-band": ["18-39", "40-59", "60+"] * 20, "hired": [1, 0] * 30}
+    )
+    proposal = propose_roles(frame)
+    assert (proposal.sensitive, proposal.numeric_sensitive) == (["age-band"], ["age"])
+
+
+def test_a_target_like_column_is_guessed_as_the_decision_before_a_count() -> None:
+    # German credit's layout: people_liable_for (1 or 2 people) comes before credit (1 good, 2 bad)
+    frame = pl.DataFrame(
+        {"telephone": ["A191", "A192"] * 20, "people_liable_for": [1, 2] * 20, "credit": [2, 1] * 20}
+    )
+    proposal = propose_roles(frame)
+    assert (proposal.decision, proposal.decision_guessed) == ("credit", True)
+    # without a target-like name, a column of two labels goes before a count
+    assert propose_roles(frame.drop("credit")).decision == "telephone"
+    assert propose_roles(frame.select("people_liable_for")).decision == "people_liable_for"
+
+
+def test_a_label_alone_is_the_decision_not_the_outcome() -> None:
+    # bank marketing: 'y' is the only target; proposed as the outcome, the decision was a guess
+    # from 'contact' (cellular or telephone)
+    frame = pl.DataFrame({"contact": ["cellular", "telephone"] * 20, "y": ["no", "yes"] * 20})
+    proposal = propose_roles(frame)
+    assert (proposal.decision, proposal.outcome) == ("y", None)
+    named = propose_roles(frame.with_columns(hired=pl.Series([1, 0] * 20)))
+    assert (named.decision, named.outcome) == ("hired", "y")  # a named decision keeps y as the outcome
+
+
+def _init(tmp_path: Path, data: Path) -> tuple[str, str]:
+    spec = tmp_path / "s.yaml"
+    out = CliRunner().invoke(main, ["init", str(data), "--auditor", "decisions", "--out", str(spec), "--yes"])
+    assert out.exit_code == 0, out.output
+    return out.output, spec.read_text()
+
+
+def test_german_credit_is_proposed_by_its_protected_columns_and_its_credit_column(tmp_path: Path) -> None:
+    # german.txt: personal_status is sex and marital status (A91-A95), foreign_worker A201/A202,
+    # age in years, credit 1 (good) or 2 (bad)
+    output, _ = _init(tmp_path, reference("german.csv"))
+    assert "  sensitive: personal_status, foreign_worker\n" in output
+    assert "  numeric:   age   (numbers, not categories" in output
+    assert "  decision:  credit   (a guess" in output
+    loaded = load_spec(tmp_path / "s.yaml")
+    assert loaded.columns.sensitive == ["personal_status", "foreign_worker"]
+    assert loaded.columns.decision_column == "credit"
+    ran = CliRunner().invoke(main, ["run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "r"), "--quiet"])
+    assert ran.exit_code in (0, 1), ran.output
+
+
+def test_adult_is_proposed_by_every_protected_column_and_its_income(tmp_path: Path) -> None:
+    output, spec = _init(tmp_path, reference("adult.csv"))
+    assert "  sensitive: marital-status, relationship, race, sex, native-country\n" in output
+    assert "  numeric:   age   (numbers, not categories" in output
+    assert "  decision:  income-per-year   (a guess" in output
+    assert "intersectional: false        # true adds the cross of all 5 sensitive columns" in spec
+    loaded = load_spec(tmp_path / "s.yaml")
+    assert loaded.columns.decision_column == "income-per-year"
