@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
-from equityaudit.frames import Source, check_columns, read_source
+from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
 from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import run_gate
@@ -137,14 +137,12 @@ def run_spec(
     gate_result = run_gate(source.frame, spec, auditor, mode=gate, origin=source.name)
     rows = gate_result.rows
     if rows == 0:
-        raise DataError(
-            f"{source.name}: the data has a header but no rows; expected at least one row to audit."
-        )
+        raise no_rows_error(source.name)
     if audit_verdict(gate_result.gate, []) == "blocked":
         blocked = _result(
             spec, source, rows, started, gate_result.gate, verdict="blocked", standard=standard_ref
         )
-        return blocked.model_copy(update={"notes": gate_result.notes})
+        return blocked.model_copy(update={"notes": [*prepared.notes, *gate_result.notes]})
     phase("auditing")
     output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
     verdict = audit_verdict(gate_result.gate, [finding.status for finding in output.findings])
@@ -155,7 +153,7 @@ def run_spec(
             "findings": order_findings(output.findings),  # worst first, whoever judged them
             "counts": output.counts,
             "context": output.context,
-            "notes": [*gate_result.notes, *output.notes],
+            "notes": [*prepared.notes, *gate_result.notes, *output.notes],
             "finished_at": dt.datetime.now(dt.UTC),
         }
     )
@@ -170,6 +168,8 @@ class PreparedAudit:
     options: Any
     source: Source
     standard: StandardRef | None
+    notes: list[str]
+    """Notes for the report found while preparing (repeated columns the audit does not use)."""
 
 
 def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
@@ -205,13 +205,40 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
     option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
     extra = dict(option_columns(spec, options)) if option_columns is not None else {}
     check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
+    used = {
+        **{f"columns.{role}": column for role, column in spec.columns.named().items()},
+        **extra,
+        **_quality_columns(spec),
+    }
+    notes = check_repeated_columns(source, used, origin=origin)
     return PreparedAudit(
         spec=spec,
         auditor=auditor,
         options=options,
         source=source,
         standard=application.standard.reference() if application else None,
+        notes=notes,
     )
+
+
+def _quality_columns(spec: AuditSpec) -> dict[str, str]:
+    """Each column the spec's quality rules name, by the key that names it."""
+    quality = spec.quality
+    named: dict[str, str] = {}
+    for rule in ("max_missing", "allowed", "ranges"):
+        for column in getattr(quality, rule):
+            named[f"quality.{rule}.{column}"] = column
+    for i, column in enumerate(quality.unique):
+        named[f"quality.unique[{i}]"] = column
+    for i, expectation in enumerate(quality.expectations):
+        kwargs = expectation.get("kwargs", {})
+        for argument in ("column", "column_A", "column_B"):
+            if isinstance(kwargs.get(argument), str):
+                named[f"quality.expectations[{i}].kwargs.{argument}"] = kwargs[argument]
+        for column in kwargs.get("column_list", None) or []:
+            if isinstance(column, str):
+                named[f"quality.expectations[{i}].kwargs.column_list"] = column
+    return named
 
 
 def _result(

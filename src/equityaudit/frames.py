@@ -15,7 +15,7 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,9 @@ __all__ = [
     "binary_mapping",
     "check_columns",
     "check_labels",
+    "check_repeated_columns",
     "collect_or_data_error",
+    "no_rows_error",
     "null_as_none",
     "read_error",
     "read_source",
@@ -91,6 +93,10 @@ class Source:
     """The file path, or the kind of in-memory frame (``<pandas.DataFrame>``)."""
     sha256: str | None
     """SHA-256 of the file's bytes; ``None`` for in-memory frames."""
+    repeated: Mapping[str, int] = field(default_factory=dict)
+    """Each column the file's header names more than once, with how many times. The frame holds
+    the first of them under its name and drops the copies: :func:`check_repeated_columns` refuses
+    an audit that uses one, and notes the others."""
 
 
 def read_source(source: Any, *, file_format: str | None = None, separator: str = ",") -> Source:
@@ -193,29 +199,93 @@ def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source
         raise _file_error(exc, path, kind, separator, str(path)) from None
     if not columns:
         raise DataError(f"{path}: no columns found; expected a header row.")
-    _refuse_duplicate_columns(columns, path)
+    repeated, copies = _repeated_columns(columns)
+    if copies:
+        frame = frame.drop(copies)
     name = _display(path)
     _READ[name] = (path, kind, separator)
-    return Source(frame=frame, name=name, sha256=digest.hexdigest())
+    return Source(frame=frame, name=name, sha256=digest.hexdigest(), repeated=repeated)
 
 
-def _refuse_duplicate_columns(columns: Sequence[str], path: Path) -> None:
-    """A header naming a column twice is an error: which of the two the spec means is unknowable.
+def _repeated_columns(columns: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """The columns a header names more than once (with how many times), and polars' names for the copies.
 
-    polars renames the second ``decision`` to ``decision_duplicated_0``, so the first would be
-    audited silently.
+    polars renames the second ``decision`` to ``decision_duplicated_0``, the third to
+    ``decision_duplicated_1``: a spec naming ``decision`` would silently get the first.
     """
     repeated: dict[str, int] = {}
+    copies: list[str] = []
     for name in columns:
         base, marker, index = name.rpartition("_duplicated_")
         if marker and index.isdigit() and base in columns:
             repeated[base] = repeated.get(base, 1) + 1
-    if repeated:
-        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
-        raise DataError(
-            f"{path}: the header names the same column more than once: {listed}; expected each column "
-            "name once. Rename or remove the repeated columns, then name the one to audit in the spec."
-        )
+            copies.append(name)
+    return repeated, copies
+
+
+def check_repeated_columns(source: Source, used: Mapping[str, str], *, origin: str) -> list[str]:
+    """Refuse an audit that uses a column the file's header names more than once; note the others.
+
+    Which of two columns of the same name the spec means is unknowable, so a repeated column that
+    a role, a quality rule or an option names is an error. A repeated column the audit does not
+    use is harmless: its copies were dropped when the file was read, and the note says so.
+
+    Parameters
+    ----------
+    source
+        The data, as :func:`read_source` read it.
+    used
+        Each column the audit uses, by the key that names it (``columns.decision``, ``--decision``).
+    origin
+        Where the keys are written (the spec file), for messages.
+
+    Returns
+    -------
+    list[str]
+        One note naming the repeated columns the audit does not use; none when there are none.
+
+    Examples
+    --------
+    >>> src = Source(frame=None, name="a.csv", sha256=None, repeated={"score": 2})  # type: ignore[arg-type]
+    >>> check_repeated_columns(src, {"columns.decision": "hired"}, origin="a.yaml")  # doctest: +ELLIPSIS
+    ["a.csv: the header names 'score' twice; the audit does not use it, so ... rename the copies in the file."]
+    """
+    if not source.repeated:
+        return []
+    path = _READ[source.name][0] if source.name in _READ else source.name
+    for key, column in used.items():
+        if column in source.repeated:
+            raise DataError(
+                f"{origin}: {key}: {path}: the header names the same column more than once: {column!r} "
+                f"({source.repeated[column]} times); expected each column name once. Rename or remove the "
+                "repeated columns, then name the one to audit in the spec."
+            )
+    listed = _and([f"{name!r} {_times(count)}" for name, count in source.repeated.items()])
+    one = len(source.repeated) == 1
+    return [
+        f"{path}: the header names {listed}; the audit does not use {'it' if one else 'them'}, so "
+        f"{'its copies were' if one else 'their copies were'} dropped and the first of each kept. To audit "
+        f"{'it' if one else 'one of them'}, rename the copies in the file."
+    ]
+
+
+def _times(count: int) -> str:
+    return "twice" if count == 2 else f"{count} times"
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def no_rows_error(origin: str) -> DataError:
+    """The error for data that has a header but no rows: there is nothing to audit.
+
+    Examples
+    --------
+    >>> print(no_rows_error("a.csv"))
+    a.csv: the data has a header but no rows; expected at least one row to audit.
+    """
+    return DataError(f"{origin}: the data has a header but no rows; expected at least one row to audit.")
 
 
 _READ: dict[str, tuple[Path, str, str]] = {}

@@ -14,9 +14,24 @@ import click
 
 __all__ = ["Proposal", "init_command", "propose_roles", "render_spec"]
 
+# matched against a column name's words joined by '_' (see _words): marital-status, maritalStatus
+# and "Marital Status" all read marital_status
 _SENSITIVE = re.compile(
     r"(^|_)(sex|gender|race|ethnic\w*|race_ethnicity|age_?(cat|group|band)?|disab\w*|religion|marital\w*"
-    r"|nationality|national_origin|citizen\w*|sexual_orientation|veteran\w*)($|_)",
+    r"|nationality|national_origin|native_country|country_of_(birth|origin)|birth_country|citizen\w*"
+    r"|foreign_worker|foreigner|immigra\w*|sexual_orientation|veteran\w*|personal_status)($|_)"
+    r"|^relationship(_status)?$",
+    re.I,
+)
+# a binary column named like the target of a public dataset (bank marketing's y, Adult's income,
+# German credit's credit): the likeliest decision when no column is named like one
+_TARGET = re.compile(
+    r"(^|_)(y|target|label|class|credit|credit_risk|income|churn|churned|survived|default_payment)($|_)",
+    re.I,
+)
+# a count (German credit's people_liable_for: 1 or 2 people) is two-valued, but no decision
+_COUNT = re.compile(
+    r"(^|_)(n|num|number|count|cnt|people|persons|liable|dependents?|children|times|days|months|years)($|_)",
     re.I,
 )
 _DECISION = re.compile(
@@ -31,6 +46,8 @@ _BINARY = {"1", "0", "1.0", "0.0", "true", "false", "yes", "no", "y", "n", "t", 
 _PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./ -]*[A-Za-z0-9_./]|[A-Za-z_]")
 _YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
 _ID = re.compile(r"(^|_)(id|uuid|key)$", re.I)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 _SEGMENT = re.compile(r"(segment|cluster|tier|persona|cohort|audience)", re.I)
 _UNFAVOURABLE = re.compile(r"(increase|surcharge|fee|penalt|denied|decline|reject|exclu|suppress)", re.I)
 _OFFER = re.compile(r"(discount|offer|price|credit|limit|coupon|voucher|amount|apr|interest)", re.I)
@@ -51,7 +68,9 @@ class Proposal:
     numeric_sensitive: list[str] = field(default_factory=list)
     decision: str | None = None
     decision_labels: list[str] = field(default_factory=list)
-    decision_guessed: bool = False  # no column's name says it is a decision: the first two-valued one
+    decision_guessed: bool = (
+        False  # no column's name says it is a decision: a two-valued one, a target-like name first
+    )
     decision_values: list[str] = field(default_factory=list)  # the decision column's two raw values
     decision_favourable: bool | None = None  # receiving it is good for the person; None: not asked
     outcome: str | None = None
@@ -91,7 +110,7 @@ def propose_roles(frame: Any) -> Proposal:
         series = frame[name]
         distinct = series.drop_nulls().unique()
         numeric = series.dtype.is_numeric()
-        if _SENSITIVE.search(name):
+        if _SENSITIVE.search(_words(name)):
             if numeric and len(distinct) > 12:
                 proposal.numeric_sensitive.append(name)
             else:
@@ -115,20 +134,47 @@ def propose_roles(frame: Any) -> Proposal:
             proposal.decision_values = labels
     if proposal.decision is None:
         rest = [b for b in binary if b != proposal.outcome]
+        label = proposal.outcome
+        if label and _TARGET.search(_words(label)) and not any(_TARGET.search(_words(b)) for b in rest):
+            rest, proposal.outcome = [label], None  # a label alone (bank's y) is the decision
         if rest:
-            proposal.decision = rest[0]
+            guess = min(rest, key=lambda name: (_guess_rank(frame, name), rest.index(name)))
+            proposal.decision = guess
             proposal.decision_guessed = True
-            labels = sorted(str(v) for v in frame[rest[0]].drop_nulls().unique().to_list())
+            labels = sorted(str(v) for v in frame[guess].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
             proposal.decision_values = labels
     rows = frame.height
     for name in frame.columns:
-        if _ID.search(name) and rows > 1 and frame[name].drop_nulls().n_unique() == rows:
+        if _ID.search(_words(name)) and rows > 1 and frame[name].drop_nulls().n_unique() == rows:
             proposal.id = name
             break
     _propose_marketing(frame, proposal, binary)
     _propose_chatbot(frame, proposal)
     return proposal
+
+
+def _words(name: str) -> str:
+    """A column name's words, lower case, joined by '_': every separator and camelCase alike.
+
+    Examples
+    --------
+    >>> _words("marital-status"), _words("nativeCountry"), _words("Foreign Worker"), _words("customerID")
+    ('marital_status', 'native_country', 'foreign_worker', 'customer_id')
+    """
+    return _SEPARATORS.sub("_", _CAMEL.sub("_", name)).strip("_").lower()
+
+
+def _guess_rank(frame: Any, name: str) -> int:
+    """How likely a two-valued column is the decision, when no column is named like one: a
+    target's name (credit, income, y) first, a count (1 or 2 people liable) last."""
+    if _TARGET.search(_words(name)):
+        return 0
+    series = frame[name]
+    values = {str(v).strip().lower() for v in series.drop_nulls().unique().to_list()}
+    if _COUNT.search(_words(name)) or (series.dtype.is_numeric() and not values <= _BINARY):
+        return 2
+    return 1
 
 
 def _propose_marketing(frame: Any, proposal: Proposal, binary: list[str]) -> None:
@@ -214,7 +260,7 @@ def render_spec(
         """The role's YAML value, with one CHECK comment for whatever in it is a guess."""
         if column is None:
             return "null"
-        checks = ["a guess (the first two-valued column)"] if guessed else []
+        checks = ["a guess (no column is named like a decision)"] if guessed else []
         value = _scalar(column)
         if labels:
             value = f"{{column: {_scalar(column)}, positive: {_scalar(labels[-1])}}}"
@@ -249,7 +295,10 @@ def render_spec(
             f"  # numeric columns {proposal.numeric_sensitive} look demographic: bin them into categories to audit by them"
         )
     lines += [
-        "  intersectional: true         # also audit the cross of the sensitive columns",
+        "  intersectional: true         # also audit the cross of the sensitive columns"
+        if len(proposal.sensitive) <= 2
+        else f"  intersectional: false        # true adds the cross of all {len(proposal.sensitive)} sensitive "
+        "columns: many small groups",
         f"  decision: {_decision_role(proposal)}",
     ]
     if auditor == "hiring":
@@ -290,7 +339,7 @@ def _decision_role(proposal: Proposal) -> str:
     column = proposal.decision
     if column is None:
         return "null"
-    checks = ["a guess (the first two-valued column)"] if proposal.decision_guessed else []
+    checks = ["a guess (no column is named like a decision)"] if proposal.decision_guessed else []
     labels, favourable = proposal.decision_labels, proposal.decision_favourable
     value = _scalar(column)
     if labels or favourable is False:
@@ -454,7 +503,13 @@ def init_command(
 ) -> None:
     """Inspect DATA's columns, propose their roles and write a commented audit spec."""
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
-    from equityaudit.frames import read_source, separator_hint
+    from equityaudit.frames import (
+        check_repeated_columns,
+        collect_or_data_error,
+        no_rows_error,
+        read_source,
+        separator_hint,
+    )
 
     if not data.is_file():
         from equityaudit.errors import DataError
@@ -478,12 +533,27 @@ def init_command(
                 source = read_source(data, separator=separator)
                 click.echo(f"The file is separated by {separator!r}, not commas: reading it that way.")
                 break
-    sample = source.frame.head(50_000).collect().to_native()
+    # every row is read, as 'run' reads them, so a malformed line is reported as 'run' reports it
+    rows = collect_or_data_error(source.frame, source.name)
+    if len(rows) == 0:
+        raise no_rows_error(source.name)
+    sample = rows.head(50_000).to_native()
     import polars as pl
 
     if not isinstance(sample, pl.DataFrame):  # pragma: no cover - files are read with polars
         sample = pl.from_pandas(sample)
-    proposal = propose_roles(sample)
+    named = {f"--sensitive {column}": column for column in sensitive}
+    named.update(
+        {
+            f"--{key}": value
+            for key, value in (("decision", decision), ("score", score), ("outcome", outcome))
+            if value
+        }
+    )
+    notes = check_repeated_columns(source, named, origin="equityaudit init")
+    # a column named twice is never proposed: which of the two a spec means would be unknowable
+    proposal = propose_roles(sample.drop(list(source.repeated)))
+    proposal.columns = list(sample.columns)
     for column in (*sensitive, decision, score, outcome):
         if column and column not in proposal.columns:
             raise ColumnNotFoundError(
@@ -499,6 +569,13 @@ def init_command(
                 proposal.decision_values = _two_values(sample, value)
                 yes_no = {v.strip().lower() for v in proposal.decision_values} <= _BINARY
                 proposal.decision_labels = [] if yes_no else proposal.decision_values
+    # a guess yields to a column the user named for another role (one column, one role)
+    chosen = set(named.values())
+    for attribute, value in (("decision", decision), ("score", score), ("outcome", outcome)):
+        if value is None and getattr(proposal, attribute) in chosen:
+            setattr(proposal, attribute, None)
+    if not sensitive:
+        proposal.sensitive = [column for column in proposal.sensitive if column not in chosen]
     if adverse_decision:
         proposal.decision_favourable = False
     interactive = not yes and sys.stdin.isatty()
@@ -536,6 +613,8 @@ def init_command(
     click.echo(f"Proposed roles for {data} ({len(proposal.columns)} columns):")
     for role, value in _summary(proposal, auditor):
         click.echo(f"  {role + ':':<10} {value}")
+    for note in notes:
+        click.echo(f"note: {note}")
     click.echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
 
 
@@ -548,9 +627,16 @@ def _summary(proposal: Proposal, auditor: str) -> list[tuple[str, str]]:
             ("response", proposal.response or "(none)"),
         ]
     sensitive = ("sensitive", ", ".join(proposal.sensitive) or "(none found: fill in columns.sensitive)")
+    numeric = [
+        (
+            "numeric",
+            f"{', '.join(proposal.numeric_sensitive)}   (numbers, not categories: bin into groups to audit by)",
+        )
+    ][: 1 if proposal.numeric_sensitive else 0]
     if auditor == "marketing":
         return [
             sensitive,
+            *numeric,
             ("segment", proposal.segment or "(none)"),
             ("campaigns", ", ".join(proposal.campaigns) or "(none)"),
             ("offer", proposal.offer or "(none)"),
@@ -560,4 +646,4 @@ def _summary(proposal: Proposal, auditor: str) -> list[tuple[str, str]]:
     decision = proposal.decision or "(none found: fill in columns.decision)"
     if proposal.decision_guessed:
         decision += "   (a guess: no column is named like a decision; pass --decision)"
-    return [sensitive, ("decision", decision), (last[0], last[1] or "(none)")]
+    return [sensitive, *numeric, ("decision", decision), (last[0], last[1] or "(none)")]

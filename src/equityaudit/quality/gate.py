@@ -8,13 +8,12 @@ counts as a warning, but does not block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.errors import DataError
-from equityaudit.frames import check_labels, null_as_none
+from equityaudit.frames import check_labels, no_rows_error, null_as_none
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -256,7 +255,5 @@ def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
     spec, auditor, source = prepared.spec, prepared.auditor, prepared.source
     outcome = run_gate(source.frame, spec, auditor, mode="enforce", origin=source.name)
     if outcome.rows == 0:
-        raise DataError(
-            f"{source.name}: the data has a header but no rows; expected at least one row to audit."
-        )
-    return outcome
+        raise no_rows_error(source.name)
+    return replace(outcome, notes=[*prepared.notes, *outcome.notes])

@@ -10,7 +10,7 @@ data's own backend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import narwhals as nw
 
@@ -259,4 +259,4 @@ def conform_source(source: Source, spec: AuditSpec, application: StandardApplica
                 raw_labels, categories_of, default=nw.lit(None, nw.String), return_dtype=nw.String
             )
         )
-    return Source(frame=frame.with_columns(*expressions), name=source.name, sha256=source.sha256)
+    return replace(source, frame=frame.with_columns(*expressions))
