@@ -63,7 +63,8 @@ def test_a_guessed_labelled_decision_gets_one_check_comment_and_the_spec_runs(tm
     (line,) = [x for x in spec.read_text().splitlines() if x.lstrip().startswith("decision:")]
     assert line == (
         "  decision: {column: band, positive: low, favourable: true}   # CHECK: a guess (no column is named "
-        "like a decision); which label means receiving the decision? (high, low); is receiving it good "
+        "like a decision); which label means receiving the decision? (band: high = 120 rows, low = 40 "
+        "rows); is receiving it good "
         "for the person? For a denial or a risk flag, set favourable: false"
     )
     ran = CliRunner().invoke(main, ["run", str(spec), "--out", str(tmp_path / "r"), "--quiet"])
@@ -324,7 +325,12 @@ def _init(tmp_path: Path, data: Path) -> tuple[str, str]:
 def test_german_credit_is_proposed_by_its_protected_columns_and_its_credit_column(tmp_path: Path) -> None:
     # german.txt: personal_status is sex and marital status (A91-A95), foreign_worker A201/A202,
     # age in years, credit 1 (good) or 2 (bad)
-    output, _ = _init(tmp_path, reference("german.csv"))
+    output, spec = _init(tmp_path, reference("german.csv"))
+    # UCI's documentation: 700 good and 300 bad credits. '1' (good) is written as the decision
+    # received, and the CHECK states both readings with their counts
+    decision = next(line for line in spec.splitlines() if line.lstrip().startswith("decision:"))
+    assert decision.startswith('  decision: {column: credit, positive: "1", favourable: true}')
+    assert "which label means receiving the decision? (credit: 1 = 700 rows, 2 = 300 rows)" in decision
     assert "  sensitive: personal_status, foreign_worker\n" in output
     assert "  numeric:   age   (numbers, not categories" in output
     assert "  decision:  credit   (a guess" in output

@@ -72,6 +72,7 @@ class Proposal:
         False  # no column's name says it is a decision: a two-valued one, a target-like name first
     )
     decision_values: list[str] = field(default_factory=list)  # the decision column's two raw values
+    decision_counts: dict[str, int] = field(default_factory=dict)  # rows holding each of them
     decision_favourable: bool | None = None  # receiving it is good for the person; None: not asked
     outcome: str | None = None
     score: str | None = None
@@ -132,6 +133,7 @@ def propose_roles(frame: Any) -> Proposal:
             proposal.decision = name
             proposal.decision_labels = [] if is_binary else labels
             proposal.decision_values = labels
+            proposal.decision_counts = _label_counts(frame, name)
     if proposal.decision is None:
         rest = [b for b in binary if b != proposal.outcome]
         label = proposal.outcome
@@ -144,6 +146,7 @@ def propose_roles(frame: Any) -> Proposal:
             labels = sorted(str(v) for v in frame[guess].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
             proposal.decision_values = labels
+            proposal.decision_counts = _label_counts(frame, guess)
     rows = frame.height
     for name in frame.columns:
         if _ID.search(_words(name)) and rows > 1 and frame[name].drop_nulls().n_unique() == rows:
@@ -343,19 +346,53 @@ def _decision_role(proposal: Proposal) -> str:
     labels, favourable = proposal.decision_labels, proposal.decision_favourable
     value = _scalar(column)
     if labels or favourable is False:
-        positive = labels[-1] if labels else _received_label(proposal.decision_values)
+        positive = _likely_received(labels) if labels else _received_label(proposal.decision_values)
         value = (
             f"{{column: {_scalar(column)}, positive: {_scalar(positive)}, "
             f"favourable: {'false' if favourable is False else 'true'}}}"
         )
         if labels:
-            checks.append(f"which label means receiving the decision? ({', '.join(labels)})")
+            from equityaudit.errors import counted
+
+            counts = proposal.decision_counts
+            readings = ", ".join(
+                f"{label} = {counted(counts[label], 'row')}" if label in counts else label for label in labels
+            )
+            checks.append(f"which label means receiving the decision? ({column}: {readings})")
     if favourable is None:
         form = (
             "set favourable: false" if "favourable:" in value else "use {column, positive, favourable: false}"
         )
         checks.append(f"is receiving it good for the person? For a denial or a risk flag, {form}")
     return f"{value}   # CHECK: {'; '.join(checks)}" if checks else value
+
+
+_RECEIVED_WORDS = frozenset(
+    {"1", "true", "yes", "y", "good", "approved", "accepted", "selected", "hired", "advanced", "granted",
+     "pass", "passed", "offer", "shortlisted", "invited", "positive"}
+)  # fmt: skip
+"""Labels that usually mean receiving the decision (German credit's 1 = good, "approved", ...)."""
+
+
+def _likely_received(labels: list[str]) -> str:
+    """The label to write as ``positive`` (a guess the CHECK comment asks about): one that usually
+    means receiving the decision, else the last in sorted order.
+
+    Examples
+    --------
+    >>> _likely_received(["1", "2"]), _likely_received(["Denied", "Granted"]), _likely_received(["high", "low"])
+    ('1', 'Granted', 'low')
+    """
+    return next((label for label in labels if label.strip().lower() in _RECEIVED_WORDS), labels[-1])
+
+
+def _label_counts(frame: Any, column: str) -> dict[str, int]:
+    """Rows holding each value of a column, by the value as text (for the CHECK comment)."""
+    counts = frame[column].drop_nulls().cast(str).value_counts()
+    return {
+        str(value): int(n)
+        for value, n in zip(counts[column].to_list(), counts["count"].to_list(), strict=True)
+    }
 
 
 def _two_values(frame: Any, column: str) -> list[str]:
@@ -567,6 +604,7 @@ def init_command(
             if attribute == "decision":
                 proposal.decision_guessed = False
                 proposal.decision_values = _two_values(sample, value)
+                proposal.decision_counts = _label_counts(sample, value)
                 yes_no = {v.strip().lower() for v in proposal.decision_values} <= _BINARY
                 proposal.decision_labels = [] if yes_no else proposal.decision_values
     # a guess yields to a column the user named for another role (one column, one role)
