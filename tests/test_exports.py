@@ -9,7 +9,7 @@ def test_public_names_are_pinned() -> None:
     assert equityaudit.__all__ == [
         "AuditContext", "AuditResult", "AuditSpec", "Auditor", "AuditorOutput", "Check",
         "ColumnNotFoundError", "DataError", "EquityAuditError", "ExitCode", "Finding", "Gate",
-        "MissingExtraError", "PluginError", "ResultError", "SpecError", "Table", "UndefinedMetricWarning", "__version__",
+        "MissingExtraError", "OutputError", "PluginError", "ResultError", "SpecError", "Table", "UndefinedMetricWarning", "__version__",
         "audit", "get_auditor", "hookimpl", "list_auditors", "load_spec", "make_hiring",
         "read_result", "run", "run_spec",
     ]  # fmt: skip
@@ -24,4 +24,5 @@ def test_error_tree() -> None:
     assert issubclass(equityaudit.SpecError, ValueError)
     assert issubclass(equityaudit.ColumnNotFoundError, KeyError)
     assert issubclass(equityaudit.ColumnNotFoundError, equityaudit.DataError)
+    assert issubclass(equityaudit.OutputError, OSError)
     assert [int(code) for code in equityaudit.ExitCode] == [0, 1, 2, 3, 4]
