@@ -9,6 +9,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from equityaudit.report.formatting import fmt_p, fmt_pct
+from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import STATUSES, AuditResult, Check, Finding, Gate, Table
 
 __all__ = ["print_gate", "print_summary"]
@@ -84,6 +85,7 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
             f"  ({counts or 'no comparisons'})",
         )
     )
+    console.print(Text(" ".join(owner_summary(result))))
     if written:
         console.print("Wrote " + ", ".join(str(p) for p in written))
 

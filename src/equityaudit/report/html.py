@@ -37,6 +37,7 @@ from equityaudit.report.formatting import (
     fmt_ratio_range,
     number_or_none,
 )
+from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import STATUSES, AuditResult, Finding, Table
 
 __all__ = ["render_html"]
@@ -1280,6 +1281,7 @@ def _view(result: AuditResult) -> dict[str, Any]:
         "failed_checks": [c for c in result.gate.checks if not c.passed],
         "thresholds": _threshold_lines(result.findings),
         "findings_intro": _findings_intro(result.findings),
+        "owner_summary": owner_summary(result),
         "result_sha256": _sha256(result),
     }
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.formatting import fmt_p, fmt_pct
+from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import STATUSES, AuditResult, Table
 
 __all__ = ["render_markdown"]
@@ -37,12 +38,19 @@ def _cell(text: Any) -> str:
     return escaped.replace("|", "\\|").replace("\n", " ")
 
 
+def _paragraph(text: str) -> str:
+    """Text safe as a Markdown paragraph: no HTML, one line."""
+    return html.escape(text, quote=False).replace("\n", " ")
+
+
 def render_markdown(result: AuditResult, *, marker: str = "") -> str:
-    """The result as a Markdown document: verdict, findings, tables, gate, notes."""
+    """The result as a Markdown document: verdict, the owner's summary, findings, tables, gate, notes."""
     lines = [marker] if marker else []
     audit, data = result.audit, result.data
     lines += [
         f"# {audit.name}: {_BADGE[result.verdict]}",
+        "",
+        _paragraph(" ".join(owner_summary(result))),
         "",
         f"- **Auditor:** {audit.auditor}"
         + (f" (standard {audit.standard.id}@{audit.standard.version})" if audit.standard else ""),
