@@ -106,6 +106,39 @@ def test_the_cli_and_its_help_never_import_great_expectations() -> None:
         assert done.stdout.splitlines()[-1] == "False", (args, done.stdout)
 
 
+HEAVY = ("great_expectations", "scipy", "pandas")
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "heavy"),
+    [
+        # a header and no rows: reading the rows makes an empty pandas frame, nothing more
+        ("header-only", ["id,sex,race,hired"], ("great_expectations", "scipy")),
+        # a line with one field more than the header fails while the rows are read
+        ("malformed", ["id,sex,race,hired", "P1,F,A,yes", "P2,M,B,no,extra", "P3,F,A,no"], HEAVY),
+    ],
+)
+def test_a_data_error_is_reported_before_any_heavy_import(
+    tmp_path: Path, case: str, lines: list[str], heavy: tuple[str, ...]
+) -> None:
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: fast\nauditor: decisions\ndata: {path: data.csv}\n"
+        "columns: {sensitive: [sex, race], decision: hired}\n",
+        encoding="utf-8",
+    )
+    done = python(
+        "import sys\nfrom equityaudit.cli import main\n"
+        f"try:\n    main(['run', {str(spec)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        "except SystemExit as exit:\n    print('exit', exit.code)\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    assert done.stdout.splitlines()[-2:] == ["exit 2", "[]"], (case, done.stdout, done.stderr)
+    expected = "the data has a header but no rows" if case == "header-only" else "line 3 has 5 fields"
+    assert expected in done.stderr
+
+
 def test_check_prints_no_gx_noise(write_case: Callable[..., Path]) -> None:
     spec = write_case(defective())
     done = subprocess.run(

@@ -45,7 +45,8 @@ class GateOutcome:
     rows: int
     notes: list[str] = field(default_factory=list)
     suite: dict[str, Any] = field(default_factory=dict)
-    """The suite that ran, as great-expectations JSON (``equityaudit check --export-suite``)."""
+    """The suite that ran, as great-expectations JSON (``equityaudit check --export-suite``); empty when
+    the data has no rows, since then no suite runs."""
     source: str = ""
     """The data source the gate checked (a file path, or the kind of in-memory frame)."""
 
@@ -98,8 +99,6 @@ def run_gate(
     >>> failed.unexpected_count, failed.unexpected_values
     (20, ['maybe'])
     """
-    from equityaudit.quality.gx_runner import runner
-
     if isinstance(auditor, str):
         from equityaudit.plugins import get_auditor
 
@@ -113,18 +112,22 @@ def run_gate(
     schema = dict(frame.collect_schema())
     present = list(schema)
     suite = build_suite(spec, auditor, schema=schema)
+    # the data is read, counted and its labels checked before great-expectations is imported (it
+    # takes seconds), so a malformed file, a file without rows or a label the data lacks fails at once
+    data = validation_frame(frame, suite.columns(present), origin=origin)
+    rows = len(data)
+    if rows == 0:  # nothing to validate: the suite is neither compiled nor run
+        check = row_count_check(rows, 1)
+        gate = Gate(passed=False, mode=mode, checks=[check])
+        return GateOutcome(gate=gate, rows=0, source=origin)
+    value_counts = _value_counts(data)
+    _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
+    from equityaudit.quality.gx_runner import runner
+
     gx_runner = runner()
     with gx_runner.active():
         compiled = gx_runner.compile(suite.expectations, origin=spec_origin)
         suite_json = gx_runner.suite_json(suite, compiled)
-        data = validation_frame(frame, suite.columns(present), origin=origin)
-        rows = len(data)
-        if rows == 0:
-            check = row_count_check(rows, 1)
-            gate = Gate(passed=False, mode=mode, checks=[check])
-            return GateOutcome(gate=gate, rows=0, suite=suite_json, source=origin)
-        value_counts = _value_counts(data)
-        _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
         # equityaudit counts a missing_or_unknown check itself (checks.py): GX's result would
         # not be read, so GX does not run it (the exported suite still holds it)
         runnable = [

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
 import numpy as np
-import pandas as pd
 
 from equityaudit.errors import DataError, counted
 from equityaudit.frames import UNKNOWN, binary_mapping, collect_or_data_error, null_as_none, sensitive_label
 from equityaudit.spec import LabelledColumn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["GroupCounts", "grouped_counts", "sample_median"]
 
@@ -52,6 +54,7 @@ class GroupCounts:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> table = pd.DataFrame({"sex": ["F", "F", "M"], "race": ["A", "B", "A"],
         ...                       "n": [2, 3, 4], "selected": [1, 1, 2]})
         >>> GroupCounts(("sex", "race"), table).marginal(["sex"]).table.to_dict("list")
@@ -85,6 +88,8 @@ def _sum_by(table: pd.DataFrame, by: Sequence[str], count_columns: Sequence[str]
     audit marginalises its counts to every grouping. ``None`` (use pandas) unless every key is a
     string and every count column int64.
     """
+    import pandas as pd  # pandas takes a third of a second to import: only where it is used
+
     if table.empty or not all(table[c].dtype == np.int64 for c in count_columns):
         return None
     keys = [table[b].tolist() for b in by]
@@ -183,6 +188,8 @@ def grouped_counts(
     >>> counts.table.to_dict("list")
     {'sex': ['F', 'M', 'Unknown'], 'n': [2, 1, 1], 'selected': [1, 1, 0]}
     """
+    import pandas as pd
+
     decision_column = decision.column if isinstance(decision, LabelledColumn) else decision
     outcome_column = outcome.column if isinstance(outcome, LabelledColumn) else outcome
     keys = list(dict.fromkeys([*sensitive, *(c for c in (decision_column, outcome_column, stage) if c)]))

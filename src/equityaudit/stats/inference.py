@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
 
 from equityaudit.errors import DataError
 
@@ -127,6 +126,8 @@ def z_critical(alpha: float) -> float:
 
 @functools.lru_cache(maxsize=64)
 def _z_critical(alpha: float) -> float:
+    from scipy import stats  # scipy takes most of a second to import: only where it is used
+
     return float(stats.norm.isf(alpha / 2.0))
 
 
@@ -444,6 +445,8 @@ def two_proportion_z_test(
     >>> np.round(z, 4), np.round(p, 4)
     (array([2.2646,    nan]), array([0.0235,    nan]))
     """
+    from scipy import stats
+
     a1, m1, a2, m2 = _two_samples(x1, n1, x2, n2, fractional)
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (a1 + a2) / (m1 + m2)
@@ -468,6 +471,8 @@ def _fisher_one(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     support within ``_WINDOW_SD`` standard deviations of the mean (plus the observed table), so a
     table of millions of rows costs a few thousand evaluations, not millions.
     """
+    from scipy import special
+
     total = n1 + n2
     selected = x1 + x2
     low = max(0, n1 - (total - selected))
@@ -585,6 +590,8 @@ def chi_square_test(
     expected = np.outer(size, column_totals) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
     dof = int(x.size - 1)
+    from scipy import stats
+
     return statistic, dof, float(stats.chi2.sf(statistic, dof))
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["METRICS", "Metric", "cell_arrays", "derive_cells", "proportion"]
 
@@ -58,6 +60,7 @@ def derive_cells(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"n": [10], "selected": [4], "positives": [5], "tp": [3]})
     >>> derive_cells(t).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
     {'n': 10, 'selected': 4, 'positives': 5, 'tp': 3, 'not_selected': 6, 'negatives': 5,
@@ -77,6 +80,7 @@ def cell_arrays(table: pd.DataFrame, by: Sequence[str]) -> dict[str, NDArray[np.
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"sex": ["F"], "n": [10], "selected": [4], "positives": [5], "tp": [3]})
     >>> {k: v.tolist() for k, v in cell_arrays(t, ["sex"]).items()}  # doctest: +NORMALIZE_WHITESPACE
     {'n': [10], 'selected': [4], 'positives': [5], 'tp': [3], 'not_selected': [6], 'negatives': [5],

@@ -19,16 +19,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
-import pandas as pd
 
 from equityaudit.auditors.marketing.data import Prepared, segment_label
 from equityaudit.auditors.marketing.options import MarketingOptions
 from equityaudit.errors import DataError
 from equityaudit.frames import UNKNOWN
 from equityaudit.stats.counts import GroupCounts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["WeightedCounts", "count_records", "observed_counts", "square_key", "weighted_counts"]
 
@@ -106,6 +108,8 @@ def observed_counts(
             values.append(sums.get(group, 0.0))
         records.append(values)
     ordered = [c for c in columns if c != "offer_sum"] + (["offer_sum"] if options.offer is not None else [])
+    import pandas as pd  # only where it is used: it takes a third of a second to import
+
     table = pd.DataFrame(records, columns=[*sensitive, *ordered])
     for column in ordered:
         if column != "offer_sum":
@@ -207,6 +211,8 @@ def weighted_counts(
     keys = ["n", "n_sq", *(o.key for o in prepared.outcomes), *(square_key(o.key) for o in prepared.outcomes)]
     if options.offer is not None:
         keys += ["offer_n", "offer_sum"]
+    import pandas as pd  # only where it is used: it takes a third of a second to import
+
     table = pd.DataFrame(
         [[category, *(float(totals[i][k]) for k in keys)] for i, category in enumerate(categories)],
         columns=[attribute, *keys],
