@@ -7,12 +7,14 @@ the same wherever it appears.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
     "fmt_amount",
     "fmt_amount_range",
     "fmt_count",
+    "fmt_examples",
     "fmt_p",
     "fmt_pct",
     "fmt_pct_range",
@@ -116,3 +118,15 @@ def fmt_count(value: Any) -> str:
     if number is None:
         return "—"
     return f"{number:,.0f}" if number == int(number) else f"{number:,}"
+
+
+def fmt_examples(values: Sequence[Any], *, limit: int = 5) -> str:
+    """A gate check's example values: quoted as found, a missing value as ``(missing)``.
+
+    Examples
+    --------
+    >>> fmt_examples([None, "Unknown", 3]), fmt_examples([])
+    ("(missing), 'Unknown', 3", '—')
+    """
+    shown = ["(missing)" if value is None else repr(value) for value in list(values)[:limit]]
+    return ", ".join(shown) or "—"

@@ -28,6 +28,7 @@ from equityaudit.report.context_tables import context_tables
 from equityaudit.report.formatting import (
     fmt_amount,
     fmt_count,
+    fmt_examples,
     fmt_p,
     fmt_pct,
     fmt_pct_range,
@@ -1491,6 +1492,7 @@ def _environment() -> jinja2.Environment:
         p=fmt_p,
         count=fmt_count,
         plain=fmt_plain,
+        examples=fmt_examples,
         group=group_label,
         metric_label=metric_label,
         by_text=_by_text,

@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
-from equityaudit.report.formatting import fmt_p, fmt_pct
+from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import STATUSES, AuditResult, Table
 
@@ -106,7 +106,7 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
             if check.unexpected_count is not None and (check.unexpected_count or not check.passed):
                 share = "" if check.unexpected_percent is None else f" ({check.unexpected_percent:.3g}%)"
                 unexpected = f"{check.unexpected_count}{share}"
-            examples = ", ".join(repr(v) for v in check.unexpected_values[:5])
+            examples = fmt_examples(check.unexpected_values) if check.unexpected_values else ""
             lines.append(
                 f"| {'pass' if check.passed else '**FAIL**'} | {check.name} | {_cell(check.column or '(table)')} "
                 f"| {unexpected} | {_cell(examples)} | {_cell(check.message)} |"
