@@ -86,3 +86,24 @@ def test_equal_groups_still_show_their_size(tmp_path: Path) -> None:
     header = next(line for line in out.output.splitlines() if line.lstrip().startswith("group"))
     assert header.split()[:2] == ["group", "n"]
     assert "1000" in out.output
+
+
+def test_a_folder_of_audits_ends_with_one_line_each_and_a_total(tmp_path: Path) -> None:
+    # 'fair': F and M 500/1000 each (ratio 1, a pass); 'unfair': F 300/1000 against M 500/1000
+    # (ratio 0.6, z = 9.1: a fail)
+    folder = tmp_path / "audits"
+    folder.mkdir()
+    (folder / "fair.csv").write_text("sex,hired\n" + "F,1\nF,0\nM,1\nM,0\n" * 500)
+    (folder / "unfair.csv").write_text(
+        "sex,hired\n" + "F,1\n" * 300 + "F,0\n" * 700 + "M,1\n" * 500 + "M,0\n" * 500
+    )
+    for name in ("fair", "unfair"):
+        (folder / f"{name}.yaml").write_text(
+            f"equityaudit: 1\nname: {name}\nauditor: decisions\ndata: {{path: {name}.csv}}\n"
+            "columns: {sensitive: [sex], decision: hired}\n"
+        )
+    out = CliRunner().invoke(main, ["run", str(folder), "--out", str(tmp_path / "r")])
+    assert out.exit_code == 1, out.output
+    lines = [line.rstrip() for line in out.output.splitlines()]
+    total = lines.index("Total: 2 audits: 1 fail, 1 pass")
+    assert lines[total - 2 : total] == ["fair    PASS     1 pass", "unfair  FAIL     1 fail"]

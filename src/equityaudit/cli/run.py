@@ -124,7 +124,7 @@ def run_specs(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-    from equityaudit.cli.summary import print_summary
+    from equityaudit.cli.summary import print_run_total, print_summary
     from equityaudit.engine import run_spec
     from equityaudit.report import write_reports
     from equityaudit.spec import load_spec
@@ -177,6 +177,8 @@ def run_specs(
         if on_github:
             _github_step_summary(result)
         results.append(result)
+    if len(results) > 1 and not quiet:
+        print_run_total(results)
     if junit_xml is not None:
         from equityaudit.report.junit import render_junit
 

@@ -68,10 +68,7 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
                 style=_STYLE["warn"],
             )
         )
-    tally: dict[str, int] = {}
-    for finding in result.findings:
-        tally[finding.status] = tally.get(finding.status, 0) + 1
-    counts = ", ".join(f"{tally[s]} {s.replace('_', ' ')}" for s in STATUSES if s in tally)  # worst first
+    counts = status_counts(result)
     if result.verdict != "blocked":  # the audit ran: each failed gate check is one of its warnings
         gate_warnings = sum(not check.passed for check in result.gate.checks)
         if gate_warnings:
@@ -88,6 +85,40 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     console.print(Text(" ".join(owner_summary(result))))
     if written:
         console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def status_counts(result: AuditResult) -> str:
+    """A result's findings counted by status, worst first: ``9 fail, 5 warn, 16 inconclusive``."""
+    tally: dict[str, int] = {}
+    for finding in result.findings:
+        tally[finding.status] = tally.get(finding.status, 0) + 1
+    return ", ".join(f"{tally[s]} {s.replace('_', ' ')}" for s in STATUSES if s in tally)
+
+
+def print_run_total(results: list[AuditResult], *, console: Console | None = None) -> None:
+    """After several audits: one line per audit (name, verdict, findings by status) and a total.
+
+    Examples
+    --------
+    >>> print_run_total([])  # nothing to sum up
+    """
+    if not results:
+        return
+    console = console or Console(highlight=False)
+    console.rule(f"[bold]{len(results)} audits[/]")
+    width = max(len(r.audit.name) for r in results)
+    for result in results:
+        console.print(
+            Text.assemble(
+                f"{result.audit.name:<{width}}  ",
+                (f"{result.verdict.upper():<7}", _STYLE[result.verdict]),
+                f"  {status_counts(result) or 'no comparisons'}",
+            )
+        )
+    verdicts = [r.verdict for r in results]
+    order = ("blocked", "fail", "warn", "pass")
+    total = ", ".join(f"{verdicts.count(v)} {v}" for v in order if v in verdicts)
+    console.print(Text(f"Total: {len(results)} audits: {total}", style="bold"))
 
 
 def print_gate(gate: Gate, *, console: Console, every_check: bool = False) -> None:
