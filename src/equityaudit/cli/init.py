@@ -71,8 +71,7 @@ class Proposal:
     decision_guessed: bool = (
         False  # no column's name says it is a decision: a two-valued one, a target-like name first
     )
-    decision_values: list[str] = field(default_factory=list)  # the decision column's two raw values
-    decision_counts: dict[str, int] = field(default_factory=dict)  # rows holding each of them
+    decision_counts: dict[str, int] = field(default_factory=dict)  # rows holding each decision value
     decision_favourable: bool | None = None  # receiving it is good for the person; None: not asked
     outcome: str | None = None
     score: str | None = None
@@ -91,6 +90,11 @@ class Proposal:
     response: str | None = None
     intent: str | None = None
     intent_labels: list[str] = field(default_factory=list)
+
+    @property
+    def decision_values(self) -> list[str]:
+        """The decision column's values as text, sorted (at most 20: a column of more is no decision)."""
+        return sorted(self.decision_counts)[:20]
 
 
 def propose_roles(frame: Any) -> Proposal:
@@ -132,7 +136,6 @@ def propose_roles(frame: Any) -> Proposal:
         elif _DECISION.search(name) and proposal.decision is None:
             proposal.decision = name
             proposal.decision_labels = [] if is_binary else labels
-            proposal.decision_values = labels
             proposal.decision_counts = _label_counts(frame, name)
     if proposal.decision is None:
         rest = [b for b in binary if b != proposal.outcome]
@@ -145,7 +148,6 @@ def propose_roles(frame: Any) -> Proposal:
             proposal.decision_guessed = True
             labels = sorted(str(v) for v in frame[guess].drop_nulls().unique().to_list())
             proposal.decision_labels = [] if {lab.lower() for lab in labels} <= _BINARY else labels
-            proposal.decision_values = labels
             proposal.decision_counts = _label_counts(frame, guess)
     rows = frame.height
     for name in frame.columns:
@@ -395,11 +397,6 @@ def _label_counts(frame: Any, column: str) -> dict[str, int]:
     }
 
 
-def _two_values(frame: Any, column: str) -> list[str]:
-    """The distinct values of a column named on the command line, as text (for its labels)."""
-    return sorted(str(v) for v in frame[column].drop_nulls().unique().to_list()[:20])
-
-
 def _received_label(values: list[str]) -> str:
     """Which of a yes/no-like column's two values means receiving the decision (1, true, yes, y)."""
     return next((v for v in values if v.strip().lower() in {"1", "true", "yes", "y", "1.0"}), "1")
@@ -603,7 +600,6 @@ def init_command(
             setattr(proposal, attribute, value)
             if attribute == "decision":
                 proposal.decision_guessed = False
-                proposal.decision_values = _two_values(sample, value)
                 proposal.decision_counts = _label_counts(sample, value)
                 yes_no = {v.strip().lower() for v in proposal.decision_values} <= _BINARY
                 proposal.decision_labels = [] if yes_no else proposal.decision_values
