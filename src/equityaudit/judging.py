@@ -55,6 +55,7 @@ __all__ = [
     "order_findings",
     "pairwise_family",
     "rows_to_settle",
+    "settle_text",
     "status_of",
 ]
 
@@ -239,6 +240,28 @@ def rows_to_settle(
     return int(math.ceil(n / 10**digits) * 10**digits)
 
 
+def settle_text(rows: int | None, unit: str, now: Sequence[int | None] = ()) -> str:
+    """The sentence an inconclusive finding ends with: how much data would settle it.
+
+    Examples
+    --------
+    >>> settle_text(7000, "rows", (874, 431))
+    "About 7,000 rows per group would settle it if the rates stay as observed (now 874 and 431; 80% power at the audit's alpha)."
+    >>> settle_text(510, "utterances")
+    "About 510 utterances per group would settle it if the rates stay as observed (80% power at the audit's alpha)."
+    >>> settle_text(None, "rows")
+    'More data would settle it.'
+    """
+    if rows is None:
+        return "More data would settle it."
+    sizes = " and ".join(f"{n:,}" for n in now if n is not None)
+    current = f"now {sizes}; " if sizes else ""
+    return (
+        f"About {rows:,} {unit} per group would settle it if the rates stay as observed ({current}"
+        f"{POWER:.0%} power at the audit's alpha)."
+    )
+
+
 def pairwise_family(
     keys: Sequence[Hashable], successes: Sequence[int], totals: Sequence[int]
 ) -> dict[Hashable, float | None]:
@@ -344,16 +367,16 @@ def adjusted_p_values(
             families.setdefault(item.family, dict(item.family_p))
         else:
             families.setdefault(item.family, {})[item.key] = item.p_value
+    tested = {f: {k: p for k, p in members.items() if p is not None} for f, members in families.items()}
+    tested = {f: members for f, members in tested.items() if members}  # families with a p-value
     keys: list[tuple[str, Hashable]] = []
     p_values: list[float] = []
     weights: list[float] = []
-    present = {f: [k for k, p in members.items() if p is not None] for f, members in families.items()}
-    present = {f: ks for f, ks in present.items() if ks}
-    for family, members in present.items():
-        for key in members:
+    for family, members in tested.items():
+        for key, p in members.items():
             keys.append((family, key))
-            p_values.append(float(families[family][key]))  # type: ignore[arg-type]
-            weights.append(1.0 / (len(present) * len(members)))
+            p_values.append(p)
+            weights.append(1.0 / (len(tested) * len(members)))
     if not keys:
         return {}
     adjusted = adjust_p(np.array(p_values), correction, weights=np.array(weights))

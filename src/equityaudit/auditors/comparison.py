@@ -20,7 +20,7 @@ import numpy as np
 
 from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
-from equityaudit.judging import Evidence, Judgement, meets, pairwise_family
+from equityaudit.judging import Evidence, Judgement, meets, pairwise_family, settle_text
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.report.formatting import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
@@ -519,15 +519,8 @@ def _ratio_message(c: Comparison, judgement: Judgement, thresholds: Thresholds, 
 
 
 def _settle_text(rows: int | None, denominator: str, now: tuple[int | None, ...]) -> str:
-    """The sentence saying how much data would settle an inconclusive finding."""
-    if rows is None:
-        return "More data would settle it."
-    unit = "rows" if denominator == "n" else denominator.replace("_", " ")
-    sizes = " and ".join(f"{n:,}" for n in now if n is not None)
-    return (
-        f"About {rows:,} {unit} per group would settle it if the rates stay as observed (now {sizes}; "
-        "80% power at the audit's alpha)."
-    )
+    """:func:`~equityaudit.judging.settle_text` in the rate's denominator (rows, positives, ...)."""
+    return settle_text(rows, "rows" if denominator == "n" else denominator.replace("_", " "), now)
 
 
 def error_rate_gaps(table: Table, thresholds: Thresholds) -> list[Finding]:

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from equityaudit.report.formatting import fmt_p, fmt_pct
+from equityaudit.report.formatting import fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
-from equityaudit.results import STATUSES, AuditResult, Check, Finding, Gate, Table
+from equityaudit.results import AuditResult, Check, Finding, Gate, Table
 
 __all__ = ["print_gate", "print_summary"]
 
@@ -89,10 +89,7 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
 
 def status_counts(result: AuditResult) -> str:
     """A result's findings counted by status, worst first: ``9 fail, 5 warn, 16 inconclusive``."""
-    tally: dict[str, int] = {}
-    for finding in result.findings:
-        tally[finding.status] = tally.get(finding.status, 0) + 1
-    return ", ".join(f"{tally[s]} {s.replace('_', ' ')}" for s in STATUSES if s in tally)
+    return fmt_status_counts(f.status for f in result.findings)
 
 
 def print_run_total(results: list[AuditResult], *, console: Console | None = None) -> None:

@@ -7,8 +7,11 @@ the same wherever it appears.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from equityaudit.results import STATUSES
 
 __all__ = [
     "fmt_amount",
@@ -22,6 +25,7 @@ __all__ = [
     "fmt_points_range",
     "fmt_ratio",
     "fmt_ratio_range",
+    "fmt_status_counts",
     "number_or_none",
 ]
 
@@ -130,3 +134,15 @@ def fmt_examples(values: Sequence[Any], *, limit: int = 5) -> str:
     """
     shown = ["(missing)" if value is None else repr(value) for value in list(values)[:limit]]
     return ", ".join(shown) or "—"
+
+
+def fmt_status_counts(statuses: Iterable[str]) -> str:
+    """Findings counted by status, worst first (the judging rule's order).
+
+    Examples
+    --------
+    >>> fmt_status_counts(["pass", "fail", "inconclusive", "fail", "insufficient_data"])
+    '2 fail, 1 inconclusive, 1 insufficient data, 1 pass'
+    """
+    tally = Counter(statuses)
+    return ", ".join(f"{tally[s]} {s.replace('_', ' ')}" for s in STATUSES if tally[s])

@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
-from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct
+from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import STATUSES, AuditResult, Table
 
@@ -60,20 +60,13 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
     ]
     if data.period:
         lines.append(f"- **Data period:** {data.period['start']} to {data.period['end']}")
-    counts: dict[str, int] = {}
-    for finding in result.findings:
-        counts[finding.status] = counts.get(finding.status, 0) + 1
     lines += ["", "## Findings", ""]
     if result.verdict == "blocked":
         lines.append("The quality gate blocked this audit; no findings were computed. See the gate below.")
     elif not result.findings:
         lines.append("No comparisons were made.")
     else:
-        lines.append(
-            ", ".join(
-                f"{counts[status]} {status.replace('_', ' ')}" for status in STATUSES if status in counts
-            )
-        )
+        lines.append(fmt_status_counts(f.status for f in result.findings))
         lines += [
             "",
             "| status | table | group | metric | value | 95% CI | adj. p | what it means |",

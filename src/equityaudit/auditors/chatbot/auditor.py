@@ -43,7 +43,7 @@ from equityaudit.auditors.chatbot.options import ChatbotOptions
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.errors import SpecError, did_you_mean
 from equityaudit.hookspecs import hookimpl
-from equityaudit.judging import Evidence, Judgement, judge, meets
+from equityaudit.judging import Evidence, Judgement, judge, meets, settle_text
 from equityaudit.results import CountsTable, Finding, Table, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.disparity import METHODS, compare_to_reference
@@ -1373,15 +1373,8 @@ def _one_rule_text(
 
 
 def _settle_sentence(rows: int | None, now: tuple[int | None, ...]) -> str:
-    """How much data would settle an inconclusive finding."""
-    if rows is None:
-        return "More data would settle it."
-    sizes = " and ".join(f"{n:,}" for n in now if n is not None)
-    current = f" (now {sizes})" if sizes else ""
-    return (
-        f"About {rows:,} utterances per group would settle it if the rates stay as observed{current}; "
-        "80% power at the audit's alpha."
-    )
+    """:func:`~equityaudit.judging.settle_text` counted in utterances."""
+    return settle_text(rows, "utterances", now)
 
 
 def _judge_all(run: _Audit) -> list[Finding]:

@@ -49,7 +49,7 @@ from equityaudit.auditors.marketing.representation import (
 )
 from equityaudit.auditors.marketing.targeting import ESTIMATED_NOTE, targeting_table, weighted_rate_table
 from equityaudit.hookspecs import hookimpl
-from equityaudit.judging import CORRECTION_NAMES, Evidence, Judgement, judge, order_findings
+from equityaudit.judging import CORRECTION_NAMES, Evidence, Judgement, judge
 from equityaudit.results import CountsTable
 from equityaudit.spec import AuditSpec
 
@@ -317,7 +317,7 @@ class MarketingAuditor:
             marketing["proxies"] = proxies
             findings += proxy_findings
             output.notes += proxy_notes
-        output.findings = order_findings(findings)
+        output.findings = findings  # the engine lists them worst first
         output.context["marketing"] = marketing
         return output
 
