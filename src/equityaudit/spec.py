@@ -12,14 +12,16 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     ValidationError,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -33,6 +35,8 @@ __all__ = [
     "Columns",
     "DataPeriod",
     "DataSource",
+    "GroupBands",
+    "GroupLabels",
     "LabelledColumn",
     "Quality",
     "Thresholds",
@@ -81,6 +85,107 @@ class LabelledColumn(_Strict):
         return [value]
 
 
+class GroupLabels(_Strict):
+    """Names for a column's raw values, merging several into one group when they share a label.
+
+    ``{labels: {A91: "male: divorced/separated", A93: "male: single"}, other: error}``; the short
+    form ``{A91: "male: divorced/separated", ...}`` means the same with ``other: error``. Raw
+    values match trimmed and case-insensitively (``1.0`` as ``1``); a label ``null`` (or
+    ``Unknown``) counts those rows as unknown.
+    """
+
+    labels: dict[str, str | None] = Field(
+        min_length=1, description="Raw value → group label; several raw values may share a label."
+    )
+    other: Literal["error", "keep", "unknown"] = Field(
+        default="error",
+        description="A value no label lists: error (the quality gate blocks and counts it), keep (it is "
+        "its own group, under its raw value), or unknown (counted as unknown).",
+    )
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _text_keys(cls, value: Any) -> Any:
+        # YAML reads `1: male` with an integer key; raw values are matched as text
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_named(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        empty = [raw for raw, label in value.items() if label is not None and not label.strip()]
+        if empty:
+            raise ValueError(f"the label of {empty} is empty; name the group, or write null to count it unknown")
+        return value
+
+
+class GroupBands(_Strict):
+    """Bands of a numeric column, cut at ``bins`` (or at quantiles of the data).
+
+    ``{bins: [25, 40, 65]}`` cuts at 25, 40 and 65 into four bands: under 25, 25 to under 40,
+    40 to under 65, 65 and over (``closed: left``, the default: a cut point opens the band above
+    it). ``{bins: quantiles, n: 4}`` cuts at the data's quartiles. Every number falls in a band;
+    missing values are unknown.
+    """
+
+    bins: list[float] | Literal["quantiles"] = Field(
+        description="Cut points in increasing order, or 'quantiles' (with n) to cut at the data's quantiles."
+    )
+    n: int | None = Field(default=None, ge=2, le=10, description="With bins: quantiles, the number of bands.")
+    labels: list[str] | None = Field(
+        default=None,
+        description="One name per band (one more than the cut points); default: 'under 25', '25–39', ... "
+        "for whole numbers, 'under 25', '25 to under 40', ... otherwise.",
+    )
+    closed: Literal["left", "right"] = Field(
+        default="left",
+        description="left: a cut point belongs to the band above it (25 is in '25–39'); right: to the band below.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GroupBands:
+        if self.bins == "quantiles":
+            if self.n is None:
+                raise ValueError("bins: quantiles needs n, the number of bands (e.g. n: 4 for quartiles)")
+            if self.labels is not None and len(self.labels) != self.n:
+                raise ValueError(f"labels has {len(self.labels)} names for n: {self.n} bands; give {self.n}")
+            return self
+        if self.n is not None:
+            raise ValueError("n goes with bins: quantiles only; with cut points, the bands are one more than them")
+        if not self.bins:
+            raise ValueError("bins is empty; give at least one cut point, e.g. [40]")
+        if any(later <= earlier for earlier, later in zip(self.bins, self.bins[1:], strict=False)):
+            raise ValueError(f"bins {self.bins} are not in increasing order; list each cut point once, smallest first")
+        if self.labels is not None and len(self.labels) != len(self.bins) + 1:
+            raise ValueError(
+                f"labels has {len(self.labels)} names for {len(self.bins)} cut point(s), which make "
+                f"{len(self.bins) + 1} bands; give {len(self.bins) + 1}"
+            )
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            raise ValueError(f"labels {self.labels} repeat a name; each band needs its own")
+        return self
+
+
+def _grouping(value: Any) -> Any:
+    """The short form of labels (``{A91: male, ...}``) as the long one (``{labels: {...}}``)."""
+    if isinstance(value, dict) and not ({"labels", "bins"} & set(map(str, value))):
+        return {"labels": value}
+    return value
+
+
+def _grouping_kind(value: Any) -> str:
+    keys = value if isinstance(value, dict) else vars(value) if isinstance(value, BaseModel) else {}
+    return "GroupBands" if "bins" in keys else "GroupLabels"
+
+
+Grouping = Annotated[
+    Annotated[GroupLabels, Tag("GroupLabels")] | Annotated[GroupBands, Tag("GroupBands")],
+    Discriminator(_grouping_kind),
+]
+"""A named grouping of one sensitive column: value labels or numeric bands."""
+
+
 class Columns(_Strict):
     """The roles the data's columns play in the audit."""
 
@@ -110,6 +215,26 @@ class Columns(_Strict):
         description="Extra sensitive-attribute values that mean 'unknown' (added to the built-in "
         "list: empty, 'unknown', 'n/a', 'prefer not to say', 'decline to self-identify', ...).",
     )
+    groups: dict[str, Grouping] = Field(
+        default_factory=dict,
+        description="Named groups of a sensitive column: {A91: 'male: divorced/separated', ...} names and "
+        "merges raw values; {bins: [25, 40, 65]} or {bins: quantiles, n: 4} bands a number. Applied "
+        "before counting and recorded in the result (docs/spec.md#named-groups).",
+    )
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _group_forms(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        wrong = {k: v for k, v in value.items() if not isinstance(v, dict | BaseModel)}
+        if wrong:
+            raise ValueError(
+                f"groups of {sorted(map(str, wrong))} are not mappings (found {_short(next(iter(wrong.values())))}); "
+                "expected raw values and labels ({A91: 'male: divorced/separated', A92: ...}) or bands "
+                "({bins: [25, 40, 65]} or {bins: quantiles, n: 4})"
+            )
+        return {k: _grouping(v) for k, v in value.items()}
 
     @field_validator("sensitive", mode="before")
     @classmethod
@@ -120,6 +245,12 @@ class Columns(_Strict):
     def _distinct(self) -> Columns:
         if len(set(self.sensitive)) != len(self.sensitive):
             raise ValueError(f"sensitive columns are listed twice: {self.sensitive}")
+        stray = [column for column in self.groups if column not in self.sensitive]
+        if stray:
+            raise ValueError(
+                f"groups names {stray}, which columns.sensitive {self.sensitive} does not list; groups name "
+                "the values of sensitive columns: add the column to sensitive, or remove its groups"
+            )
         roles: dict[str, list[str]] = {}
         for role, column in self.named().items():
             roles.setdefault(column, []).append(role)
@@ -572,7 +703,8 @@ def _describe(exc: ValidationError, origin: str) -> str:
         kind = error["type"]
         found = error.get("input")
         if kind == "extra_forbidden":
-            parent_fields = _fields_at(location[:-1])
+            grouping = next((_GROUPINGS[p] for p in error["loc"] if p in _GROUPINGS), None)
+            parent_fields = list(grouping.model_fields) if grouping else _fields_at(location[:-1])
             message = f"unknown key {location[-1]!r}. {did_you_mean(location[-1], parent_fields)}"
         elif kind == "missing":
             message = "required key is missing."
@@ -603,9 +735,12 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (
-        part in {"str", "int", "bool", "LabelledColumn", "function-after[_one_or_many(), list[str]]"}
+        part in {"str", "int", "bool", "LabelledColumn", "function-after[_one_or_many(), list[str]]", *_GROUPINGS}
         or part.startswith(("literal[", "dict[", "list[", "function-"))
     )
+
+
+_GROUPINGS: dict[str, type[BaseModel]] = {"GroupLabels": GroupLabels, "GroupBands": GroupBands}
 
 
 def _dedupe(lines: list[str]) -> list[str]:
