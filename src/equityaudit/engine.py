@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,10 +19,19 @@ from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
+from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import run_gate
-from equityaudit.results import AuditInfo, AuditResult, DataInfo, StandardRef, Tool, audit_verdict
+from equityaudit.results import (
+    AuditInfo,
+    AuditResult,
+    DataInfo,
+    NamedGroups,
+    StandardRef,
+    Tool,
+    audit_verdict,
+)
 from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
 
 __all__ = ["audit", "run", "run_spec"]
@@ -51,6 +60,7 @@ def audit(
     score: str | None = None,
     outcome: str | Mapping[str, Any] | None = None,
     stage: str | None = None,
+    groups: Mapping[str, Any] | None = None,
     intersectional: bool | None = None,
     reference: str | Mapping[str, str] | None = None,
     thresholds: Mapping[str, Any] | None = None,
@@ -67,7 +77,8 @@ def audit(
 
     ``gate="warn"`` runs the audit even when the quality gate fails (each failed check becomes a
     warning); ``standard`` names a standard the audit must conform to (``"nyc-ll144@2023"``);
-    ``redact`` makes auditors that quote the data cite row ids instead.
+    ``redact`` makes auditors that quote the data cite row ids instead; ``groups`` names or bands
+    a sensitive column's values as ``columns.groups`` does (``{"age": {"bins": [25, 40, 65]}}``).
 
     Examples
     --------
@@ -86,6 +97,7 @@ def audit(
         "score": score,
         "outcome": dict(outcome) if isinstance(outcome, Mapping) else outcome,
         "stage": stage,
+        "groups": dict(groups) if groups is not None else None,
     }
     given = {
         "standard": standard,
@@ -132,24 +144,26 @@ def run_spec(
     phase("loading")
     prepared = prepare(spec, frame=frame)
     spec, auditor, options, source = prepared.spec, prepared.auditor, prepared.options, prepared.source
-    standard_ref = prepared.standard
     phase("quality gate")
     gate_result = run_gate(source.frame, spec, auditor, mode=gate, origin=source.name)
     rows = gate_result.rows
     if rows == 0:
         raise no_rows_error(source.name)
     if audit_verdict(gate_result.gate, []) == "blocked":
-        blocked = _result(
-            spec, source, rows, started, gate_result.gate, verdict="blocked", standard=standard_ref
-        )
+        blocked = _result(spec, source, rows, started, gate_result.gate, verdict="blocked", prepared=prepared)
         return blocked.model_copy(update={"notes": [*prepared.notes, *gate_result.notes]})
     phase("auditing")
     output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
     verdict = audit_verdict(gate_result.gate, [finding.status for finding in output.findings])
-    result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, standard=standard_ref)
+    result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, prepared=prepared)
     return result.model_copy(
         update={
-            "tables": output.tables,
+            "tables": [  # named groups in their own order (bands lowest first), whatever the auditor's
+                table.model_copy(
+                    update={"rows": in_group_order(table.rows, {g.column: g.order for g in prepared.groups})}
+                )
+                for table in output.tables
+            ],
             "findings": order_findings(output.findings),  # worst first, whoever judged them
             "counts": output.counts,
             "context": output.context,
@@ -170,6 +184,8 @@ class PreparedAudit:
     standard: StandardRef | None
     notes: list[str]
     """Notes for the report found while preparing (repeated columns the audit does not use)."""
+    groups: list[NamedGroups] = field(default_factory=list)
+    """How named groups (``columns.groups``, a standard's taxonomy) rewrote sensitive columns."""
 
 
 def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
@@ -178,7 +194,8 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
     Conform the spec to its standard; resolve the auditor; validate its options, the column roles
     and the auditor's own ``check_spec``; load the data (mapping labels through the standard's
     taxonomy); check that every column the spec names, in ``columns`` or (through the auditor's
-    optional ``option_columns(spec, options)``) in ``options``, is in the data.
+    optional ``option_columns(spec, options)``) in ``options``, is in the data; name the groups of
+    sensitive columns (``columns.groups``, a standard's taxonomy) on the data's backend.
     """
     origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
     application = None
@@ -201,7 +218,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
     if application is not None:
         from equityaudit.standards import conform_source
 
-        source = conform_source(source, spec, application)
+        source = conform_source(source, application)
     option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
     extra = dict(option_columns(spec, options)) if option_columns is not None else {}
     check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
@@ -211,6 +228,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         **_quality_columns(spec),
     }
     notes = check_repeated_columns(source, used, origin=origin)
+    source, groups = apply_groups(source, spec, origin=origin)
     return PreparedAudit(
         spec=spec,
         auditor=auditor,
@@ -218,6 +236,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         source=source,
         standard=application.standard.reference() if application else None,
         notes=notes,
+        groups=groups,
     )
 
 
@@ -249,7 +268,7 @@ def _result(
     gate: Any,
     *,
     verdict: Any,
-    standard: StandardRef | None = None,
+    prepared: PreparedAudit,
 ) -> AuditResult:
     period = spec.data.period
     return AuditResult(
@@ -258,7 +277,7 @@ def _result(
             name=spec.name,
             auditor=spec.auditor,
             spec_sha256=spec.source_sha256,
-            standard=standard,
+            standard=prepared.standard,
             date=started.date(),
             thresholds=spec.thresholds.model_dump(mode="json"),
         ),
@@ -270,6 +289,7 @@ def _result(
             test_data_reason=spec.data.test_data_reason,
             description=spec.data.description,
             period={"start": period.start, "end": period.end} if period else None,
+            groups=prepared.groups,
         ),
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),

@@ -36,6 +36,7 @@ __all__ = [
     "DataInfo",
     "Finding",
     "Gate",
+    "NamedGroups",
     "StandardRef",
     "Status",
     "Table",
@@ -50,7 +51,7 @@ RESULT_SCHEMA = "equityaudit.result/2"
 READABLE_SCHEMAS = ("equityaudit.result/1", RESULT_SCHEMA)
 """Schemas :func:`read_result` reads. Version 2 added the status ``inconclusive`` (an interval that
 straddles the threshold with a difference that is not significant), which version 1 wrote as
-``insufficient_data``; a version-1 result reads unchanged, its words as written."""
+``insufficient_data``, and ``data.groups`` (named groups); a version-1 result reads unchanged, its words as written."""
 
 Status = Literal["fail", "warn", "inconclusive", "insufficient_data", "pass"]
 Verdict = Literal["pass", "warn", "fail", "blocked"]
@@ -97,6 +98,36 @@ class AuditInfo(_Model):
     )
 
 
+class NamedGroups(_Model):
+    """How one sensitive column's raw values became the groups the audit counted (``columns.groups``)."""
+
+    column: str
+    source: str = Field(
+        description="Where the grouping comes from: columns.groups.COLUMN, or a standard's taxonomy."
+    )
+    kind: Literal["labels", "bands"]
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="labels: each raw value the data held → the group it was counted in.",
+    )
+    other: Literal["error", "keep", "unknown"] | None = Field(
+        default=None, description="labels: what happened to a value no label lists."
+    )
+    cuts: list[float] = Field(default_factory=list, description="bands: the cut points, smallest first.")
+    bands: list[str] = Field(default_factory=list, description="bands: the bands' names, lowest first.")
+    closed: Literal["left", "right"] | None = Field(
+        default=None,
+        description="bands: left, a cut point belongs to the band above it; right, to the one below.",
+    )
+    quantiles: int | None = Field(
+        default=None, description="bands: cut at the data's quantiles into this many bands."
+    )
+    order: list[str] = Field(
+        default_factory=list, description="The groups in the order tables list them (bands lowest first)."
+    )
+    description: str = Field(description="The grouping in one plain sentence, as reports print it.")
+
+
 class DataInfo(_Model):
     """The data the audit ran on."""
 
@@ -107,6 +138,9 @@ class DataInfo(_Model):
     test_data_reason: str | None = None
     description: str | None = None
     period: dict[str, dt.date] | None = None
+    groups: list[NamedGroups] = Field(
+        default_factory=list, description="Named groups applied to sensitive columns before counting."
+    )
 
 
 class Check(_Model):

@@ -246,7 +246,8 @@ def parse_digest(text: str) -> dict[str, str]:
 
 
 def aggregate_result(result: dict[str, Any]) -> dict[str, Any]:
-    """The result with nothing copied from data rows: the gate's example offending values are dropped.
+    """The result with nothing copied from data rows: the gate's example offending values are dropped,
+    and so are the raw labels named groups mapped (their groups, the spec's or the standard's, stay).
 
     Everything else in a result is an aggregate (counts, rates, tests) or describes the audit.
     """
@@ -254,6 +255,11 @@ def aggregate_result(result: dict[str, Any]) -> dict[str, Any]:
     for check in aggregate.get("gate", {}).get("checks", []):
         if isinstance(check, dict) and check.get("unexpected_values"):
             check["unexpected_values"] = []
+    for named in aggregate.get("data", {}).get("groups", []):
+        if isinstance(named, dict) and named.get("labels"):
+            groups = ", ".join(dict.fromkeys(str(g) for g in named["labels"].values()))
+            named["labels"] = {}
+            named["description"] = f"{named.get('column')}: the data's labels named as groups {groups}."
     return aggregate
 
 

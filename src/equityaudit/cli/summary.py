@@ -39,7 +39,9 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     console = console or Console(highlight=False)
     findings = {(f.table, tuple(f.group.values())): f for f in result.findings if f.kind == "ratio"}
     console.rule(f"[bold]{result.audit.name}[/] · {result.audit.auditor} · {result.data.rows} rows")
-    console.print(f"data: {result.data.source}", style="dim")
+    console.print(Text(f"data: {result.data.source}", style="dim"))
+    for named in result.data.groups:
+        console.print(Text(f"groups: {named.description}", style="dim"))
     primary = [t for t in result.tables if ":" not in t.name]
     for table in primary:
         console.print(_rich_table(table, findings))

@@ -408,6 +408,13 @@ def _message(
             else f"{count} of {checked} values of {column!r} ({_percent(_share(count, checked))}) are not "
             f"among the allowed values: {shown or listed}."
         )
+    elif rule == "groups":
+        text = (
+            f"every value of {column!r} has a named group."
+            if passed
+            else f"{count} of {checked} values of {column!r} ({_percent(_share(count, checked))}) have no named "
+            f"group: {shown or listed}."
+        )
     elif rule == "range":
         bounds = f"[{_bound(kwargs.get('min_value'))}, {_bound(kwargs.get('max_value'))}]"
         text = (

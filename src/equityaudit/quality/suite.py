@@ -7,7 +7,8 @@ The suite is built in this order, and a later rule identical to an earlier one i
    :data:`DEFAULT_MAX_MISSING` missing or unknown (the two together) and at least two groups of
    ``min_group_size`` rows;
    decision and outcome never missing and binary; a score never missing and numeric; a stage
-   never missing; an id never missing and unique. Then whatever ``auditor.expectations(spec)``
+   never missing; an id never missing and unique; a sensitive column's named groups cover every
+   value (``columns.groups`` with ``other: error``, and a standard's taxonomy). Then whatever ``auditor.expectations(spec)``
    declares (the hiring auditor: stage values among ``options.stages``).
 2. **The spec's quality rules**: ``max_missing``, ``allowed``, ``ranges``, ``unique``, ``min_rows``.
 3. **Raw great-expectations expectations** written in the spec (``quality.expectations``).
@@ -31,7 +32,8 @@ import narwhals as nw
 
 from equityaudit.errors import PluginError, SpecError
 from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, UNKNOWN_TOKENS, labels_fix, value_token
-from equityaudit.spec import AuditSpec, LabelledColumn
+from equityaudit.groups import covered_labels
+from equityaudit.spec import AuditSpec, GroupLabels, LabelledColumn
 
 if TYPE_CHECKING:
     from equityaudit.auditors.base import Auditor
@@ -293,6 +295,9 @@ def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any
                 "which the regular expression matches"
             },
         )
+        grouping = columns.groups.get(column)
+        if isinstance(grouping, GroupLabels) and grouping.other == "error":
+            yield _groups_rule(column, grouping, spec.standard)
         yield GroupSizeRule(
             column,
             spec.thresholds.min_group_size,
@@ -334,6 +339,35 @@ def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any
             rule="unique",
             fix="remove duplicated rows, or give every row its own id",
         )
+
+
+def _groups_rule(column: str, grouping: GroupLabels, standard: str | None) -> Expectation:
+    """Every value of a sensitive column has a named group: named groups leave a value they do not
+    list as it is, and this check names and counts it."""
+    if standard is not None:
+        by_group: dict[str, list[str]] = {}
+        for raw, label in grouping.labels.items():
+            by_group.setdefault(str(label), []).append(raw)
+        maps = "; ".join(f"{label} <- {', '.join(raws)}" for label, raws in by_group.items())
+        source = f"standard {standard}'s taxonomy of {column}"
+        fix = (
+            f"recode those values in the data to labels {standard} maps ({maps}; case and surrounding spaces "
+            "are ignored) or to an unknown value, or ask for a new version of the standard that maps them"
+        )
+    else:
+        source = f"columns.groups.{column}"
+        fix = (
+            f"give each value a label in columns.groups.{column} (null counts it unknown), or set "
+            f"columns.groups.{column}.other to keep (each its own group) or unknown"
+        )
+    return Expectation(
+        "expect_column_values_to_be_in_set",
+        {"column": column, "value_set": covered_labels(grouping)},
+        source=source,
+        origin="roles",
+        rule="groups",
+        fix=fix,
+    )
 
 
 def _binary_rule(

@@ -39,6 +39,7 @@ from equityaudit.auditors.decisions import counts_record, groupings
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.frames import UNKNOWN
+from equityaudit.groups import in_group_order
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.suppression import suppress
@@ -108,7 +109,14 @@ def pool_counts(standard: Standard, tables: list[dict[str, Any]]) -> GroupCounts
 
 
 def pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], list[Finding]]:
-    """Audit pooled counts exactly as the standard's auditor audits its own counts."""
+    """Audit pooled counts exactly as the standard's auditor audits its own counts, its tables'
+    rows in the taxonomy's order as a member's audit lists them."""
+    tables, findings = _pooled_audit(standard, counts)
+    orders = {a: list(d.categories) for a, d in standard.taxonomy.attributes.items()}
+    return [t.model_copy(update={"rows": in_group_order(t.rows, orders)}) for t in tables], findings
+
+
+def _pooled_audit(standard: Standard, counts: GroupCounts) -> tuple[list[Table], list[Finding]]:
     thresholds = standard.thresholds()
     attributes = list(counts.by)
     tables: list[Table] = []

@@ -200,8 +200,19 @@ def check_aggregate_only(result: dict[str, Any], standard: Standard) -> None:
                 "'equityaudit sign', which drops them"
             )
         check_free_form({k: v for k, v in check.items() if k != "unexpected_values"}, f"gate.checks[{c}]")
-    for key in ("context", "notes", "audit", "data", "tool"):
+    for key in ("context", "notes", "audit", "tool"):
         check_free_form(result.get(key), key, group=check_group)
+    data = dict(result.get("data") or {})
+    for g, named in enumerate(data.pop("groups", None) or []):
+        if not isinstance(named, dict):
+            raise RejectedPayloadError(f"data.groups[{g}]: a named grouping must be a mapping")
+        if named.get("labels"):
+            raise RejectedPayloadError(
+                f"data.groups[{g}].labels holds the raw labels of the member's data; sign with "
+                "'equityaudit sign', which drops them"
+            )
+        check_free_form(named, f"data.groups[{g}]")
+    check_free_form(data, "data", group=check_group)
 
 
 def _check_row(row: Any, where: str) -> None:

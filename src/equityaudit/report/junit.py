@@ -41,6 +41,7 @@ def render_junit(results: Sequence[AuditResult], *, fail_on: Literal["fail", "wa
             ("verdict", result.verdict),
             ("data", result.data.source),
             ("result_sha256", result.sha256),
+            *((f"groups.{named.column}", named.description) for named in result.data.groups),
         ):
             ET.SubElement(properties, "property", name=key, value=value)
         for check in result.gate.checks:

@@ -60,6 +60,8 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
     ]
     if data.period:
         lines.append(f"- **Data period:** {data.period['start']} to {data.period['end']}")
+    for named in data.groups:
+        lines.append(f"- **Named groups:** {_paragraph(named.description)} ({_paragraph(named.source)})")
     lines += ["", "## Findings", ""]
     if result.verdict == "blocked":
         lines.append("The quality gate blocked this audit; no findings were computed. See the gate below.")

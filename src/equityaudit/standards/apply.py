@@ -4,21 +4,20 @@
 threshold, a missing or extra attribute, a column the standard's metrics do not use) with a
 :class:`~equityaudit.errors.SpecError` naming every conflict, and returns the spec as the
 standard fixes it. :func:`conform_source` renames the members' attribute columns to the
-standard's attribute names and maps their labels onto the standard's categories, on the
-data's own backend.
+standard's attribute names; the taxonomy maps their labels onto the standard's categories as the
+spec's named groups (:mod:`equityaudit.groups`), the one mechanism a spec's own ``columns.groups``
+uses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import narwhals as nw
-
 from equityaudit.errors import ColumnNotFoundError, DataError, SpecError, did_you_mean
-from equityaudit.frames import UNKNOWN, Source, sensitive_label
+from equityaudit.frames import Source
 from equityaudit.spec import AuditSpec, Columns
 from equityaudit.standards.catalog import find_standard
-from equityaudit.standards.model import FIXED_THRESHOLDS, Standard, normalise_label
+from equityaudit.standards.model import FIXED_THRESHOLDS, Standard
 
 __all__ = ["StandardApplication", "conform_source", "conform_spec", "resolve_standard"]
 
@@ -128,6 +127,12 @@ def conform_spec(spec: AuditSpec, standard: Standard) -> tuple[AuditSpec, Standa
                 f"thresholds.{key} is {given[key]!r} but {ref} fixes it at {fixed[key]!r}; remove it from "
                 "the spec (the standard sets it)."
             )
+    if spec.columns.groups:
+        conflicts.append(
+            f"columns.groups names {sorted(spec.columns.groups)}, but {ref}'s taxonomy names the groups; remove "
+            "columns.groups (write the labels your data uses into a new version of the standard, or recode them "
+            "in the data)."
+        )
     conflicts += _role_conflicts(spec.columns, standard)
     if conflicts:
         lines = [f"{_origin(spec)}: the spec contradicts its standard {ref} ({len(conflicts)} conflict(s)):"]
@@ -137,6 +142,11 @@ def conform_spec(spec: AuditSpec, standard: Standard) -> tuple[AuditSpec, Standa
         update={
             "sensitive": [renames.get(c, c) for c in sensitive],
             "intersectional": standard.taxonomy.intersectional,
+            # the taxonomy maps members' labels onto its categories as named groups (equityaudit.groups)
+            "groups": {
+                attribute: definition.as_groups(standard.taxonomy.unmapped)
+                for attribute, definition in standard.taxonomy.attributes.items()
+            },
         }
     )
     options = {
@@ -185,17 +195,18 @@ def _role_conflicts(columns: Columns, standard: Standard) -> list[str]:
     return conflicts
 
 
-def conform_source(source: Source, spec: AuditSpec, application: StandardApplication) -> Source:
-    """Rename attribute columns and map every label onto the standard's categories.
+def conform_source(source: Source, application: StandardApplication) -> Source:
+    """Rename the members' attribute columns to the standard's attribute names.
 
-    Missing and unknown values (``""``, ``unknown``, ``prefer not to say``, the spec's
-    ``unknown_values``) stay unknown. A label no category lists is an error naming it, unless
-    the taxonomy says ``unmapped: unknown``.
+    The labels are mapped onto the standard's categories afterwards, by the named groups
+    :func:`conform_spec` writes into the spec (:func:`equityaudit.groups.apply_groups`).
 
     Raises
     ------
+    ColumnNotFoundError
+        An attribute's column is not in the data.
     DataError
-        A label that maps onto no category, or a renamed column whose new name is taken.
+        A renamed column whose new name is taken.
     """
     standard = application.standard
     frame = source.frame
@@ -214,49 +225,8 @@ def conform_source(source: Source, spec: AuditSpec, application: StandardApplica
                 f"{source.name}: column {old!r} stands for {standard.ref}'s attribute {new!r}, but the data "
                 f"also has a column {new!r}; drop or rename one of them."
             )
-    if application.renames:
-        frame = frame.rename({old: new for old, new in application.renames.items() if old in present})
-    attributes = list(standard.taxonomy.attributes)
-    distinct = frame.select(*(nw.col(a).cast(nw.String) for a in attributes)).unique().collect()
-    expressions = []
-    for attribute in attributes:
-        label_map = standard.taxonomy.attributes[attribute].label_map()
-        raw_labels: list[str] = []
-        categories_of: list[str] = []
-        unmapped: list[str] = []
-        for raw in dict.fromkeys(distinct[attribute].to_list()):
-            if raw is None or (isinstance(raw, float) and raw != raw):
-                continue
-            if sensitive_label(raw, unknown=spec.columns.unknown_values) == UNKNOWN:
-                category = UNKNOWN
-            else:
-                mapped = label_map.get(normalise_label(raw))
-                if mapped is None:
-                    if standard.taxonomy.unmapped == "error":
-                        unmapped.append(str(raw))
-                        continue
-                    mapped = UNKNOWN
-                category = mapped
-            raw_labels.append(str(raw))
-            categories_of.append(category)
-        if unmapped:
-            definition = standard.taxonomy.attributes[attribute]
-            accepted = "; ".join(
-                f"{category} <- {', '.join([category, *map(str, labels)])}"
-                for category, labels in definition.categories.items()
-            )
-            raise DataError(
-                f"{source.name}: column {originals.get(attribute, attribute)!r} ({standard.ref}'s attribute "
-                f"{attribute!r}) holds label(s) {sorted(unmapped)} that {standard.ref} maps onto none of its "
-                f"categories {list(definition.categories)} (labels it maps: {accepted}; case and surrounding "
-                "spaces are ignored). Recode them in the data to one of those labels (or to an unknown "
-                "value), or ask for a new version of the standard that maps them."
-            )
-        expressions.append(
-            nw.col(attribute)
-            .cast(nw.String)
-            .replace_strict(
-                raw_labels, categories_of, default=nw.lit(None, nw.String), return_dtype=nw.String
-            )
-        )
-    return replace(source, frame=frame.with_columns(*expressions))
+    if not application.renames:
+        return source
+    return replace(
+        source, frame=frame.rename({old: new for old, new in application.renames.items() if old in present})
+    )

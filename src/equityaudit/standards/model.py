@@ -28,8 +28,9 @@ from pydantic import (
 )
 
 from equityaudit.errors import SpecError, counted, did_you_mean
+from equityaudit.groups import normalise_label
 from equityaudit.results import StandardRef, canonical_json
-from equityaudit.spec import Thresholds
+from equityaudit.spec import GroupLabels, Thresholds
 
 __all__ = [
     "METRIC_ROLES",
@@ -67,20 +68,6 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def normalise_label(value: Any) -> str:
-    """The form labels are matched in: trimmed, lower-case, ``1.0`` read as ``1``.
-
-    Examples
-    --------
-    >>> normalise_label(" Female "), normalise_label(2.0), normalise_label("2.0")
-    ('female', '2', '2')
-    """
-    text = str(value).strip().lower()
-    if re.fullmatch(r"-?\d+\.0+", text):
-        text = text.split(".")[0]
-    return text
 
 
 class Attribute(_Strict):
@@ -129,6 +116,11 @@ class Attribute(_Strict):
             for category, labels in self.categories.items()
             for label in [category, *labels]
         }
+
+    def as_groups(self, unmapped: Literal["error", "unknown"]) -> GroupLabels:
+        """The categories as a spec's named groups: each label (and each category's name) → its category."""
+        labels: dict[str, str | None] = dict(self.label_map())
+        return GroupLabels(labels=labels, other=unmapped)
 
 
 class Taxonomy(_Strict):
