@@ -30,10 +30,9 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
     Exit codes: 0 every gate passed, 2 usage or spec error,
     3 a gate failed (its audit would be blocked).
     """
-    from rich.console import Console
 
     from equityaudit.cli.run import collect_specs
-    from equityaudit.cli.summary import print_gate
+    from equityaudit.cli.summary import print_gate, summary_console
     from equityaudit.quality import check_spec
     from equityaudit.quality.export import write_suite
     from equityaudit.spec import load_spec
@@ -45,7 +44,7 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
             "name one spec file.",
         )
     specs = [load_spec(path) for path in paths]  # every spec is checked before any gate runs
-    console = Console(highlight=False)
+    console = summary_console()
     blocked = False
     for spec in specs:
         outcome = check_spec(spec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -34,9 +34,28 @@ def _interval(low: float | None, high: float | None, *, percent: bool) -> str:
     return f"{fmt_pct(low)}–{fmt_pct(high)}" if percent else f"{low:.2f}–{high:.2f}"
 
 
+_NAME_WIDTH = 18
+"""Widest a group name's longest word keeps the group column before the name folds mid-word."""
+
+
+def summary_console() -> Console:
+    """The console summaries print to: the terminal's width, or 120 columns in a log or pipe (which
+    has no width of its own; ``COLUMNS`` still decides when set)."""
+    import os
+    import sys
+
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=120 if piped else None)
+
+
+def _name_width(table: Table) -> int:
+    words = [len(word) for row in table.rows for word in ", ".join(row["group"].values()).split()]
+    return min(max(words, default=5), _NAME_WIDTH)
+
+
 def print_summary(result: AuditResult, written: list[Path], *, console: Console | None = None) -> None:
     """Print the primary tables, the other problems found, and the verdict."""
-    console = console or Console(highlight=False)
+    console = console or summary_console()
     findings = {(f.table, tuple(f.group.values())): f for f in result.findings if f.kind == "ratio"}
     console.rule(f"[bold]{result.audit.name}[/] · {result.audit.auditor} · {result.data.rows} rows")
     console.print(Text(f"data: {result.data.source}", style="dim"))
@@ -103,7 +122,7 @@ def print_run_total(results: list[AuditResult], *, console: Console | None = Non
     """
     if not results:
         return
-    console = console or Console(highlight=False)
+    console = console or summary_console()
     console.rule(f"[bold]{len(results)} audits[/]")
     width = max(len(r.audit.name) for r in results)
     for result in results:
@@ -192,7 +211,7 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         if shared and len(table.rows) > 1 and len(totals) == 1 and None not in totals
         else table.denominator
     )
-    for heading, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("group", "left"),
         (count, "right"),
         ("rate", "right"),
@@ -201,8 +220,17 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         ("95% CI", "left"),
         ("adj. p", "right"),
         ("status", "left"),
-    ):
-        view.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    )
+    for heading, justify in columns:
+        # a group name is never cut with an ellipsis: it keeps room for its longest word (up to a
+        # limit) and wraps between words; the numbers keep one line each
+        view.add_column(
+            heading,
+            justify=justify,
+            overflow="fold",
+            no_wrap=heading not in ("group", "status"),
+            min_width=_name_width(table) if heading == "group" else None,
+        )
     for row in table.rows:
         finding = findings.get((table.name, tuple(row["group"].values())))
         status: str
