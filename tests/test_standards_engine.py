@@ -10,7 +10,7 @@ import pytest
 
 import equityaudit.engine
 from equityaudit.compare import compare_results
-from equityaudit.errors import ColumnNotFoundError, DataError, ResultError, SpecError
+from equityaudit.errors import ColumnNotFoundError, ResultError, SpecError
 from equityaudit.spec import spec_from_mapping
 from equityaudit.standards import find_standard
 
