@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.frames import check_labels, no_rows_error, null_as_none
+from equityaudit.frames import check_labels, collect_or_data_error, no_rows_error, null_as_none
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -114,12 +114,12 @@ def run_gate(
     suite = build_suite(spec, auditor, schema=schema)
     # the data is read, counted and its labels checked before great-expectations is imported (it
     # takes seconds), so a malformed file, a file without rows or a label the data lacks fails at once
-    data = validation_frame(frame, suite.columns(present), origin=origin)
-    rows = len(data)
-    if rows == 0:  # nothing to validate: the suite is neither compiled nor run
-        check = row_count_check(rows, 1)
+    if len(collect_or_data_error(frame.head(1), origin)) == 0:  # no rows: known without pandas
+        check = row_count_check(0, 1)
         gate = Gate(passed=False, mode=mode, checks=[check])
         return GateOutcome(gate=gate, rows=0, source=origin)
+    data = validation_frame(frame, suite.columns(present), origin=origin)
+    rows = len(data)
     value_counts = _value_counts(data)
     _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
     from equityaudit.quality.gx_runner import runner
