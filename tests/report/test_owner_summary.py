@@ -166,3 +166,24 @@ def test_an_adverse_decision_counts_fewer_people_receiving_it() -> None:
 def test_the_docs_show_the_hiring_examples_real_summary(hiring: AuditResult) -> None:
     docs = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
     assert f"> {' '.join(owner_summary(hiring))}\n" in docs
+
+
+def test_an_estimate_on_its_threshold_is_not_sized_in_absurd_rows() -> None:
+    """1,200 rows audited: 120,000 rows per group (100 times) is the most the summary calls realistic."""
+    settle = [800, 2_000, 5_000, 14_000_000]  # the last sits on its threshold
+    findings = [
+        _bare("inconclusive", id=f"i{k}", details={"rows_to_settle": rows}) for k, rows in enumerate(settle)
+    ]
+    sentences = owner_summary(_result(findings, verdict="warn"))
+    # half of the four need at most the 2nd smallest, 2,000 rows
+    assert sentences[2] == (
+        "4 findings are inconclusive: the data fit both a disparity and none; about 2,000 rows per group "
+        "would settle half of them, but the least certain (the group F, approval rate) sits so close to its "
+        "threshold that no realistic amount of data would."
+    )
+    realistic = [
+        _bare("inconclusive", id=f"i{k}", details={"rows_to_settle": r}) for k, r in enumerate(settle[:3])
+    ]
+    assert owner_summary(_result(realistic, verdict="warn"))[2].endswith(
+        "about 5,000 rows per group would settle even the least certain (the group F, approval rate)."
+    )

@@ -239,6 +239,10 @@ def _label(finding: Finding) -> str:
     return _LABEL.get(finding.metric, finding.metric.replace("_", " "))
 
 
+_REALISTIC = 100
+"""More rows per group than this many times the audited data is not a realistic amount to collect."""
+
+
 def _unsettled(result: AuditResult, findings: Sequence[Finding]) -> str:
     noun = _NOUN.get(result.audit.auditor, "")
     some = f"{len(findings)} findings are" if len(findings) > 1 else "1 finding is"
@@ -248,9 +252,17 @@ def _unsettled(result: AuditResult, findings: Sequence[Finding]) -> str:
     if not known:
         return f"{start}, and more data would settle {'them' if len(findings) > 1 else 'it'}."
     rows, finding = max(known, key=lambda item: item[0])
+    if rows <= _REALISTIC * result.data.rows:
+        return (
+            f"{start}; about {fmt_count(rows)} rows per group would settle even the least certain "
+            f"({_who(finding.group, noun)}, {_label(finding)})."
+        )
+    # an estimate almost on its threshold needs absurd amounts of data: say so, and size the typical one
+    typical = sorted(r for r, _ in known)[(len(known) - 1) // 2]
     return (
-        f"{start}; about {fmt_count(rows)} rows per group would settle even the least certain "
-        f"({_who(finding.group, noun)}, {_label(finding)})."
+        f"{start}; about {fmt_count(typical)} rows per group would settle half of them, but the least certain "
+        f"({_who(finding.group, noun)}, {_label(finding)}) sits so close to its threshold that no realistic "
+        "amount of data would."
     )
 
 
