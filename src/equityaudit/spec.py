@@ -20,8 +20,8 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    ValidationError,
     Tag,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -116,7 +116,9 @@ class GroupLabels(_Strict):
     def _labels_named(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         empty = [raw for raw, label in value.items() if label is not None and not label.strip()]
         if empty:
-            raise ValueError(f"the label of {empty} is empty; name the group, or write null to count it unknown")
+            raise ValueError(
+                f"the label of {empty} is empty; name the group, or write null to count it unknown"
+            )
         return value
 
 
@@ -152,11 +154,15 @@ class GroupBands(_Strict):
                 raise ValueError(f"labels has {len(self.labels)} names for n: {self.n} bands; give {self.n}")
             return self
         if self.n is not None:
-            raise ValueError("n goes with bins: quantiles only; with cut points, the bands are one more than them")
+            raise ValueError(
+                "n goes with bins: quantiles only; with cut points, the bands are one more than them"
+            )
         if not self.bins:
             raise ValueError("bins is empty; give at least one cut point, e.g. [40]")
         if any(later <= earlier for earlier, later in zip(self.bins, self.bins[1:], strict=False)):
-            raise ValueError(f"bins {self.bins} are not in increasing order; list each cut point once, smallest first")
+            raise ValueError(
+                f"bins {self.bins} are not in increasing order; list each cut point once, smallest first"
+            )
         if self.labels is not None and len(self.labels) != len(self.bins) + 1:
             raise ValueError(
                 f"labels has {len(self.labels)} names for {len(self.bins)} cut point(s), which make "
@@ -735,7 +741,8 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and (
-        part in {"str", "int", "bool", "LabelledColumn", "function-after[_one_or_many(), list[str]]", *_GROUPINGS}
+        part
+        in {"str", "int", "bool", "LabelledColumn", "function-after[_one_or_many(), list[str]]", *_GROUPINGS}
         or part.startswith(("literal[", "dict[", "list[", "function-"))
     )
 
