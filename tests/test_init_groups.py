@@ -460,6 +460,20 @@ def test_a_risk_category_reading_is_confirmed_in_one_question(tmp_path: Path) ->
 
 
 @pytest.mark.usefixtures("terminal")
+def test_positive_labels_given_apply_to_the_decision_answered_and_nothing_more_is_asked(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "s.yaml"
+    args = ["init", str(_compas_like(tmp_path / "d.csv")), "--auditor", "decisions", "--out", str(spec)]
+    out = CliRunner().invoke(main, [*args, "--positive", "High", "--adverse-decision"], input="\n\n")
+    assert out.exit_code == 0, out.output
+    assert "risk category (" not in out.output and "favourable outcome" not in out.output
+    assert _line(spec.read_text(), "decision:") == (
+        "  decision: {column: score_text, positive: High, negative: [Low, Medium], favourable: false}"
+    )
+
+
+@pytest.mark.usefixtures("terminal")
 def test_sensitive_columns_typed_in_get_their_groups(tmp_path: Path) -> None:
     ages = _ages(40, 50, 60, 40)
     data = _csv(

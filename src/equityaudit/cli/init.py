@@ -564,7 +564,7 @@ def _decision_role(proposal: Proposal) -> str:
         if proposal.decision_reading and not settled:
             checks.append(proposal.decision_reading)
         elif labels and not proposal.decision_positive_given:
-            checks.append(f"which label means receiving the decision? ({_readings(proposal)})")
+            checks.append(f"which label means receiving the decision? ({column}: {_readings(proposal)})")
     if favourable is None:
         form = (
             "set favourable: false" if "favourable:" in value else "use {column, positive, favourable: false}"
@@ -574,11 +574,11 @@ def _decision_role(proposal: Proposal) -> str:
 
 
 def _readings(proposal: Proposal) -> str:
-    """The decision's labels with their rows: ``credit: 1 = 700 rows, 2 = 300 rows``."""
+    """The decision's labels with their rows: ``1 = 700 rows, 2 = 300 rows``."""
     from equityaudit.errors import counted
 
     counts = proposal.decision_counts
-    return f"{proposal.decision}: " + ", ".join(
+    return ", ".join(
         f"{label} = {counted(counts[label], 'row')}" if label in counts else label
         for label in proposal.decision_labels
     )
@@ -818,7 +818,7 @@ def init_command(
     notes = check_repeated_columns(source, named, origin="equityaudit init")
     # a column named twice is never proposed: which of the two a spec means would be unknowable
     proposal = propose_roles(frame.head(50_000))
-    proposal.columns = columns = [c for c in rows.columns]
+    proposal.columns = columns = list(rows.columns)
     for column in (*sensitive, decision, score, outcome):
         if column and column not in columns:
             raise ColumnNotFoundError(
@@ -846,10 +846,9 @@ def init_command(
     for attribute, value in (("decision", decision), ("score", score), ("outcome", outcome)):
         if value is None and getattr(proposal, attribute) in chosen:
             setattr(proposal, attribute, None)
-    if not sensitive:
-        proposal.sensitive = [column for column in proposal.sensitive if column not in chosen]
     if not sensitive:  # the ages propose_roles banded are proposed again below, if the auditor takes them
-        proposal.sensitive = [column for column in proposal.sensitive if column not in proposal.age_bands]
+        dropped = chosen | set(proposal.age_bands)
+        proposal.sensitive = [column for column in proposal.sensitive if column not in dropped]
     proposal.sensitive += [column for column in proposal.groups if column not in proposal.sensitive]
     propose_groups(frame, proposal, add_ages=not sensitive and auditor != "hiring")
     if not sensitive and auditor == "hiring":
@@ -861,16 +860,17 @@ def init_command(
         ]
     if adverse_decision:
         proposal.decision_favourable, proposal.decision_favourable_given = False, True
-    if _stdin_is_terminal() and not yes:
-        _ask(data, frame, proposal, auditor, notes, positive=positive)
-    elif positive:
-        _name_positive(proposal, positive)
     name = name or re.sub(r"[^A-Za-z0-9_-]+", "-", data.stem).strip("-") or "audit"
     out = out or Path("audits") / f"{name}.yaml"
-    if out.exists() and not force:
+    if out.exists() and not force:  # said before any question is asked
         raise SpecError(
             f"{out} exists; refusing to overwrite it. Pass --force to replace it, or choose --out."
         )
+    interactive = _stdin_is_terminal() and not yes
+    if interactive:
+        _ask(data, frame, proposal, auditor, notes, positive=positive)
+    elif positive:
+        _name_positive(proposal, positive)
     relative = os.path.relpath(data.resolve(), out.parent.resolve())
     # a path that climbs out of the project reads better absolute
     data_path = str(data.resolve()) if relative.startswith(os.pardir + os.sep + os.pardir) else relative
@@ -880,7 +880,7 @@ def init_command(
     _check_written(text, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    if not (_stdin_is_terminal() and not yes):  # a terminal saw the proposals before its questions
+    if not interactive:  # a terminal saw the proposals before its questions
         _show(data, proposal, auditor, notes, columns=False)
     click.echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
 
@@ -945,18 +945,7 @@ def _ask(
     if auditor == "chatbot":
         proposal.text = _ask_column("Column of customer utterances", proposal.text, proposal.columns)
         return
-    given = click.prompt("Sensitive columns (comma-separated)", default=", ".join(proposal.sensitive))
-    answered = [c.strip() for c in given.split(",") if c.strip()]
-    unknown = [c for c in answered if c not in proposal.columns]
-    while unknown:
-        from equityaudit.errors import did_you_mean
-
-        click.echo(
-            f"{unknown[0]!r} is not a column of the data. {did_you_mean(unknown[0], proposal.columns)}"
-        )
-        given = click.prompt("Sensitive columns (comma-separated)", default=", ".join(proposal.sensitive))
-        answered = [c.strip() for c in given.split(",") if c.strip()]
-        unknown = [c for c in answered if c not in proposal.columns]
+    answered = _ask_columns("Sensitive columns (comma-separated)", proposal.sensitive, proposal.columns)
     if answered != proposal.sensitive:
         proposal.sensitive = answered + [c for c in proposal.groups if c not in answered]
         propose_groups(frame, proposal, add_ages=False)
@@ -980,6 +969,19 @@ def _ask(
     _ask_favourable(proposal)
 
 
+def _ask_columns(prompt: str, default: list[str], columns: list[str]) -> list[str]:
+    """Ask for columns of the data, comma-separated, until every one is."""
+    from equityaudit.errors import did_you_mean
+
+    while True:
+        given = str(click.prompt(prompt, default=", ".join(default)))
+        answered = [c.strip() for c in given.split(",") if c.strip()]
+        unknown = [c for c in answered if c not in columns]
+        if not unknown:
+            return answered
+        click.echo(f"{unknown[0]!r} is not a column of the data. {did_you_mean(unknown[0], columns)}")
+
+
 def _ask_column(prompt: str, default: str | None, columns: list[str]) -> str | None:
     """Ask for one column of the data (empty: none), until the answer is one."""
     from equityaudit.errors import did_you_mean
@@ -997,7 +999,7 @@ def _ask_favourable(proposal: Proposal) -> None:
     if proposal.decision_reading and not proposal.decision_favourable_given:
         flagged = " or ".join(proposal.decision_positive)
         if click.confirm(
-            f"{column} is a risk category ({_readings(proposal).split(': ', 1)[1]}). Read {flagged} as "
+            f"{column} is a risk category ({_readings(proposal)}). Read {flagged} as "
             "flagged as higher risk, an adverse decision (the audit compares the rate of not being flagged)?",
             default=True,
         ):
@@ -1009,7 +1011,9 @@ def _ask_favourable(proposal: Proposal) -> None:
             proposal.decision_positive, proposal.decision_positive_given = [named], True
         else:
             total = sum(counts.get(label, 0) for label in labels)
-            click.echo(f"{_readings(proposal)}. Which value is the favourable outcome for the person?")
+            click.echo(
+                f"{column}: {_readings(proposal)}. Which value is the favourable outcome for the person?"
+            )
             for label in labels:
                 n = counts.get(label, 0)
                 click.echo(f"  read {label} as favourable: {n} rows favourable, {total - n} not")
