@@ -728,6 +728,7 @@ def _chatbot_lines(proposal: Proposal) -> list[str]:
 @click.option(
     "--positive",
     multiple=True,
+    metavar="LABEL",
     help="A decision value that means receiving the decision (repeat for several, e.g. --positive Medium "
     "--positive High); writes the labelled form {column, positive}.",
 )
