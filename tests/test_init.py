@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from equityaudit.cli import main
 from equityaudit.cli.init import propose_roles
-from equityaudit.spec import load_spec
+from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn, load_spec
 from evidence import unavailable
 
 
@@ -291,6 +291,9 @@ def test_an_age_in_years_is_numeric_sensitive_and_an_age_band_is_sensitive() -> 
     )
     proposal = propose_roles(frame)
     assert (proposal.sensitive, proposal.numeric_sensitive) == (["age-band"], ["age"])
+    # the categorical age is the one audited: no bands are proposed for the years
+    assert proposal.age_bands == {}
+    assert proposal.age_notes == ["age is not banded: age-band groups ages already"]
 
 
 def test_a_target_like_column_is_guessed_as_the_decision_before_a_count() -> None:
@@ -331,21 +334,104 @@ def test_german_credit_is_proposed_by_its_protected_columns_and_its_credit_colum
     decision = next(line for line in spec.splitlines() if line.lstrip().startswith("decision:"))
     assert decision.startswith('  decision: {column: credit, positive: "1", favourable: true}')
     assert "which label means receiving the decision? (credit: 1 = 700 rows, 2 = 300 rows)" in decision
-    assert "  sensitive: personal_status, foreign_worker\n" in output
-    assert "  numeric:   age   (numbers, not categories" in output
+    assert "  sensitive: personal_status, foreign_worker, age\n" in output
     assert "  decision:  credit   (a guess" in output
+    # ages counted by hand from german.csv: 149 under 25, 552 from 25 to 39, 276 from 40 to 64 and
+    # 23 of 65 and over, too few for a band of their own
+    assert "  groups:    age in bands: under 25 (149 rows), 25–39 (552), 40 and over (299)" in output
+    (bands,) = [line for line in spec.splitlines() if line.lstrip().startswith("age: {bins")]
+    assert bands.startswith(
+        "    age: {bins: [25, 40]}   # under 25: 149 rows, 25–39: 552, 40 and over: 299; "
+    )
+    assert "65 (the usual retirement age) left out: 65 and over would hold 23 rows" in bands
+    # the codes of personal_status and foreign_worker (german.txt's codebook names them; init cannot)
+    assert "  codes:     personal_status (A91, A92, A93, A94); foreign_worker (A201, A202)" in output
+    assert (
+        "    # CHECK: personal_status holds codes (A91 = 50 rows, A92 = 310, A93 = 548, A94 = 92); " in spec
+    )
+    assert '    # personal_status: {A91: "", A92: "", A93: "", A94: ""}' in spec
+    assert '    # foreign_worker: {A201: "", A202: ""}' in spec
     loaded = load_spec(tmp_path / "s.yaml")
-    assert loaded.columns.sensitive == ["personal_status", "foreign_worker"]
+    assert loaded.columns.sensitive == ["personal_status", "foreign_worker", "age"]
+    assert loaded.columns.groups == {"age": GroupBands(bins=[25, 40])}
     assert loaded.columns.decision_column == "credit"
     ran = CliRunner().invoke(main, ["run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "r"), "--quiet"])
     assert ran.exit_code in (0, 1), ran.output
 
 
+def test_german_credit_with_its_codebook_groups(tmp_path: Path) -> None:
+    # docs/examples/german-groups.yaml names every code german.csv holds (A95 is in the codebook only)
+    groups = Path(__file__).resolve().parents[1] / "docs" / "examples" / "german-groups.yaml"
+    spec = tmp_path / "s.yaml"
+    args = ["init", str(reference("german.csv")), "--auditor", "decisions", "--groups", str(groups)]
+    out = CliRunner().invoke(main, [*args, "--out", str(spec), "--yes"])
+    assert out.exit_code == 0, out.output
+    assert "codes:" not in out.output and "note:" not in out.output
+    assert f"  groups:    personal_status: 5 values in 5 groups   (from {groups})\n" in out.output
+    loaded = load_spec(spec)
+    assert loaded.columns.sensitive == ["personal_status", "foreign_worker", "age"]
+    assert set(loaded.columns.groups) == {"personal_status", "foreign_worker", "age"}
+    status = loaded.columns.groups["personal_status"]
+    assert isinstance(status, GroupLabels) and status.labels["A92"] == "female: divorced/separated/married"
+    assert loaded.columns.groups["foreign_worker"] == GroupLabels(labels={"A201": "yes", "A202": "no"})
+
+
 def test_adult_is_proposed_by_every_protected_column_and_its_income(tmp_path: Path) -> None:
     output, spec = _init(tmp_path, reference("adult.csv"))
-    assert "  sensitive: marital-status, relationship, race, sex, native-country\n" in output
-    assert "  numeric:   age   (numbers, not categories" in output
+    assert "  sensitive: marital-status, relationship, race, sex, native-country, age\n" in output
+    # every cut point keeps its bands: 5570 under 25, 12754, 12901 and 1336 of 65 and over
+    assert (
+        "  groups:    age in bands: under 25 (5570 rows), 25–39 (12754), 40–64 (12901), 65 and over (1336)"
+        in output
+    )
     assert "  decision:  income-per-year   (a guess" in output
-    assert "intersectional: false        # true adds the cross of all 5 sensitive columns" in spec
+    assert "intersectional: false        # true adds the cross of all 6 sensitive columns" in spec
+    assert "codes" not in output  # Adult's values are words
     loaded = load_spec(tmp_path / "s.yaml")
-    assert loaded.columns.decision_column == "income-per-year"
+    assert loaded.columns.groups == {"age": GroupBands(bins=[25, 40, 65])}
+    decision = loaded.columns.decision
+    assert isinstance(decision, LabelledColumn)
+    assert (decision.column, decision.positive, decision.favourable) == ("income-per-year", [">50K"], True)
+
+
+def test_compas_is_proposed_by_its_risk_category_and_two_year_recidivism(tmp_path: Path) -> None:
+    # ProPublica's reading: score_text Medium or High (decile_score 5 to 10) is flagged. Counted
+    # from the file (a crosstab of decile_score by score_text): Low 3897 of the 7214 rows (deciles
+    # 1-4), Medium 1914 (5-7), High 1403 (8-10)
+    output, spec = _init(tmp_path, reference("compas-scores-two-years.csv"))
+    assert "  sensitive: sex, age_cat, race\n" in output
+    assert "  numeric:   age is not banded: age_cat groups ages already\n" in output
+    assert "  decision:  score_text   (a risk category: Medium or High read as flagged" in output
+    assert "  outcome:   two_year_recid\n" in output
+    (line,) = [x for x in spec.splitlines() if x.lstrip().startswith("decision:")]
+    assert line.startswith(
+        "  decision: {column: score_text, positive: [Medium, High], favourable: false}   # CHECK: score_text is "
+        "a risk category: Medium or High read as flagged as higher risk (ProPublica's reading"
+    )
+    assert line.endswith("(score_text: Low = 3897 rows, Medium = 1914 rows, High = 1403 rows)")
+    loaded = load_spec(tmp_path / "s.yaml")
+    assert loaded.columns.groups == {}
+    decision = loaded.columns.decision
+    assert isinstance(decision, LabelledColumn)
+    assert (decision.column, decision.positive, decision.favourable) == (
+        "score_text",
+        ["Medium", "High"],
+        False,
+    )
+    assert loaded.columns.outcome == "two_year_recid"
+
+
+def test_bank_marketing_is_proposed_by_its_y_and_marital_status_and_age(tmp_path: Path) -> None:
+    # bank-additional-names.txt: y = has the client subscribed a term deposit (yes/no); 4119 rows
+    # of ages 18 to 88: 98 under 25, 2141 from 25 to 39, 1822 from 40 to 64, 58 of 65 and over
+    output, _ = _init(tmp_path, reference("bank-additional.csv"))
+    assert "  sensitive: marital, age\n" in output
+    assert (
+        "  groups:    age in bands: under 25 (98 rows), 25–39 (2141), 40–64 (1822), 65 and over (58)"
+        in output
+    )
+    assert "  decision:  y   (a guess" in output
+    loaded = load_spec(tmp_path / "s.yaml")
+    assert loaded.data.separator == ";"
+    assert loaded.columns.decision == "y"
+    assert loaded.columns.groups == {"age": GroupBands(bins=[25, 40, 65])}
