@@ -298,3 +298,24 @@ def test_german_credit_personal_status_groups_match_pandas(reference_data: Path)
     assert rows_of(result, "personal_status") == expected
     bands = pd.cut(raw["age"], [-math.inf, 25, 40, 65, math.inf], right=False).value_counts().sort_index()
     assert [n for n, _ in rows_of(result, "age").values()] == bands.tolist()
+
+
+def test_other_among_the_short_forms_raw_values_asks_for_the_long_form() -> None:
+    mapping = {
+        "equityaudit": 1,
+        "name": "x",
+        "auditor": "decisions",
+        "data": {"path": "d.csv"},
+        "columns": {
+            "sensitive": ["race"],
+            "decision": "hired",
+            "groups": {"race": {"W": "White", "other": "keep"}},
+        },
+    }
+    with pytest.raises(
+        SpecError, match=r"race: 'other: keep' sits among the raw values.*write the long form"
+    ):
+        spec_from_mapping(mapping)
+    # a raw value 'Other' with a label of its own is a raw value like any other
+    mapping["columns"]["groups"] = {"race": {"W": "White", "Other": "Other race"}}
+    assert spec_from_mapping(mapping).columns.groups["race"].labels == {"W": "White", "Other": "Other race"}  # type: ignore[union-attr]

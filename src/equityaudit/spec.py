@@ -173,9 +173,15 @@ class GroupBands(_Strict):
         return self
 
 
-def _grouping(value: Any) -> Any:
+def _grouping(column: str, value: Any) -> Any:
     """The short form of labels (``{A91: male, ...}``) as the long one (``{labels: {...}}``)."""
     if isinstance(value, dict) and not ({"labels", "bins"} & set(map(str, value))):
+        if str(value.get("other")) in ("error", "keep", "unknown"):
+            raise ValueError(
+                f"{column}: 'other: {value['other']}' sits among the raw values, where it would name a value 'other'; to "
+                "set what happens to unlisted values, write the long form {labels: {A91: ..., A92: ...}, "
+                f"other: {value['other']}}}"
+            )
         return {"labels": value}
     return value
 
@@ -240,7 +246,7 @@ class Columns(_Strict):
                 "expected raw values and labels ({A91: 'male: divorced/separated', A92: ...}) or bands "
                 "({bins: [25, 40, 65]} or {bins: quantiles, n: 4})"
             )
-        return {k: _grouping(v) for k, v in value.items()}
+        return {k: _grouping(str(k), v) for k, v in value.items()}
 
     @field_validator("sensitive", mode="before")
     @classmethod
