@@ -155,3 +155,57 @@ def test_the_example_specs_in_the_docs_run_on_the_bundled_data(doc: str, marker:
     spec.write_text(block)
     result = ea.run(spec)  # a spec error or a data error would raise
     assert result.verdict in {"pass", "warn", "fail"}  # it was audited, not blocked
+
+
+def _readme_block(after: str) -> str:
+    """The first fenced block after the line ``after`` in the README."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(after)
+    match = re.search(r"```[a-z]*\n(.*?)```", text[start:], re.S)
+    assert match is not None, f"no code block after {after!r}"
+    return match.group(1)
+
+
+def test_readme_public_datasets_commands_print_what_it_shows(reference_data: Path, tmp_path: Path) -> None:
+    """The README's three command lines on German credit, Adult and COMPAS, run as written."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from equityaudit.cli import main
+
+    commands = [
+        line
+        for line in _readme_block("### Three public datasets").splitlines()
+        if line.startswith("equityaudit ")
+    ]
+    assert len(commands) == 3
+    outputs: dict[str, str] = {}
+    for line in commands:
+        for command in line.split(" && "):
+            args = shlex.split(command.replace("$D", str(reference_data)))[1:]
+            args = [str(tmp_path / a) if a.startswith("public/") else a for a in args]
+            done = CliRunner().invoke(main, args)
+            assert done.exit_code in (0, 1), (command, done.output)  # written, or audited with findings
+            if args[0] == "run":
+                result = json.loads(next((tmp_path / "public" / "reports").glob("*.json")).read_text())
+                outputs[result["audit"]["name"]] = done.output
+                for written in (tmp_path / "public" / "reports").iterdir():
+                    written.unlink()
+    shown = _readme_block("What they print, in part")
+    for segment in shown.strip().split("\n\n"):
+        head, *rest = segment.splitlines()
+        name, first = head.split(": ", 1)
+        output = outputs[name]
+        lines = [first, *rest]
+        prose = next(
+            (i for i, text in enumerate(lines) if text.startswith("The largest disparity")), len(lines)
+        )
+        printed = {text.rstrip() for text in output.splitlines()}
+        for text in lines[:prose]:
+            if text.startswith("groups: "):  # a long line the terminal wraps
+                assert text in " ".join(output.split()), (name, text)
+            else:
+                assert text.rstrip() in printed, (name, text)
+        if prose < len(lines):
+            assert " ".join(" ".join(lines[prose:]).split()) in " ".join(output.split()), name

@@ -373,7 +373,9 @@ def test_german_credit_with_its_codebook_groups(tmp_path: Path) -> None:
     assert set(loaded.columns.groups) == {"personal_status", "foreign_worker", "age"}
     status = loaded.columns.groups["personal_status"]
     assert isinstance(status, GroupLabels) and status.labels["A92"] == "female: divorced/separated/married"
-    assert loaded.columns.groups["foreign_worker"] == GroupLabels(labels={"A201": "yes", "A202": "no"})
+    assert loaded.columns.groups["foreign_worker"] == GroupLabels(
+        labels={"A201": "foreign", "A202": "not foreign"}
+    )
 
 
 def test_adult_is_proposed_by_every_protected_column_and_its_income(tmp_path: Path) -> None:
