@@ -248,7 +248,7 @@ def test_a_groups_file_is_validated_and_written_into_the_spec(tmp_path: Path) ->
                 "A95": "female: single",
             }
         ),
-        "foreign_worker": GroupLabels(labels={"A201": "yes", "A202": "no"}),
+        "foreign_worker": GroupLabels(labels={"A201": "foreign", "A202": "not foreign"}),
     }
 
 
