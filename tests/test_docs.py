@@ -155,3 +155,26 @@ def test_the_example_specs_in_the_docs_run_on_the_bundled_data(doc: str, marker:
     spec.write_text(block)
     result = ea.run(spec)  # a spec error or a data error would raise
     assert result.verdict in {"pass", "warn", "fail"}  # it was audited, not blocked
+
+
+def test_plugin_docs_show_only_the_public_surface() -> None:
+    """Every equityaudit import in docs/plugins.md's Python blocks is from ``equityaudit`` or
+    ``equityaudit.plugin`` and names a name in that namespace's ``__all__``."""
+    import ast
+
+    import equityaudit
+    import equityaudit.plugin
+
+    public = {"equityaudit": equityaudit.__all__, "equityaudit.plugin": equityaudit.plugin.__all__}
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    imports: list[tuple[str, str | None]] = []
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "equityaudit":
+                imports += [(node.module or "", alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imports += [(a.name, None) for a in node.names if a.name.split(".")[0] == "equityaudit"]
+    assert ("equityaudit.plugin", "judge") in imports  # the examples do import from the surface
+    for module, name in imports:
+        assert module in public, f"docs/plugins.md imports from {module}: an internal module"
+        assert name is None or name in public[module], f"{name} is not in {module}.__all__"
