@@ -6,6 +6,7 @@ import os
 
 os.environ["EQUITYAUDIT_NO_ENTRYPOINTS"] = "1"  # before equityaudit builds its plugin manager
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def _validate_every_result(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every result any test produces is checked against the published JSON Schema."""
     original = equityaudit.engine.run_spec
 
+    @functools.wraps(original)
     def checked(*args: Any, **kwargs: Any) -> AuditResult:
         result = original(*args, **kwargs)
         _VALIDATOR.validate(json.loads(result.to_json()))

@@ -209,3 +209,26 @@ def test_readme_public_datasets_commands_print_what_it_shows(reference_data: Pat
                 assert text.rstrip() in printed, (name, text)
         if prose < len(lines):
             assert " ".join(" ".join(lines[prose:]).split()) in " ".join(output.split()), name
+
+
+def test_plugin_docs_show_only_the_public_surface() -> None:
+    """Every equityaudit import in docs/plugins.md's Python blocks is from ``equityaudit`` or
+    ``equityaudit.plugin`` and names a name in that namespace's ``__all__``."""
+    import ast
+
+    import equityaudit
+    import equityaudit.plugin
+
+    public = {"equityaudit": equityaudit.__all__, "equityaudit.plugin": equityaudit.plugin.__all__}
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    imports: list[tuple[str, str | None]] = []
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "equityaudit":
+                imports += [(node.module or "", alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imports += [(a.name, None) for a in node.names if a.name.split(".")[0] == "equityaudit"]
+    assert ("equityaudit.plugin", "judge") in imports  # the examples do import from the surface
+    for module, name in imports:
+        assert module in public, f"docs/plugins.md imports from {module}: an internal module"
+        assert name is None or name in public[module], f"{name} is not in {module}.__all__"

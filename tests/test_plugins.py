@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +54,11 @@ def test_third_party_auditor_runs_and_is_listed() -> None:
     result = ea.audit(frame, auditor="example", sensitive="sex", decision="hired")
     # F: 10/40 = 0.25, M: 20/40 = 0.5 -> impact ratio 0.5
     assert result.findings[0].value == pytest.approx(0.5)
+    # judged by the one rule, exactly as the built-in decisions auditor judges the same comparison
+    builtin = ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired")
+    assert [f.status for f in result.findings] == ["fail"]
+    assert result.findings == builtin.findings
+    assert result.tables == builtin.tables
     out = CliRunner().invoke(main, ["auditors"], terminal_width=200)
     assert out.exit_code == 0
     assert "example" in out.output and "Example third-party auditor" in out.output
@@ -60,3 +67,14 @@ def test_third_party_auditor_runs_and_is_listed() -> None:
 def test_unknown_auditor_suggests_the_nearest() -> None:
     with pytest.raises(ea.PluginError, match=r"unknown auditor 'hirring'\. Did you mean 'hiring'\?"):
         ea.get_auditor("hirring")
+
+
+def test_example_plugin_imports_only_the_plugin_namespace() -> None:
+    """The example plugin is written as a third party would: equityaudit.plugin, and nothing deeper."""
+    tree = ast.parse((PLUGINS / "equityaudit_example_plugin.py").read_text())
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    ours = {m for m in modules if m.split(".")[0] == "equityaudit"}
+    assert ours == {"equityaudit.plugin"}
+    others = {m.split(".")[0] for m in modules - ours}
+    assert others <= {*sys.stdlib_module_names, "narwhals", "pydantic"}, others

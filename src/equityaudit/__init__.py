@@ -1,7 +1,14 @@
 """equityaudit: audit automated decisions for demographic bias.
 
 The public API is re-exported here and imported lazily on first use, so that the command line
-starts fast (``equityaudit --help`` imports no dataframe library).
+starts fast (``equityaudit --help`` imports no dataframe library): running audits (:func:`audit`,
+:func:`run`, :func:`run_spec`), specs, results and their parts, the errors and exit codes, the
+installed auditors, and the synthetic datasets. Plugin authors import from
+:mod:`equityaudit.plugin`; the plugin names also exported here (``Auditor``, ``AuditContext``,
+``AuditorOutput``, ``hookimpl``) are the same objects.
+
+The names in ``equityaudit.__all__`` and ``equityaudit.plugin.__all__`` follow semantic
+versioning; every other module path is internal and may change without notice.
 
 Examples
 --------
@@ -35,9 +42,21 @@ if TYPE_CHECKING:
     )
     from equityaudit.hookspecs import hookimpl
     from equityaudit.plugins import get_auditor, list_auditors
-    from equityaudit.results import AuditResult, Check, Finding, Gate, Table, read_result
+    from equityaudit.results import (
+        AuditResult,
+        Check,
+        CountsTable,
+        Finding,
+        Gate,
+        Status,
+        Table,
+        Verdict,
+        read_result,
+    )
     from equityaudit.spec import AuditSpec, load_spec
+    from equityaudit.synthetic.chatbot import make_chatbot
     from equityaudit.synthetic.hiring import make_hiring
+    from equityaudit.synthetic.marketing import make_marketing
 
 _EXPORTS = {
     "AuditContext": "equityaudit.auditors.base",
@@ -47,6 +66,7 @@ _EXPORTS = {
     "AuditorOutput": "equityaudit.auditors.base",
     "Check": "equityaudit.results",
     "ColumnNotFoundError": "equityaudit.errors",
+    "CountsTable": "equityaudit.results",
     "DataError": "equityaudit.errors",
     "EquityAuditError": "equityaudit.errors",
     "ExitCode": "equityaudit.errors",
@@ -57,14 +77,18 @@ _EXPORTS = {
     "PluginError": "equityaudit.errors",
     "ResultError": "equityaudit.errors",
     "SpecError": "equityaudit.errors",
+    "Status": "equityaudit.results",
     "Table": "equityaudit.results",
     "UndefinedMetricWarning": "equityaudit.errors",
+    "Verdict": "equityaudit.results",
     "audit": "equityaudit.engine",
     "get_auditor": "equityaudit.plugins",
     "hookimpl": "equityaudit.hookspecs",
     "list_auditors": "equityaudit.plugins",
     "load_spec": "equityaudit.spec",
+    "make_chatbot": "equityaudit.synthetic.chatbot",
     "make_hiring": "equityaudit.synthetic.hiring",
+    "make_marketing": "equityaudit.synthetic.marketing",
     "read_result": "equityaudit.results",
     "run": "equityaudit.engine",
     "run_spec": "equityaudit.engine",
@@ -78,6 +102,7 @@ __all__ = [
     "AuditorOutput",
     "Check",
     "ColumnNotFoundError",
+    "CountsTable",
     "DataError",
     "EquityAuditError",
     "ExitCode",
@@ -88,15 +113,19 @@ __all__ = [
     "PluginError",
     "ResultError",
     "SpecError",
+    "Status",
     "Table",
     "UndefinedMetricWarning",
+    "Verdict",
     "__version__",
     "audit",
     "get_auditor",
     "hookimpl",
     "list_auditors",
     "load_spec",
+    "make_chatbot",
     "make_hiring",
+    "make_marketing",
     "read_result",
     "run",
     "run_spec",

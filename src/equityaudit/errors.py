@@ -4,15 +4,15 @@ Every error a user can cause derives from :class:`EquityAuditError` and also fro
 built-in exception it stands for, so ``except ValueError`` keeps working::
 
     EquityAuditError
-     ├── SpecError(ValueError)            a spec file or spec argument is invalid
-     ├── DataError(ValueError)            the data cannot be audited as described
+     ├── SpecError(ValueError)              a spec file or spec argument is invalid
+     ├── DataError(ValueError)              the data cannot be audited as described
      │    └── ColumnNotFoundError(KeyError) a named column is not in the data
-     ├── PluginError(LookupError)         an auditor is unknown or misbehaves
- ├── MissingExtraError(ImportError)   an optional dependency (an extra) is not installed
- ├── OutputError(OSError)             a report or result cannot be written where asked
-     └── ResultError(ValueError)          a stored result cannot be read
+     ├── PluginError(LookupError)           an auditor is unknown or misbehaves
+     ├── MissingExtraError(ImportError)     an optional dependency (an extra) is not installed
+     ├── OutputError(OSError)               a report or result cannot be written where asked
+     └── ResultError(ValueError)            a stored result cannot be read
 
-    UndefinedMetricWarning(UserWarning)   a metric has no value for a group (e.g. 0/0)
+    UndefinedMetricWarning(UserWarning)     a metric has no value for a group (e.g. 0/0)
 
 Messages say what was expected, what was found and how to fix it, and name the file,
 the key or column, and the value.

@@ -59,7 +59,7 @@ Verdict = Literal["pass", "warn", "fail", "blocked"]
 STATUSES: tuple[Status, ...] = ("fail", "warn", "inconclusive", "insufficient_data", "pass")
 """Finding statuses, worst first: the order findings are listed in (see ``equityaudit.judging``)."""
 
-STATUS_ORDER: dict[str, int] = {"pass": 0, "insufficient_data": 1, "inconclusive": 2, "warn": 3, "fail": 4}
+STATUS_ORDER: dict[Status, int] = {"pass": 0, "insufficient_data": 1, "inconclusive": 2, "warn": 3, "fail": 4}
 """Severity of finding statuses (higher is worse). ``inconclusive`` and ``insufficient_data`` are
 never a silent pass: they make the verdict ``warn``."""
 
@@ -344,7 +344,7 @@ def _ordered(group: dict[str, Any], by: Sequence[str]) -> dict[str, Any]:
     return {**{key: group[key] for key in by if key in group}, **group}
 
 
-def verdict_of(statuses: Sequence[str], *, gate_passed: bool = True) -> Verdict:
+def verdict_of(statuses: Sequence[Status], *, gate_passed: bool = True) -> Verdict:
     """The worst status wins; ``inconclusive`` and ``insufficient_data`` count as ``warn``; a
     failed gate blocks.
 
@@ -495,7 +495,7 @@ def _verdict_of_contents(result: AuditResult) -> Verdict:
     return audit_verdict(result.gate, [finding.status for finding in result.findings])
 
 
-def audit_verdict(gate: Gate, statuses: Sequence[str]) -> Verdict:
+def audit_verdict(gate: Gate, statuses: Sequence[Status]) -> Verdict:
     """An audit's verdict from its quality gate and its findings' statuses.
 
     A gate that failed in ``enforce`` mode blocked the audit; otherwise the worst finding status
@@ -505,4 +505,5 @@ def audit_verdict(gate: Gate, statuses: Sequence[str]) -> Verdict:
     """
     if not gate.passed and gate.mode == "enforce":
         return "blocked"
-    return verdict_of([*statuses, *(["warn"] * sum(not check.passed for check in gate.checks))])
+    gate_warnings: list[Status] = ["warn"] * sum(not check.passed for check in gate.checks)
+    return verdict_of([*statuses, *gate_warnings])

@@ -1,19 +1,30 @@
 """A tiny third-party auditor plugin, discovered through its entry point by tests/test_plugins.py.
 
 It audits the overall rate of a binary decision by each sensitive attribute, reusing the
-library's own statistics: the shape a real third-party auditor takes.
+library's own statistics: the shape a real third-party auditor takes. It imports from
+``equityaudit.plugin`` only (besides pydantic, for its options model, and the standard library).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import narwhals as nw
 from pydantic import BaseModel, ConfigDict
 
-import equityaudit as ea
-from equityaudit.auditors.comparison import judge, rate_table
-from equityaudit.stats.counts import grouped_counts
-from equityaudit.stats.rates import METRICS
+from equityaudit.plugin import (
+    METRICS,
+    AuditContext,
+    AuditorOutput,
+    AuditSpec,
+    Evidence,
+    Role,
+    comparison_evidence,
+    grouped_counts,
+    hookimpl,
+    judge,
+    rate_table,
+)
 
 
 class ExampleOptions(BaseModel):
@@ -23,26 +34,26 @@ class ExampleOptions(BaseModel):
 class ExampleAuditor:
     name = "example"
     summary = "Example third-party auditor (tests only)."
-    roles: ClassVar[dict[str, str]] = {"sensitive": "required", "decision": "required"}
+    roles: ClassVar[dict[str, Role]] = {"sensitive": "required", "decision": "required"}
     options_model = ExampleOptions
 
-    def expectations(self, spec: Any) -> list[dict[str, Any]]:
+    def expectations(self, spec: AuditSpec) -> list[dict[str, Any]]:
         return []
 
-    def run(self, frame: Any, spec: Any, context: Any) -> ea.AuditorOutput:
+    def run(self, frame: nw.LazyFrame[Any], spec: AuditSpec, context: AuditContext) -> AuditorOutput:
         counts = grouped_counts(frame, sensitive=spec.columns.sensitive, decision=spec.columns.decision)
-        output = ea.AuditorOutput()
-        comparisons = []
+        output = AuditorOutput()
+        evidence: list[Evidence] = []
         for column in spec.columns.sensitive:
-            table, found = rate_table(
+            table, comparisons = rate_table(
                 counts.marginal([column]), metric=METRICS["selection_rate"], thresholds=spec.thresholds
             )
             output.tables.append(table)
-            comparisons += found
-        output.findings = judge(comparisons, spec.thresholds)
+            evidence += [comparison_evidence(c, spec.thresholds) for c in comparisons]
+        output.findings = judge(evidence, spec.thresholds)  # the one judging rule, all evidence at once
         return output
 
 
-@ea.hookimpl
+@hookimpl
 def equityaudit_auditors() -> list[ExampleAuditor]:
     return [ExampleAuditor()]

@@ -5,11 +5,11 @@ instances from the ``equityaudit_auditors`` hook. The engine validates the spec'
 ``options_model``, runs the quality gate (including ``expectations(spec)``), then calls
 ``run(frame, spec, context)`` and assembles the :class:`~equityaudit.results.AuditResult`.
 
-An auditor may also define ``check_spec(spec, options)``, called before any data is read, to
-refuse a spec its roles cannot express (e.g. "a decision or a score") with a ``SpecError``.
-It may define ``option_columns(spec, options) -> {spec key: column}`` for the columns its options
-name (``options.text``), which the engine checks are in the data, with a suggestion, before the
-quality gate.
+An auditor may also define either or both of the optional methods :class:`AuditorExtras`
+declares, which the engine looks up by name (``getattr``) before it reads any data:
+``check_spec(spec, options)`` refuses a spec the auditor cannot audit with a ``SpecError``, and
+``option_columns(spec, options)`` names the data columns its options refer to, so that a missing
+one is reported, with a suggestion, before the quality gate runs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from equityaudit.results import CountsTable, Finding, Table
 from equityaudit.spec import AuditSpec
 
-__all__ = ["AuditContext", "Auditor", "AuditorOutput", "Role"]
+__all__ = ["AuditContext", "Auditor", "AuditorExtras", "AuditorOutput", "Role"]
 
 Role = Literal["required", "optional", "unused"]
 """Whether an auditor needs a column role (sensitive, decision, score, outcome, stage, id)."""
@@ -55,7 +55,10 @@ class AuditorOutput:
 
 @runtime_checkable
 class Auditor(Protocol):
-    """The contract every auditor plugin satisfies."""
+    """The contract every auditor plugin satisfies: these members are required.
+
+    The optional ones, ``check_spec`` and ``option_columns``, are declared on :class:`AuditorExtras`.
+    """
 
     name: str
     """Unique name used in specs (``auditor: hiring``)."""
@@ -71,3 +74,36 @@ class Auditor(Protocol):
 
     def run(self, frame: nw.LazyFrame[Any], spec: AuditSpec, context: AuditContext) -> AuditorOutput:
         """Audit the frame as the spec says and return tables and findings."""
+
+
+class AuditorExtras(Protocol):
+    """The optional members of the Auditor contract: define either, both or neither.
+
+    The engine looks each one up on the auditor by name (``getattr(auditor, "check_spec", None)``),
+    after validating the spec's options and column roles and before reading any data, so both run
+    for ``equityaudit run``, ``equityaudit check`` and :func:`equityaudit.audit` alike. They are a
+    separate protocol because a type checker has no optional protocol members: annotate an
+    auditor as ``AuditorExtras`` (``extras: AuditorExtras = MyAuditor()``) to have its versions
+    checked against these signatures.
+    """
+
+    def check_spec(self, spec: AuditSpec, options: BaseModel) -> None:
+        """Check that this auditor can audit the spec as written; raise ``SpecError`` if not.
+
+        Not the quality gate: it looks at the spec and the validated options only, never at the
+        data, and returns nothing. It checks the rules the roles and the options model cannot
+        express on their own: combinations of keys ("a decision or a score"; a stage column needs
+        ``options.stages``), values of spec keys the auditor restricts (``reference``,
+        ``columns.intersectional``), and options that refer to each other or to files. Its
+        ``SpecError`` names the spec file, the key and the value, and says how to fix it; the
+        engine lets it propagate (exit code 2). ``options`` is the instance of ``options_model``
+        the engine validated from the spec's ``options``.
+        """
+
+    def option_columns(self, spec: AuditSpec, options: BaseModel) -> Mapping[str, str]:
+        """The data columns the options name, as ``{spec key: column}`` (``{"options.text": "utterance"}``).
+
+        The engine checks each column is in the data, as it does for the ``columns`` roles, and
+        reports a missing one under its spec key with the nearest column names; the columns also
+        count as used when the data repeats a column name. Options that name no column are left out.
+        """

@@ -43,7 +43,7 @@ from equityaudit.results import STATUSES, AuditResult, Finding, Table
 
 __all__ = ["render_html"]
 
-STATUS_ORDER = STATUSES
+DISPLAY_ORDER = STATUSES
 """Order of the findings on the page: failures first (the judging rule's order)."""
 
 STATUS_LABEL = {
@@ -1234,10 +1234,10 @@ def _view(result: AuditResult) -> dict[str, Any]:
     ]
     ordered = sorted(
         enumerate(result.findings),
-        key=lambda item: (STATUS_ORDER.index(item[1].status), item[0]),
+        key=lambda item: (DISPLAY_ORDER.index(item[1].status), item[0]),
     )
     finding_views = [_finding_view(i, f, tables) for i, f in ordered]
-    by_status = {s: [v for v in finding_views if v.finding.status == s] for s in STATUS_ORDER}
+    by_status = {s: [v for v in finding_views if v.finding.status == s] for s in DISPLAY_ORDER}
     counts = {s: len(v) for s, v in by_status.items() if v}
     other_tables = [t for t in result.tables if ":" in t.name]
     small_groups = [v for v in finding_views if v.finding.status == "insufficient_data"]
@@ -1502,7 +1502,7 @@ def _environment() -> jinja2.Environment:
         cell=cell,
         status_label=STATUS_LABEL,
         status_icon=STATUS_ICON,
-        status_order=STATUS_ORDER,
+        status_order=DISPLAY_ORDER,
         metric_label=metric_label,
     )
     return environment

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from equityaudit.auditors.marketing.data import Prepared
 from equityaudit.auditors.marketing.options import MarketingOptions
 from equityaudit.frames import UNKNOWN
-from equityaudit.results import Finding, finite_or_none
+from equityaudit.results import Finding, Status, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.association import (
     correlation_ratio,
@@ -257,7 +257,7 @@ def _attribute_codes(prepared: Prepared, attribute: str) -> tuple[list[str], NDA
     return labels, lookup[np.where(codes < 0, len(reported), codes)]
 
 
-def _status(auc: float, options: MarketingOptions) -> str:
+def _status(auc: float, options: MarketingOptions) -> Status:
     if auc >= options.proxy_auc_fail:
         return "fail"
     if auc >= options.proxy_auc_warn:
@@ -287,7 +287,7 @@ def _finding(
     feature: str | None,
     auc: Any,
     measures: dict[str, Any],
-    status: str,
+    status: Status,
     options: MarketingOptions,
     rows: int,
     *,
@@ -344,7 +344,7 @@ def _finding(
         group={"feature": label},
         value=auc.auc,
         threshold=options.proxy_auc_fail,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         message=message,
         details={
             "attribute": attribute,
