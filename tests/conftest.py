@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 import equityaudit.engine
+from backends import CONSTRUCTORS, selected
 from equityaudit.results import AuditResult, result_json_schema
 from evidence import unavailable
 
@@ -51,3 +52,18 @@ def reference_data() -> Path:
 def _run_in_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Relative paths in tests (audits/, datasets/) resolve against the repository root."""
     monkeypatch.chdir(ROOT)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backends",
+        default=None,
+        help=f"comma-separated data backends to run backend tests on (default: all of {', '.join(CONSTRUCTORS)})",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``constructor`` runs once per selected backend (tests/backends.py)."""
+    if "constructor" in metafunc.fixturenames:
+        names = selected(metafunc.config.getoption("--backends"))
+        metafunc.parametrize("constructor", [CONSTRUCTORS[name] for name in names], ids=names)

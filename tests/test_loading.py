@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import narwhals as nw
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 import pytest
 
 import equityaudit as ea
+from backends import Constructor
 from equityaudit.errors import DataError
 from equityaudit.frames import read_source, sensitive_label
 from equityaudit.spec import LabelledColumn
@@ -43,19 +41,8 @@ EXPECTED = {
 }
 
 
-def to_backend(frame: pd.DataFrame, backend: str) -> Any:
-    if backend == "pandas":
-        return frame
-    if backend == "polars":
-        return pl.from_pandas(frame)
-    if backend == "pyarrow":
-        return pa.Table.from_pandas(frame)
-    return duckdb.from_df(frame)
-
-
-@pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow", "duckdb"])
-def test_counts_identical_across_backends(backend: str) -> None:
-    source = read_source(to_backend(FRAME, backend))
+def test_counts_identical_across_backends(constructor: Constructor) -> None:
+    source = read_source(constructor(FRAME))
     counts = grouped_counts(source.frame, sensitive=["sex", "race"], decision="hired", outcome="good")
     assert counts.table.to_dict("list") == EXPECTED
 

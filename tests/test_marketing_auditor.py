@@ -27,6 +27,7 @@ from scipy import stats
 from scipy.stats import contingency
 
 import equityaudit as ea
+from backends import Constructor
 from equityaudit.cli import main
 from equityaudit.errors import ColumnNotFoundError, DataError, SpecError
 from equityaudit.plugins import get_auditor
@@ -234,11 +235,10 @@ def test_campaign_flags_in_any_binary_form_give_the_same_counts() -> None:
         assert (a["included"], a["inclusion_rate_ratio"]) == (12, pytest.approx(0.4, abs=TOL))
 
 
-@pytest.mark.parametrize("backend", list(BACKENDS))
-def test_tables_are_the_same_on_every_backend(backend: str) -> None:
+def test_tables_are_the_same_on_every_backend(constructor: Constructor) -> None:
     options = {"segment": "seg", "segments": {"gold": "favourable"}, "campaigns": {"promo": "favourable"}}
     reference = run(customers(), **options)
-    result = run(BACKENDS[backend](customers()), **options)
+    result = run(constructor(customers()), **options)
     assert [t.model_dump() for t in result.tables] == [t.model_dump() for t in reference.tables]
     assert [f.model_dump() for f in result.findings] == [f.model_dump() for f in reference.findings]
 
@@ -346,8 +346,7 @@ def test_weighted_counts_and_rates_by_hand() -> None:
     assert any("ESTIMATED" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("backend", list(BACKENDS))
-def test_weighted_squared_sums_of_a_campaign_by_hand_on_every_backend(backend: str) -> None:
+def test_weighted_squared_sums_of_a_campaign_by_hand_on_every_backend(constructor: Constructor) -> None:
     # The promo goes to rows 1 and 2. X (0.8, 0.5, 0.1, 1.0): sum p y = 0.8 + 0.5 = 1.3,
     # sum p^2 y = 0.64 + 0.25 = 0.89; effective size x (n - x) n^2 / [(n - x)^2 A + x^2 (B - A)]
     # = 1.3 * 1.1 * 5.76 / (1.21 * 0.89 + 1.69 * 1.01) = 8.2368 / 2.7838.
@@ -356,7 +355,7 @@ def test_weighted_squared_sums_of_a_campaign_by_hand_on_every_backend(backend: s
     # 1.6^2 / 1.1 = 2.327: capped at Kish's. (X's 8.2368 / 2.7838 = 2.959 is under Kish's 3.032.)
     frame = estimated_customers().assign(promo=["yes", "yes", "no", "no"])
     result = ea.audit(
-        BACKENDS[backend](frame),
+        constructor(frame),
         auditor="marketing",
         sensitive=[],
         thresholds={"min_group_size": 1},
