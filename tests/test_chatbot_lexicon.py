@@ -9,8 +9,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from equityaudit.auditors.chatbot.counterfactual import swap
 from equityaudit.auditors.chatbot.lexicon import Lexicon
+from equityaudit.auditors.chatbot.swaps import swap
 from equityaudit.errors import SpecError
 
 LEXICON = Lexicon.default()

@@ -1,401 +1,37 @@
-"""Counterfactual invariance: swap identity terms within an axis and count changed predictions.
+"""Counterfactual invariance: the share of identity-swapped utterances whose predicted intent changes.
 
-For each utterance that mentions exactly one group of an axis, every other group of the axis gives
-one counterfactual: the group's swap words (and, for gender, first names) are replaced, within the
-spans where the lexicon found the mention, by the other group's words at the same position
-("my wife" → "my husband", "Muslim" → "Christian", "Maria" → "James"). This is two-sided
-counterfactual data augmentation (Zhao et al. 2018; Lu et al. 2020) applied as a test rather than
-as training data. An intent classifier that is invariant to who is mentioned predicts the same
-intent for both; the **flip rate** of an axis is the share of counterfactual pairs whose predicted
-intent differs.
-
-The classifier is either a baseline trained on the audited data — TF-IDF of words and word pairs
-and a multinomial logistic regression, seeded — or the user's own scikit-learn pipeline, loaded
-from a skops file with every type it needs named explicitly (never unpickled).
-
-Examples
---------
->>> from equityaudit.auditors.chatbot.lexicon import Lexicon
->>> lexicon = Lexicon.default().with_overrides(kinship=True)  # "wife" is a mention (options.kinship)
->>> gender = lexicon.axis("gender")
->>> swap(lexicon, "My wife's order: she wants to call her.", gender, gender.group("women"), gender.group("men"))
-"My husband's order: he wants to call him."
->>> religion = lexicon.axis("religion")
->>> swap(lexicon, "As a Muslim I pray at the mosque", religion, religion.group("muslim"),
-...      religion.group("christian"))
-'As a Christian I pray at the church'
+Each utterance that mentions exactly one group of an axis is turned into one counterfactual per
+other group of the axis (:mod:`~equityaudit.auditors.chatbot.swaps`): two-sided counterfactual
+data augmentation (Zhao et al. 2018; Lu et al. 2020) applied as a test rather than as training
+data. An intent classifier (:mod:`~equityaudit.auditors.chatbot.classifiers`) that is invariant
+to who is mentioned predicts the same intent for both; the **flip rate** of an axis is the share
+of counterfactual pairs whose predicted intent differs, judged against
+``options.flip_thresholds.fail`` with an exact one-sided binomial test.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from equityaudit.auditors.chatbot.lexicon import (
-    PERSON,
-    Axis,
-    Group,
-    Lexicon,
-    _compiled_group,
-    _word_pattern,
-    column_name,
-    plural,
-)
-from equityaudit.errors import SpecError
+from equityaudit.auditors.chatbot.classifiers import Classifier, TrainedModel, train_baseline
+from equityaudit.auditors.chatbot.lexicon import Axis
+from equityaudit.auditors.chatbot.options import CounterfactualOptions, FlipThresholds
+from equityaudit.auditors.chatbot.swaps import FlipPair, counterfactual_pairs
+from equityaudit.auditors.chatbot.utterances import Analysis, Utterances
+from equityaudit.auditors.chatbot.wording import one_rule_text, pct
+from equityaudit.auditors.comparison import adjusted_p_text
+from equityaudit.judging import Evidence, Judgement, meets
+from equityaudit.results import CountsTable, Table, finite_or_none
+from equityaudit.spec import Thresholds
+from equityaudit.stats.inference import wilson_interval
+from equityaudit.stats.rates import proportion
 
-__all__ = [
-    "Classifier",
-    "FlipPair",
-    "PairStats",
-    "TrainedModel",
-    "counterfactual_pairs",
-    "load_model",
-    "predict_flips",
-    "swap",
-    "train_baseline",
-]
-
-# Words after which "her" is an object ("call her", "told her the") rather than a possessive
-# ("her order"): the man's counterpart is then "him", not "his".
-_OBJECT_NEXT = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "to",
-        "and",
-        "or",
-        "for",
-        "about",
-        "at",
-        "in",
-        "on",
-        "with",
-        "that",
-        "this",
-        "again",
-        "back",
-        "up",
-        "out",
-        "yesterday",
-        "today",
-        "tomorrow",
-        "now",
-        "then",
-        "but",
-        "because",
-        "so",
-        "if",
-        "when",
-        "too",
-        "as",
-        "from",
-        "by",
-        "of",
-        "over",
-        "into",
-        "please",
-        "i",
-        "we",
-        "you",
-        "they",
-        "he",
-        "she",
-        "it",
-        "is",
-        "was",
-        "know",
-    ]
-)
-
-
-@dataclass(frozen=True)
-class _Swapper:
-    pattern: re.Pattern[str]
-    lookup: Mapping[str, tuple[str, int, bool]]
-    """Normalised surface form → (kind: swap|name, position, plural)."""
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[\s‐‑-]+", " ", text.lower().replace("’", "'")).strip()
-
-
-def _exact_words(axis: Axis) -> set[str]:
-    """Words of the axis whose terms end with '!' (no plural), and every first name."""
-    exact = {_normalise(t.removesuffix("!")) for g in axis.groups for t in g.terms if t.endswith("!")}
-    return exact | {_normalise(n) for g in axis.groups for n in g.names}
-
-
-def _swapper(lexicon: Lexicon, axis: Axis, group: Group) -> _Swapper | None:
-    key = ("swapper", axis.id, group.id)
-    if key in lexicon._patterns:
-        cached: _Swapper | None = lexicon._patterns[key]
-        return cached
-    exact = _exact_words(axis)
-    entries = [("swap", i, w) for i, w in enumerate(group.swap) if PERSON not in w]
-    entries += [("name", i, n) for i, n in enumerate(group.names)]
-    lookup: dict[str, tuple[str, int, bool]] = {}
-    for kind, position, word in entries:
-        lookup.setdefault(_normalise(word), (kind, position, False))
-    for kind, position, word in entries:
-        normal = _normalise(word)
-        if normal not in exact:
-            lookup.setdefault(_normalise(plural(normal, lexicon.irregular_plurals)), (kind, position, True))
-    swapper = None
-    if lookup:
-        alternatives = sorted(lookup, key=lambda f: (-len(f), f))
-        pattern = re.compile(r"(?i)\b(?:" + "|".join(_word_pattern(f) for f in alternatives) + r")\b")
-        swapper = _Swapper(pattern, lookup)
-    lexicon._patterns[key] = swapper
-    return swapper
-
-
-def _target_word(kind: str, position: int, target: Group) -> str | None:
-    if kind == "name" and target.names:
-        return target.names[position % len(target.names)]
-    words = [w for w in target.swap if PERSON not in w]
-    if not words:
-        return None
-    return words[position] if kind == "swap" and position < len(words) else words[0]
-
-
-def _cased(word: str, like: str) -> str:
-    if like.isupper() and len(like) > 1:
-        return word.upper()
-    parts = like.split()
-    if parts and all(p[:1].isupper() for p in parts):
-        return " ".join(w[:1].upper() + w[1:] for w in word.split())
-    if like[:1].isupper():
-        return word[:1].upper() + word[1:]
-    return word
-
-
-def swap(lexicon: Lexicon, text: str, axis: Axis, source: Group, target: Group) -> str | None:
-    """The counterfactual of ``text`` with ``source``'s mentions turned into ``target``'s.
-
-    Only words inside the spans where the lexicon finds ``source`` are replaced; ``None`` when
-    nothing could be swapped (e.g. the mention is a pattern such as "72 years old").
-    """
-    swapper = _swapper(lexicon, axis, source)
-    if swapper is None:
-        return None
-    exact = _exact_words(axis)
-    blanked = lexicon.blank(text, axis)
-    # patterns ("72 years old") are mentions but not swappable: only term spans are swapped
-    spans = [m.span() for m in _compiled_group(lexicon, axis.id, source.id, patterns=False).finditer(blanked)]
-    if not spans:
-        return None
-    pieces: list[str] = []
-    cursor = 0
-    changed = False
-    for start, end in spans:
-        pieces.append(text[cursor:start])
-        segment = text[start:end]
-
-        def replace(match: re.Match[str], offset: int = start) -> str:
-            nonlocal changed
-            surface = match.group()
-            kind, position, is_plural = swapper.lookup[_normalise(surface)]
-            word = _target_word(kind, position, target)
-            if word is None:
-                return surface
-            if is_plural and _normalise(word) not in exact:
-                word = plural(word, lexicon.irregular_plurals)
-            if _normalise(surface) == "her" and _normalise(word) == "his":
-                following = re.match(r"[\s]*([\w']*)", text[offset + match.end() :])
-                next_word = following.group(1).lower() if following else ""
-                if not next_word or next_word in _OBJECT_NEXT:
-                    word = "him"
-            new = _cased(word, surface)
-            changed = changed or new != surface
-            return new
-
-        pieces.append(swapper.pattern.sub(replace, segment))
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces) if changed else None
-
-
-@dataclass(frozen=True)
-class FlipPair:
-    """One counterfactual: the row it comes from, the swap, and the two texts."""
-
-    row: int
-    axis: str
-    source: str
-    target: str
-    text: str
-    counterfactual: str
-
-
-@dataclass
-class PairStats:
-    """Per axis: utterances eligible, sampled, skipped because they mention several groups."""
-
-    mentioning: int = 0
-    single_group: int = 0
-    sampled: int = 0
-    unswappable: int = 0
-
-
-def counterfactual_pairs(
-    lexicon: Lexicon,
-    texts: Sequence[str],
-    mentions: Mapping[str, NDArray[np.bool_]],
-    *,
-    max_utterances: int,
-    seed: int,
-) -> tuple[list[FlipPair], dict[str, PairStats]]:
-    """Every counterfactual pair of up to ``max_utterances`` sampled utterances per axis.
-
-    An utterance takes part when it mentions exactly one group of the axis and that group takes
-    part in swaps; it yields one pair per other swappable group of the axis.
-    """
-    rng = np.random.default_rng(seed)
-    pairs: list[FlipPair] = []
-    stats: dict[str, PairStats] = {}
-    for axis in lexicon.axes:
-        matrix = np.column_stack([mentions[column_name(axis.id, g.id)] for g in axis.groups])
-        per_row = matrix.sum(axis=1)
-        swappable = np.array([g.counterfactual for g in axis.groups])
-        eligible = np.flatnonzero((per_row == 1) & (matrix[:, swappable].sum(axis=1) == 1))
-        record = PairStats(mentioning=int((per_row > 0).sum()), single_group=int(eligible.size))
-        targets = [g for g in axis.groups if g.counterfactual]
-        if eligible.size > max_utterances:
-            eligible = np.sort(rng.choice(eligible, size=max_utterances, replace=False))
-        record.sampled = int(eligible.size)
-        for row in eligible.tolist():
-            source = axis.groups[int(np.argmax(matrix[row]))]
-            made = False
-            for target in targets:
-                if target.id == source.id:
-                    continue
-                counterfactual = swap(lexicon, texts[row], axis, source, target)
-                if counterfactual is not None:
-                    pairs.append(FlipPair(row, axis.id, source.id, target.id, texts[row], counterfactual))
-                    made = True
-            record.unswappable += not made
-        stats[axis.id] = record
-    return pairs, stats
-
-
-Classifier = Callable[[list[str]], NDArray[Any]]
-"""Anything that maps a list of texts to an array of predicted labels."""
-
-
-@dataclass
-class TrainedModel:
-    """A fitted classifier and how it came to be."""
-
-    predict: Classifier
-    info: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-def train_baseline(texts: Sequence[str], labels: Sequence[str], *, seed: int) -> TrainedModel:
-    """Fit the baseline intent classifier: TF-IDF (words and word pairs) + logistic regression.
-
-    scikit-learn is imported here, not before. A convergence warning is not an error: it becomes
-    a note in the result (the classifier is still usable to test invariance).
-
-    Examples
-    --------
-    >>> model = train_baseline(["where is my order", "where is my parcel", "refund please",
-    ...                         "i want a refund"] * 5, ["status", "status", "refund", "refund"] * 5, seed=0)
-    >>> model.predict(["my parcel", "refund"]).tolist()
-    ['status', 'refund']
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-
-    pipeline = Pipeline(
-        [
-            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=100_000)),
-            ("model", LogisticRegression(max_iter=2000, random_state=seed)),
-        ]
-    )
-    started = time.perf_counter()
-    notes = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        pipeline.fit(list(texts), list(labels))
-    for warning in caught:
-        if issubclass(warning.category, ConvergenceWarning):
-            notes.append(
-                "the baseline intent classifier did not fully converge within 2000 iterations; its "
-                "flip rates are still those of the model as fitted"
-            )
-        else:  # not ours to silence: raise it again where it belongs
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    seconds = time.perf_counter() - started
-    classes = [str(c) for c in pipeline.classes_]
-    info = {
-        "kind": "baseline",
-        "description": "TF-IDF of words and word pairs (min_df 2, sublinear tf) + multinomial logistic "
-        "regression (lbfgs, C=1), trained on the audited utterances and their intents",
-        "seed": seed,
-        "rows": len(texts),
-        "classes": classes,
-        "training_seconds": round(seconds, 3),
-        "vocabulary": len(pipeline.named_steps["tfidf"].vocabulary_),
-    }
-
-    def predict(batch: list[str]) -> NDArray[Any]:
-        return np.asarray(pipeline.predict(batch)).astype(str)
-
-    return TrainedModel(predict, info, notes)
-
-
-def load_model(path: Path, *, trusted: Sequence[str], origin: str) -> TrainedModel:
-    """Load a user's scikit-learn pipeline from a skops file, trusting only what is named.
-
-    skops refuses any type it does not trust by default; those the file needs must be listed in
-    ``options.model_trusted_types`` (the error names them). Nothing is ever unpickled.
-    """
-    import skops.io as sio
-
-    where = f"{origin}: options.model"
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # skops raises several unrelated types for a file it cannot read
-        raise SpecError(
-            f"{where}: {path} cannot be read as a skops file ({type(exc).__name__}: {exc})."
-        ) from None
-    missing = [t for t in untrusted if t not in set(trusted)]
-    if missing:
-        raise SpecError(
-            f"{where}: {path} holds types that skops does not trust by default: {missing}. Inspect the "
-            "file, and if you trust them, list them under options.model_trusted_types."
-        )
-    started = time.perf_counter()
-    model = sio.load(path, trusted=list(untrusted))
-    if not callable(getattr(model, "predict", None)):
-        raise SpecError(
-            f"{where}: {path} holds a {type(model).__name__}, which has no predict(); expected a fitted "
-            "scikit-learn pipeline that maps texts to intents."
-        )
-    info = {
-        "kind": "skops",
-        "path": str(path),
-        "type": f"{type(model).__module__}.{type(model).__name__}",
-        "trusted_types": list(untrusted),
-        "loading_seconds": round(time.perf_counter() - started, 3),
-    }
-
-    def predict(batch: list[str]) -> NDArray[Any]:
-        return np.asarray(model.predict(batch)).astype(str)
-
-    return TrainedModel(predict, info)
+__all__ = ["counterfactual_invariance", "predict_flips"]
 
 
 def predict_flips(
@@ -410,3 +46,246 @@ def predict_flips(
     before = np.array([predicted[p.text] for p in pairs], dtype=object)
     after = np.array([predicted[p.counterfactual] for p in pairs], dtype=object)
     return before, after
+
+
+def counterfactual_invariance(
+    data: Utterances,
+    *,
+    model: TrainedModel | None,
+    settings: CounterfactualOptions,
+    limits: FlipThresholds,
+    thresholds: Thresholds,
+) -> Analysis:
+    """Flip rates by axis and by group swapped from, and one evidence per axis.
+
+    Parameters
+    ----------
+    data
+        The utterances, their mentions and (to train the baseline) their intents.
+    model
+        The user's classifier (``options.model``, loaded), or None to train the baseline
+        classifier on ``data``'s texts and intents with the seed below.
+    settings
+        ``options.counterfactual``: whether to test at all, utterances sampled per axis, and the
+        seed of sampling and training (default ``thresholds.seed``).
+    limits
+        ``options.flip_thresholds``: the flip rate that fails (judged) and the one the message
+        calls worth a look.
+    thresholds
+        ``alpha`` (Wilson intervals), ``min_group_size`` (fewer pairs in an axis: too few to
+        judge) and ``seed``.
+
+    Returns
+    -------
+    Analysis
+        The tables ``counterfactual:axes`` and ``counterfactual:groups``, the counts
+        ``counterfactual`` (pairs and flips by axis and source group), one evidence per axis
+        (family ``counterfactual``), the contexts ``classifier`` and ``counterfactual``, and the
+        classifier's notes. When the test cannot run (switched off, no intents and no model,
+        fewer than two intents, a baseline that cannot be trained) only a note saying why.
+    """
+    if not settings.enabled:
+        return _untested("counterfactual invariance was not tested (options.counterfactual.enabled: false)")
+    seed = thresholds.seed if settings.seed is None else settings.seed
+    if model is None:
+        if data.intents is None:
+            return _untested(
+                "counterfactual invariance was not tested: it needs intents to train a baseline "
+                "classifier (options.intent) or a model (options.model)"
+            )
+        if np.unique(data.intents).size < 2:
+            return _untested("counterfactual invariance was not tested: the data has fewer than two intents")
+        try:
+            model = train_baseline(data.texts, [str(i) for i in data.intents], seed=seed)
+        except ValueError as exc:  # e.g. an empty vocabulary on tiny data
+            return _untested(
+                f"counterfactual invariance was not tested: the baseline classifier could not be trained ({exc})"
+            )
+    started = time.perf_counter()
+    pairs, stats = counterfactual_pairs(
+        data.lexicon, data.texts, data.mentions, max_utterances=settings.max_utterances, seed=seed
+    )
+    before, after = predict_flips(model.predict, data.texts, pairs)
+    flipped = before != after
+    seconds = time.perf_counter() - started
+    context = {
+        "classifier": model.info,
+        "counterfactual": {
+            "seconds": round(seconds, 3),
+            "pairs": len(pairs),
+            "max_utterances_per_axis": settings.max_utterances,
+            "seed": seed,
+            "axes": {a: vars(s) for a, s in stats.items()},
+        },
+    }
+    axis_of = np.array([p.axis for p in pairs], dtype=object)
+    source_of = np.array([p.source for p in pairs], dtype=object)
+    axis_rows, group_rows, count_rows, evidence = [], [], [], []
+    for axis in data.lexicon.axes:
+        in_axis = axis_of == axis.id
+        n, flips = int(in_axis.sum()), int((flipped & in_axis).sum())
+        low, high = wilson_interval(flips, n, alpha=thresholds.alpha)
+        row = {
+            "group": {"axis": axis.label},
+            "axis_id": axis.id,
+            "n": n,
+            "flips": flips,
+            "flip_rate": finite_or_none(proportion(flips, n)),
+            "flip_rate_ci_low": finite_or_none(low),
+            "flip_rate_ci_high": finite_or_none(high),
+            "utterances_tested": stats[axis.id].sampled,
+            "single_group_utterances": stats[axis.id].single_group,
+            "unswappable": stats[axis.id].unswappable,
+            "reference": False,
+            "excluded": False,
+            "excluded_reason": None,
+            "note": None if n else "no utterance of this axis could be swapped",
+        }
+        axis_rows.append(row)
+        for group in axis.groups:
+            of_group = in_axis & (source_of == group.id)
+            gn, gf = int(of_group.sum()), int((flipped & of_group).sum())
+            glow, ghigh = wilson_interval(gf, gn, alpha=thresholds.alpha)
+            group_rows.append(
+                {
+                    "group": {"axis": axis.label, "source": group.display},
+                    "group_id": group.id,
+                    "n": gn,
+                    "flips": gf,
+                    "flip_rate": finite_or_none(proportion(gf, gn)),
+                    "flip_rate_ci_low": finite_or_none(glow),
+                    "flip_rate_ci_high": finite_or_none(ghigh),
+                    "reference": False,
+                    "excluded": not group.counterfactual,
+                    "excluded_reason": None if group.counterfactual else "not_swapped",
+                    "note": None if group.counterfactual else "this group takes no part in swaps (lexicon)",
+                }
+            )
+            count_rows.append({"group": {"axis": axis.id, "source": group.id}, "n": gn, "flips": gf})
+        shown = np.flatnonzero(flipped & in_axis)[: data.examples_shown.count].tolist()
+        examples = [_flip_example(data, pairs[i], str(before[i]), str(after[i])) for i in shown]
+        evidence.append(_flip_evidence(axis, row, limits, thresholds.min_group_size, examples))
+    methods = {
+        "rate_ci": "Wilson score interval",
+        "flip_rate": "share of counterfactual pairs whose predicted intent differs from the original's",
+    }
+    tables = [
+        Table(
+            name=name,
+            by=by,
+            metric="flip_rate",
+            numerator="flips",
+            denominator="n",
+            reference=None,
+            methods=methods,
+            rows=rows,
+        )
+        for name, by, rows in (
+            ("counterfactual:axes", ["axis"], axis_rows),
+            ("counterfactual:groups", ["axis", "source"], group_rows),
+        )
+    ]
+    return Analysis(
+        tables=tuple(tables),
+        counts=(CountsTable(name="counterfactual", by=["axis", "source"], rows=count_rows),),
+        evidence=tuple(evidence),
+        notes=tuple(model.notes),
+        context=context,
+    )
+
+
+def _untested(note: str) -> Analysis:
+    return Analysis(notes=(note,))
+
+
+def _flip_example(data: Utterances, pair: FlipPair, before: str, after: str) -> dict[str, str | None]:
+    """A flipped pair as a finding shows it: both texts, or the row id and the swap when redacted."""
+    if data.redact:
+        return {
+            "id": data.row_id(pair.row),
+            "swap": f"{pair.source} → {pair.target}",
+            "intent_before": before,
+            "intent_after": after,
+        }
+    return {
+        "text": data.shorten(pair.text),
+        "counterfactual": data.shorten(pair.counterfactual),
+        "intent_before": before,
+        "intent_after": after,
+    }
+
+
+def _flip_evidence(
+    axis: Axis,
+    row: dict[str, Any],
+    limits: FlipThresholds,
+    min_n: int,
+    examples: Sequence[dict[str, Any]],
+) -> Evidence:
+    """An axis' flip rate judged against ``limits.fail`` by the one rule, with the exact one-sided
+    binomial test of "the flip rate is at most ``fail``" (``limits.warn`` is the level the message
+    calls worth a look)."""
+    from scipy import stats
+
+    warn, fail = limits.warn, limits.fail
+    rate, n, flips = row["flip_rate"], row["n"], row["flips"]
+    p_value = float(stats.binomtest(flips, n, fail, alternative="greater").pvalue) if n else None
+    swaps = [g for g in axis.groups if g.counterfactual]
+    example_swap = f" (e.g. {swaps[0].label} → {swaps[1].label})" if len(swaps) > 1 else ""
+    too_small = None
+    if n < min_n or rate is None:
+        too_small = f"only {n} counterfactual utterances could be made (minimum {min_n})"
+
+    def describe(judgement: Judgement) -> str:
+        if judgement.status == "insufficient_data":
+            return (
+                f"Only {n} counterfactual utterances could be made for {axis.label} (minimum {min_n}): too few "
+                "to judge the classifier's invariance. Collect more utterances that mention this axis."
+            )
+        base = (
+            f"Swapping {axis.label} terms{example_swap} changes the predicted intent in {pct(rate)} of {n} "
+            f"counterfactual utterances (95% CI {pct(row['flip_rate_ci_low'])}–{pct(row['flip_rate_ci_high'])})"
+        )
+        limit = f"{100 * fail:g}%"
+        look = (
+            f"; at or above the {100 * warn:g}% level at which the examples deserve a look"
+            if rate is not None and rate >= warn
+            else ""
+        )
+        return one_rule_text(
+            judgement,
+            base,
+            right_side=meets(rate, fail, "above"),
+            within=f"at or below the {limit} limit{look}",
+            beyond=f"above the {limit} limit",
+            edge=f"above the {limit} limit",
+            advice=f"The classifier's predictions depend on which {axis.label} group is mentioned; see the "
+            "examples, and rebalance or augment the data.",
+            p_text=adjusted_p_text(judgement.p_adjusted, judgement.correction),
+        )
+
+    return Evidence(
+        id=f"counterfactual/{axis.id}",
+        metric="flip_rate",
+        kind="rate",
+        table="counterfactual:axes",
+        group={"axis": axis.label},
+        reference=None,
+        value=rate,
+        ci_low=row["flip_rate_ci_low"],
+        ci_high=row["flip_rate_ci_high"],
+        p_value=p_value,
+        threshold=fail,
+        adverse="above",
+        family="counterfactual",
+        too_small=too_small,
+        describe=describe,
+        details={
+            "axis_id": axis.id,
+            "warn": warn,
+            "fail": fail,
+            "n": n,
+            "flips": flips,
+            "examples": list(examples),
+        },
+    )

@@ -4,7 +4,9 @@ The lexicon ships as package data (``data/lexicon.yaml``): demographic **axes** 
 race/ethnicity, religion, age, disability, sexual orientation, nationality), each with **groups**,
 each group with the terms that mention it, optional raw patterns (``72 years old``), aligned swap
 words for counterfactuals and, for gender, first names. A spec extends or overrides it
-(:meth:`Lexicon.with_overrides`).
+(:meth:`Lexicon.with_overrides`). Loading, checking, overriding and matching stay in one module
+(just over 600 lines) because they share the private regex builders and their cache, which
+:mod:`~equityaudit.auditors.chatbot.swaps` uses too.
 
 Matching rules (the same in Python's ``re`` and in polars' Rust regex engine, so the fast path
 over a whole column and the per-utterance path for examples and swaps agree):
