@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+import equityaudit as ea
+from backends import CONSTRUCTORS, Constructor
 from equityaudit.auditors.chatbot.classifiers import TrainedModel
 from equityaudit.auditors.chatbot.counterfactual import counterfactual_invariance
 from equityaudit.auditors.chatbot.intents import intent_skew
@@ -286,3 +288,25 @@ def test_the_utterances_value_cannot_be_changed_by_an_analysis() -> None:
     assert data.intents is not None
     with pytest.raises(ValueError, match="read-only"):
         data.intents[0] = "status"
+
+
+def test_the_chatbot_audit_is_the_same_on_every_backend(constructor: Constructor) -> None:
+    """The audit of 600 synthetic utterances on each backend equals the pandas one, table for table."""
+    data = ea.make_chatbot(600, seed=7)
+    options = {
+        "text": "text",
+        "intent": "intent",
+        "response": "response",
+        "language": "en",
+        "counterfactual": {"enabled": False},
+    }
+
+    def run(frame: object) -> tuple[list[object], list[object]]:
+        result = ea.audit(
+            frame, auditor="chatbot", options=options, kind="test", test_data_reason="synthetic"
+        )
+        return [t.model_dump() for t in result.tables], [f.model_dump() for f in result.findings]
+
+    expected = run(CONSTRUCTORS["pandas"](data))
+    assert expected[0] and expected[1]
+    assert run(constructor(data)) == expected
