@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import equityaudit as ea
 from equityaudit.cli import main
-from equityaudit.plugins import BUILTIN_PLUGINS, plugin_manager
+from equityaudit.plugins import BUILTIN_PLUGINS, list_formats, plugin_manager
 
 PLUGINS = Path(__file__).parent / "plugins"
 
@@ -35,8 +35,9 @@ def test_builtins_are_registered_as_plugins() -> None:
         "hiring": "hiring",
         "marketing": "marketing",
     }
-    assert set(BUILTIN_PLUGINS) == set(auditors)
+    assert set(BUILTIN_PLUGINS) == set(auditors) | {"report-formats"}
     assert "example" not in auditors  # the suite never loads plugins from the environment
+    assert {plugin for _, plugin in list_formats().values()} == {"report-formats"}
 
 
 @pytest.mark.usefixtures("with_example_plugin")

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from equityaudit.errors import SpecError
+from equityaudit.plugins import get_format
+from equityaudit.report.builtin_formats import _LL144_CSV_COLUMNS_0_1
 from equityaudit.report.ll144 import LL144_CSV_COLUMNS
-from equityaudit.report.writer import _LL144_CSV_COLUMNS_0_1, _ours
+from equityaudit.report.writer import _ours
 
 
 def test_an_ll144_csv_of_this_or_the_earlier_layout_is_ours(tmp_path: Path) -> None:
@@ -16,7 +18,8 @@ def test_an_ll144_csv_of_this_or_the_earlier_layout_is_ours(tmp_path: Path) -> N
     current.write_text(",".join(LL144_CSV_COLUMNS) + "\r\nx\r\n")
     earlier.write_text(",".join(_LL144_CSV_COLUMNS_0_1) + "\nx\n")  # written before data_source existed
     other.write_text("name,value\nx,1\n")
-    assert [_ours(current), _ours(earlier), _ours(other)] == [True, True, False]
+    (csv,) = [file for file in get_format("ll144").files if file.suffix == ".ll144.csv"]
+    assert [_ours(current, csv), _ours(earlier, csv), _ours(other, csv)] == [True, True, False]
     assert set(_LL144_CSV_COLUMNS_0_1) < set(LL144_CSV_COLUMNS)  # the earlier layout is a subset
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from equityaudit.cli.formats import FormatOption
+
 if TYPE_CHECKING:
     from equityaudit.registry.client import RegistryClient
 
@@ -361,9 +363,10 @@ def benchmark_command(
 @click.option(
     "--format",
     "formats",
+    cls=FormatOption,
     default="json,md",
     show_default=True,
-    help="Report formats (json, md, html, junit).",
+    help="Report formats ({formats}).",
 )
 @click.option("--force", is_flag=True, help="Replace output files that equityaudit did not write.")
 @client_options
@@ -377,7 +380,7 @@ def pooled_command(
     force: bool,
 ) -> None:
     """The pooled collective audit of STANDARD (members' counts summed), printed and written as reports."""
-    from equityaudit.cli.run import parse_formats
+    from equityaudit.cli.formats import parse_formats
     from equityaudit.cli.summary import print_summary
     from equityaudit.report import write_reports
     from equityaudit.results import AuditResult

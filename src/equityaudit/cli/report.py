@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from equityaudit.cli.run import parse_formats
+from equityaudit.cli.formats import FormatOption, parse_formats
 
 __all__ = ["report_command"]
 
@@ -16,10 +16,11 @@ __all__ = ["report_command"]
 @click.option(
     "--format",
     "formats",
+    cls=FormatOption,
     default="html,md",
     show_default=True,
     callback=lambda c, p, v: parse_formats(v),
-    help="Comma-separated: json, md, html, junit, ll144.",
+    help="Comma-separated: {formats}.",
 )
 @click.option(
     "--out",
@@ -31,6 +32,7 @@ __all__ = ["report_command"]
 def report_command(result_file: Path, formats: tuple[str, ...], out: Path | None, force: bool) -> None:
     """Render reports from RESULT.json (written by 'equityaudit run')."""
     from equityaudit.errors import ResultError
+    from equityaudit.plugins import get_format, list_formats
     from equityaudit.report import write_reports
     from equityaudit.results import read_result
 
@@ -39,12 +41,14 @@ def report_command(result_file: Path, formats: tuple[str, ...], out: Path | None
         result, out or result_file.parent, tuple(f for f in formats if f != "json"), force=force
     )
     for reason in files.skipped:
-        if formats == ("ll144",):
-            raise ResultError(f"{result_file}: cannot write the LL144 summary: {reason}.")
+        if len(formats) == 1:  # the one report asked for cannot be written: an error, not a note
+            raise ResultError(f"{result_file}: cannot write the {get_format(formats[0]).title}: {reason}.")
         click.echo(f"skipped {reason}", err=True)
     for path in files.written:
         click.echo(f"Wrote {path}")
     if not files.written and not files.skipped:
-        click.echo(
-            f"Nothing to write: {result_file} is the JSON result itself; choose html, md, junit or ll144."
+        reports = [name for name in list_formats() if name != "json"]
+        choices = (
+            " or ".join([", ".join(reports[:-1]), reports[-1]]) if len(reports) > 1 else "".join(reports)
         )
+        click.echo(f"Nothing to write: {result_file} is the JSON result itself; choose {choices}.")

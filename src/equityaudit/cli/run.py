@@ -9,25 +9,11 @@ from pathlib import Path
 
 import click
 
+from equityaudit.cli.formats import DEFAULT_FORMATS, FormatOption, parse_formats
 from equityaudit.errors import ExitCode, OutputError, SpecError, UndefinedMetricWarning
 from equityaudit.results import AuditResult
 
 __all__ = ["demo_command", "exit_code_for", "run_command"]
-
-
-def parse_formats(value: str) -> tuple[str, ...]:
-    """Parse ``--format json,md`` into known formats, or explain the mistake."""
-    from equityaudit.report import FORMATS
-
-    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(
-            f"unknown format(s) {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(FORMATS)}, "
-            "comma-separated (e.g. --format json,md,html).",
-            param_hint="--format",
-        )
-    return chosen
 
 
 def with_result_json(formats: tuple[str, ...], *, no_json: bool = False) -> tuple[str, ...]:
@@ -214,10 +200,11 @@ def _check_writable(path: Path) -> None:
 @click.option(
     "--format",
     "formats",
-    default="md",
+    cls=FormatOption,
+    default=DEFAULT_FORMATS,
     show_default=True,
     callback=lambda c, p, v: parse_formats(v),
-    help="Comma-separated report formats: md, html, junit, ll144 (json accepted too). The result JSON "
+    help="Comma-separated report formats: {reports} (json accepted too). The result JSON "
     "(NAME.json) is written whatever the formats, unless --no-json: every report cites its sha256, and "
     "'report' and 'compare' read it.",
 )

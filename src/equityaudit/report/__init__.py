@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from equityaudit.report.writer import FORMATS, MARKER, write_reports
+from equityaudit.report.formats import MARKER, ReportFile, ReportFormat
+from equityaudit.report.writer import write_reports
 
-__all__ = ["FORMATS", "MARKER", "write_reports"]
+__all__ = ["MARKER", "ReportFile", "ReportFormat", "write_reports"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from equityaudit.results import STATUSES
@@ -21,6 +21,7 @@ __all__ = [
     "fmt_p",
     "fmt_pct",
     "fmt_pct_range",
+    "fmt_plain",
     "fmt_points",
     "fmt_points_range",
     "fmt_ratio",
@@ -122,6 +123,21 @@ def fmt_count(value: Any) -> str:
     if number is None:
         return "—"
     return f"{number:,.0f}" if number == int(number) else f"{number:,}"
+
+
+def fmt_plain(value: Any) -> str:
+    """Any JSON value as short text: null → ``—``, lists joined, mappings as ``key: value``."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {fmt_plain(value[k])}" for k in sorted(value, key=str)) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_plain(v) for v in value) or "—"
+    return str(value)
 
 
 def fmt_examples(values: Sequence[Any], *, limit: int = 5) -> str:

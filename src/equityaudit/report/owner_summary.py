@@ -16,24 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from equityaudit.report.formatting import fmt_count, fmt_pct, fmt_ratio, number_or_none
+from equityaudit.report.vocabulary import member_noun, rate_phrase, shortfall_phrase, summary_label
 from equityaudit.results import AuditResult, Finding
 
 __all__ = ["owner_summary"]
-
-_NOUN = {"hiring": "applicants", "decisions": "people", "marketing": "customers"}
-"""Who a group's members are, by auditor; another auditor's groups are named as groups."""
-
-_LABEL = {
-    "selection_rate": "selection rate",
-    "favourable_rate": "share not receiving the decision",
-    "scoring_rate": "share scoring above the median",
-    "inclusion_rate": "rate of inclusion",
-    "refusal_rate": "refusal rate",
-    "tpr": "true positive rate",
-    "fpr": "false positive rate",
-    "equal_opportunity_difference": "gap in true positive rates",
-    "equalized_odds_difference": "gap in true or false positive rates",
-}
 
 
 def owner_summary(result: AuditResult) -> list[str]:
@@ -161,7 +147,7 @@ def _largest(findings: Sequence[Finding]) -> Finding:
 
 
 def _disparity(result: AuditResult, finding: Finding) -> str:
-    noun = _NOUN.get(result.audit.auditor, "")
+    noun = member_noun(result.audit.auditor)
     who = _who(finding.group, noun)
     details: Mapping[str, Any] = finding.details
     rate, reference_rate = number_or_none(details.get("rate")), number_or_none(details.get("reference_rate"))
@@ -190,36 +176,14 @@ def _table_methods(result: AuditResult, name: str) -> Mapping[str, Any]:
 
 
 def _rate_phrase(finding: Finding, rate: float) -> str:
-    metric = finding.metric
-    if metric == "inclusion_rate":
-        where = finding.table.split(" by ", 1)[0]
-        return f"were included in {where} at a rate of {fmt_pct(rate)}"
-    if metric == "selection_rate":
-        return f"were selected at a rate of {fmt_pct(rate)}"
-    if metric == "favourable_rate":
-        return f"were spared the decision {fmt_pct(rate)} of the time"
-    if metric == "scoring_rate":
-        return f"scored above the median {fmt_pct(rate)} of the time"
-    stage = _stage(finding)
-    if stage:
-        return f"reached {stage} at a rate of {fmt_pct(rate)}"
-    return f"had a {_LABEL.get(metric, metric.replace('_', ' '))} of {fmt_pct(rate)}"
+    where = finding.table.split(" by ", 1)[0]  # what an inclusion rate is of: "segment premium by sex"
+    return rate_phrase(finding.metric, rate=fmt_pct(rate), where=where, stage=_stage(finding))
 
 
 def _shortfall(finding: Finding, short: float, who: str, target: str) -> str:
-    metric, count = finding.metric, fmt_count(short)
-    if metric == "inclusion_rate":
-        return f"{count} more {who} would need to have been included to reach {target}"
-    if metric == "selection_rate":
-        return f"{count} more {who} would need to have been selected to reach {target}"
-    if metric == "favourable_rate":
-        return f"{count} fewer {who} would need to have received the decision to reach {target} of not receiving it"
-    if metric == "scoring_rate":
-        return f"{count} more {who} would need to have scored above the median to reach {target}"
-    stage = _stage(finding)
-    if stage:
-        return f"{count} more {who} would need to have reached {stage} to reach {target}"
-    return f"{count} more would need to count towards the rate to reach {target}"
+    return shortfall_phrase(
+        finding.metric, count=fmt_count(short), who=who, target=target, stage=_stage(finding)
+    )
 
 
 def _stage(finding: Finding) -> str | None:
@@ -236,7 +200,7 @@ def _label(finding: Finding) -> str:
     stage = _stage(finding)
     if stage:
         return f"rate of reaching {stage}"
-    return _LABEL.get(finding.metric, finding.metric.replace("_", " "))
+    return summary_label(finding.metric)
 
 
 _REALISTIC = 100
@@ -244,7 +208,7 @@ _REALISTIC = 100
 
 
 def _unsettled(result: AuditResult, findings: Sequence[Finding]) -> str:
-    noun = _NOUN.get(result.audit.auditor, "")
+    noun = member_noun(result.audit.auditor)
     some = f"{len(findings)} findings are" if len(findings) > 1 else "1 finding is"
     start = f"{some} inconclusive: the data fit both a disparity and none"
     sized = [(number_or_none(f.details.get("rows_to_settle")), f) for f in findings]
@@ -268,7 +232,7 @@ def _unsettled(result: AuditResult, findings: Sequence[Finding]) -> str:
 
 def _next_step(result: AuditResult, flagged: Sequence[Finding]) -> str:
     if result.verdict == "fail":
-        noun = _NOUN.get(result.audit.auditor, "")
+        noun = member_noun(result.audit.auditor)
         failing = [f for f in result.findings if f.status == "fail"]
         first = _who(_largest(failing).group, noun) if failing else "the failing groups"
         return (

@@ -1,0 +1,123 @@
+"""The HTML report's full data tables: which columns a table's rows have, in what order, each cell's format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from equityaudit.report.formatting import (
+    fmt_count,
+    fmt_p,
+    fmt_pct,
+    fmt_pct_range,
+    fmt_points,
+    fmt_points_range,
+    fmt_ratio,
+    fmt_ratio_range,
+    number_or_none,
+)
+from equityaudit.report.vocabulary import metric_rank
+from equityaudit.results import Table
+
+__all__ = ["ColumnSpec", "TableLayout", "cell", "count_rank", "table_layout"]
+
+
+@dataclass
+class ColumnSpec:
+    """A column of a full data table: header, key and how to format it."""
+
+    header: str
+    key: str
+    kind: str  # count | pct | pct_range | ratio | ratio_range | points | points_range | p | text
+    key2: str = ""
+
+
+@dataclass
+class TableLayout:
+    """How a table of the result is shown in full: counts, rates and tests, each a narrow table."""
+
+    columns: list[ColumnSpec]
+    metrics: list[str]
+    tests: list[ColumnSpec]
+
+
+def table_layout(table: Table) -> TableLayout:
+    """Every column of a table's rows: the counts, the metrics (each shown with its interval,
+    ratio and difference, one line per group and metric) and the tests against the reference."""
+    # Key order differs between a result made in memory and one read back from (sorted) JSON;
+    # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
+    keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))
+    metrics = [k for k in keys if f"{k}_ci_low" in keys and not k.endswith(("_ratio", "_difference"))]
+    metrics.sort(key=lambda m: (m != table.metric, metric_rank(m), m))
+    derived = {f"{m}{suffix}" for m in metrics for suffix in _METRIC_SUFFIXES}
+    tests = ["z", "p_value_z", "p_value_fisher", "p_value", "shortfall"]
+    skip = {
+        "group",
+        "note",
+        "reference",
+        "excluded",
+        "excluded_reason",
+        "impact_ratio",
+        *metrics,
+        *derived,
+        *tests,
+    }
+    columns = [ColumnSpec(h, k, "count") for h, k in [("n", "n")] if k in keys]
+    columns += [ColumnSpec(k.replace("_", " "), k, "count") for k in keys if k not in skip and k != "n"]
+    test_columns = [
+        ColumnSpec(header, key, kind)
+        for header, key, kind in [
+            ("z", "z", "plain"),
+            ("p (z)", "p_value_z", "p"),
+            ("p (Fisher)", "p_value_fisher", "p"),
+            ("p (mid-p)", "p_value", "p"),
+            ("shortfall", "shortfall", "count"),
+        ]
+        if key in keys
+    ]
+    return TableLayout(columns=columns, metrics=metrics, tests=test_columns)
+
+
+def count_rank(key: str, table: Table | None = None) -> int:
+    """Sort rank of a count column: n first, then the table's numerator and denominator."""
+    if key == "n":
+        return 0
+    if table is not None and key in (table.numerator, table.denominator):
+        return 1
+    return 2
+
+
+_METRIC_SUFFIXES = (
+    "_ci_low",
+    "_ci_high",
+    "_ratio",
+    "_ratio_ci_low",
+    "_ratio_ci_high",
+    "_difference",
+    "_difference_ci_low",
+    "_difference_ci_high",
+)
+
+
+def cell(row: Mapping[str, Any], column: ColumnSpec) -> str:
+    """One formatted cell of a full data table."""
+    value = row.get(column.key)
+    if column.kind == "count":
+        return fmt_count(value)
+    if column.kind == "pct":
+        return fmt_pct(value)
+    if column.kind == "pct_range":
+        return fmt_pct_range(value, row.get(column.key2))
+    if column.kind == "ratio":
+        return fmt_ratio(value)
+    if column.kind == "ratio_range":
+        return fmt_ratio_range(value, row.get(column.key2))
+    if column.kind == "points":
+        return fmt_points(value)
+    if column.kind == "points_range":
+        return fmt_points_range(value, row.get(column.key2))
+    if column.kind == "p":
+        return fmt_p(value)
+    number = number_or_none(value)
+    return "—" if number is None else f"{number:.2f}"
