@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
@@ -33,6 +32,7 @@ from equityaudit.results import (
     audit_verdict,
 )
 from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
+from equityaudit.version import __version__
 
 __all__ = ["audit", "run", "run_spec"]
 

@@ -26,7 +26,6 @@ from typing import Any
 
 import pandas as pd
 
-from equityaudit import __version__
 from equityaudit.auditors.comparison import (
     Comparison,
     comparison_evidence,
@@ -47,6 +46,7 @@ from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate,
 from equityaudit.standards import Standard
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
+from equityaudit.version import __version__
 
 __all__ = [
     "BENCHMARK_MIN_MEMBERS",
