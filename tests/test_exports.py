@@ -10,7 +10,7 @@ def test_public_names_are_pinned() -> None:
         "AuditContext", "AuditResult", "AuditSpec", "Auditor", "AuditorOutput", "Check",
         "ColumnNotFoundError", "DataError", "EquityAuditError", "ExitCode", "Finding", "Gate",
         "MissingExtraError", "OutputError", "PluginError", "ResultError", "SpecError", "Table", "UndefinedMetricWarning", "__version__",
-        "audit", "get_auditor", "hookimpl", "list_auditors", "load_spec", "make_hiring",
+        "audit", "check_spec", "get_auditor", "hookimpl", "list_auditors", "load_spec", "make_hiring",
         "read_result", "run", "run_spec",
     ]  # fmt: skip
 

@@ -20,7 +20,7 @@ from equityaudit.version import __version__
 
 if TYPE_CHECKING:
     from equityaudit.auditors.base import AuditContext, Auditor, AuditorOutput
-    from equityaudit.engine import audit, run, run_spec
+    from equityaudit.engine import audit, check_spec, run, run_spec
     from equityaudit.errors import (
         ColumnNotFoundError,
         DataError,
@@ -60,6 +60,7 @@ _EXPORTS = {
     "Table": "equityaudit.results",
     "UndefinedMetricWarning": "equityaudit.errors",
     "audit": "equityaudit.engine",
+    "check_spec": "equityaudit.engine",
     "get_auditor": "equityaudit.plugins",
     "hookimpl": "equityaudit.hookspecs",
     "list_auditors": "equityaudit.plugins",
@@ -92,6 +93,7 @@ __all__ = [
     "UndefinedMetricWarning",
     "__version__",
     "audit",
+    "check_spec",
     "get_auditor",
     "hookimpl",
     "list_auditors",

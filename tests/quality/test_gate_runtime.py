@@ -161,7 +161,7 @@ def test_the_gate_needs_no_network(write_case: Callable[..., Path]) -> None:
         "import socket\n"
         "def refuse(*args, **kwargs):\n    raise OSError('network access attempted')\n"
         "socket.socket.connect = refuse\nsocket.create_connection = refuse\nsocket.getaddrinfo = refuse\n"
-        "from equityaudit.quality import check_spec\nfrom equityaudit.spec import load_spec\n"
+        "from equityaudit import check_spec\nfrom equityaudit.spec import load_spec\n"
         f"outcome = check_spec(load_spec({str(spec)!r}))\n"
         "print(outcome.gate.passed, sum(not c.passed for c in outcome.gate.checks))",
         GX_ANALYTICS_ENABLED="true",  # even a user who enabled GX analytics: our context has them off

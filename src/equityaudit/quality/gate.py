@@ -1,19 +1,19 @@
 """Running the quality gate over a frame: the suite, great-expectations, and the gate's verdict.
 
-:func:`run_gate` is what the engine calls right after loading the data; :func:`check_spec` runs
-only the gate for a spec (``equityaudit check``). A gate passes when every check of severity
+:func:`run_gate` is what the engine calls right after loading the data (and all that
+:func:`equityaudit.engine.check_spec`, ``equityaudit check``, runs after it). A gate passes when every check of severity
 ``critical`` (the default) passed; a failed ``warning`` or ``info`` expectation is reported and
 counts as a warning, but does not block.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.frames import check_labels, collect_or_data_error, no_rows_error, null_as_none
+from equityaudit.frames import check_labels, collect_or_data_error, null_as_none
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from equityaudit.auditors.base import Auditor
     from equityaudit.spec import AuditSpec
 
-__all__ = ["GateOutcome", "check_spec", "run_gate"]
+__all__ = ["GateOutcome", "run_gate"]
 
 
 @dataclass(frozen=True)
@@ -227,36 +227,3 @@ def _check_labels(
             if int(n) > 0 and null_as_none(value) is not None
         }
         check_labels(found, labelled, key=f"columns.{role}", origin=origin)
-
-
-def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
-    """Run only the quality gate of a spec, validating the spec exactly as an audit would.
-
-    Parameters
-    ----------
-    spec
-        A validated spec (see :func:`equityaudit.spec.load_spec`).
-    frame
-        Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
-
-    Raises
-    ------
-    SpecError, DataError, PluginError
-        Whatever ``equityaudit run`` would refuse before the gate: an unknown auditor, bad
-        options, a role the auditor does not use, a missing data file or column, no rows.
-
-    Examples
-    --------
-    >>> from equityaudit.spec import load_spec
-    >>> outcome = check_spec(load_spec("audits/hiring.yaml"))
-    >>> outcome.gate.passed, outcome.rows
-    (True, 5000)
-    """
-    from equityaudit.engine import prepare
-
-    prepared = prepare(spec, frame=frame)
-    spec, auditor, source = prepared.spec, prepared.auditor, prepared.source
-    outcome = run_gate(source.frame, spec, auditor, mode="enforce", origin=source.name)
-    if outcome.rows == 0:
-        raise no_rows_error(source.name)
-    return replace(outcome, notes=[*prepared.notes, *outcome.notes])
