@@ -22,7 +22,7 @@ from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_y
 from equityaudit.frames import UNKNOWN
 from equityaudit.judging import Evidence, Judgement, meets, pairwise_family, settle_text
 from equityaudit.judging import judge as judge_evidence
-from equityaudit.report.formatting import fmt_p
+from equityaudit.numbers import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
 from equityaudit.spec import Reference, Thresholds
 from equityaudit.stats.counts import GroupCounts
