@@ -20,15 +20,9 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
-from equityaudit.auditors.comparison import (
-    Comparison,
-    judge,
-    rate_table,
-    share,
-    table_name,
-)
-from equityaudit.auditors.decisions import adverse_decision_note, counts_record, groupings
+from equityaudit.auditors.columns import adverse_decision_note, label_variant_notes, numeric_sensitive_notes
+from equityaudit.auditors.comparison import Comparison, judge, rate_table, share
+from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.errors import SpecError, counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.hookspecs import hookimpl

@@ -32,9 +32,8 @@ from equityaudit.auditors.comparison import (
     error_rate_gap_evidence,
     judge,
     rate_table,
-    table_name,
 )
-from equityaudit.auditors.decisions import counts_record, groupings
+from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.frames import UNKNOWN

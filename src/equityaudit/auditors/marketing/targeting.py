@@ -29,8 +29,8 @@ from equityaudit.auditors.comparison import (
     row_column,
     row_comparison,
     row_details,
-    table_name,
 )
+from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.counts import WeightedCounts, square_key
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.errors import DataError, did_you_mean
