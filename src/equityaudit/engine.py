@@ -232,7 +232,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
     optional ``option_columns(spec, options)``) in ``options``, is in the data; name the groups of
     sensitive columns (``columns.groups``, a standard's taxonomy) on the data's backend.
     """
-    origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
+    origin = spec.origin
     application = None
     if spec.standard is not None:  # the standard fixes thresholds and maps labels (docs/standards.md)
         from equityaudit.standards import conform_spec, resolve_standard

@@ -108,7 +108,6 @@ def run_gate(
 
         frame = read_source(frame).frame
 
-    spec_origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
     schema = dict(frame.collect_schema())
     present = list(schema)
     suite = build_suite(spec, auditor, schema=schema)
@@ -126,7 +125,7 @@ def run_gate(
 
     gx_runner = runner()
     with gx_runner.active():
-        compiled = gx_runner.compile(suite.expectations, origin=spec_origin)
+        compiled = gx_runner.compile(suite.expectations, origin=spec.origin)
         suite_json = gx_runner.suite_json(suite, compiled)
         # equityaudit counts a missing_or_unknown check itself (checks.py): GX's result would
         # not be read, so GX does not run it (the exported suite still holds it)

@@ -120,7 +120,7 @@ def weighted_rate_table(
     )
     successes = np.where(np.isfinite(rate), rate, 0.0) * n_eff
     table_notes: list[str] = []
-    origin = str(spec.source_path or "<data>")
+    origin = spec.origin
     explicit: int | None = None
     if isinstance(spec.reference, dict):
         wanted = spec.reference.get(attribute)
