@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.frames import check_labels, collect_or_data_error, null_as_none
+from equityaudit.frames import check_labels, collect_or_data_error, null_as_none, rows_for_python
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -21,7 +21,6 @@ from equityaudit.quality.checks import (
     python_scalar,
     row_count_check,
 )
-from equityaudit.quality.conversion import validation_frame
 from equityaudit.quality.suite import Expectation, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
@@ -117,7 +116,8 @@ def run_gate(
         check = row_count_check(0, 1)
         gate = Gate(passed=False, mode=mode, checks=[check])
         return GateOutcome(gate=gate, rows=0, source=origin)
-    data = validation_frame(frame, suite.columns(present), origin=origin)
+    why = "the quality gate (great-expectations validates pandas frames)"
+    data = rows_for_python(frame, suite.columns(present), why=why, origin=origin)
     rows = len(data)
     value_counts = _value_counts(data)
     _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
