@@ -14,7 +14,7 @@ binary, score numeric, stage among the stages, every column present: 15 checks, 
 * a pandas frame and a duckdb relation of the same rows (``equityaudit.audit(frame)``),
 
 and, for the polars scan, how much of that is the conversion of the suite's columns to pandas
-(``validation_frame``). It also times, each in a fresh interpreter, the import of
+(``equityaudit.frames.rows_for_python``). It also times, each in a fresh interpreter, the import of
 great-expectations (paid once per process, the first time a gate runs), the first gate of a
 process (import, ephemeral context, the gate), and ``equityaudit --help``; and it checks with
 ``python -X importtime`` that ``import equityaudit.cli`` does not import great-expectations.
@@ -112,10 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import polars as pl
 
     import equityaudit
-    from equityaudit.frames import read_source
+    from equityaudit.frames import read_source, rows_for_python
     from equityaudit.plugins import get_auditor
     from equityaudit.quality import build_suite, run_gate
-    from equityaudit.quality.conversion import validation_frame
     from equityaudit.spec import load_spec
     from equityaudit.synthetic.hiring import make_hiring
 
@@ -143,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lazy = nw.from_native(pl.scan_parquet(parquet))
         suite = build_suite(spec, auditor, schema=dict(lazy.collect_schema()))
         columns = suite.columns(lazy.collect_schema().names())
-        conversion, _ = best_of(lambda: validation_frame(lazy, columns), args.repeat)
+        conversion, _ = best_of(lambda: rows_for_python(lazy, columns, why="the benchmark"), args.repeat)
 
     gx_import = fresh(
         "import os, time, warnings; os.environ.setdefault('GX_ANALYTICS_ENABLED', 'false');"

@@ -45,6 +45,7 @@ EQUITYAUDIT_NAMES = [
     "Verdict",
     "__version__",
     "audit",
+    "check_spec",
     "get_auditor",
     "hookimpl",
     "list_auditors",

@@ -23,11 +23,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from equityaudit.version import __version__
 
 if TYPE_CHECKING:
     from equityaudit.auditors.base import AuditContext, Auditor, AuditorOutput
-    from equityaudit.engine import audit, run, run_spec
+    from equityaudit.engine import audit, check_spec, run, run_spec
     from equityaudit.errors import (
         ColumnNotFoundError,
         DataError,
@@ -82,6 +82,7 @@ _EXPORTS = {
     "UndefinedMetricWarning": "equityaudit.errors",
     "Verdict": "equityaudit.results",
     "audit": "equityaudit.engine",
+    "check_spec": "equityaudit.engine",
     "get_auditor": "equityaudit.plugins",
     "hookimpl": "equityaudit.hookspecs",
     "list_auditors": "equityaudit.plugins",
@@ -119,6 +120,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "audit",
+    "check_spec",
     "get_auditor",
     "hookimpl",
     "list_auditors",

@@ -2,6 +2,7 @@
 
 :func:`run` takes a spec file, :func:`audit` a frame or file and keyword arguments with the same
 meaning as the spec; both go through :func:`run_spec`, which is what the CLI calls.
+:func:`check_spec` stops after the quality gate (``equityaudit check``).
 """
 
 from __future__ import annotations
@@ -9,20 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from equityaudit import __version__
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor
-from equityaudit.quality import run_gate
+from equityaudit.quality import GateOutcome, run_gate
 from equityaudit.results import (
     AuditInfo,
     AuditResult,
@@ -33,8 +33,9 @@ from equityaudit.results import (
     audit_verdict,
 )
 from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
+from equityaudit.version import __version__
 
-__all__ = ["audit", "run", "run_spec"]
+__all__ = ["audit", "check_spec", "run", "run_spec"]
 
 GateMode = Literal["enforce", "warn"]
 
@@ -145,10 +146,8 @@ def run_spec(
     prepared = prepare(spec, frame=frame)
     spec, auditor, options, source = prepared.spec, prepared.auditor, prepared.options, prepared.source
     phase("quality gate")
-    gate_result = run_gate(source.frame, spec, auditor, mode=gate, origin=source.name)
+    gate_result = _gate(prepared, mode=gate)
     rows = gate_result.rows
-    if rows == 0:
-        raise no_rows_error(source.name)
     if audit_verdict(gate_result.gate, []) == "blocked":
         blocked = _result(spec, source, rows, started, gate_result.gate, verdict="blocked", prepared=prepared)
         return blocked.model_copy(update={"notes": [*prepared.notes, *gate_result.notes]})
@@ -171,6 +170,42 @@ def run_spec(
             "finished_at": dt.datetime.now(dt.UTC),
         }
     )
+
+
+def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
+    """Run only the quality gate of a spec, validating the spec exactly as an audit would.
+
+    Parameters
+    ----------
+    spec
+        A validated spec (see :func:`equityaudit.spec.load_spec`).
+    frame
+        Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
+
+    Raises
+    ------
+    SpecError, DataError, PluginError
+        Whatever ``equityaudit run`` would refuse before the gate: an unknown auditor, bad
+        options, a role the auditor does not use, a missing data file or column, no rows.
+
+    Examples
+    --------
+    >>> outcome = check_spec(load_spec("audits/hiring.yaml"))
+    >>> outcome.gate.passed, outcome.rows
+    (True, 5000)
+    """
+    prepared = prepare(spec, frame=frame)
+    outcome = _gate(prepared, mode="enforce")
+    return replace(outcome, notes=[*prepared.notes, *outcome.notes])
+
+
+def _gate(prepared: PreparedAudit, *, mode: GateMode) -> GateOutcome:
+    """The quality gate on the prepared data; data with a header but no rows is an error, in any mode."""
+    source = prepared.source
+    outcome = run_gate(source.frame, prepared.spec, prepared.auditor, mode=mode, origin=source.name)
+    if outcome.rows == 0:
+        raise no_rows_error(source.name)
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -197,7 +232,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
     optional ``option_columns(spec, options)``) in ``options``, is in the data; name the groups of
     sensitive columns (``columns.groups``, a standard's taxonomy) on the data's backend.
     """
-    origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
+    origin = spec.origin
     application = None
     if spec.standard is not None:  # the standard fixes thresholds and maps labels (docs/standards.md)
         from equityaudit.standards import conform_spec, resolve_standard
@@ -211,9 +246,9 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         raise PluginError(f"{origin}: key 'auditor': {exc}") from None
     options = _options(auditor, spec, origin)
     _check_roles(auditor, spec, origin)
-    check_spec = getattr(auditor, "check_spec", None)  # optional part of the Auditor contract
-    if check_spec is not None:
-        check_spec(spec, options)
+    auditor_check = getattr(auditor, "check_spec", None)  # optional part of the Auditor contract
+    if auditor_check is not None:
+        auditor_check(spec, options)
     source = _source(spec, frame, origin)
     if application is not None:
         from equityaudit.standards import conform_source

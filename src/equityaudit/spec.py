@@ -514,6 +514,22 @@ class AuditSpec(_Strict):
     source_path: Path | None = Field(default=None, exclude=True, description="internal")
     source_sha256: str | None = Field(default=None, exclude=True, description="internal")
 
+    @property
+    def origin(self) -> str:
+        """Where the spec came from, as messages name it: its file, or ``<spec>`` for one built in memory.
+
+        A spec read by :func:`load_spec` knows its file; one built by :func:`spec_from_mapping`
+        (as :func:`equityaudit.audit` does) has none, and every message says ``<spec>`` for it.
+
+        Examples
+        --------
+        >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
+        ...     "data": {"path": "data.csv"}, "columns": {"sensitive": "sex", "decision": "selected"}})
+        >>> spec.origin, load_spec("audits/hiring.yaml").origin
+        ('<spec>', 'audits/hiring.yaml')
+        """
+        return str(self.source_path) if self.source_path else "<spec>"
+
     @field_validator("reference", mode="before")
     @classmethod
     def _reference_form(cls, value: Any) -> Any:

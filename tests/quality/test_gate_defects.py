@@ -16,10 +16,11 @@ import pytest
 
 import equityaudit as ea
 from conftest import ROWS, clean_frame, spec_mapping
+from equityaudit import check_spec
 from equityaudit.errors import DataError
 from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, binary_mapping, read_source
 from equityaudit.plugins import get_auditor
-from equityaudit.quality import DEFAULT_MAX_MISSING, GateOutcome, check_spec, run_gate
+from equityaudit.quality import DEFAULT_MAX_MISSING, GateOutcome, run_gate
 from equityaudit.results import Check
 from equityaudit.spec import load_spec, spec_from_mapping
 

@@ -19,10 +19,9 @@ import pyarrow as pa
 import pytest
 
 from conftest import clean_frame, spec_mapping
-from equityaudit.frames import read_source
+from equityaudit.frames import read_source, rows_for_python
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import build_suite, run_gate
-from equityaudit.quality.conversion import validation_frame
 from equityaudit.spec import spec_from_mapping
 
 BACKENDS: dict[str, Callable[[pd.DataFrame], Any]] = {
@@ -70,14 +69,14 @@ def test_only_the_columns_the_suite_reads_are_converted() -> None:
     suite = build_suite(spec, get_auditor("decisions"), schema=dict(lazy.collect_schema()))
     columns = suite.columns(lazy.collect_schema().names())
     assert columns == ["id", "sex", "race", "hired"]  # in data order
-    converted = validation_frame(lazy, columns)
+    converted = rows_for_python(lazy, columns, why="the test")
     assert list(converted.columns) == columns
     assert run_gate(lazy, spec, get_auditor("decisions")).gate.passed
 
 
 def test_a_pandas_frame_is_not_copied() -> None:
     frame = clean_frame()
-    converted = validation_frame(read_source(frame).frame, ["sex", "score"])
+    converted = rows_for_python(read_source(frame).frame, ["sex", "score"], why="the test")
     assert converted.shape == (200, 2)
     assert np.shares_memory(converted["score"].to_numpy(), frame["score"].to_numpy())  # copy-on-write
 
@@ -161,7 +160,7 @@ def test_the_gate_needs_no_network(write_case: Callable[..., Path]) -> None:
         "import socket\n"
         "def refuse(*args, **kwargs):\n    raise OSError('network access attempted')\n"
         "socket.socket.connect = refuse\nsocket.create_connection = refuse\nsocket.getaddrinfo = refuse\n"
-        "from equityaudit.quality import check_spec\nfrom equityaudit.spec import load_spec\n"
+        "from equityaudit import check_spec\nfrom equityaudit.spec import load_spec\n"
         f"outcome = check_spec(load_spec({str(spec)!r}))\n"
         "print(outcome.gate.passed, sum(not c.passed for c in outcome.gate.checks))",
         GX_ANALYTICS_ENABLED="true",  # even a user who enabled GX analytics: our context has them off

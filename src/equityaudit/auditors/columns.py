@@ -1,4 +1,4 @@
-"""Checks on the columns an auditor is given, before any group is compared."""
+"""Notes on the columns an auditor is given, before any group is compared."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 import narwhals as nw
 
+from equityaudit.spec import Columns, LabelledColumn
 from equityaudit.stats.counts import GroupCounts
 
-__all__ = ["NUMERIC_GROUPS_LIMIT", "label_variant_notes", "numeric_sensitive_notes"]
+__all__ = ["NUMERIC_GROUPS_LIMIT", "adverse_decision_note", "label_variant_notes", "numeric_sensitive_notes"]
 
 
 NUMERIC_GROUPS_LIMIT = 12
@@ -79,3 +80,21 @@ def label_variant_notes(counts: GroupCounts) -> list[str]:
                 "data and audit again."
             )
     return notes
+
+
+def adverse_decision_note(columns: Columns) -> str:
+    """The note every report carries when receiving the decision is unfavourable.
+
+    Examples
+    --------
+    >>> columns = Columns(sensitive=["sex"], decision={"column": "flagged", "positive": "yes", "favourable": False})
+    >>> adverse_decision_note(columns)[:76]
+    'columns.decision.favourable is false: receiving the decision (flagged = yes)'
+    """
+    labelled = columns.decision
+    labels = ", ".join(map(str, labelled.positive)) if isinstance(labelled, LabelledColumn) else "1"
+    return (
+        f"columns.decision.favourable is false: receiving the decision ({columns.decision_column} = {labels}) "
+        "is unfavourable, so every ratio compares the rate of NOT receiving it (favourable_rate) with the "
+        "group that receives it least; selection_rate is the rate of receiving it, for reference."
+    )

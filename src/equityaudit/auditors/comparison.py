@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from equityaudit.auditors.grouping import table_name
 from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
 from equityaudit.judging import Evidence, Judgement, meets, pairwise_family, settle_text
 from equityaudit.judging import judge as judge_evidence
-from equityaudit.report.formatting import fmt_p
+from equityaudit.numbers import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
 from equityaudit.spec import Reference, Thresholds
 from equityaudit.stats.counts import GroupCounts
@@ -41,7 +42,6 @@ __all__ = [
     "row_column",
     "row_comparison",
     "row_details",
-    "table_name",
 ]
 
 
@@ -61,11 +61,6 @@ def adjusted_p_text(p_adjusted: float | None, correction: str = "") -> str:
     label = f"{correction}-adjusted p" if correction else "adjusted p"
     shown = fmt_p(p_adjusted)  # the reports' rule: an underflow to 0 reads "< 1e-300"
     return f"{label} {shown}" if shown.startswith("<") else f"{label} = {shown}"
-
-
-def table_name(by: Sequence[str]) -> str:
-    """Name of the table by these attributes: ``sex``, or ``sex*race`` for an intersection."""
-    return "*".join(by)
 
 
 @dataclass

@@ -14,57 +14,22 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
-from equityaudit.auditors.comparison import (
-    comparison_evidence,
-    error_rate_gap_evidence,
-    rate_table,
-    table_name,
-)
+from equityaudit.auditors.columns import adverse_decision_note, label_variant_notes, numeric_sensitive_notes
+from equityaudit.auditors.comparison import comparison_evidence, error_rate_gap_evidence, rate_table
+from equityaudit.auditors.grouping import counts_record, groupings
 from equityaudit.hookspecs import hookimpl
 from equityaudit.judging import judge
-from equityaudit.results import CountsTable
-from equityaudit.spec import AuditSpec, Columns, LabelledColumn
-from equityaudit.stats.counts import GroupCounts, grouped_counts
+from equityaudit.spec import AuditSpec
+from equityaudit.stats.counts import grouped_counts
 from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
 
-__all__ = [
-    "DecisionsAuditor",
-    "DecisionsOptions",
-    "adverse_decision_note",
-    "equityaudit_auditors",
-    "groupings",
-]
+__all__ = ["DecisionsAuditor", "DecisionsOptions", "equityaudit_auditors"]
 
 
 class DecisionsOptions(BaseModel):
     """The decisions auditor has no options yet; unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-def groupings(sensitive: list[str], *, intersectional: bool) -> list[tuple[str, ...]]:
-    """Each attribute alone, then (when asked and there are several) all of them crossed."""
-    groups: list[tuple[str, ...]] = [(column,) for column in sensitive]
-    if intersectional and len(sensitive) > 1:
-        groups.append(tuple(sensitive))
-    return groups
-
-
-def adverse_decision_note(columns: Columns) -> str:
-    """The note every report carries when receiving the decision is unfavourable."""
-    labelled = columns.decision
-    labels = ", ".join(map(str, labelled.positive)) if isinstance(labelled, LabelledColumn) else "1"
-    return (
-        f"columns.decision.favourable is false: receiving the decision ({columns.decision_column} = {labels}) "
-        "is unfavourable, so every ratio compares the rate of NOT receiving it (favourable_rate) with the "
-        "group that receives it least; selection_rate is the rate of receiving it, for reference."
-    )
-
-
-def counts_record(counts: GroupCounts) -> CountsTable:
-    """The finest counts as stored in a result (every table's counts are sums of these)."""
-    return CountsTable(name=table_name(counts.by), by=list(counts.by), rows=counts.to_records())
 
 
 class DecisionsAuditor:

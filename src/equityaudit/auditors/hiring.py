@@ -20,15 +20,9 @@ import narwhals as nw
 from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
-from equityaudit.auditors.columns import label_variant_notes, numeric_sensitive_notes
-from equityaudit.auditors.comparison import (
-    Comparison,
-    judge,
-    rate_table,
-    share,
-    table_name,
-)
-from equityaudit.auditors.decisions import adverse_decision_note, counts_record, groupings
+from equityaudit.auditors.columns import adverse_decision_note, label_variant_notes, numeric_sensitive_notes
+from equityaudit.auditors.comparison import Comparison, judge, rate_table, share
+from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.errors import SpecError, counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.hookspecs import hookimpl
@@ -148,25 +142,25 @@ class HiringAuditor:
         columns = spec.columns
         if spec.reference != "max_rate":
             raise SpecError(
-                f"{spec.source_path or '<spec>'}: reference: the hiring auditor compares every "
+                f"{spec.origin}: reference: the hiring auditor compares every "
                 "category with the highest-rate one, as LL144 defines the impact ratio; remove "
                 "'reference' or use the decisions auditor for another reference group."
             )
         if "intersectional" in columns.model_fields_set and not columns.intersectional:
             raise SpecError(
-                f"{spec.source_path or '<spec>'}: columns.intersectional is false, but the hiring auditor "
+                f"{spec.origin}: columns.intersectional is false, but the hiring auditor "
                 "audits sex, race/ethnicity and their intersection, as NYC Local Law 144 requires impact "
                 "ratios for the intersectional categories (6 RCNY §5-301); remove 'intersectional: false', "
                 "or use 'auditor: decisions' for an audit without the intersection."
             )
         if columns.decision is None and columns.score is None:
             raise SpecError(
-                f"{spec.source_path or '<spec>'}: columns: neither 'decision' nor 'score' is given: name the "
+                f"{spec.origin}: columns: neither 'decision' nor 'score' is given: name the "
                 "column holding the tool's binary decision (decision: advanced) or its score (score: screen_score)."
             )
         if columns.stage is not None and not options.stages:
             raise SpecError(
-                f"{spec.source_path or '<spec>'}: columns.stage is {columns.stage!r} but "
+                f"{spec.origin}: columns.stage is {columns.stage!r} but "
                 "options.stages is missing; list the stages in funnel order, e.g. "
                 "stages: [applied, interview, offer]."
             )

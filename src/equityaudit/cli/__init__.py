@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from equityaudit import __version__
+from equityaudit.version import __version__
 
 __all__ = ["main"]
 

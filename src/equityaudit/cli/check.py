@@ -33,7 +33,7 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
 
     from equityaudit.cli.run import collect_specs
     from equityaudit.cli.summary import print_gate, summary_console
-    from equityaudit.quality import check_spec
+    from equityaudit.engine import check_spec
     from equityaudit.quality.export import write_suite
     from equityaudit.spec import load_spec
 

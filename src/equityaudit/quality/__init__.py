@@ -1,14 +1,15 @@
 """The quality gate: a great-expectations suite every input passes before any auditor sees it.
 
 :func:`build_suite` assembles the suite (the auditor's needs, the spec's ``quality`` rules, raw
-GX expectations, an imported GX suite); :func:`run_gate` runs it on a frame; :func:`check_spec`
-runs only the gate of a spec. great-expectations itself is imported only when a gate runs.
+GX expectations, an imported GX suite); :func:`run_gate` runs it on a frame
+(:func:`equityaudit.check_spec` runs only the gate of a spec). great-expectations itself is
+imported only when a gate runs.
 See docs/quality.md.
 """
 
 from __future__ import annotations
 
-from equityaudit.quality.gate import GateOutcome, check_spec, run_gate
+from equityaudit.quality.gate import GateOutcome, run_gate
 from equityaudit.quality.suite import (
     DEFAULT_MAX_MISSING,
     Expectation,
@@ -24,6 +25,5 @@ __all__ = [
     "GroupSizeRule",
     "QualitySuite",
     "build_suite",
-    "check_spec",
     "run_gate",
 ]

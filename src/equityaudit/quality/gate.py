@@ -1,19 +1,19 @@
 """Running the quality gate over a frame: the suite, great-expectations, and the gate's verdict.
 
-:func:`run_gate` is what the engine calls right after loading the data; :func:`check_spec` runs
-only the gate for a spec (``equityaudit check``). A gate passes when every check of severity
+:func:`run_gate` is what the engine calls right after loading the data (and all that
+:func:`equityaudit.engine.check_spec`, ``equityaudit check``, runs after it). A gate passes when every check of severity
 ``critical`` (the default) passed; a failed ``warning`` or ``info`` expectation is reported and
 counts as a warning, but does not block.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.frames import check_labels, collect_or_data_error, no_rows_error, null_as_none
+from equityaudit.frames import check_labels, collect_or_data_error, null_as_none, rows_for_python
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -21,7 +21,6 @@ from equityaudit.quality.checks import (
     python_scalar,
     row_count_check,
 )
-from equityaudit.quality.conversion import validation_frame
 from equityaudit.quality.suite import Expectation, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from equityaudit.auditors.base import Auditor
     from equityaudit.spec import AuditSpec
 
-__all__ = ["GateOutcome", "check_spec", "run_gate"]
+__all__ = ["GateOutcome", "run_gate"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,6 @@ def run_gate(
 
         frame = read_source(frame).frame
 
-    spec_origin = str(spec.source_path) if spec.source_path else "equityaudit.audit()"
     schema = dict(frame.collect_schema())
     present = list(schema)
     suite = build_suite(spec, auditor, schema=schema)
@@ -118,7 +116,8 @@ def run_gate(
         check = row_count_check(0, 1)
         gate = Gate(passed=False, mode=mode, checks=[check])
         return GateOutcome(gate=gate, rows=0, source=origin)
-    data = validation_frame(frame, suite.columns(present), origin=origin)
+    why = "the quality gate (great-expectations validates pandas frames)"
+    data = rows_for_python(frame, suite.columns(present), why=why, origin=origin)
     rows = len(data)
     value_counts = _value_counts(data)
     _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
@@ -126,7 +125,7 @@ def run_gate(
 
     gx_runner = runner()
     with gx_runner.active():
-        compiled = gx_runner.compile(suite.expectations, origin=spec_origin)
+        compiled = gx_runner.compile(suite.expectations, origin=spec.origin)
         suite_json = gx_runner.suite_json(suite, compiled)
         # equityaudit counts a missing_or_unknown check itself (checks.py): GX's result would
         # not be read, so GX does not run it (the exported suite still holds it)
@@ -227,36 +226,3 @@ def _check_labels(
             if int(n) > 0 and null_as_none(value) is not None
         }
         check_labels(found, labelled, key=f"columns.{role}", origin=origin)
-
-
-def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
-    """Run only the quality gate of a spec, validating the spec exactly as an audit would.
-
-    Parameters
-    ----------
-    spec
-        A validated spec (see :func:`equityaudit.spec.load_spec`).
-    frame
-        Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
-
-    Raises
-    ------
-    SpecError, DataError, PluginError
-        Whatever ``equityaudit run`` would refuse before the gate: an unknown auditor, bad
-        options, a role the auditor does not use, a missing data file or column, no rows.
-
-    Examples
-    --------
-    >>> from equityaudit.spec import load_spec
-    >>> outcome = check_spec(load_spec("audits/hiring.yaml"))
-    >>> outcome.gate.passed, outcome.rows
-    (True, 5000)
-    """
-    from equityaudit.engine import prepare
-
-    prepared = prepare(spec, frame=frame)
-    spec, auditor, source = prepared.spec, prepared.auditor, prepared.source
-    outcome = run_gate(source.frame, spec, auditor, mode="enforce", origin=source.name)
-    if outcome.rows == 0:
-        raise no_rows_error(source.name)
-    return replace(outcome, notes=[*prepared.notes, *outcome.notes])

@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from equityaudit import __version__
 from equityaudit.errors import PluginError, SpecError, did_you_mean
 from equityaudit.quality.suite import Expectation, QualitySuite
+from equityaudit.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -232,7 +232,7 @@ def build_suite(
      'expect_column_to_exist', 'expect_column_values_to_not_be_null',
      'expect_column_values_to_match_regex', 'expect_column_values_to_be_in_set']
     """
-    origin = str(spec.source_path) if spec.source_path else "<spec>"
+    origin = spec.origin
     rules: list[Rule] = [
         *_role_rules(spec, auditor, schema or {}),
         *_auditor_rules(spec, auditor),

@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from equityaudit import __version__
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.wording import possessive
+from equityaudit.version import __version__
 
 __all__ = ["DEFAULT_MAX_BODY", "bind_socket", "create_app"]
 

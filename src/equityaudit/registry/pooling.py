@@ -26,16 +26,14 @@ from typing import Any
 
 import pandas as pd
 
-from equityaudit import __version__
 from equityaudit.auditors.comparison import (
     Comparison,
     comparison_evidence,
     error_rate_gap_evidence,
     judge,
     rate_table,
-    table_name,
 )
-from equityaudit.auditors.decisions import counts_record, groupings
+from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.frames import UNKNOWN
@@ -47,6 +45,7 @@ from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate,
 from equityaudit.standards import Standard
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
+from equityaudit.version import __version__
 
 __all__ = [
     "BENCHMARK_MIN_MEMBERS",

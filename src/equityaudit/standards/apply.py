@@ -38,11 +38,7 @@ def resolve_standard(spec: AuditSpec) -> Standard | None:
     if spec.standard is None:
         return None
     base = spec.source_path.parent if spec.source_path else None
-    return find_standard(spec.standard, base=base, origin=_origin(spec))
-
-
-def _origin(spec: AuditSpec) -> str:
-    return str(spec.source_path) if spec.source_path else "<spec>"
+    return find_standard(spec.standard, base=base, origin=spec.origin)
 
 
 def conform_spec(spec: AuditSpec, standard: Standard) -> tuple[AuditSpec, StandardApplication]:
@@ -135,7 +131,7 @@ def conform_spec(spec: AuditSpec, standard: Standard) -> tuple[AuditSpec, Standa
         )
     conflicts += _role_conflicts(spec.columns, standard)
     if conflicts:
-        lines = [f"{_origin(spec)}: the spec contradicts its standard {ref} ({len(conflicts)} conflict(s)):"]
+        lines = [f"{spec.origin}: the spec contradicts its standard {ref} ({len(conflicts)} conflict(s)):"]
         lines += [f"  - {c}" for c in conflicts]
         raise SpecError("\n".join(lines))
     columns = spec.columns.model_copy(

@@ -70,13 +70,6 @@ def build_lexicon(options: ChatbotOptions) -> Lexicon:
     )
 
 
-def _origin(spec: AuditSpec) -> str:
-    # No shared helper says where a spec came from yet: the engine and the gate write this same
-    # expression inline, standards and marketing fall back to "<spec>" instead (issue 14 gives the
-    # spec's origin one place). A spec given to equityaudit.audit() has no file, hence the name.
-    return str(spec.source_path) if spec.source_path else "equityaudit.audit()"
-
-
 def model_path(spec: AuditSpec, options: ChatbotOptions) -> Path | None:
     """``options.model`` resolved against the spec file's folder."""
     if options.model is None:
@@ -110,7 +103,7 @@ class ChatbotAuditor:
         """Rules across options, checked before any data is read (language, columns, lexicon
         changes, population shares, model file)."""
         assert isinstance(options, ChatbotOptions)
-        origin = _origin(spec)
+        origin = spec.origin
         language = options.language.strip().lower().replace("_", "-")
         if language != "en" and not language.startswith("en-"):
             raise SpecError(
@@ -261,7 +254,7 @@ class ChatbotAuditor:
         path = model_path(spec, options)
         model = None
         if options.counterfactual.enabled and path is not None:
-            model = load_model(path, trusted=options.model_trusted_types, origin=_origin(spec))
+            model = load_model(path, trusted=options.model_trusted_types, origin=spec.origin)
         analyses = [
             representation(data, targets=options.targets, thresholds=thresholds),
             intent_skew(data, thresholds=thresholds, min_intent_count=options.min_intent_count),

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from equityaudit.auditors.chatbot.lexicon import Axis, Lexicon, column_name
 from equityaudit.auditors.chatbot.options import ChatbotOptions, ExampleOptions
+from equityaudit.frames import rows_for_text
 from equityaudit.judging import Evidence
 from equityaudit.results import CountsTable, Table
 from equityaudit.spec import AuditSpec
@@ -205,15 +206,15 @@ def read_utterances(
 ) -> Utterances:
     """Collect the columns the options name (text, intent, response, ``columns.id``) once, and match.
 
-    This is where the chatbot auditor leaves narwhals for polars: the lexicon's regular
-    expressions run over the whole text column at once in polars, and the classifiers and
-    examples need the texts in memory. Nothing after it reads the frame again.
+    This is where the chatbot auditor leaves its backend (:func:`equityaudit.frames.rows_for_text`):
+    the lexicon's regular expressions run over the whole text column at once in polars, and the
+    classifiers and examples need the texts in memory. Nothing after it reads the frame again.
     """
     import polars as pl
 
     wanted = [options.text, options.intent, options.response, spec.columns.id]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
-    data = frame.select(columns).collect().to_polars()
+    data = rows_for_text(frame, columns, why="matching the lexicon and classifying texts", origin=spec.origin)
     return Utterances.match(
         lexicon,
         data[options.text],

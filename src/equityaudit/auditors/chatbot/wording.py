@@ -1,6 +1,6 @@
 """How the chatbot's findings word their numbers and their status, shared by every analysis.
 
-Percentages and ratio intervals are written by :mod:`equityaudit.report.formatting`, as the
+Percentages and ratio intervals are written by :mod:`equityaudit.numbers`, as the
 reports write them; what differs here differs on purpose and says why.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 
 from equityaudit.judging import Judgement, settle_text
-from equityaudit.report.formatting import fmt_pct, fmt_ratio_range
+from equityaudit.numbers import fmt_pct, fmt_ratio_range
 
 __all__ = ["capital", "num", "one_rule_text", "pct", "ratio_interval"]
 
 
 def pct(value: float | None) -> str:
-    """A share as a percentage (:func:`~equityaudit.report.formatting.fmt_pct`), in a sentence.
+    """A share as a percentage (:func:`~equityaudit.numbers.fmt_pct`), in a sentence.
 
     A table cell shows an undefined value as ``—``; a finding's sentence says ``undefined``.
 
@@ -30,7 +30,7 @@ def pct(value: float | None) -> str:
 def num(value: float | None) -> str:
     """A mean or a difference of means with two decimals (sentiment scores, words), in a sentence.
 
-    Kept here: report.formatting has no two-decimal number (``fmt_ratio`` prints three decimals,
+    Kept here: equityaudit.numbers has no two-decimal number (``fmt_ratio`` prints three decimals,
     ``fmt_amount`` four significant digits), and the messages' figures must stay as they are.
 
     Examples
@@ -42,7 +42,7 @@ def num(value: float | None) -> str:
 
 
 def ratio_interval(low: float | None, high: float | None) -> str:
-    """`` (95% CI 0.74–0.86)`` after a ratio (:func:`~equityaudit.report.formatting.fmt_ratio_range`),
+    """`` (95% CI 0.74–0.86)`` after a ratio (:func:`~equityaudit.numbers.fmt_ratio_range`),
     or nothing when either end is undefined (a sentence leaves it out rather than print ``—``).
 
     Examples

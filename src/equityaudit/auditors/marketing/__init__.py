@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.comparison import Comparison, comparison_evidence
-from equityaudit.auditors.decisions import groupings
+from equityaudit.auditors.grouping import groupings
 from equityaudit.auditors.marketing.counts import count_records, observed_counts, square_key, weighted_counts
 from equityaudit.auditors.marketing.data import prepare
 from equityaudit.auditors.marketing.offer import offer_parity

@@ -36,9 +36,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from equityaudit.auditors.comparison import adjusted_p_text, table_name
+from equityaudit.auditors.comparison import adjusted_p_text
+from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.data import Prepared
-from equityaudit.frames import UNKNOWN
+from equityaudit.frames import UNKNOWN, rows_for_python
 from equityaudit.judging import Evidence, Judgement, meets
 from equityaudit.results import finite_or_none
 from equityaudit.spec import Thresholds
@@ -62,7 +63,8 @@ def _column_codes(prepared: Prepared, column: str) -> tuple[list[str], NDArray[n
     """A sensitive column's reported labels (sorted, ``Unknown`` included) and each row's label code."""
     import pandas as pd
 
-    raw = prepared.data[column].to_pandas()
+    why = "the offer analysis (pandas numbers its groups)"
+    raw = rows_for_python(prepared.data, [column], why=why)[column]
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     labels = [prepared.labeller(value) for value in uniques.tolist()]
     ordered = sorted(set(labels) | {UNKNOWN})

@@ -172,7 +172,7 @@ class MarketingOptions(BaseModel):
 
 def check_marketing_spec(spec: AuditSpec, options: MarketingOptions) -> None:
     """Refuse a spec the marketing auditor cannot run, naming the key and how to fix it."""
-    origin = str(spec.source_path) if spec.source_path else "<spec>"
+    origin = spec.origin
     sensitive = spec.columns.sensitive
     if not sensitive and not options.estimated:
         raise SpecError(

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from equityaudit.auditors.marketing.data import Prepared
 from equityaudit.auditors.marketing.options import MarketingOptions
-from equityaudit.frames import UNKNOWN
+from equityaudit.frames import UNKNOWN, rows_for_python
 from equityaudit.results import Finding, Status, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.association import (
@@ -89,7 +89,8 @@ def _encode(prepared: Prepared, feature: str, *, numeric: bool, bins: int) -> _F
         labels = [f"bin {i + 1}" for i in range(cuts.size + 1)] + [MISSING]
         mean = float(values[finite].mean()) if finite.any() else math.nan
         return _Feature(feature, "numeric", labels, codes, {"cuts": cuts.tolist(), "mean": mean})
-    raw = series.to_pandas()
+    why = "the proxy analysis (pandas numbers a feature's values for scikit-learn)"
+    raw = rows_for_python(prepared.data, [feature], why=why)[feature]
     factor_codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     counts = np.bincount(factor_codes[factor_codes >= 0], minlength=len(uniques))
     keep = np.argsort(-counts, kind="stable")[:MAX_LEVELS]
@@ -248,7 +249,8 @@ def proxy_analysis(
 def _attribute_codes(prepared: Prepared, attribute: str) -> tuple[list[str], NDArray[np.int64]]:
     import pandas as pd
 
-    raw = prepared.data[attribute].to_pandas()
+    why = "the proxy analysis (pandas numbers the attribute's groups)"
+    raw = rows_for_python(prepared.data, [attribute], why=why)[attribute]
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     reported = [prepared.labeller(u) for u in uniques.tolist()]
     labels = sorted(set(reported) | {UNKNOWN})

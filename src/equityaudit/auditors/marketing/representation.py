@@ -43,7 +43,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equityaudit.auditors.comparison import adjusted_p_text, table_name
+from equityaudit.auditors.comparison import adjusted_p_text
+from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.frames import UNKNOWN
 from equityaudit.judging import Evidence, Judgement, meets

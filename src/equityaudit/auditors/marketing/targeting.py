@@ -29,8 +29,8 @@ from equityaudit.auditors.comparison import (
     row_column,
     row_comparison,
     row_details,
-    table_name,
 )
+from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.counts import WeightedCounts, square_key
 from equityaudit.auditors.marketing.data import Outcome
 from equityaudit.errors import DataError, did_you_mean
@@ -120,7 +120,7 @@ def weighted_rate_table(
     )
     successes = np.where(np.isfinite(rate), rate, 0.0) * n_eff
     table_notes: list[str] = []
-    origin = str(spec.source_path or "<data>")
+    origin = spec.origin
     explicit: int | None = None
     if isinstance(spec.reference, dict):
         wanted = spec.reference.get(attribute)
