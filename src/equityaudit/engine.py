@@ -167,6 +167,7 @@ def run_spec(
             "counts": output.counts,
             "context": output.context,
             "notes": [*prepared.notes, *gate_result.notes, *output.notes],
+            "vocabulary": output.vocabulary,
             "finished_at": dt.datetime.now(dt.UTC),
         }
     )

@@ -48,7 +48,7 @@ from equityaudit.errors import (
 )
 from equityaudit.hookspecs import hookimpl
 from equityaudit.judging import Evidence, Judgement, judge
-from equityaudit.results import CountsTable, Finding, Status, Table
+from equityaudit.results import CountsTable, Finding, MetricWords, Status, Table, Vocabulary
 from equityaudit.spec import AuditSpec, Thresholds
 from equityaudit.stats.counts import GroupCounts, grouped_counts
 from equityaudit.stats.rates import METRICS, Metric
@@ -70,6 +70,7 @@ __all__ = [
     "GroupCounts",
     "Judgement",
     "Metric",
+    "MetricWords",
     "PluginError",
     "Role",
     "SpecError",
@@ -77,6 +78,7 @@ __all__ = [
     "Table",
     "Thresholds",
     "UndefinedMetricWarning",
+    "Vocabulary",
     "comparison_evidence",
     "grouped_counts",
     "hookimpl",

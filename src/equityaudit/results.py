@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,11 +37,13 @@ __all__ = [
     "DataInfo",
     "Finding",
     "Gate",
+    "MetricWords",
     "NamedGroups",
     "StandardRef",
     "Status",
     "Table",
     "Verdict",
+    "Vocabulary",
     "canonical_json",
     "read_result",
     "result_json_schema",
@@ -247,6 +250,45 @@ class CountsTable(_Model):
     rows: list[dict[str, Any]]
 
 
+class MetricWords(_Model):
+    """How reports speak of one metric: an auditor's words for it (``AuditResult.vocabulary``)."""
+
+    label: str = Field(description="Plain-language name (headings, captions, tables).")
+    short_label: str | None = Field(default=None, description="A few words, for table cells.")
+    summary_label: str | None = Field(default=None, description="Its name in the owner's summary.")
+    rate_phrase: str | None = Field(
+        default=None,
+        description="What a group's members did at a rate, ending a sentence: '{rate}' is replaced "
+        "(e.g. 'were approved at a rate of {rate}').",
+    )
+    shortfall_phrase: str | None = Field(
+        default=None,
+        description="How many more of a group would reach the target, with '{count}', '{who}' and "
+        "'{target}' replaced (e.g. '{count} more {who} would need to have been approved to reach {target}').",
+    )
+    shortfall_unit: str | None = Field(default=None, description="What a shortfall counts ('approval(s)').")
+    next_steps: dict[Status, str] = Field(
+        default_factory=dict, description="What to do next about a finding of this metric, by status."
+    )
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> MetricWords:
+        for name, allowed in (("rate_phrase", {"rate"}), ("shortfall_phrase", {"count", "who", "target"})):
+            text = getattr(self, name)
+            used = set(re.findall(r"{(\w*)}", text or ""))
+            if used - allowed:
+                raise ValueError(f"{name} uses {sorted(used - allowed)}; it may use only {sorted(allowed)}")
+        return self
+
+
+class Vocabulary(_Model):
+    """An auditor's words for its metrics and its groups' members, carried in the result so that
+    every report speaks them, wherever and whenever the result is rendered."""
+
+    members: str | None = Field(default=None, description="Who a group's members are ('borrowers').")
+    metrics: dict[str, MetricWords] = Field(default_factory=dict)
+
+
 class AuditResult(_Model):
     """The result of one audit (schema ``equityaudit.result/2``).
 
@@ -281,6 +323,9 @@ class AuditResult(_Model):
         default_factory=dict, description="Auditor-specific facts (e.g. the LL144 disclosures)."
     )
     notes: list[str] = Field(default_factory=list)
+    vocabulary: Vocabulary | None = Field(
+        default=None, description="The auditor's own words for its metrics, when it gives them."
+    )
     verdict: Verdict
 
     @model_validator(mode="after")

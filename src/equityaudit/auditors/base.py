@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import narwhals as nw
 from pydantic import BaseModel
 
-from equityaudit.results import CountsTable, Finding, Table
+from equityaudit.results import CountsTable, Finding, Table, Vocabulary
 from equityaudit.spec import AuditSpec
 
 __all__ = ["AuditContext", "Auditor", "AuditorExtras", "AuditorOutput", "Role"]
@@ -51,6 +51,9 @@ class AuditorOutput:
     counts: list[CountsTable] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    vocabulary: Vocabulary | None = None
+    """The auditor's words for its metrics and its groups' members, which every report then speaks
+    (built-in metrics have words of their own; a metric without any is named after itself)."""
 
 
 @runtime_checkable

@@ -45,7 +45,7 @@ from equityaudit.report.owner_summary import owner_summary
 from equityaudit.report.prose import findings_intro, method_lines, threshold_lines
 from equityaudit.report.tables import cell, count_rank, table_layout
 from equityaudit.report.titles import by_text, group_label
-from equityaudit.report.vocabulary import metric_label
+from equityaudit.report.vocabulary import in_results_words, metric_label
 from equityaudit.results import AuditResult
 
 __all__ = ["render_html"]
@@ -178,6 +178,7 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+@in_results_words
 def render_html(result: AuditResult, *, marker: str = "") -> str:
     """The result as one self-contained HTML page (inline CSS and SVG; no external request).
 

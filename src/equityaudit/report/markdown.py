@@ -8,6 +8,7 @@ from typing import Any
 from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
+from equityaudit.report.vocabulary import in_results_words
 from equityaudit.results import STATUSES, AuditResult, Table
 
 __all__ = ["render_markdown"]
@@ -43,6 +44,7 @@ def _paragraph(text: str) -> str:
     return html.escape(text, quote=False).replace("\n", " ")
 
 
+@in_results_words
 def render_markdown(result: AuditResult, *, marker: str = "") -> str:
     """The result as a Markdown document: verdict, the owner's summary, findings, tables, gate, notes."""
     lines = [marker] if marker else []

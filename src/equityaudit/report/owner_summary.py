@@ -16,12 +16,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from equityaudit.report.formatting import fmt_count, fmt_pct, fmt_ratio, number_or_none
-from equityaudit.report.vocabulary import member_noun, rate_phrase, shortfall_phrase, summary_label
+from equityaudit.report.vocabulary import (
+    in_results_words,
+    member_noun,
+    rate_phrase,
+    shortfall_phrase,
+    summary_label,
+)
 from equityaudit.results import AuditResult, Finding
 
 __all__ = ["owner_summary"]
 
 
+@in_results_words
 def owner_summary(result: AuditResult) -> list[str]:
     """Three to five sentences in plain words: what was audited, the verdict, the largest
     disparity with its size in people, and what to do next.

@@ -3,8 +3,13 @@
 Every renderer asks this module, and only this module, how to name a metric (or an auditor's
 group members) in words. Each kind of word has one lookup function that takes the metric name and
 returns the words, with a generic fallback for a metric it does not know (a third-party auditor's),
-so that any finding renders; the built-in metrics' words are the tables below. The lookups are the
-one place a later change will let an auditor supply its own vocabulary.
+so that any finding renders; the built-in metrics' words are the tables below.
+
+An auditor supplies its own words in its output (``AuditorOutput.vocabulary``), which the result
+carries (``AuditResult.vocabulary``) so that a stored result renders in its auditor's words
+wherever it is opened. A renderer speaks a result's words for the time it renders it
+(:func:`speaking`); every lookup asks those words first, then the built-in tables, then falls
+back to the metric's own name.
 
 Examples
 --------
@@ -14,7 +19,19 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar
+
+from equityaudit.results import AuditResult, MetricWords, Vocabulary
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 __all__ = [
+    "in_results_words",
     "member_noun",
     "metric_label",
     "metric_rank",
@@ -23,6 +40,7 @@ __all__ = [
     "short_metric_label",
     "shortfall_phrase",
     "shortfall_unit",
+    "speaking",
     "subject_words",
     "summary_label",
 ]
@@ -106,6 +124,7 @@ _SHORTFALL_UNIT = {
     "selection_rate": "selection(s)",
     "scoring_rate": "applicant(s) scoring above the median",
     "favourable_rate": "person(s) not receiving the decision",
+    "inclusion_rate": "customer(s) included",
 }
 """What a finding's shortfall counts (``12 more selection(s) would reach it``)."""
 
@@ -185,6 +204,68 @@ _MEMBER_NOUN = {"hiring": "applicants", "decisions": "people", "marketing": "cus
 """Who a group's members are, by auditor."""
 
 
+_SPOKEN: ContextVar[Vocabulary | None] = ContextVar("equityaudit_vocabulary", default=None)
+"""The vocabulary of the result being rendered (:func:`speaking`), or None."""
+
+_AUDITOR: ContextVar[str | None] = ContextVar("equityaudit_auditor", default=None)
+"""The auditor of the result being rendered: funnel-stage words are the hiring auditor's only."""
+
+_FUNNEL_AUDITORS = frozenset({"hiring"})
+"""Auditors whose ``<stage>_rate`` and ``<stage>_cumulative_rate`` metrics are funnel stages."""
+
+
+@contextmanager
+def speaking(vocabulary: Vocabulary | None, *, auditor: str | None = None) -> Iterator[None]:
+    """Render in ``vocabulary`` (a result's ``vocabulary``): every lookup asks it first.
+
+    ``auditor`` is the result's auditor: a metric named ``<stage>_rate`` is read as a funnel
+    stage's rate only in a hiring audit's result (or when no result is being rendered); in any
+    other, a metric without words is named after itself.
+
+    Examples
+    --------
+    >>> from equityaudit.results import MetricWords, Vocabulary
+    >>> words = Vocabulary(members="borrowers", metrics={"approval_rate": MetricWords(label="share of loans approved")})
+    >>> with speaking(words, auditor="loans"):
+    ...     metric_label("approval_rate"), member_noun("loans")
+    ('share of loans approved', 'borrowers')
+    >>> with speaking(None, auditor="loans"):  # without them: the metric's own name
+    ...     metric_label("approval_rate"), member_noun("loans")
+    ('approval rate', '')
+    """
+    token, auditor_token = _SPOKEN.set(vocabulary), _AUDITOR.set(auditor)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
+        _AUDITOR.reset(auditor_token)
+
+
+def _funnel() -> bool:
+    """Whether ``<stage>_rate`` metrics name funnel stages in the result being rendered."""
+    auditor = _AUDITOR.get()
+    return auditor is None or auditor in _FUNNEL_AUDITORS
+
+
+def in_results_words(
+    render: Callable[Concatenate[AuditResult, _P], _R],
+) -> Callable[Concatenate[AuditResult, _P], _R]:
+    """Make a renderer of one result speak that result's vocabulary (:func:`speaking`)."""
+
+    @wraps(render)
+    def speaking_its_words(result: AuditResult, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with speaking(result.vocabulary, auditor=result.audit.auditor):
+            return render(result, *args, **kwargs)
+
+    return speaking_its_words
+
+
+def _own(metric: str) -> MetricWords | None:
+    """The words the result being rendered gives ``metric``, if any."""
+    spoken = _SPOKEN.get()
+    return spoken.metrics.get(metric) if spoken is not None else None
+
+
 def metric_label(metric: str) -> str:
     """Plain-language name of a metric, including the funnel's stage rates.
 
@@ -193,11 +274,14 @@ def metric_label(metric: str) -> str:
     >>> metric_label("selection_rate"), metric_label("offer_cumulative_rate")
     ('selection rate', 'share of all applicants reaching offer')
     """
+    own = _own(metric)
+    if own is not None:
+        return own.label
     if metric in _LABEL:
         return _LABEL[metric]
-    if metric.endswith("_cumulative_rate"):
+    if _funnel() and metric.endswith("_cumulative_rate"):
         return f"share of all applicants reaching {metric.removesuffix('_cumulative_rate')}"
-    if metric.endswith("_rate"):
+    if _funnel() and metric.endswith("_rate"):
         return f"rate of reaching {metric.removesuffix('_rate')} from the stage before"
     return metric.replace("_", " ")
 
@@ -210,11 +294,14 @@ def short_metric_label(metric: str) -> str:
     >>> short_metric_label("interview_rate"), short_metric_label("equalized_odds_difference")
     ('reaching interview (stage to stage)', 'equalized-odds gap')
     """
+    own = _own(metric)
+    if own is not None:
+        return own.short_label or own.label
     if metric in ("selection_rate", "scoring_rate", "favourable_rate"):
         return metric.replace("_", " ")
-    if metric.endswith("_cumulative_rate"):
+    if _funnel() and metric.endswith("_cumulative_rate"):
         return f"reaching {metric.removesuffix('_cumulative_rate')} (of all)"
-    if metric.endswith("_rate") and metric not in _LABEL:
+    if _funnel() and metric.endswith("_rate") and metric not in _LABEL:
         return f"reaching {metric.removesuffix('_rate')} (stage to stage)"
     return _SHORT_LABEL.get(metric, metric_label(metric))
 
@@ -228,6 +315,9 @@ def metric_rank(metric: str) -> int:
 
 def summary_label(metric: str) -> str:
     """A metric's name in the owner's summary: ``favourable_rate`` → ``share not receiving the decision``."""
+    own = _own(metric)
+    if own is not None:
+        return own.summary_label or own.label
     return _SUMMARY_LABEL.get(metric, metric.replace("_", " "))
 
 
@@ -254,6 +344,9 @@ def rate_phrase(metric: str, *, rate: str, where: str = "", stage: str | None = 
     >>> rate_phrase("selection_rate", rate="25.0%"), rate_phrase("interview_rate", rate="9.1%", stage="interview")
     ('were selected at a rate of 25.0%', 'reached interview at a rate of 9.1%')
     """
+    own = _own(metric)
+    if own is not None and own.rate_phrase:
+        return own.rate_phrase.format(rate=rate)
     if metric in _RATE_PHRASE:
         return _RATE_PHRASE[metric].format(rate=rate, where=where)
     if stage:
@@ -269,6 +362,9 @@ def shortfall_phrase(metric: str, *, count: str, who: str, target: str, stage: s
     >>> shortfall_phrase("selection_rate", count="47", who="Black applicants", target="four-fifths of the rate")
     '47 more Black applicants would need to have been selected to reach four-fifths of the rate'
     """
+    own = _own(metric)
+    if own is not None and own.shortfall_phrase:
+        return own.shortfall_phrase.format(count=count, who=who, target=target)
     if metric in _SHORTFALL_PHRASE:
         return _SHORTFALL_PHRASE[metric].format(count=count, who=who, target=target)
     if stage:
@@ -284,11 +380,14 @@ def shortfall_unit(metric: str) -> str:
     >>> shortfall_unit("selection_rate"), shortfall_unit("interview_rate")
     ('selection(s)', 'applicant(s) reaching interview')
     """
+    own = _own(metric)
+    if own is not None and own.shortfall_unit:
+        return own.shortfall_unit
     if metric in _SHORTFALL_UNIT:
         return _SHORTFALL_UNIT[metric]
-    if metric.endswith("_rate"):
+    if _funnel() and metric.endswith("_rate"):
         return f"applicant(s) reaching {metric.removesuffix('_rate')}"
-    return "selection(s)"
+    return "selection(s)" if _funnel() else "count(s) towards the rate"
 
 
 def next_step(metric: str, status: str, *, kind: str) -> str:
@@ -302,6 +401,9 @@ def next_step(metric: str, status: str, *, kind: str) -> str:
     >>> next_step("selection_rate", "pass", kind="ratio")
     'No action needed now; keep auditing on a schedule and after changes to the tool.'
     """
+    words = _own(metric)
+    if words is not None and status in words.next_steps:
+        return words.next_steps[status]
     own = _METRIC_NEXT_STEP.get(metric, {})
     if status in own:
         return own[status]
@@ -310,4 +412,7 @@ def next_step(metric: str, status: str, *, kind: str) -> str:
 
 def member_noun(auditor: str) -> str:
     """Who a group's members are in an auditor's results (``applicants``); ``""`` when unknown."""
+    spoken = _SPOKEN.get()
+    if spoken is not None and spoken.members:
+        return spoken.members
     return _MEMBER_NOUN.get(auditor, "")
