@@ -18,9 +18,8 @@ import equityaudit.engine
 from backends import CONSTRUCTORS, selected
 from equityaudit.results import AuditResult, result_json_schema
 from evidence import unavailable
+from paths import REFERENCE_DATA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DATA = ROOT.parent / "shared" / "fairness-reference-data"
 HIRING_CSV = ROOT / "datasets" / "hiring.csv"
 
 _VALIDATOR = jsonschema.Draft202012Validator(result_json_schema())

@@ -22,7 +22,7 @@ give exactly :math:`p(1-p)/n`.) Kish's design-effect variance
 :math:`\\hat p(1-\\hat p) \\sum w^2 / (\\sum w)^2` (Kish 1965) equals it only when the outcome
 is unrelated to the weights. In BISG data it is not — the customers whose membership is nearly
 certain are the ones whose outcomes carry the group's rate — and Kish's variance is then too
-small or too large: a simulation in ``tests/test_marketing_stats.py`` has its 95 % Wilson
+small or too large: a simulation in ``tests/auditors/marketing/test_marketing_stats.py`` has its 95 % Wilson
 interval covering about 91 % of the time where the linearised one covers 95 %.
 
 The **effective size** is the number of independent 0/1 outcomes that would give that variance,

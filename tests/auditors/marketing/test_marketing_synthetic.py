@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,8 +30,9 @@ import equityaudit as ea
 from equityaudit.errors import SpecError
 from equityaudit.results import AuditResult
 from equityaudit.synthetic.marketing import MARKETING_COLUMNS, PROBABILITY_COLUMNS, make_marketing
+from paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 SAMPLE = REPO / "datasets" / "marketing.csv"
 CARD = REPO / "datasets" / "marketing.md"
 SPEC = REPO / "audits" / "marketing.yaml"

@@ -12,10 +12,9 @@ from click.testing import CliRunner
 import equityaudit as ea
 from equityaudit.cli import main
 from evidence import unavailable
+from paths import REFERENCE_DATA
 
-COMPAS = (
-    Path(__file__).resolve().parents[2] / "shared" / "fairness-reference-data" / "compas-scores-two-years.csv"
-)
+COMPAS = REFERENCE_DATA / "compas-scores-two-years.csv"
 
 
 @pytest.fixture(scope="module")

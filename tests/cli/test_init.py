@@ -13,6 +13,7 @@ from equityaudit.cli import main
 from equityaudit.cli.init import propose_roles
 from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn, load_spec
 from evidence import unavailable
+from paths import REFERENCE_DATA, ROOT
 
 
 def test_a_decision_guessed_from_a_two_valued_column_says_so(tmp_path: Path) -> None:
@@ -220,7 +221,7 @@ def test_run_refuses_a_repeated_column_a_quality_rule_names(tmp_path: Path, rule
     assert f"{spec}: quality." in text
 
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "fairness-reference-data"
+REFERENCE = REFERENCE_DATA
 
 
 def reference(name: str) -> Path:
@@ -361,7 +362,7 @@ def test_german_credit_is_proposed_by_its_protected_columns_and_its_credit_colum
 
 def test_german_credit_with_its_codebook_groups(tmp_path: Path) -> None:
     # docs/examples/german-groups.yaml names every code german.csv holds (A95 is in the codebook only)
-    groups = Path(__file__).resolve().parents[1] / "docs" / "examples" / "german-groups.yaml"
+    groups = ROOT / "docs" / "examples" / "german-groups.yaml"
     spec = tmp_path / "s.yaml"
     args = ["init", str(reference("german.csv")), "--auditor", "decisions", "--groups", str(groups)]
     out = CliRunner().invoke(main, [*args, "--out", str(spec), "--yes"])

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.report.ll144 import render_ll144_csv, render_ll144_html, render_ll144_markdown
+from paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 CSV_HEADER = "sex,hired\n" + "Female,1\n" * 20 + "Female,0\n" * 20 + "Male,1\n" * 30 + "Male,0\n" * 10
 
 

@@ -18,7 +18,8 @@ from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import ROOT
+
 SCRIPT = ROOT / "benchmarks" / "bench_chatbot.py"
 RECORDED = ROOT / "benchmarks" / "results" / "chatbot.json"
 

@@ -24,8 +24,9 @@ from scipy import stats
 import equityaudit as ea
 from backends import Constructor
 from equityaudit.results import AuditResult, Table
+from paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 HIRING_CSV = REPO / "datasets" / "hiring.csv"
 
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959964…, from the standard library

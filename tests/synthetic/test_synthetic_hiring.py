@@ -19,8 +19,9 @@ import pytest
 
 from equityaudit.errors import EquityAuditError
 from equityaudit.synthetic.hiring import HIRING_COLUMNS, make_hiring
+from paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 SAMPLE_CSV = REPO / "datasets" / "hiring.csv"
 DATA_CARD = REPO / "datasets" / "hiring.md"
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,10 +49,10 @@ import equityaudit as ea
 from backends import CONSTRUCTORS, Constructor
 from equityaudit.results import AuditResult
 from evidence import unavailable
+from paths import REFERENCE_DATA
 
 TOL = 1e-9
 
-REFERENCE_DATA = Path(__file__).resolve().parents[2] / "shared" / "fairness-reference-data"
 COMPAS = REFERENCE_DATA / "compas_for_aequitas.csv"
 
 

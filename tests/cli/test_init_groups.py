@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 import equityaudit.cli.init
 from equityaudit.cli import main
 from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn, load_spec
+from paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GERMAN_GROUPS = ROOT / "docs" / "examples" / "german-groups.yaml"
 
 
