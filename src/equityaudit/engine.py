@@ -27,8 +27,10 @@ from equityaudit.results import (
     AuditInfo,
     AuditResult,
     DataInfo,
+    Finding,
     NamedGroups,
     StandardRef,
+    Table,
     Tool,
     audit_verdict,
 )
@@ -163,7 +165,8 @@ def run_spec(
                 )
                 for table in output.tables
             ],
-            "findings": order_findings(output.findings),  # worst first, whoever judged them
+            # worst first, whoever judged them; a finding carries its table's funnel stage
+            "findings": order_findings(_staged(output.findings, output.tables)),
             "counts": output.counts,
             "context": output.context,
             "notes": [*prepared.notes, *gate_result.notes, *output.notes],
@@ -207,6 +210,12 @@ def _gate(prepared: PreparedAudit, *, mode: GateMode) -> GateOutcome:
     if outcome.rows == 0:
         raise no_rows_error(source.name)
     return outcome
+
+
+def _staged(findings: list[Finding], tables: list[Table]) -> list[Finding]:
+    """The findings, each with its table's funnel stage (``Table.stage``) when it has one."""
+    stages = {table.name: table.stage for table in tables if table.stage is not None}
+    return [f.model_copy(update={"stage": stages[f.table]}) if f.table in stages else f for f in findings]
 
 
 @dataclass(frozen=True)

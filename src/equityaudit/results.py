@@ -208,6 +208,28 @@ class Table(_Model):
     rows: list[dict[str, Any]]
     tests: dict[str, Any] = Field(default_factory=dict, description="Table-wide tests.")
     notes: list[str] = Field(default_factory=list)
+    subject: str | None = Field(
+        default=None,
+        description="What the rate is of, when not of everyone audited: a segment or campaign "
+        "('segment premium').",
+    )
+    stage: str | None = Field(
+        default=None, description="A hiring funnel's table: the stage its rate is of reaching ('interview')."
+    )
+    cumulative: bool = Field(
+        default=False,
+        description="With stage: the share of everyone audited who reached it (false: of those who "
+        "reached the stage before).",
+    )
+    estimated: bool = Field(
+        default=False,
+        description="Group membership is estimated from probabilities (e.g. BISG), not observed.",
+    )
+    favourable: bool = Field(
+        default=True,
+        description="Whether being counted in the rate is good for the person; false: each ratio is the "
+        "least-included group's rate over the group's, so that below the threshold still means disadvantaged.",
+    )
 
     @model_validator(mode="after")
     def _finite(self) -> Table:
@@ -234,6 +256,10 @@ class Finding(_Model):
     status: Status
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
+    stage: str | None = Field(
+        default=None,
+        description="A hiring funnel's finding: the stage its rate is of reaching (its table's stage).",
+    )
 
     @model_validator(mode="after")
     def _finite(self) -> Finding:
@@ -431,6 +457,44 @@ def result_json_schema() -> dict[str, Any]:
     return schema
 
 
+_STAGE_TABLE = re.compile(r"^stage:(?P<stage>.+?)(?P<cumulative>_cumulative)?_rate:.+$")
+
+
+def _structured(payload: dict[str, Any]) -> dict[str, Any]:
+    """A result written before tables and findings carried their structure in fields (``stage``,
+    ``cumulative``, ``subject``, ``estimated``, ``favourable``), with those fields read from the
+    names it encoded them in; a result that has the fields is returned as it is."""
+    tables = payload.get("tables")
+    if not isinstance(tables, list) or any(isinstance(t, dict) and "favourable" in t for t in tables):
+        return payload
+    upgraded = []
+    stages: dict[str, str] = {}
+    for table in tables:
+        if not isinstance(table, dict):
+            upgraded.append(table)
+            continue
+        name = str(table.get("name", ""))
+        fields: dict[str, Any] = {}
+        staged = _STAGE_TABLE.match(name)
+        if staged:
+            fields.update(stage=staged["stage"], cumulative=bool(staged["cumulative"]))
+            stages[name] = staged["stage"]
+        fields["estimated"] = name.endswith("(estimated)")
+        fields["favourable"] = not str((table.get("methods") or {}).get("ratio", "")).startswith(
+            "unfavourable"
+        )
+        if name.startswith("representation:") and name.count(":") >= 2:
+            fields["subject"] = name.split(":")[1]
+        elif table.get("metric") == "inclusion_rate" and " by " in name:
+            fields["subject"] = name.rsplit(" by ", 1)[0]
+        upgraded.append({**table, **fields})
+    findings = [
+        {**f, "stage": stages[f["table"]]} if isinstance(f, dict) and f.get("table") in stages else f
+        for f in payload.get("findings") or []
+    ]
+    return {**payload, "tables": upgraded, "findings": findings}
+
+
 def read_result(path: str | Path) -> AuditResult:
     """Read a result JSON file, refusing garbled files and unknown schema versions.
 
@@ -460,7 +524,7 @@ def read_result(path: str | Path) -> AuditResult:
             "when no comparison was made), found no such key. Re-run the audit to write a complete result."
         )
     try:
-        result = AuditResult.model_validate(payload)
+        result = AuditResult.model_validate(_structured(payload))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -106,6 +106,9 @@ def rate_table(
     compare: bool = True,
     origin: str = "<data>",
     favourable: bool = True,
+    subject: str | None = None,
+    stage: str | None = None,
+    cumulative: bool = False,
 ) -> tuple[Table, list[Comparison]]:
     """Build the table of one rate by the counts' attributes, and its comparisons.
 
@@ -326,6 +329,10 @@ def rate_table(
                 "p_value": finite_or_none(p_chi),
             }
         },
+        subject=subject,
+        stage=stage,
+        cumulative=cumulative,
+        favourable=favourable,
     )
     return table, comparisons
 

@@ -248,6 +248,8 @@ class HiringAuditor:
                         compare=judged,
                         name=f"stage:{metric.name}:{table_name(by)}",
                         origin=context.source,
+                        stage=stage,
+                        cumulative=metric is cumulative,
                     )
                     if metric is conditional and repeats_decision:
                         table.notes.append(

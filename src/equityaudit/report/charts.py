@@ -8,7 +8,6 @@ definition, not by a number.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ from equityaudit.results import AuditResult, Table
 
 __all__ = ["FunnelView", "PrimaryView", "funnel_views", "primary_view"]
 
-_CUMULATIVE = re.compile(r"^stage:(?P<stage>.+)_cumulative_rate:(?P<by>.+)$")
 """The name of a hiring funnel's table: the share of all applicants reaching a stage, by a grouping."""
 
 _STAGE_CSS = ("stage-1", "stage-2", "stage-3", "stage-4")
@@ -244,15 +242,14 @@ class FunnelView:
 
 
 def funnel_views(result: AuditResult) -> list[FunnelView]:
-    """Funnel charts from ``stage:<stage>_cumulative_rate:<by>`` tables, in the stages' order."""
+    """Funnel charts from the tables of each stage's cumulative rate, in the stages' order."""
     ll144 = result.context.get("ll144")
     declared = ll144.get("stages") if isinstance(ll144, Mapping) else None
     order = [str(s) for s in declared] if isinstance(declared, list) else []
     by_groups: dict[str, list[tuple[str, Table]]] = {}
     for table in result.tables:
-        match = _CUMULATIVE.match(table.name)
-        if match:
-            by_groups.setdefault(match["by"], []).append((match["stage"], table))
+        if table.stage is not None and table.cumulative:
+            by_groups.setdefault("*".join(table.by), []).append((table.stage, table))
     simple = [b for b in by_groups if "*" not in b] or list(by_groups)
     funnels = []
     for index, by in enumerate(simple):

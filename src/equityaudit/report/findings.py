@@ -27,6 +27,7 @@ from equityaudit.report.titles import (
     by_text,
     capitalised,
     group_label,
+    is_estimated,
     is_unfavourable,
     table_label,
     table_subject,
@@ -169,7 +170,7 @@ _OWN_CARD = {
 other finding gets the card of a rate's ratio, an error-rate gap, or a value judged on its own."""
 
 
-def _own_card(index: int, finding: Finding) -> FindingView | None:
+def _own_card(index: int, finding: Finding, table: Table | None) -> FindingView | None:
     """The five answers for findings that are not a rate's ratio or an error-rate gap: the
     representation distance, the offer's ratio of means and the proxy AUC (marketing)."""
     details = finding.details
@@ -185,10 +186,12 @@ def _own_card(index: int, finding: Finding) -> FindingView | None:
         )
     anchor, step = f"finding-{index}", next_step(finding.metric, finding.status, kind=finding.kind)
     if finding.metric == "total_variation_distance":
-        # table "representation:<segment or campaign>:<attribute>"
-        parts = finding.table.split(":")
-        subject = parts[1] if len(parts) == 3 else finding.table
-        by = parts[-1]
+        subject = table.subject if table is not None and table.subject else finding.table
+        by = (
+            by_text(table.by) + (" (estimated)" if is_estimated(table) else "")
+            if table is not None
+            else finding.table
+        )
         size = number_or_none(details.get("segment_size"))
         position = "within the limit" if finding.status == "pass" else "above the limit"
         return FindingView(
@@ -290,10 +293,10 @@ def _own_card(index: int, finding: Finding) -> FindingView | None:
 
 def finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> FindingView:
     """Answer the reader's five questions from the finding's own fields and details."""
-    special = _own_card(index, finding)
+    table = tables.get(finding.table)
+    special = _own_card(index, finding, table)
     if special is not None:
         return special
-    table = tables.get(finding.table)
     by = by_text(table.by) if table else finding.table
     order = table.by if table else ()
     who = group_label(finding.group, order)
@@ -381,7 +384,7 @@ def finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> F
             else f"{short_metric_label(finding.metric)} by {by}"
             if table is None
             or finding.table in ("*".join(table.by), f"scoring:{'*'.join(table.by)}")
-            or finding.table.startswith("stage:")
+            or table.stage is not None
             else f"{short_metric_label(finding.metric)}: {finding.table}"
         ),
         reference=reference or "—",

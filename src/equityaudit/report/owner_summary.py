@@ -194,13 +194,8 @@ def _shortfall(finding: Finding, short: float, who: str, target: str) -> str:
 
 
 def _stage(finding: Finding) -> str | None:
-    """The stage a hiring funnel rate is about (table ``stage:interview_rate:sex`` → ``interview``)."""
-    if not finding.table.startswith("stage:"):
-        return None
-    for suffix in ("_cumulative_rate", "_rate"):
-        if finding.metric.endswith(suffix):
-            return finding.metric.removesuffix(suffix).replace("_", " ")
-    return None
+    """The stage a hiring funnel rate is about (``Finding.stage``), in words."""
+    return finding.stage.replace("_", " ") if finding.stage else None
 
 
 def _label(finding: Finding) -> str:

@@ -46,23 +46,21 @@ def capitalised(text: str) -> str:
 
 def is_estimated(table: Table) -> bool:
     """Whether a table's group membership is estimated (probabilities, e.g. BISG), not observed."""
-    return table.name.endswith("(estimated)") or any(row.get("estimated") is True for row in table.rows)
+    return table.estimated or any(row.get("estimated") is True for row in table.rows)
 
 
 def is_unfavourable(table: Table) -> bool:
-    """Whether a table's outcome is unfavourable (being included is bad), as its methods record.
+    """Whether a table's outcome is unfavourable (being included is bad, ``Table.favourable``).
 
     The auditor then divides the reference group's rate (the least included) by each group's, so
     that a ratio below the threshold still means the group is disadvantaged.
     """
-    return str(table.methods.get("ratio", "")).startswith("unfavourable")
+    return not table.favourable
 
 
 def table_subject(table: Table) -> str | None:
-    """What a table's rate is of, from its name: ``segment premium by sex`` → ``segment premium``."""
-    if subject_words(table.metric) is not None and " by " in table.name:
-        return table.name.rsplit(" by ", 1)[0]
-    return None
+    """What a table's rate is of (``Table.subject``: ``segment premium``), for a metric with words for one."""
+    return table.subject if subject_words(table.metric) is not None else None
 
 
 def table_label(table: Table) -> str:
@@ -84,13 +82,15 @@ def table_title(table: Table, *, ratio: bool = False) -> str:
     Examples
     --------
     >>> from equityaudit.results import Table
-    >>> def t(name, by, metric):
-    ...     return Table(name=name, by=by, metric=metric, numerator="x", denominator="n", reference=None, rows=[])
+    >>> def t(name, by, metric, **fields):
+    ...     return Table(name=name, by=by, metric=metric, numerator="x", denominator="n", reference=None,
+    ...                  rows=[], **fields)
     >>> table_title(t("sex*race", ["sex", "race"], "selection_rate"))
     'Selection rate by sex × race'
-    >>> table_title(t("segment premium by race_bisg (estimated)", ["race_bisg"], "inclusion_rate"))
+    >>> table_title(t("segment premium by race_bisg (estimated)", ["race_bisg"], "inclusion_rate",
+    ...     subject="segment premium", estimated=True))
     'Rate of inclusion in segment premium by race_bisg (estimated)'
-    >>> table_title(t("campaign promo by sex", ["sex"], "inclusion_rate"), ratio=True)
+    >>> table_title(t("campaign promo by sex", ["sex"], "inclusion_rate", subject="campaign promo"), ratio=True)
     'Impact ratio of inclusion in campaign promo by sex'
     """
     subject = table_subject(table)

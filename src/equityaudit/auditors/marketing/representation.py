@@ -233,6 +233,8 @@ def representation_table(
     label = f"{outcome.label}" + name_suffix
     table = Table(
         name=f"representation:{outcome.label}:{table_name(by)}{name_suffix}",
+        subject=outcome.label,
+        estimated=estimated,
         by=list(by),
         metric="segment_share",
         numerator="in_segment",

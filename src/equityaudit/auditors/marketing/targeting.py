@@ -84,6 +84,7 @@ def targeting_table(
         name=f"{outcome.label} by {table_name(by)}",
         origin=origin,
         favourable=metric.favourable,
+        subject=outcome.label,
     )
     built.notes.append(_direction_note(outcome))
     return built, comparisons
@@ -253,6 +254,9 @@ def weighted_rate_table(
         methods=methods,
         rows=rows,
         notes=[ESTIMATED_NOTE, _direction_note(outcome), *table_notes],
+        subject=outcome.label,
+        estimated=True,
+        favourable=metric.favourable,
         tests={
             "chi_square": {
                 "statistic": finite_or_none(statistic),
