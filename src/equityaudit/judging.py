@@ -345,6 +345,7 @@ def judge(evidence: Sequence[Evidence], thresholds: Thresholds) -> list[Finding]
                 status=status,
                 message=item.describe(judgement),
                 details=details,
+                adverse=item.adverse,
             )
         )
     return order_findings(findings)

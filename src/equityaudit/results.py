@@ -260,6 +260,10 @@ class Finding(_Model):
         default=None,
         description="A hiring funnel's finding: the stage its rate is of reaching (its table's stage).",
     )
+    adverse: Literal["below", "above"] | None = Field(
+        default=None,
+        description="Which side of the threshold is adverse: below for a ratio, above for a gap (as judged).",
+    )
 
     @model_validator(mode="after")
     def _finite(self) -> Finding:
