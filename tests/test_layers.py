@@ -7,7 +7,7 @@ Reading top to bottom, a module may import from its own layer or any layer below
     engine        engine, the example-data generator; report, registry and compare beside it
     auditing      quality, auditors (and the plugin manager that lists them), standards
     data          stats, frames, groups, judging, bisg
-    records       results, errors, spec, signing, version, numbers
+    records       results, errors, spec, spec_loading, signing, version, numbers
 
 and report, registry and compare *read results only*: besides their own modules they import the
 records layer, and nothing else unless :data:`ALLOWED` names the edge and says why.
@@ -84,6 +84,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.results": Layer.RECORDS,
     "equityaudit.errors": Layer.RECORDS,
     "equityaudit.spec": Layer.RECORDS,
+    "equityaudit.spec_loading": Layer.RECORDS,  # YAML to a validated spec
     "equityaudit.signing": Layer.RECORDS,  # a result's signed envelope
     "equityaudit.version": Layer.RECORDS,
     "equityaudit.numbers": Layer.RECORDS,  # how numbers are written, in auditors' messages and reports

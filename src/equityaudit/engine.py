@@ -32,7 +32,8 @@ from equityaudit.results import (
     Tool,
     audit_verdict,
 )
-from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
+from equityaudit.spec import AuditSpec
+from equityaudit.spec_loading import load_spec, spec_from_mapping
 from equityaudit.version import __version__
 
 __all__ = ["audit", "check_spec", "run", "run_spec"]
@@ -179,7 +180,7 @@ def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
     Parameters
     ----------
     spec
-        A validated spec (see :func:`equityaudit.spec.load_spec`).
+        A validated spec (see :func:`equityaudit.spec_loading.load_spec`).
     frame
         Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
 

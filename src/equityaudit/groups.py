@@ -108,7 +108,7 @@ def apply_groups(source: Source, spec: AuditSpec, *, origin: str) -> tuple[Sourc
     --------
     >>> import pandas as pd
     >>> from equityaudit.frames import read_source
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "x", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": ["status", "age"], "decision": "y",
     ...     "groups": {"status": {"A91": "male", "A93": "male", "A92": "female"},

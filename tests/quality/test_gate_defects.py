@@ -22,7 +22,7 @@ from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, binary_mapping, read_s
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import DEFAULT_MAX_MISSING, GateOutcome, run_gate
 from equityaudit.results import Check
-from equityaudit.spec import load_spec, spec_from_mapping
+from equityaudit.spec_loading import load_spec, spec_from_mapping
 
 
 def gate(frame: pd.DataFrame, **changes: Any) -> GateOutcome:

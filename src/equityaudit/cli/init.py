@@ -894,7 +894,7 @@ def _stdin_is_terminal() -> bool:
 def _check_written(text: str, out: Path) -> None:
     """The spec init wrote loads: an option that makes it invalid (a column in two roles) is
     reported as a spec error, before the file is written."""
-    from equityaudit.spec import load_yaml, spec_from_mapping
+    from equityaudit.spec_loading import load_yaml, spec_from_mapping
 
     spec_from_mapping(load_yaml(text, origin=str(out)), origin=str(out))
 

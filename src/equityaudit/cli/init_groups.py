@@ -200,7 +200,7 @@ def read_groups_file(path: Path, *, columns: list[str], data: Path) -> dict[str,
     naming the file, the column and the data's columns.
     """
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
-    from equityaudit.spec import load_yaml, spec_from_mapping
+    from equityaudit.spec_loading import load_yaml, spec_from_mapping
 
     origin = str(path)
     mapping = load_yaml(path.read_bytes(), origin=origin)

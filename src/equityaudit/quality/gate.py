@@ -85,7 +85,7 @@ def run_gate(
     >>> import pandas as pd
     >>> from equityaudit.frames import read_source
     >>> from equityaudit.plugins import get_auditor
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> df = pd.DataFrame({"sex": ["F", "M"] * 40, "hired": ["yes", "no", "no", "maybe"] * 20})
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": "sex", "decision": "hired"}})

@@ -222,7 +222,7 @@ def build_suite(
     Examples
     --------
     >>> from equityaudit.plugins import get_auditor
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": "sex", "decision": "hired"},
     ...     "quality": {"allowed": {"sex": ["F", "M"]}}})

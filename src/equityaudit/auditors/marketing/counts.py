@@ -46,7 +46,7 @@ def observed_counts(
     >>> from equityaudit.auditors.marketing.data import prepare
     >>> from equityaudit.auditors.marketing.options import MarketingOptions
     >>> from equityaudit.frames import read_source
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> df = pd.DataFrame({"sex": ["F", "F", "M", None], "segment": ["gold", "basic", "gold", "gold"],
     ...                    "promo": ["yes", "no", "no", "yes"]})
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "m", "auditor": "marketing",
