@@ -6,7 +6,7 @@ Reading top to bottom, a module may import from its own layer or any layer below
     cli           the click commands
     engine        engine, the example-data generator; report, registry and compare beside it
     auditing      quality, auditors (and the plugin manager that lists them), standards
-    data          stats, frames, groups, judging, bisg
+    data          stats, frames, values, column_checks, groups, judging, bisg
     records       results, errors, spec, spec_loading, signing, version, numbers
 
 and report, registry and compare *read results only*: besides their own modules they import the
@@ -77,7 +77,9 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.plugins": Layer.AUDITING,  # the plugin manager: lists the auditors
     "equityaudit.standards": Layer.AUDITING,
     "equityaudit.stats": Layer.DATA,
-    "equityaudit.frames": Layer.DATA,
+    "equityaudit.frames": Layer.DATA,  # sources in, rows out
+    "equityaudit.values": Layer.DATA,  # raw values read as decisions and groups
+    "equityaudit.column_checks": Layer.DATA,  # the spec's columns are in the data
     "equityaudit.groups": Layer.DATA,
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
@@ -108,11 +110,11 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.stats.rates": POOLED + " (the metrics' definitions)",
         "equityaudit.groups": POOLED + " (named groups in their own order)",
         "equityaudit.standards": "a pooled audit is judged by its standard's thresholds and taxonomy",
-        "equityaudit.frames": "the name of the group of unknown values (frames.UNKNOWN)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
     "equityaudit.registry.validation": {
         "equityaudit.standards": "a submission is checked against the standard it claims",
-        "equityaudit.frames": "the name of the group of unknown values (frames.UNKNOWN)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
     "equityaudit.registry.storage": {
         "equityaudit.standards": "the registry stores, parses and serves standards",

@@ -17,8 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from equityaudit.auditors.base import AuditContext, Auditor
+from equityaudit.column_checks import check_columns
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
-from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
+from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_source
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor

@@ -22,9 +22,10 @@ from typing import Any
 import narwhals as nw
 
 from equityaudit.errors import ColumnNotFoundError, DataError
-from equityaudit.frames import UNKNOWN, Source, sensitive_label
+from equityaudit.frames import Source
 from equityaudit.results import NamedGroups
 from equityaudit.spec import AuditSpec, GroupBands, GroupLabels
+from equityaudit.values import UNKNOWN, sensitive_label
 
 __all__ = ["apply_groups", "band_names", "covered_labels", "in_group_order", "normalise_label"]
 

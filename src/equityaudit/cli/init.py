@@ -97,14 +97,9 @@ def init_command(
     force: bool,
 ) -> None:
     """Inspect DATA's columns, propose their roles and write a commented audit spec."""
+    from equityaudit.column_checks import separator_hint
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
-    from equityaudit.frames import (
-        check_repeated_columns,
-        collect_or_data_error,
-        no_rows_error,
-        read_source,
-        separator_hint,
-    )
+    from equityaudit.frames import check_repeated_columns, collect_or_data_error, no_rows_error, read_source
 
     if not data.is_file():
         from equityaudit.errors import DataError

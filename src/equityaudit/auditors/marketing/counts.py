@@ -26,8 +26,8 @@ import narwhals as nw
 from equityaudit.auditors.marketing.data import Prepared, segment_label
 from equityaudit.auditors.marketing.options import MarketingOptions
 from equityaudit.errors import DataError
-from equityaudit.frames import UNKNOWN
 from equityaudit.stats.counts import GroupCounts
+from equityaudit.values import UNKNOWN
 
 if TYPE_CHECKING:
     import pandas as pd
