@@ -554,7 +554,7 @@ def rng_for(seed: int, name: str, run: int) -> np.random.Generator:
 
 @functools.cache
 def _spec(name: str) -> Any:
-    from equityaudit.spec import spec_from_mapping
+    from equityaudit.spec_loading import spec_from_mapping
 
     return spec_from_mapping(scenarios()[name].spec_mapping(), origin=f"bench_calibration:{name}")
 

@@ -51,7 +51,7 @@ def main() -> None:
 
     from equityaudit.auditors.chatbot.lexicon import Lexicon
     from equityaudit.engine import run_spec
-    from equityaudit.spec import spec_from_mapping
+    from equityaudit.spec_loading import spec_from_mapping
     from equityaudit.synthetic.chatbot import make_chatbot
 
     frame = pl.from_pandas(make_chatbot(args.rows, seed=7))

@@ -185,7 +185,7 @@ def run_auditor_step(frame: Any) -> Any:
     quality gate: the part of an audit that the bare group_by lower bound is comparable with."""
     from equityaudit.auditors.base import AuditContext
     from equityaudit.frames import read_source
-    from equityaudit.spec import spec_from_mapping
+    from equityaudit.spec_loading import spec_from_mapping
 
     spec = spec_from_mapping(
         {

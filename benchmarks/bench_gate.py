@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from equityaudit.frames import read_source, rows_for_python
     from equityaudit.plugins import get_auditor
     from equityaudit.quality import build_suite, run_gate
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
     from equityaudit.synthetic.hiring import make_hiring
 
     spec = load_spec(ROOT / "audits" / "hiring.yaml")
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first_gate = fresh(
         "import time, pandas as pd\n"
         "from equityaudit.frames import read_source\nfrom equityaudit.plugins import get_auditor\n"
-        "from equityaudit.quality import run_gate\nfrom equityaudit.spec import spec_from_mapping\n"
+        "from equityaudit.quality import run_gate\nfrom equityaudit.spec_loading import spec_from_mapping\n"
         "df = pd.DataFrame({'sex': ['F', 'M'] * 50, 'hired': ['yes', 'no'] * 50})\n"
         "spec = spec_from_mapping({'equityaudit': 1, 'name': 'x', 'auditor': 'decisions',"
         " 'data': {'path': 'x.csv'}, 'columns': {'sensitive': 'sex', 'decision': 'hired'}})\n"

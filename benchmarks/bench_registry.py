@@ -69,7 +69,7 @@ def prepare(count: int) -> list[tuple[Ed25519PrivateKey, dict[str, Any]]]:
     from equityaudit.engine import run_spec
     from equityaudit.errors import UndefinedMetricWarning
     from equityaudit.signing import sign_result
-    from equityaudit.spec import spec_from_mapping
+    from equityaudit.spec_loading import spec_from_mapping
 
     spec = spec_from_mapping(
         {

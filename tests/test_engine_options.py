@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from equityaudit.engine import _options
 from equityaudit.errors import SpecError
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 
 class Inner(BaseModel):

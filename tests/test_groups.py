@@ -21,7 +21,7 @@ from equityaudit.cli import main
 from equityaudit.errors import DataError, SpecError
 from equityaudit.groups import band_names
 from equityaudit.signing import aggregate_result
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 # 40 people per status code; A91 and A93 are both men and merge into one group
 STATUS = ["A91"] * 40 + ["A92"] * 40 + ["A93"] * 40 + ["a94 "] * 40

@@ -6,8 +6,8 @@ Reading top to bottom, a module may import from its own layer or any layer below
     cli           the click commands
     engine        engine, the example-data generator; report, registry and compare beside it
     auditing      quality, auditors (and the plugin manager that lists them), standards
-    data          stats, frames, groups, judging, bisg
-    records       results, errors, spec, signing, version, numbers
+    data          stats, frames, values, column_checks, groups, judging, bisg
+    records       results, errors, spec, spec_loading, signing, version, numbers
 
 and report, registry and compare *read results only*: besides their own modules they import the
 records layer, and nothing else unless :data:`ALLOWED` names the edge and says why.
@@ -77,13 +77,16 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.plugins": Layer.AUDITING,  # the plugin manager: lists the auditors
     "equityaudit.standards": Layer.AUDITING,
     "equityaudit.stats": Layer.DATA,
-    "equityaudit.frames": Layer.DATA,
+    "equityaudit.frames": Layer.DATA,  # sources in, rows out
+    "equityaudit.values": Layer.DATA,  # raw values read as decisions and groups
+    "equityaudit.column_checks": Layer.DATA,  # the spec's columns are in the data
     "equityaudit.groups": Layer.DATA,
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
     "equityaudit.results": Layer.RECORDS,
     "equityaudit.errors": Layer.RECORDS,
     "equityaudit.spec": Layer.RECORDS,
+    "equityaudit.spec_loading": Layer.RECORDS,  # YAML to a validated spec
     "equityaudit.signing": Layer.RECORDS,  # a result's signed envelope
     "equityaudit.version": Layer.RECORDS,
     "equityaudit.numbers": Layer.RECORDS,  # how numbers are written, in auditors' messages and reports
@@ -107,11 +110,11 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.stats.rates": POOLED + " (the metrics' definitions)",
         "equityaudit.groups": POOLED + " (named groups in their own order)",
         "equityaudit.standards": "a pooled audit is judged by its standard's thresholds and taxonomy",
-        "equityaudit.frames": "the name of the group of unknown values (frames.UNKNOWN)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
     "equityaudit.registry.validation": {
         "equityaudit.standards": "a submission is checked against the standard it claims",
-        "equityaudit.frames": "the name of the group of unknown values (frames.UNKNOWN)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
     "equityaudit.registry.storage": {
         "equityaudit.standards": "the registry stores, parses and serves standards",

@@ -12,9 +12,10 @@ import pytest
 import equityaudit as ea
 from backends import Constructor
 from equityaudit.errors import DataError
-from equityaudit.frames import read_source, sensitive_label
+from equityaudit.frames import read_source
 from equityaudit.spec import LabelledColumn
 from equityaudit.stats.counts import grouped_counts
+from equityaudit.values import sensitive_label
 
 FRAME = pd.DataFrame(
     {

@@ -17,9 +17,10 @@ from click.testing import CliRunner
 import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.errors import DataError
-from equityaudit.frames import binary_mapping, read_source
+from equityaudit.frames import read_source
 from equityaudit.spec import LabelledColumn
 from equityaudit.stats.counts import grouped_counts
+from equityaudit.values import binary_mapping
 
 SELECTED, REJECTED, PENDING = 60, 140, 1500
 

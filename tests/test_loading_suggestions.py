@@ -8,7 +8,7 @@ import pytest
 
 from equityaudit.engine import run_spec
 from equityaudit.errors import ColumnNotFoundError, did_you_mean
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 HIRING_CSV = Path(__file__).resolve().parents[1] / "datasets" / "hiring.csv"
 

@@ -31,7 +31,7 @@ from equityaudit.signing import (
     verify_envelope,
     write_keys,
 )
-from equityaudit.spec import load_spec
+from equityaudit.spec_loading import load_spec
 
 
 def test_pae_matches_the_dsse_specification_vector() -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import equityaudit.engine
 from equityaudit.cli import main
 from equityaudit.signing import PASSPHRASE_ENV, EnvelopeError, is_encrypted, load_private_key, write_keys
-from equityaudit.spec import load_spec
+from equityaudit.spec_loading import load_spec
 
 
 @pytest.fixture

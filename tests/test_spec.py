@@ -8,7 +8,8 @@ import pytest
 
 import equityaudit as ea
 from equityaudit.errors import SpecError
-from equityaudit.spec import LabelledColumn, load_spec, spec_from_mapping
+from equityaudit.spec import LabelledColumn
+from equityaudit.spec_loading import load_spec, spec_from_mapping
 
 BASE = {
     "equityaudit": 1,

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
         Verdict,
         read_result,
     )
-    from equityaudit.spec import AuditSpec, load_spec
+    from equityaudit.spec import AuditSpec
+    from equityaudit.spec_loading import load_spec
     from equityaudit.synthetic.chatbot import make_chatbot
     from equityaudit.synthetic.hiring import make_hiring
     from equityaudit.synthetic.marketing import make_marketing
@@ -86,7 +87,7 @@ _EXPORTS = {
     "get_auditor": "equityaudit.plugins",
     "hookimpl": "equityaudit.hookspecs",
     "list_auditors": "equityaudit.plugins",
-    "load_spec": "equityaudit.spec",
+    "load_spec": "equityaudit.spec_loading",
     "make_chatbot": "equityaudit.synthetic.chatbot",
     "make_hiring": "equityaudit.synthetic.hiring",
     "make_marketing": "equityaudit.synthetic.marketing",

@@ -17,8 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from equityaudit.auditors.base import AuditContext, Auditor
+from equityaudit.column_checks import check_columns
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
-from equityaudit.frames import Source, check_columns, check_repeated_columns, no_rows_error, read_source
+from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_source
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import order_findings
 from equityaudit.plugins import get_auditor
@@ -34,7 +35,8 @@ from equityaudit.results import (
     Tool,
     audit_verdict,
 )
-from equityaudit.spec import AuditSpec, load_spec, spec_from_mapping
+from equityaudit.spec import AuditSpec
+from equityaudit.spec_loading import load_spec, spec_from_mapping
 from equityaudit.version import __version__
 
 __all__ = ["audit", "check_spec", "run", "run_spec"]
@@ -182,7 +184,7 @@ def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
     Parameters
     ----------
     spec
-        A validated spec (see :func:`equityaudit.spec.load_spec`).
+        A validated spec (see :func:`equityaudit.spec_loading.load_spec`).
     frame
         Data to check instead of the spec's ``data.path`` (any frame equityaudit reads).
 

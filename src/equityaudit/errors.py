@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "ColumnNotFoundError",
@@ -37,6 +38,7 @@ __all__ = [
     "UndefinedMetricWarning",
     "counted",
     "did_you_mean",
+    "short_repr",
 ]
 
 
@@ -138,6 +140,20 @@ def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choi
     shown = ", ".join(repr(o) for o in options[:20])
     more = f" (and {len(options) - 20} more)" if len(options) > 20 else ""
     return f"{label}: {shown}{more}."
+
+
+def short_repr(value: Any) -> str:
+    """A value as a message quotes it: its ``repr``, cut to 80 characters.
+
+    Examples
+    --------
+    >>> print(short_repr("sex"))
+    'sex'
+    >>> print(short_repr(list(range(40))))
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21...
+    """
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _containing(value: str, options: list[str]) -> list[str]:

@@ -22,9 +22,10 @@ from typing import Any
 import narwhals as nw
 
 from equityaudit.errors import ColumnNotFoundError, DataError
-from equityaudit.frames import UNKNOWN, Source, sensitive_label
+from equityaudit.frames import Source
 from equityaudit.results import NamedGroups
 from equityaudit.spec import AuditSpec, GroupBands, GroupLabels
+from equityaudit.values import UNKNOWN, sensitive_label
 
 __all__ = ["apply_groups", "band_names", "covered_labels", "in_group_order", "normalise_label"]
 
@@ -108,7 +109,7 @@ def apply_groups(source: Source, spec: AuditSpec, *, origin: str) -> tuple[Sourc
     --------
     >>> import pandas as pd
     >>> from equityaudit.frames import read_source
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "x", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": ["status", "age"], "decision": "y",
     ...     "groups": {"status": {"A91": "male", "A93": "male", "A92": "female"},

@@ -1,33 +1,29 @@
-"""The audit spec (format version 1): its pydantic model, YAML loading and JSON Schema export.
+"""The audit spec (format version 1): its pydantic models and their JSON Schema.
 
 A spec names the data, the auditor, the column roles, the thresholds and the quality rules of
-one audit. It is usually a YAML file under ``audits/``; :func:`load_spec` reads one and resolves
-its paths relative to the file. Every error names the file and the key, says what was expected
-and what was found, and suggests the nearest valid key.
+one audit. It is usually a YAML file under ``audits/``, which :mod:`equityaudit.spec_loading`
+reads and validates into an :class:`AuditSpec`; the models here say what is valid, and their
+validators' messages say what was expected and what was found.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from equityaudit.errors import SpecError, counted, did_you_mean
+from equityaudit.errors import did_you_mean, short_repr
 
 __all__ = [
     "SPEC_VERSION",
@@ -40,8 +36,6 @@ __all__ = [
     "LabelledColumn",
     "Quality",
     "Thresholds",
-    "load_spec",
-    "spec_from_mapping",
     "spec_json_schema",
 ]
 
@@ -242,7 +236,7 @@ class Columns(_Strict):
         wrong = {k: v for k, v in value.items() if not isinstance(v, dict | BaseModel)}
         if wrong:
             raise ValueError(
-                f"groups of {sorted(map(str, wrong))} are not mappings (found {_short(next(iter(wrong.values())))}); "
+                f"groups of {sorted(map(str, wrong))} are not mappings (found {short_repr(next(iter(wrong.values())))}); "
                 "expected raw values and labels ({A91: 'male: divorced/separated', A92: ...}) or bands "
                 "({bins: [25, 40, 65]} or {bins: quantiles, n: 4})"
             )
@@ -518,11 +512,13 @@ class AuditSpec(_Strict):
     def origin(self) -> str:
         """Where the spec came from, as messages name it: its file, or ``<spec>`` for one built in memory.
 
-        A spec read by :func:`load_spec` knows its file; one built by :func:`spec_from_mapping`
-        (as :func:`equityaudit.audit` does) has none, and every message says ``<spec>`` for it.
+        A spec read by :func:`~equityaudit.spec_loading.load_spec` knows its file; one built by
+        :func:`~equityaudit.spec_loading.spec_from_mapping` (as :func:`equityaudit.audit` does) has
+        none, and every message says ``<spec>`` for it.
 
         Examples
         --------
+        >>> from equityaudit.spec_loading import load_spec, spec_from_mapping
         >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
         ...     "data": {"path": "data.csv"}, "columns": {"sensitive": "sex", "decision": "selected"}})
         >>> spec.origin, load_spec("audits/hiring.yaml").origin
@@ -572,229 +568,3 @@ def spec_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://equityaudit.dev/schema/spec-1.json"
     return schema
-
-
-class SpecLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with the scalars of YAML 1.2 and no silent key repeats.
-
-    * Only ``true`` and ``false`` are booleans: ``positive: Yes`` or ``allowed: {flag: [Yes, No]}``
-      keep the labels the data holds (YAML 1.1 would read ``True`` and ``False``, which no
-      data value matches); a boolean key such as ``intersectional: yes`` is still read as one by
-      the spec's models.
-    * Dates stay text for the models to parse, so an impossible date (``2026-02-30``) is a spec
-      error naming its key, not a crash.
-    * A key written twice in one mapping is an error naming both lines, never "the last wins".
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, list | dict):
-                continue  # unhashable: SafeConstructor reports it
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {key!r} appears twice in one mapping (first on line {first}); keep one",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
-
-
-SpecLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regex)
-        for tag, regex in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_yaml(text: bytes | str, *, origin: str) -> Any:
-    """Parse a spec's or a standard's YAML with :class:`SpecLoader`; a SpecError names the file.
-
-    Examples
-    --------
-    >>> load_yaml("positive: Yes\\nflag: true\\nday: 2026-02-30\\n", origin="x.yaml")
-    {'positive': 'Yes', 'flag': True, 'day': '2026-02-30'}
-    """
-    try:
-        loader = SpecLoader(text)
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{origin}: not valid YAML: {exc}") from None
-    loader.name = origin  # error marks name the file, not "<byte string>"
-    try:
-        return loader.get_single_data()
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{origin}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-
-
-def load_spec(path: str | Path) -> AuditSpec:
-    """Read an audit spec from a YAML file; relative paths in it resolve against its folder.
-
-    Raises
-    ------
-    SpecError
-        The file is missing, is not YAML, or does not describe a valid spec; the message names
-        the file, the key, what was expected and what was found.
-    """
-    path = Path(path)
-    if not path.is_file():
-        hint = ""
-        if path.parent.is_dir():
-            siblings = [p.name for p in path.parent.glob("*.y*ml")]
-            if siblings:
-                hint = " " + did_you_mean(path.name, siblings)
-        raise SpecError(f"{path}: spec file not found.{hint}")
-    raw = path.read_bytes()
-    mapping = load_yaml(raw, origin=str(path))
-    spec = spec_from_mapping(mapping, origin=str(path))
-    if spec.data.path is None:
-        raise SpecError(f"{path}: data.path: required key is missing; name the data file to audit.")
-    return spec.model_copy(
-        update={
-            "data": _resolve_paths(spec.data, path.parent),
-            "quality": _resolve_suite(spec.quality, path.parent),
-            "source_path": path,
-            "source_sha256": hashlib.sha256(raw).hexdigest(),
-        }
-    )
-
-
-def _resolve_paths(data: DataSource, base: Path) -> DataSource:
-    if data.path is None or data.path.is_absolute():
-        return data
-    return data.model_copy(update={"path": (base / data.path).resolve()})
-
-
-def _resolve_suite(quality: Quality, base: Path) -> Quality:
-    if quality.suite is None or quality.suite.is_absolute():
-        return quality
-    return quality.model_copy(update={"suite": (base / quality.suite).resolve()})
-
-
-def spec_from_mapping(mapping: Any, *, origin: str = "<spec>") -> AuditSpec:
-    """Validate a spec given as a mapping (parsed YAML or keyword arguments).
-
-    Examples
-    --------
-    >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
-    ...     "data": {"path": "data.csv"},
-    ...     "columns": {"sensitive": "sex", "decision": "selected"}})
-    >>> spec.columns.sensitive, spec.thresholds.impact_ratio
-    (['sex'], 0.8)
-    """
-    if not isinstance(mapping, dict):
-        found = "an empty file" if mapping is None else f"a {type(mapping).__name__}"
-        raise SpecError(
-            f"{origin}: expected a mapping of keys (equityaudit, name, auditor, data, columns, ...),"
-            f" found {found}."
-        )
-    version = mapping.get("equityaudit")
-    if version != SPEC_VERSION:
-        found = "no 'equityaudit' key" if "equityaudit" not in mapping else repr(version)
-        raise SpecError(
-            f"{origin}: key 'equityaudit': expected spec format version {SPEC_VERSION}, found "
-            f"{found}. Start the spec with 'equityaudit: {SPEC_VERSION}'"
-            + (" (this version of equityaudit reads only format 1)." if version else ".")
-        )
-    try:
-        return AuditSpec.model_validate(mapping)
-    except ValidationError as exc:
-        raise SpecError(_describe(exc, origin)) from None
-
-
-def _describe(exc: ValidationError, origin: str) -> str:
-    errors = [(_key(error["loc"]), error) for error in exc.errors()]
-    # A union (e.g. a column name or a {column, positive} mapping) reports one error per
-    # alternative; keep only those of the alternative the user evidently meant.
-    specific = {key for key, error in errors if error["type"] not in _TYPE_MISMATCH}
-    errors = [
-        (key, error)
-        for key, error in errors
-        if error["type"] not in _TYPE_MISMATCH or not any(other.startswith(key) for other in specific)
-    ]
-    lines = [f"{origin}: invalid spec ({counted(len(errors), 'problem')}):"]
-    for key, error in errors:
-        location = key.split(".")
-        kind = error["type"]
-        found = error.get("input")
-        if kind == "extra_forbidden":
-            grouping = next((_GROUPINGS[p] for p in error["loc"] if p in _GROUPINGS), None)
-            parent_fields = list(grouping.model_fields) if grouping else _fields_at(location[:-1])
-            message = f"unknown key {location[-1]!r}. {did_you_mean(location[-1], parent_fields)}"
-        elif kind == "missing":
-            message = "required key is missing."
-        elif kind == "literal_error":
-            message = f"expected {error['ctx'].get('expected')}, found {found!r}."
-        elif kind == "string_pattern_mismatch" and key == "name":
-            message = (
-                f"expected letters, digits, '.', '_' and '-', starting with a letter or digit (it names the "
-                f"report files), found {found!r}."
-            )
-        elif kind == "value_error":
-            message = str(error["ctx"].get("error", error["msg"]))
-            message += "" if message.endswith((".", "?")) else "."
-        else:
-            message = f"{error['msg']}; found {_short(found)}."
-        lines.append(f"  - {key or '(top level)'}: {message}")
-    return "\n".join(_dedupe(lines))
-
-
-_TYPE_MISMATCH = frozenset(
-    {"string_type", "dict_type", "int_type", "bool_type", "list_type", "model_type", "literal_error"}
-)
-
-
-def _key(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc if not _is_union_tag(part))
-
-
-def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and (
-        part
-        in {"str", "int", "bool", "LabelledColumn", "function-after[_one_or_many(), list[str]]", *_GROUPINGS}
-        or part.startswith(("literal[", "dict[", "list[", "function-"))
-    )
-
-
-_GROUPINGS: dict[str, type[BaseModel]] = {"GroupLabels": GroupLabels, "GroupBands": GroupBands}
-
-
-def _dedupe(lines: list[str]) -> list[str]:
-    seen: set[str] = set()
-    kept = []
-    for line in lines:
-        if line not in seen:
-            seen.add(line)
-            kept.append(line)
-    return kept
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _fields_at(location: list[str]) -> list[str]:
-    model: type[BaseModel] = AuditSpec
-    for part in location:
-        field = model.model_fields.get(part)
-        annotation = field.annotation if field else None
-        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not None]
-        nested = [a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not nested:
-            return []
-        model = nested[0]
-    return [name for name, f in model.model_fields.items() if f.description != "internal"]

@@ -627,7 +627,7 @@ def test_committed_sample_matches_pandas() -> None:
 def audit_spec_mapping(data: dict[str, Any], options: dict[str, Any] | None = None) -> ea.AuditResult:
     """A hiring audit of the spec ``data`` block as written (``ea.audit`` always states data.kind)."""
     from equityaudit.engine import run_spec
-    from equityaudit.spec import spec_from_mapping
+    from equityaudit.spec_loading import spec_from_mapping
 
     spec = spec_from_mapping(
         {

@@ -303,7 +303,8 @@ def test_init_for_marketing_proposes_segments_campaigns_offer_and_features(tmp_p
     assert "campaigns: email_promo, price_increase" in out  # the two yes/no and 1/0 flags
     assert "offer:     discount_pct" in out
     assert "features:  postcode, annual_spend, tenure_years, visits_per_month" in out  # not p_* nor ids
-    from equityaudit.spec import GroupBands, load_spec
+    from equityaudit.spec import GroupBands
+    from equityaudit.spec_loading import load_spec
 
     loaded = load_spec(spec)
     options = loaded.options
@@ -328,7 +329,7 @@ def test_init_for_chatbot_finds_the_text_intent_and_response_columns(tmp_path: P
     code, out = invoke("init", str(data), "--auditor", "chatbot", "--out", str(spec), "--yes")
     assert code == 0, out
     assert "text:      text" in out and "intent:    intent" in out and "response:  response" in out
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
 
     loaded = load_spec(spec)
     assert loaded.columns.id == "utterance_id"  # type: ignore[union-attr]
@@ -346,7 +347,7 @@ def test_init_quotes_values_yaml_would_misread(tmp_path: Path) -> None:
     data.write_text("customer_id,sex,segment,flag\n" + rows)
     spec = tmp_path / "d.yaml"
     assert invoke("init", str(data), "--auditor", "marketing", "--out", str(spec), "--yes")[0] == 0
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
 
     assert set(load_spec(spec).options["segments"]) == {"yes", "a: b"}  # not True, not a mapping
 
@@ -404,7 +405,7 @@ def test_init_reads_a_semicolon_separated_file_and_writes_a_spec_that_loads(tmp_
 
 
 def ea_load(path: Path) -> object:
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
 
     return load_spec(path)
 

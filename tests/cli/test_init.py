@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from equityaudit.cli import main
-from equityaudit.cli.init import propose_roles
-from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn, load_spec
+from equityaudit.cli.init_roles import propose_roles
+from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn
+from equityaudit.spec_loading import load_spec
 from evidence import unavailable
 from paths import REFERENCE_DATA, ROOT
 

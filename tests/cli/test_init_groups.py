@@ -10,7 +10,8 @@ from click.testing import CliRunner, Result
 
 import equityaudit.cli.init
 from equityaudit.cli import main
-from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn, load_spec
+from equityaudit.spec import GroupBands, GroupLabels, LabelledColumn
+from equityaudit.spec_loading import load_spec
 from paths import ROOT
 
 GERMAN_GROUPS = ROOT / "docs" / "examples" / "german-groups.yaml"

@@ -18,11 +18,12 @@ import equityaudit as ea
 from conftest import ROWS, clean_frame, spec_mapping
 from equityaudit import check_spec
 from equityaudit.errors import DataError
-from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, binary_mapping, read_source
+from equityaudit.frames import read_source
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import DEFAULT_MAX_MISSING, GateOutcome, run_gate
 from equityaudit.results import Check
-from equityaudit.spec import load_spec, spec_from_mapping
+from equityaudit.spec_loading import load_spec, spec_from_mapping
+from equityaudit.values import FALSE_TOKENS, TRUE_TOKENS, binary_mapping
 
 
 def gate(frame: pd.DataFrame, **changes: Any) -> GateOutcome:
@@ -120,7 +121,7 @@ CANDIDATES = [" yes", "YES", "Y", "n", "T", "False", "1", "0.0", "1.0 ", "2", "m
 
 @pytest.mark.parametrize("value", CANDIDATES)
 def test_binary_check_accepts_exactly_what_the_auditor_accepts(value: str) -> None:
-    # the auditor's normaliser (frames.binary_mapping) is the reference for what "binary" means
+    # the auditor's normaliser (values.binary_mapping) is the reference for what "binary" means
     try:
         binary_mapping({value: 1}, "hired", key="columns.decision", origin="test")
         accepted = True

@@ -22,7 +22,7 @@ from conftest import clean_frame, spec_mapping
 from equityaudit.frames import read_source, rows_for_python
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import build_suite, run_gate
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 BACKENDS: dict[str, Callable[[pd.DataFrame], Any]] = {
     "pandas": lambda f: f,
@@ -160,7 +160,7 @@ def test_the_gate_needs_no_network(write_case: Callable[..., Path]) -> None:
         "import socket\n"
         "def refuse(*args, **kwargs):\n    raise OSError('network access attempted')\n"
         "socket.socket.connect = refuse\nsocket.create_connection = refuse\nsocket.getaddrinfo = refuse\n"
-        "from equityaudit import check_spec\nfrom equityaudit.spec import load_spec\n"
+        "from equityaudit import check_spec\nfrom equityaudit.spec_loading import load_spec\n"
         f"outcome = check_spec(load_spec({str(spec)!r}))\n"
         "print(outcome.gate.passed, sum(not c.passed for c in outcome.gate.checks))",
         GX_ANALYTICS_ENABLED="true",  # even a user who enabled GX analytics: our context has them off

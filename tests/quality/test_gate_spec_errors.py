@@ -16,7 +16,7 @@ from equityaudit.cli import main
 from equityaudit.errors import PluginError, SpecError
 from equityaudit.frames import read_source
 from equityaudit.quality import run_gate
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 WriteCase = Callable[..., Path]
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import equityaudit.engine
 from equityaudit.cli import main
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 RETAIL = "retail-screening@2026.1"
 CELLS = {("W", "<40"): (14, 7), ("W", "40+"): (14, 3), ("m", "<40"): (14, 7), ("m", "40+"): (14, 6)}

@@ -20,7 +20,7 @@ from equityaudit.frames import read_source
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import run_gate
 from equityaudit.quality.gx_runner import runner
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 KNOWN, EMPTY, UNKNOWN = 400, 90, 80
 ROWS = KNOWN + EMPTY + UNKNOWN  # 570

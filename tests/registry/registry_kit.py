@@ -15,7 +15,7 @@ import equityaudit.engine
 from equityaudit.registry.storage import Registry
 from equityaudit.results import AuditResult
 from equityaudit.signing import public_key_pem, sign_result
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 PG_SERVER = "postgresql+psycopg://{user}@127.0.0.1:5432/test"
 RETAIL = "retail-screening@2026.1"

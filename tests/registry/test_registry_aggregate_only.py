@@ -17,7 +17,7 @@ from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.registry.validation import RejectedPayloadError, check_aggregate_only
 from equityaudit.results import AuditResult
 from equityaudit.signing import aggregate_result, sign_result
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.standards import find_standard
 
 SMALL = {

@@ -14,7 +14,7 @@ import equityaudit.engine
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.registry.pooling import pool_counts, pooled_audit
 from equityaudit.registry.suppression import suppress
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.standards import find_standard
 
 SMALL = {  # a small member: one cell of 4 people

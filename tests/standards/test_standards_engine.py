@@ -11,7 +11,7 @@ import pytest
 import equityaudit.engine
 from equityaudit.compare import compare_results
 from equityaudit.errors import ColumnNotFoundError, ResultError, SpecError
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.standards import find_standard
 
 RETAIL = "retail-screening@2026.1"

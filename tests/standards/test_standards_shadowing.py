@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import equityaudit.engine
 from equityaudit.cli import main
 from equityaudit.errors import SpecError
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.standards import bundled_standards, find_standard, list_standards, standard_sha256
 
 RETAIL = "retail-screening@2026.1"

@@ -35,7 +35,7 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
     from equityaudit.cli.summary import print_gate, summary_console
     from equityaudit.engine import check_spec
     from equityaudit.quality.export import write_suite
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
 
     paths = collect_specs(target)
     if export_to is not None and len(paths) > 1:

@@ -42,7 +42,7 @@ AGE_CUTS: dict[int, str] = {
 }
 """The only cut points init proposes for an age, each with the reason it is there."""
 
-# matched against a column name's words joined by '_' (init's _words): age, age_years,
+# matched against a column name's words joined by '_' (init_roles.column_words): age, age_years,
 # applicant_age, age_cat, age_group
 _AGE = re.compile(r"(^|_)age(_?(cat|category|group|band|bracket|range))?($|_)", re.I)
 # a code: a short token of letters and digits holding a digit (A91, A201, 2), no spaces
@@ -200,7 +200,7 @@ def read_groups_file(path: Path, *, columns: list[str], data: Path) -> dict[str,
     naming the file, the column and the data's columns.
     """
     from equityaudit.errors import ColumnNotFoundError, SpecError, did_you_mean
-    from equityaudit.spec import load_yaml, spec_from_mapping
+    from equityaudit.spec_loading import load_yaml, spec_from_mapping
 
     origin = str(path)
     mapping = load_yaml(path.read_bytes(), origin=origin)

@@ -113,7 +113,7 @@ def run_specs(
     from equityaudit.cli.summary import print_run_total, print_summary
     from equityaudit.engine import run_spec
     from equityaudit.report import write_reports
-    from equityaudit.spec import load_spec
+    from equityaudit.spec_loading import load_spec
 
     loaded = [load_spec(path) for path in specs]  # every spec is checked before any audit runs
     names = [spec.name for spec in loaded]

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from equityaudit.errors import did_you_mean
-from equityaudit.frames import UNKNOWN, sensitive_label
 from equityaudit.quality.suite import Expectation, GroupSizeRule
 from equityaudit.results import Check
+from equityaudit.values import UNKNOWN, sensitive_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +204,7 @@ def group_size_check(
 ) -> tuple[Check, list[str]]:
     """Whether enough groups of a sensitive column are large enough; notes on the small ones.
 
-    Missing and unknown values (see :func:`equityaudit.frames.sensitive_label`) form no group.
+    Missing and unknown values (see :func:`equityaudit.values.sensitive_label`) form no group.
     """
     groups: dict[str, int] = {}
     tally = (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
-from equityaudit.frames import check_labels, collect_or_data_error, null_as_none, rows_for_python
+from equityaudit.frames import collect_or_data_error, rows_for_python
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -24,6 +24,7 @@ from equityaudit.quality.checks import (
 from equityaudit.quality.suite import Expectation, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
+from equityaudit.values import check_labels, null_as_none
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -85,7 +86,7 @@ def run_gate(
     >>> import pandas as pd
     >>> from equityaudit.frames import read_source
     >>> from equityaudit.plugins import get_auditor
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> df = pd.DataFrame({"sex": ["F", "M"] * 40, "hired": ["yes", "no", "no", "maybe"] * 20})
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": "sex", "decision": "hired"}})
@@ -212,7 +213,7 @@ def _check_labels(
     """A labelled decision or outcome holds its positive label, and one other value unless ``negative`` is declared.
 
     These are spec-against-data errors (exit 2), raised before any check runs, exactly as the
-    auditor would raise them (:func:`equityaudit.frames.check_labels`); stray values beside
+    auditor would raise them (:func:`equityaudit.values.check_labels`); stray values beside
     declared ``negative`` labels are the binary check's failures.
     """
     used = {role for role, need in auditor.roles.items() if need != "unused"}

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import narwhals as nw
 
 from equityaudit.errors import PluginError, SpecError
-from equityaudit.frames import FALSE_TOKENS, TRUE_TOKENS, UNKNOWN_TOKENS, labels_fix, value_token
 from equityaudit.groups import covered_labels
 from equityaudit.spec import AuditSpec, GroupLabels, LabelledColumn
+from equityaudit.values import FALSE_TOKENS, TRUE_TOKENS, UNKNOWN_TOKENS, labels_fix, value_token
 
 if TYPE_CHECKING:
     from equityaudit.auditors.base import Auditor
@@ -62,7 +62,7 @@ the people audited."""
 
 BINARY_TOKENS = tuple(sorted(TRUE_TOKENS | FALSE_TOKENS))
 """Values a plain (unlabelled) binary column may hold, compared trimmed and case-insensitively;
-the same tokens :func:`equityaudit.frames.binary_mapping` accepts."""
+the same tokens :func:`equityaudit.values.binary_mapping` accepts."""
 
 NUMERIC_TYPES = (
     *(f"int{bits}" for bits in (8, 16, 32, 64)),
@@ -222,7 +222,7 @@ def build_suite(
     Examples
     --------
     >>> from equityaudit.plugins import get_auditor
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "demo", "auditor": "decisions",
     ...     "data": {"path": "d.csv"}, "columns": {"sensitive": "sex", "decision": "hired"},
     ...     "quality": {"allowed": {"sex": ["F", "M"]}}})

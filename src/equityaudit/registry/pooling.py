@@ -36,7 +36,6 @@ from equityaudit.auditors.comparison import (
 from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
-from equityaudit.frames import UNKNOWN
 from equityaudit.groups import in_group_order
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.registry.storage import Caller, Registry, RegistryError
@@ -45,6 +44,7 @@ from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate,
 from equityaudit.standards import Standard
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.rates import ERROR_RATE_METRICS, METRICS
+from equityaudit.values import UNKNOWN
 from equityaudit.version import __version__
 
 __all__ = [

@@ -1,5 +1,10 @@
 """The registry's storage and rules: members, keys, tokens, standards, the hash-chained log.
 
+It stays one module of some 650 lines: its job is one class, :class:`Registry`, and the two
+functions that open its database. The class's methods are the registry's operations; they share its
+sessions, the lock that serialises appends and the log's hashing, which a split by topic (members,
+standards, submissions) would have to pass between modules.
+
 :class:`Registry` is what the HTTP app calls; every method is one transaction. The database is
 SQLite (a file, the default) or PostgreSQL (``postgresql+psycopg://…``); its schema is made and
 upgraded by the Alembic migrations shipped in ``equityaudit/registry/migrations`` (see

@@ -44,9 +44,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from equityaudit.errors import counted
-from equityaudit.frames import UNKNOWN
 from equityaudit.results import READABLE_SCHEMAS, AuditResult
 from equityaudit.standards import Standard
+from equityaudit.values import UNKNOWN
 
 __all__ = [
     "MAX_FREE_LIST",

@@ -51,7 +51,7 @@ def conform_spec(spec: AuditSpec, standard: Standard) -> tuple[AuditSpec, Standa
 
     Examples
     --------
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> from equityaudit.standards import find_standard
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "x", "auditor": "decisions",
     ...     "standard": "eeoc-four-fifths@1978", "data": {"path": "d.csv"},

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from equityaudit.errors import SpecError, did_you_mean
-from equityaudit.spec import load_yaml
+from equityaudit.spec_loading import load_yaml
 from equityaudit.standards.model import Standard, parse_standard
 
 __all__ = ["STANDARDS_PATH_ENV", "bundled_standards", "find_standard", "list_standards", "load_standard_file"]

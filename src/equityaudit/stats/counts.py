@@ -18,8 +18,9 @@ import narwhals as nw
 import numpy as np
 
 from equityaudit.errors import DataError, counted
-from equityaudit.frames import UNKNOWN, binary_mapping, collect_or_data_error, null_as_none, sensitive_label
+from equityaudit.frames import collect_or_data_error
 from equityaudit.spec import LabelledColumn
+from equityaudit.values import UNKNOWN, binary_mapping, null_as_none, sensitive_label
 
 if TYPE_CHECKING:
     import pandas as pd

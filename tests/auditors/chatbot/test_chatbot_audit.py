@@ -22,7 +22,7 @@ from equityaudit.cli import main
 from equityaudit.engine import run_spec
 from equityaudit.errors import SpecError
 from equityaudit.results import AuditResult, Finding
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.synthetic.chatbot import make_chatbot
 
 UNBIASED = ("race_ethnicity", "age", "sexual_orientation", "nationality")

@@ -14,7 +14,7 @@ import pytest
 
 from equityaudit.engine import run_spec
 from equityaudit.results import AuditResult
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 # 40 utterances mention women, 40 mention no gender; the responses vary in tone and length so
 # that a bootstrap over more than one replicate has an interval of some width

@@ -21,7 +21,7 @@ import pytest
 from scipy.stats import binom
 
 from equityaudit.engine import run_spec
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.synthetic.chatbot import make_chatbot
 
 

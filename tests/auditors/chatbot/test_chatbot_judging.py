@@ -18,7 +18,7 @@ import pytest
 
 from equityaudit.engine import run_spec
 from equityaudit.results import AuditResult, Finding
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 REFUSAL = "I'm sorry but I can't help with that."  # "i'm sorry but" is a lexicon refusal phrase
 ANSWER = "Done, thank you."

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from equityaudit.auditors.chatbot.options import ChatbotOptions
 from equityaudit.engine import run_spec
 from equityaudit.errors import SpecError
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 
 def spec_error(options: dict[str, Any]) -> str:

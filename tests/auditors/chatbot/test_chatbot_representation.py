@@ -15,7 +15,7 @@ from scipy.stats import binomtest
 
 from equityaudit.engine import run_spec
 from equityaudit.results import AuditResult, Finding
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 
 
 def audit(counts: dict[str, int], *, thresholds: dict[str, Any] | None = None, **options: Any) -> AuditResult:

@@ -32,7 +32,7 @@ from equityaudit.cli import main
 from equityaudit.errors import ColumnNotFoundError, DataError, SpecError
 from equityaudit.plugins import get_auditor
 from equityaudit.results import AuditResult
-from equityaudit.spec import spec_from_mapping
+from equityaudit.spec_loading import spec_from_mapping
 from equityaudit.synthetic.marketing import PROBABILITY_COLUMNS, make_marketing
 
 TOL = 1e-12

@@ -33,7 +33,7 @@ def customers(ages: int) -> pd.DataFrame:
 
 def test_the_limit_is_twelve_distinct_values_missing_not_counted(constructor: Constructor) -> None:
     native = constructor
-    assert NUMERIC_GROUPS_LIMIT == 12  # as equityaudit init's proposal (cli/init.py)
+    assert NUMERIC_GROUPS_LIMIT == 12  # as equityaudit init's proposal (cli/init_roles.py)
     twelve = customers(12)
     thirteen = customers(13)
     with_missing = pd.concat([twelve, pd.DataFrame({"age": [None], "sex": ["F"], "promo": ["no"]})])

@@ -26,8 +26,8 @@ import narwhals as nw
 from equityaudit.auditors.marketing.data import Prepared, segment_label
 from equityaudit.auditors.marketing.options import MarketingOptions
 from equityaudit.errors import DataError
-from equityaudit.frames import UNKNOWN
 from equityaudit.stats.counts import GroupCounts
+from equityaudit.values import UNKNOWN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +46,7 @@ def observed_counts(
     >>> from equityaudit.auditors.marketing.data import prepare
     >>> from equityaudit.auditors.marketing.options import MarketingOptions
     >>> from equityaudit.frames import read_source
-    >>> from equityaudit.spec import spec_from_mapping
+    >>> from equityaudit.spec_loading import spec_from_mapping
     >>> df = pd.DataFrame({"sex": ["F", "F", "M", None], "segment": ["gold", "basic", "gold", "gold"],
     ...                    "promo": ["yes", "no", "no", "yes"]})
     >>> spec = spec_from_mapping({"equityaudit": 1, "name": "m", "auditor": "marketing",

@@ -19,8 +19,8 @@ import narwhals as nw
 from equityaudit.auditors.columns import numeric_sensitive_notes
 from equityaudit.auditors.marketing.options import Direction, MarketingOptions
 from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
-from equityaudit.frames import binary_mapping, null_as_none, sensitive_label
 from equityaudit.spec import AuditSpec
+from equityaudit.values import binary_mapping, null_as_none, sensitive_label
 
 __all__ = ["NO_SEGMENT", "Labeller", "Outcome", "Prepared", "prepare"]
 

@@ -39,10 +39,11 @@ from numpy.typing import NDArray
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.data import Prepared
-from equityaudit.frames import UNKNOWN, rows_for_python
+from equityaudit.frames import rows_for_python
 from equityaudit.judging import Evidence, Judgement, meets
 from equityaudit.results import finite_or_none
 from equityaudit.spec import Thresholds
+from equityaudit.values import UNKNOWN
 
 __all__ = ["OFFER_METHODS", "offer_parity", "welch_pairwise_family"]
 

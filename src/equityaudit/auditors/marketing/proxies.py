@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from equityaudit.auditors.marketing.data import Prepared
 from equityaudit.auditors.marketing.options import MarketingOptions
-from equityaudit.frames import UNKNOWN, rows_for_python
+from equityaudit.frames import rows_for_python
 from equityaudit.results import Finding, Status, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.association import (
@@ -43,6 +43,7 @@ from equityaudit.stats.association import (
     normalized_mutual_information,
     quantile_cuts,
 )
+from equityaudit.values import UNKNOWN
 
 __all__ = ["MAX_LEVELS", "PROXY_METHODS", "proxy_analysis"]
 

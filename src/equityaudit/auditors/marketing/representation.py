@@ -46,12 +46,12 @@ from numpy.typing import NDArray
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.auditors.grouping import table_name
 from equityaudit.auditors.marketing.data import Outcome
-from equityaudit.frames import UNKNOWN
 from equityaudit.judging import Evidence, Judgement, meets
 from equityaudit.results import Status, Table, finite_or_none
 from equityaudit.spec import Thresholds
 from equityaudit.stats.inference import chi_square_test, ratio_interval, wilson_interval
 from equityaudit.stats.weighted import linearised_effective_size
+from equityaudit.values import UNKNOWN
 
 __all__ = [
     "REPRESENTATION_METHODS",
