@@ -103,6 +103,7 @@ POOLED = (
 ALLOWED: dict[str, dict[str, str]] = {
     "equityaudit.registry.pooling": {
         "equityaudit.auditors.comparison": POOLED + " (rate tables, comparisons)",
+        "equityaudit.auditors.gaps": POOLED + " (error-rate gaps)",
         "equityaudit.auditors.grouping": POOLED + " (groupings, table names, counts as stored)",
         "equityaudit.auditors.hiring": POOLED + " (LL144's impact-ratio table)",
         "equityaudit.judging": POOLED + " (the one judging rule)",

@@ -3,6 +3,10 @@
 One :class:`AuditResult` is the single source for every renderer, for ``compare`` and for the
 registry: reports are rendered from it and never recompute a number. Its canonical JSON (sorted
 keys, no NaN or Infinity, RFC 8785 number formatting) gives it a stable SHA-256.
+
+It stays one module of some 600 lines: the result schema is one contract, and its models,
+canonical JSON and reading must change together (a field added here is a field the JSON Schema,
+the reader and the registry's validation all see).
 """
 
 from __future__ import annotations

@@ -346,7 +346,7 @@ def gap_findings(result: AuditResult, table: str) -> dict[str, float | None]:
 def test_equalized_odds_findings_match_fairlearn(
     dataset: str, random_data: pd.DataFrame, request: pytest.FixtureRequest
 ) -> None:
-    # error_rate_gaps only considers groups of at least min_group_size rows; 1 makes every
+    # error-rate gaps only consider groups of at least min_group_size rows; 1 makes every
     # group count, as in fairlearn's between-groups difference.
     if dataset == "random":
         data, decision, outcome = random_data, "decision", "outcome"

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.columns import adverse_decision_note, label_variant_notes, numeric_sensitive_notes
-from equityaudit.auditors.comparison import comparison_evidence, error_rate_gap_evidence, rate_table
+from equityaudit.auditors.comparison import comparison_evidence, rate_table
+from equityaudit.auditors.gaps import error_rate_gap_evidence
 from equityaudit.auditors.grouping import counts_record, groupings
 from equityaudit.hookspecs import hookimpl
 from equityaudit.judging import judge

@@ -29,10 +29,10 @@ import pandas as pd
 from equityaudit.auditors.comparison import (
     Comparison,
     comparison_evidence,
-    error_rate_gap_evidence,
     judge,
     rate_table,
 )
+from equityaudit.auditors.gaps import error_rate_gap_evidence
 from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
