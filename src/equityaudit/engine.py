@@ -29,6 +29,7 @@ from equityaudit.results import (
     AuditResult,
     DataInfo,
     Finding,
+    ModelInfo,
     NamedGroups,
     StandardRef,
     Table,
@@ -66,6 +67,7 @@ def audit(
     outcome: str | Mapping[str, Any] | None = None,
     stage: str | None = None,
     groups: Mapping[str, Any] | None = None,
+    model: str | Path | Mapping[str, Any] | None = None,
     intersectional: bool | None = None,
     reference: str | Mapping[str, str] | None = None,
     thresholds: Mapping[str, Any] | None = None,
@@ -83,7 +85,10 @@ def audit(
     ``gate="warn"`` runs the audit even when the quality gate fails (each failed check becomes a
     warning); ``standard`` names a standard the audit must conform to (``"nyc-ll144@2023"``);
     ``redact`` makes auditors that quote the data cite row ids instead; ``groups`` names or bands
-    a sensitive column's values as ``columns.groups`` does (``{"age": {"bins": [25, 40, 65]}}``).
+    a sensitive column's values as ``columns.groups`` does (``{"age": {"bins": [25, 40, 65]}}``);
+    ``model`` scores the rows with a model file as the spec's ``model:`` does (a path, or
+    ``{"path": ..., "features": [...], "threshold": 0.5}``; with ``kind="test"``), its output
+    taking the place of ``decision`` and ``score``.
 
     Examples
     --------
@@ -110,6 +115,11 @@ def audit(
         "thresholds": dict(thresholds) if thresholds is not None else None,
         "quality": dict(quality) if quality is not None else None,
         "options": dict(options) if options is not None else None,
+        "model": dict(model)
+        if isinstance(model, Mapping)
+        else {"path": model}
+        if model is not None
+        else None,
     }
     mapping: dict[str, Any] = {
         "equityaudit": 1,
@@ -233,6 +243,8 @@ class PreparedAudit:
     """Notes for the report found while preparing (repeated columns the audit does not use)."""
     groups: list[NamedGroups] = field(default_factory=list)
     """How named groups (``columns.groups``, a standard's taxonomy) rewrote sensitive columns."""
+    model: ModelInfo | None = None
+    """The model scored on the data to make its decisions (``model:``)."""
 
 
 def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
@@ -256,6 +268,8 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         auditor = get_auditor(spec.auditor)
     except PluginError as exc:
         raise PluginError(f"{origin}: key 'auditor': {exc}") from None
+    if spec.model is not None:  # the model's output fills the decision (and score) roles
+        spec = _model_roles(spec, auditor)
     options = _options(auditor, spec, origin)
     _check_roles(auditor, spec, origin)
     auditor_check = getattr(auditor, "check_spec", None)  # optional part of the Auditor contract
@@ -268,6 +282,12 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         source = conform_source(source, application)
     option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
     extra = dict(option_columns(spec, options)) if option_columns is not None else {}
+    model = None
+    if spec.model is not None:
+        from equityaudit.models import score_model
+
+        roles = [*spec.columns.named().values(), *extra.values(), *_quality_columns(spec).values()]
+        source, model = score_model(source, spec.model, exclude=roles, origin=origin)
     check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
     used = {
         **{f"columns.{role}": column for role, column in spec.columns.named().items()},
@@ -284,7 +304,19 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         standard=application.standard.reference() if application else None,
         notes=notes,
         groups=groups,
+        model=model,
     )
+
+
+def _model_roles(spec: AuditSpec, auditor: Auditor) -> AuditSpec:
+    """The spec with the model's output columns as its decision role, and score where the auditor uses one."""
+    from equityaudit.models import DECISION_COLUMN, SCORE_COLUMN
+
+    assert spec.model is not None
+    roles: dict[str, str] = {"decision": DECISION_COLUMN}
+    if spec.model.output != "label" and auditor.roles.get("score", "unused") != "unused":
+        roles["score"] = SCORE_COLUMN
+    return spec.model_copy(update={"columns": spec.columns.model_copy(update=roles)})
 
 
 def _quality_columns(spec: AuditSpec) -> dict[str, str]:
@@ -337,6 +369,7 @@ def _result(
             description=spec.data.description,
             period={"start": period.start, "end": period.end} if period else None,
             groups=prepared.groups,
+            model=prepared.model,
         ),
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),

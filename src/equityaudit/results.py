@@ -42,6 +42,7 @@ __all__ = [
     "Finding",
     "Gate",
     "MetricWords",
+    "ModelInfo",
     "NamedGroups",
     "StandardRef",
     "Status",
@@ -135,6 +136,25 @@ class NamedGroups(_Model):
     description: str = Field(description="The grouping in one plain sentence, as reports print it.")
 
 
+class ModelInfo(_Model):
+    """The model whose decisions were audited (a spec's ``model:``), scored on the held-out rows."""
+
+    path: str
+    sha256: str = Field(description="SHA-256 of the model file.")
+    format: Literal["skops", "onnx"]
+    type: str = Field(description="The model's class (skops), or the ONNX graph's producer and name.")
+    features: list[str] = Field(description="The columns the model read, in its order.")
+    output: Literal["probability", "label", "score"]
+    threshold: float | None = Field(description="Selected when the output is at least this; null for labels.")
+    columns: dict[str, str] = Field(
+        description="The roles the model's output filled and the columns it was written to ({decision: ..., score: ...})."
+    )
+    trusted: list[str] = Field(
+        default_factory=list, description="skops: the non-default types the file needed."
+    )
+    description: str = Field(description="The model in one plain sentence, as reports print it.")
+
+
 class DataInfo(_Model):
     """The data the audit ran on."""
 
@@ -147,6 +167,9 @@ class DataInfo(_Model):
     period: dict[str, dt.date] | None = None
     groups: list[NamedGroups] = Field(
         default_factory=list, description="Named groups applied to sensitive columns before counting."
+    )
+    model: ModelInfo | None = Field(
+        default=None, description="The model scored on the data to make the audited decisions (spec model:)."
     )
 
 

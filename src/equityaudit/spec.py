@@ -34,6 +34,7 @@ __all__ = [
     "GroupBands",
     "GroupLabels",
     "LabelledColumn",
+    "ModelSpec",
     "Quality",
     "Thresholds",
     "spec_json_schema",
@@ -479,6 +480,75 @@ class Quality(_Strict):
         return value
 
 
+class ModelSpec(_Strict):
+    """A fitted model to score the held-out rows with: its output becomes the decision (and score).
+
+    ``{path: model.skops, features: [age, hours], threshold: 0.5}``: a scikit-learn model or
+    pipeline saved with skops (loaded with only trusted types, never unpickled) or an ONNX file
+    (run with onnxruntime, the ``onnx`` extra). See docs/spec.md#models.
+    """
+
+    path: Path = Field(
+        description="The model file, relative to the spec file: .skops (scikit-learn via skops) or .onnx."
+    )
+    features: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="The columns the model reads, in its order; default: every column of the data "
+        "that plays no role in the audit.",
+    )
+    output: Literal["probability", "label", "score"] = Field(
+        default="probability",
+        description="What the model gives: probability (of the favourable class, predict_proba), label "
+        "(a 1/0 decision, predict) or score (any number, decision_function).",
+    )
+    threshold: float | None = Field(
+        default=None,
+        description="A row is selected when the model's output is at least this; default 0.5 for "
+        "probabilities, required for scores, not used for labels.",
+    )
+    trusted: list[str] = Field(
+        default_factory=list,
+        description="Types in a skops file you trust beyond skops' defaults (the error for an "
+        "untrusted file lists them).",
+    )
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _a_number_not_a_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, found {str(value).lower()}")
+        return value
+
+    @model_validator(mode="after")
+    def _threshold_fits_output(self) -> ModelSpec:
+        if self.output == "label" and self.threshold is not None:
+            raise ValueError(
+                f"threshold {self.threshold:g} is given but output is 'label': a label is already a "
+                "decision; remove threshold, or use output: probability or score"
+            )
+        if self.output == "score" and self.threshold is None:
+            raise ValueError(
+                "output is 'score' but threshold is missing: a score has no natural cut-off; add "
+                "threshold, the lowest score that selects"
+            )
+        if self.output == "probability" and self.threshold is not None and not 0 <= self.threshold <= 1:
+            raise ValueError(
+                f"threshold {self.threshold:g} is not a probability between 0 and 1; for a model "
+                "that outputs other numbers, use output: score"
+            )
+        if self.features is not None and len(set(self.features)) != len(self.features):
+            raise ValueError(f"features lists a column twice: {self.features}")
+        return self
+
+    @property
+    def cut_off(self) -> float | None:
+        """The threshold in force: the one given, 0.5 for probabilities, none for labels."""
+        if self.threshold is not None:
+            return self.threshold
+        return 0.5 if self.output == "probability" else None
+
+
 Reference = Literal["max_rate", "largest"] | dict[str, str]
 
 
@@ -504,6 +574,11 @@ class AuditSpec(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     quality: Quality = Field(default_factory=Quality)
     options: dict[str, Any] = Field(default_factory=dict, description="Auditor-specific options.")
+    model: ModelSpec | None = Field(
+        default=None,
+        description="A model file scored on the data (held-out rows, data.kind: test); its output "
+        "becomes the decision and score roles (docs/spec.md#models).",
+    )
 
     source_path: Path | None = Field(default=None, exclude=True, description="internal")
     source_sha256: str | None = Field(default=None, exclude=True, description="internal")
@@ -525,6 +600,24 @@ class AuditSpec(_Strict):
         ('<spec>', 'audits/hiring.yaml')
         """
         return str(self.source_path) if self.source_path else "<spec>"
+
+    @model_validator(mode="after")
+    def _model_on_held_out_rows(self) -> AuditSpec:
+        if self.model is None:
+            return self
+        if self.data.kind != "test":
+            raise ValueError(
+                f"model: a model is audited on held-out rows, but data.kind is {self.data.kind!r}; set "
+                "data.kind: test and say in data.test_data_reason how the rows were held out of training"
+            )
+        taken = [role for role in ("decision", "score") if getattr(self.columns, role) is not None]
+        if taken:
+            named = " and ".join(f"columns.{role}" for role in taken)
+            raise ValueError(
+                f"model: the model's output is the decision and score, but the spec also names {named}; "
+                f"remove {named} to audit the model, or remove model to audit the column(s)"
+            )
+        return self
 
     @field_validator("reference", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from equityaudit.errors import SpecError, counted, did_you_mean, short_repr
-from equityaudit.spec import SPEC_VERSION, AuditSpec, DataSource, GroupBands, GroupLabels, Quality
+from equityaudit.spec import SPEC_VERSION, AuditSpec, DataSource, GroupBands, GroupLabels, ModelSpec, Quality
 
 __all__ = ["SpecLoader", "load_spec", "load_yaml", "spec_from_mapping"]
 
@@ -114,6 +114,7 @@ def load_spec(path: str | Path) -> AuditSpec:
         update={
             "data": _resolve_paths(spec.data, path.parent),
             "quality": _resolve_suite(spec.quality, path.parent),
+            "model": _resolve_model(spec.model, path.parent),
             "source_path": path,
             "source_sha256": hashlib.sha256(raw).hexdigest(),
         }
@@ -124,6 +125,12 @@ def _resolve_paths(data: DataSource, base: Path) -> DataSource:
     if data.path is None or data.path.is_absolute():
         return data
     return data.model_copy(update={"path": (base / data.path).resolve()})
+
+
+def _resolve_model(model: ModelSpec | None, base: Path) -> ModelSpec | None:
+    if model is None or model.path.is_absolute():
+        return model
+    return model.model_copy(update={"path": (base / model.path).resolve()})
 
 
 def _resolve_suite(quality: Quality, base: Path) -> Quality:

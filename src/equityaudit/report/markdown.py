@@ -64,6 +64,8 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
         lines.append(f"- **Data period:** {data.period['start']} to {data.period['end']}")
     for named in data.groups:
         lines.append(f"- **Named groups:** {_paragraph(named.description)} ({_paragraph(named.source)})")
+    if data.model is not None:
+        lines.append(f"- **Model:** {_paragraph(data.model.description)} (sha256 `{data.model.sha256[:12]}`)")
     lines += ["", "## Findings", ""]
     if result.verdict == "blocked":
         lines.append("The quality gate blocked this audit; no findings were computed. See the gate below.")
