@@ -1,0 +1,176 @@
+"""A model equityaudit cannot use is refused with a clear message and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+import yaml
+from click.testing import CliRunner
+from skl2onnx import to_onnx
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from equityaudit.cli import main
+
+REASON = "rows held out of training"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Held-out rows (sex, two numeric features, one text column) beside the models."""
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame(
+        {
+            "sex": np.where(rng.random(200) < 0.5, "F", "M"),
+            "x": rng.normal(size=200),
+            "y": rng.normal(size=200),
+            "city": rng.choice(["Leeds", "York"], size=200),
+        }
+    )
+    rows.to_csv(tmp_path / "held_out.csv", index=False)
+    return tmp_path
+
+
+def _xy(rows: int = 200) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(1)
+    features = pd.DataFrame({"x": rng.normal(size=rows), "y": rng.normal(size=rows)})
+    return features, features["x"] > 0
+
+
+def _spec(folder: Path, model: dict[str, Any], **extra: Any) -> Path:
+    spec = {
+        "equityaudit": 1,
+        "name": "model",
+        "auditor": "decisions",
+        "data": {"path": "held_out.csv", "kind": "test", "test_data_reason": REASON},
+        "columns": {"sensitive": ["sex"]},
+        "model": model,
+        **extra,
+    }
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def _run(spec: Path) -> Any:
+    result = CliRunner().invoke(main, ["run", str(spec), "--out", str(spec.parent / "out")])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_untrusted_types_are_listed_with_how_to_trust_them(folder: Path) -> None:
+    features, target = _xy()
+    sio.dump(
+        make_pipeline(FunctionTransformer(pd.isna), LogisticRegression()).fit(features, target),
+        folder / "m.skops",
+    )
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"]}))
+    assert result.exit_code == 2
+    assert "holds types that skops does not trust by default:\n  - pandas.isna\n" in result.output
+    assert "list them under model.trusted" in result.output
+    trusted = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "trusted": ["pandas.isna"]}))
+    assert trusted.exit_code in (0, 1), trusted.output
+
+
+def test_missing_features_are_named_with_the_data_columns(folder: Path) -> None:
+    features, target = _xy()
+    sio.dump(LogisticRegression().fit(features.to_numpy(), target), folder / "m.skops")
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "income"]}))
+    assert result.exit_code == 2
+    assert "the model's feature column(s) ['income'] (model.features in " in result.output
+    assert "columns in the data: 'sex', 'x', 'y', 'city'." in result.output
+
+
+def test_a_model_of_three_classes_has_the_wrong_output_shape(folder: Path) -> None:
+    features, _ = _xy()
+    three = np.digitize(features["x"], [-0.5, 0.5])
+    sio.dump(LogisticRegression().fit(features.to_numpy(), three), folder / "m.skops")
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"]}))
+    assert result.exit_code == 2
+    assert "the model's probability output has shape (200, 3) for 200 rows" in result.output
+
+
+def test_a_text_feature_is_named_with_example_values(folder: Path) -> None:
+    features, target = _xy()
+    onnx = to_onnx(
+        LogisticRegression().fit(features.to_numpy(np.float32), target), features.to_numpy(np.float32)[:1]
+    )
+    (folder / "m.onnx").write_bytes(onnx.SerializeToString())
+    result = _run(_spec(folder, {"path": "m.onnx", "features": ["x", "city"]}))
+    assert result.exit_code == 2
+    assert "feature column 'city' is not numeric (values such as " in result.output
+    assert "'Leeds'" in result.output
+
+
+def test_a_text_feature_of_a_skops_model_is_named_too(folder: Path) -> None:
+    features, target = _xy()
+    sio.dump(LogisticRegression().fit(features.to_numpy(), target), folder / "m.skops")
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "city"]}))
+    assert result.exit_code == 2
+    assert "the model m.skops failed on the rows (ValueError: " in result.output
+    assert "feature column 'city' is not numeric" in result.output
+
+
+def test_an_onnx_input_no_feature_feeds(folder: Path) -> None:
+    features, target = _xy()
+    pipeline = make_pipeline(ColumnTransformer([("keep", "passthrough", ["x", "y"])]), LogisticRegression())
+    onnx = to_onnx(pipeline.fit(features.astype(np.float32), target), features.astype(np.float32)[:1])
+    (folder / "m.onnx").write_bytes(onnx.SerializeToString())
+    result = _run(_spec(folder, {"path": "m.onnx", "features": ["x", "sex"]}))
+    assert result.exit_code == 2
+    assert (
+        "m.onnx takes the inputs ['x', 'y'], one per column, but model.features gives ['x', 'sex']"
+        in result.output
+    )
+    assert "no feature feeds ['y'], and ['sex'] feed no input" in result.output
+
+
+@pytest.mark.parametrize("name", ["m.skops", "m.onnx"])
+def test_a_file_that_is_not_a_model(folder: Path, name: str) -> None:
+    (folder / name).write_text("age,score\n1,2\n")
+    result = _run(_spec(folder, {"path": name, "features": ["x", "y"]}))
+    assert result.exit_code == 2
+    kind = "a skops file" if name.endswith("skops") else "an ONNX model"
+    assert f"/{name} cannot be read as {kind} (" in result.output
+
+
+def test_a_missing_model_file(folder: Path) -> None:
+    result = _run(_spec(folder, {"path": "nowhere.skops"}))
+    assert result.exit_code == 2
+    assert "nowhere.skops is not a file; give the path of a .skops or .onnx model file." in result.output
+
+
+def test_a_model_needs_held_out_rows(folder: Path) -> None:
+    spec = _spec(folder, {"path": "m.skops"})
+    text = spec.read_text().replace("kind: test", "kind: historical")
+    spec.write_text(text)
+    result = _run(spec)
+    assert result.exit_code == 2
+    assert (
+        "a model is audited on held-out rows, but data.kind is 'historical'; set data.kind: test"
+        in result.output
+    )
+
+
+def test_a_model_with_a_decision_column_is_refused(folder: Path) -> None:
+    spec = _spec(folder, {"path": "m.skops"}, columns={"sensitive": ["sex"], "decision": "x"})
+    result = _run(spec)
+    assert result.exit_code == 2
+    assert (
+        "the model's output is the decision and score, but the spec also names columns.decision"
+        in result.output
+    )
+
+
+def test_a_score_output_needs_a_threshold(folder: Path) -> None:
+    result = _run(_spec(folder, {"path": "m.skops", "output": "score"}))
+    assert result.exit_code == 2
+    assert "output is 'score' but threshold is missing" in result.output
