@@ -81,6 +81,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.values": Layer.DATA,  # raw values read as decisions and groups
     "equityaudit.column_checks": Layer.DATA,  # the spec's columns are in the data
     "equityaudit.groups": Layer.DATA,
+    "equityaudit.models": Layer.DATA,  # a model file scored on the rows: decision and score columns
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
     "equityaudit.results": Layer.RECORDS,
