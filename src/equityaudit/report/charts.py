@@ -61,7 +61,8 @@ def primary_view(index: int, table: Table, findings: FindingLookup) -> PrimaryVi
     rules: list[tuple[float, str, str]] = []
     threshold_text = "No threshold line: no group of this table was judged."
     if threshold is not None and reference_rate is not None and not unfavourable:
-        rules.append((threshold * reference_rate, f"{threshold:g} × {reference}", "threshold"))
+        # the line's label stays short enough for a phone's width; the caption names the reference group
+        rules.append((threshold * reference_rate, f"{threshold:g} × reference", "threshold"))
         threshold_text = (
             f"The dashed line marks {threshold:g} × the rate of the reference group, {reference} "
             f"({fmt_pct(reference_rate)}); a group whose rate falls left of it has an impact ratio "
