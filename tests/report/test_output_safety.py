@@ -256,3 +256,28 @@ def test_never_overwrites_a_users_file_without_force(tmp_path: Path, hostile: ea
     refused = CliRunner().invoke(main, ["report", str(result), "--out", str(out), "--format", "md"])
     assert refused.exit_code == 2 and "refusing to overwrite it" in refused.output
     assert (out / "hiring-screening.md").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_every_registered_format_renders_the_hostile_labels_inert(hostile: ea.AuditResult) -> None:
+    """Walks every report format registered (the built-in ones and any a test plugin adds): no raw
+    tag in a text report, no formula cell in a CSV."""
+    from equityaudit.plugins import list_formats
+
+    walked = []
+    for name, (fmt, _) in list_formats().items():
+        if fmt.reason_to_skip is not None and fmt.reason_to_skip(hostile) is not None:
+            continue
+        for file in fmt.files:
+            content = file.render(hostile)
+            text = content.decode("utf-8") if isinstance(content, bytes) else content
+            walked.append(f"{name}{file.suffix}")
+            if file.suffix == ".json":
+                assert json.loads(text)["audit"]["name"] == hostile.audit.name  # data, not markup
+            elif file.suffix.endswith(".csv"):
+                for row in list(csv.reader(io.StringIO(text)))[1:]:
+                    for cell in row:
+                        assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+            else:
+                for tag in ("<script>alert", "<img"):
+                    assert tag not in text, (name, file.suffix)
+    assert {"md.md", "html.html", "junit.junit.xml", "ll144.ll144.md", "ll144.ll144.csv"} <= set(walked)
