@@ -177,3 +177,75 @@ def test_screenshot(browser: Any, reports: dict[str, Path]) -> None:
         assert CHARTS_SCREENSHOT.stat().st_size > 10_000
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hostile import hostile_hiring
+
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / "hostile.html"
+    path.write_text(render_html(hostile_hiring(folder)), encoding="utf-8")
+    return path
+
+
+def test_hostile_labels_render_as_text(browser: Any, hostile_report: Path) -> None:
+    """Labels that are markup (issue 16) show as text: no dialog opens, no element is injected, and
+    nothing but the page itself is requested."""
+    from hostile import HOSTILE_LABELS
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    recorder = Recorder(page)
+    try:
+        page.goto(hostile_report.as_uri(), wait_until="load")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.wait_for_timeout(200)
+        assert dialogs == []
+        assert recorder.requests == [hostile_report.as_uri()]
+        assert recorder.errors == []  # a script refused by the policy would be reported here
+        assert page.locator("img").count() == 0
+        assert page.locator("script").count() == 1  # the page's own print script
+        text = page.locator("body").text_content() or ""
+        for label in HOSTILE_LABELS.values():
+            assert label in text, label
+    finally:
+        ctx.close()
+
+
+def test_content_security_policy_stops_an_injected_script(browser: Any, hostile_report: Path) -> None:
+    """Were a script ever to slip into the page, the policy would not run it, nor let it load."""
+    page_text = hostile_report.read_text(encoding="utf-8")
+    injected = hostile_report.with_name("injected.html")
+    injected.write_text(
+        page_text.replace(
+            "<body>",
+            '<body><script>window.ran = true; alert(1)</script><img src="http://x.test/pixel.png">',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    ctx = browser.new_context()
+    sent: list[str] = []  # what reached the network layer (a load the policy refuses never does)
+
+    def through(route: Any) -> None:
+        sent.append(route.request.url)
+        route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+    ctx.route("**/*", through)
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    failures: list[str] = []
+    page.on("requestfailed", lambda request: failures.append(f"{request.url} {request.failure}"))
+    recorder = Recorder(page)
+    try:
+        page.goto(injected.as_uri(), wait_until="load")
+        assert page.evaluate("() => window.ran === undefined")
+        assert dialogs == []
+        assert sent == [injected.as_uri()], failures
+        assert any("Content Security Policy" in error for error in recorder.errors)
+    finally:
+        ctx.close()

@@ -31,10 +31,13 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
     3 a gate failed (its audit would be blocked).
     """
 
+    from rich.text import Text
+
     from equityaudit.cli.run import collect_specs
     from equityaudit.cli.summary import print_gate, summary_console
     from equityaudit.engine import check_spec
     from equityaudit.quality.export import write_suite
+    from equityaudit.report.escaping import terminal_text
     from equityaudit.spec_loading import load_spec
 
     paths = collect_specs(target)
@@ -50,13 +53,21 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
         outcome = check_spec(spec)
         blocked = blocked or not outcome.gate.passed
         if not quiet:
-            console.rule(f"[bold]{spec.name}[/] · {spec.auditor} · {outcome.rows} rows")
-            console.print(f"data: {outcome.source}", style="dim")
+            console.rule(
+                Text.assemble(
+                    terminal_text(spec.name, "bold"),
+                    terminal_text(f" · {spec.auditor} · {outcome.rows} rows"),
+                    style="rule.text",
+                )
+            )
+            console.print(terminal_text(f"data: {outcome.source}", "dim"))
             print_gate(outcome.gate, console=console, every_check=verbose)
             for note in outcome.notes:
-                console.print(f"note: {note}", style="dim")
+                console.print(terminal_text(f"note: {note}", "dim"))
         if export_to is not None:
             written = write_suite(outcome.suite, export_to, force=force)
             if not quiet:
-                console.print(f"Wrote {written} ({len(outcome.suite['expectations'])} expectations)")
+                console.print(
+                    terminal_text(f"Wrote {written} ({len(outcome.suite['expectations'])} expectations)")
+                )
     raise SystemExit(int(ExitCode.BLOCKED if blocked else ExitCode.OK))

@@ -11,6 +11,7 @@ import click
 
 from equityaudit.cli.formats import DEFAULT_FORMATS, FormatOption, parse_formats
 from equityaudit.errors import ExitCode, OutputError, SpecError, UndefinedMetricWarning
+from equityaudit.report.escaping import github_message, github_property
 from equityaudit.results import AuditResult
 
 __all__ = ["demo_command", "exit_code_for", "run_command"]
@@ -50,30 +51,20 @@ def exit_code_for(verdicts: Sequence[str], *, fail_on: str = "fail") -> ExitCode
     return ExitCode.OK
 
 
-def _github_escape(text: str) -> str:
-    """Escape a workflow command's message (its data): %, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _github_escape_property(text: str) -> str:
-    """Escape a workflow command's property value (title=...): also ':' and ',', which end a property."""
-    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github_annotations(result: AuditResult) -> list[str]:
     """``::error``/``::warning`` workflow commands for a result's failed and warned findings."""
     lines = []
     if result.verdict == "blocked":
         failed = [c for c in result.gate.checks if not c.passed]
         lines.append(
-            f"::error title={_github_escape_property(f'equityaudit {result.audit.name}: blocked')}::"
-            + _github_escape("; ".join(f"{c.name} ({c.column or 'table'}): {c.message}" for c in failed))
+            f"::error title={github_property(f'equityaudit {result.audit.name}: blocked')}::"
+            + github_message("; ".join(f"{c.name} ({c.column or 'table'}): {c.message}" for c in failed))
         )
     for finding in result.findings:
         if finding.status in ("fail", "warn"):
             level = "error" if finding.status == "fail" else "warning"
-            title = _github_escape_property(f"equityaudit {result.audit.name}: {finding.table}")
-            lines.append(f"::{level} title={title}::{_github_escape(finding.message)}")
+            title = github_property(f"equityaudit {result.audit.name}: {finding.table}")
+            lines.append(f"::{level} title={title}::{github_message(finding.message)}")
     return lines
 
 
@@ -86,7 +77,10 @@ def _github_step_summary(result: AuditResult) -> None:
             with open(summary, "a", encoding="utf-8") as handle:
                 handle.write(render_markdown(result) + "\n")
         except OSError as exc:
-            click.echo(f"::warning title=equityaudit::cannot write the step summary to {summary}: {exc}")
+            click.echo(
+                "::warning title=equityaudit::"
+                + github_message(f"cannot write the step summary to {summary}: {exc}")
+            )
     for line in github_annotations(result):
         click.echo(line)
 

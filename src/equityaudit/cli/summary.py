@@ -1,4 +1,9 @@
-"""The terminal summary of one audit: groups, rates, ratios, intervals and the verdict (rich)."""
+"""The terminal summary of one audit: groups, rates, ratios, intervals and the verdict (rich).
+
+Text from the result (names, labels, messages) is printed as a rich ``Text`` made by
+:func:`~equityaudit.report.escaping.terminal_text`, never as console markup: a label
+``[bold red]x[/]`` is shown as written.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from equityaudit.report.escaping import terminal_text
 from equityaudit.report.formatting import fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.results import AuditResult, Check, Finding, Gate, Table
@@ -57,10 +63,16 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     """Print the primary tables, the other problems found, and the verdict."""
     console = console or summary_console()
     findings = {(f.table, tuple(f.group.values())): f for f in result.findings if f.kind == "ratio"}
-    console.rule(f"[bold]{result.audit.name}[/] · {result.audit.auditor} · {result.data.rows} rows")
-    console.print(Text(f"data: {result.data.source}", style="dim"))
+    console.rule(
+        Text.assemble(
+            terminal_text(result.audit.name, "bold"),
+            terminal_text(f" · {result.audit.auditor} · {result.data.rows} rows"),
+            style="rule.text",  # what rich gives a title written as markup
+        )
+    )
+    console.print(terminal_text(f"data: {result.data.source}", "dim"))
     for named in result.data.groups:
-        console.print(Text(f"groups: {named.description}", style="dim"))
+        console.print(terminal_text(f"groups: {named.description}", "dim"))
     primary = [t for t in result.tables if ":" not in t.name]
     for table in primary:
         console.print(_rich_table(table, findings))
@@ -70,23 +82,23 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
         console.print(f"[bold]Other findings ({len(others)}; {len(flagged)} flagged):[/]")
         for finding in flagged:
             console.print(
-                Text(
+                terminal_text(
                     f"  {finding.status.upper():5} {finding.table}: {finding.message}",
-                    style=_STYLE[finding.status],
+                    _STYLE[finding.status],
                 )
             )
     if result.gate.checks and not all(c.passed for c in result.gate.checks):
         print_gate(result.gate, console=console)
     for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(terminal_text(f"note: {note}", "dim"))
     ll144 = result.context.get("ll144")
     unstated = ll144.get("unstated") if isinstance(ll144, dict) else None
     if unstated:
         console.print(
-            Text(
+            terminal_text(
                 f"warning: the LL144 summary (6 RCNY §5-303) is incomplete: {', '.join(unstated)} not stated "
                 "in the spec",
-                style=_STYLE["warn"],
+                _STYLE["warn"],
             )
         )
     counts = status_counts(result)
@@ -103,9 +115,9 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
             f"  ({counts or 'no comparisons'})",
         )
     )
-    console.print(Text(" ".join(owner_summary(result))))
+    console.print(terminal_text(" ".join(owner_summary(result))))
     if written:
-        console.print("Wrote " + ", ".join(str(p) for p in written))
+        console.print(terminal_text("Wrote " + ", ".join(str(p) for p in written)))
 
 
 def status_counts(result: AuditResult) -> str:
@@ -128,7 +140,7 @@ def print_run_total(results: list[AuditResult], *, console: Console | None = Non
     for result in results:
         console.print(
             Text.assemble(
-                f"{result.audit.name:<{width}}  ",
+                terminal_text(f"{result.audit.name:<{width}}  "),
                 (f"{result.verdict.upper():<7}", _STYLE[result.verdict]),
                 f"  {status_counts(result) or 'no comparisons'}",
             )
@@ -179,9 +191,9 @@ def _gate_table(checks: list[Check]) -> RichTable:
             rows = f"{check.unexpected_count}{share}"
         view.add_row(
             Text("ok", style=_STYLE["pass"]) if check.passed else Text("FAIL", style=_STYLE["fail"]),
-            check.column or "(table)",
+            terminal_text(check.column or "(table)"),
             rows,
-            Text.assemble((check.name, "dim"), "\n", check.message),
+            Text.assemble(terminal_text(check.name, "dim"), "\n", terminal_text(check.message)),
         )
     return view
 
@@ -194,7 +206,9 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
     metric = table.metric
     reference = ", ".join(table.reference.values()) if table.reference else "—"
     view = RichTable(
-        title=f"{table.name}: {metric.replace('_', ' ')} (reference: {reference})",
+        title=terminal_text(
+            f"{table.name}: {metric.replace('_', ' ')} (reference: {reference})", "table.title"
+        ),
         title_justify="left",
         header_style="bold",
         pad_edge=False,
@@ -242,7 +256,7 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
             status = _LEFT_OUT.get(row.get("excluded_reason") or "", "")
         p_adjusted = finding.p_adjusted if finding else None
         view.add_row(
-            ", ".join(row["group"].values()),
+            terminal_text(", ".join(row["group"].values())),
             "suppressed" if row.get(count) is None else str(row[count]),
             fmt_pct(row.get(metric)),
             _interval(row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"), percent=True),

@@ -1,7 +1,8 @@
 """The self-contained HTML report of an AuditResult: the page assembled from its parts with Jinja.
 
 One file, no request leaving the page (no CDN, web font or image URL), readable on a phone and
-printable. Everything shown comes from the :class:`~equityaudit.results.AuditResult`: the report
+printable; a Content-Security-Policy (:data:`CONTENT_SECURITY_POLICY`) forbids every request and
+every script but the page's own print script, whatever the result's text holds. Everything shown comes from the :class:`~equityaudit.results.AuditResult`: the report
 picks values out of it, formats them and lays out the charts; it never recomputes a statistic.
 
 This module gathers the page's parts — the charts (:mod:`~equityaudit.report.charts`), the
@@ -13,11 +14,14 @@ whose SVG is drawn by the macros of ``templates/_charts.html.j2``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from equityaudit.report.charts import funnel_views, primary_view
 from equityaudit.report.context_tables import context_tables
@@ -48,7 +52,24 @@ from equityaudit.report.titles import by_text, group_label
 from equityaudit.report.vocabulary import in_results_words, metric_label
 from equityaudit.results import AuditResult
 
-__all__ = ["render_html"]
+__all__ = ["CONTENT_SECURITY_POLICY", "PRINT_SCRIPT", "render_html"]
+
+PRINT_SCRIPT = (
+    'addEventListener("beforeprint",function(){document.querySelectorAll("details")'
+    ".forEach(function(d){d.open=true})});"
+)
+"""The page's one script: opens every folded table before printing (CSS cannot open a
+``<details>``). The Content-Security-Policy allows it by its hash, and no other script."""
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; "
+    f"script-src 'sha256-{base64.b64encode(hashlib.sha256(PRINT_SCRIPT.encode()).digest()).decode()}'; "
+    "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+)
+"""The HTML report's policy, in a ``<meta http-equiv>`` tag: nothing loads from anywhere (no
+request leaves the page), no script runs but :data:`PRINT_SCRIPT`, styles only inline (the page's
+own ``<style>`` and the charts' ``style`` attributes), images only as ``data:`` URLs. Text from
+the result is escaped by the template's autoescape besides; the policy is the second wall."""
 
 
 def _view(result: AuditResult) -> dict[str, Any]:
@@ -111,6 +132,8 @@ def _view(result: AuditResult) -> dict[str, Any]:
         "findings_intro": findings_intro(result.findings),
         "owner_summary": owner_summary(result),
         "result_sha256": _sha256(result),
+        "print_script": markupsafe.Markup(PRINT_SCRIPT),  # constants of this module, not text from a result
+        "content_security_policy": markupsafe.Markup(CONTENT_SECURITY_POLICY),
     }
 
 

@@ -9,11 +9,11 @@ categories, and the distribution date of the tool. Every figure comes from the s
 from __future__ import annotations
 
 import csv
-import html
 import io
 from typing import Any
 
 from equityaudit.errors import ResultError
+from equityaudit.report.escaping import csv_cell, html_text, markdown_cell, markdown_code, markdown_text
 from equityaudit.report.formatting import fmt_pct, fmt_ratio
 from equityaudit.results import AuditResult
 
@@ -120,12 +120,13 @@ def ll144_rows(result: AuditResult) -> list[dict[str, Any]]:
 
 
 def render_ll144_csv(result: AuditResult) -> str:
-    """The summary as CSV, one row per category."""
+    """The summary as CSV, one row per category; no cell a spreadsheet would evaluate as a formula
+    (:func:`~equityaudit.report.escaping.csv_cell`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LL144_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in ll144_rows(result):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -209,31 +210,38 @@ def _incomplete(block: dict[str, Any]) -> str | None:
 def render_ll144_markdown(result: AuditResult, *, marker: str = "") -> str:
     """The summary as Markdown."""
     lines = [marker] if marker else []
-    lines += [f"# Summary of results of a bias audit: {result.audit.name}", ""]
+    lines += [f"# Summary of results of a bias audit: {markdown_cell(result.audit.name)}", ""]
     warning = _incomplete(_disclosures(result))
     if warning:
-        lines += [f"> **{warning}**", ""]
-    lines += [f"- **{label}:** {value}" for label, value in _facts(result)]
+        lines += [f"> **{markdown_cell(warning)}**", ""]
+    lines += [f"- **{markdown_cell(label)}:** {markdown_cell(value)}" for label, value in _facts(result)]
     for table in _summary_tables(result):
+        title = f"{table.name.removeprefix('scoring:')}: {table.metric.replace('_', ' ')}"
         lines += [
             "",
-            f"## {table.name.removeprefix('scoring:')}: {table.metric.replace('_', ' ')}",
+            f"## {markdown_cell(title)}",
             "",
             "| category | applicants | rate | impact ratio | note |",
             "|---|---:|---:|---:|---|",
         ]
         for row in table.rows:
             lines.append(
-                f"| {', '.join(row['group'].values())} | {row['n']} | {fmt_pct(row.get(table.metric))} "
-                f"| {fmt_ratio(row.get('impact_ratio'))} | {(row.get('note') or '').replace('|', '/')} |"
+                f"| {markdown_cell(', '.join(row['group'].values()))} | {row['n']} "
+                f"| {fmt_pct(row.get(table.metric))} | {fmt_ratio(row.get('impact_ratio'))} "
+                f"| {markdown_cell((row.get('note') or '').replace('|', '/'))} |"
             )
-    lines += ["", f"Produced by equityaudit {result.tool.version}; result sha256 `{result.sha256}`.", ""]
+    lines += [
+        "",
+        f"Produced by equityaudit {markdown_text(result.tool.version)}; result sha256 "
+        f"{markdown_code(result.sha256)}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def render_ll144_html(result: AuditResult, *, marker: str = "") -> str:
     """The summary as a small self-contained HTML page."""
-    e = html.escape
+    e = html_text
     parts = [
         "<!DOCTYPE html>",
         marker,
@@ -261,13 +269,13 @@ def render_ll144_html(result: AuditResult, *, marker: str = "") -> str:
         )
         for row in table.rows:
             parts.append(
-                f"<tr><td>{e(', '.join(row['group'].values()))}</td><td class='n'>{row['n']}</td>"
+                f"<tr><td>{e(', '.join(row['group'].values()))}</td><td class='n'>{e(row['n'])}</td>"
                 f"<td class='n'>{fmt_pct(row.get(table.metric))}</td><td class='n'>{fmt_ratio(row.get('impact_ratio'))}</td>"
                 f"<td>{e(row.get('note') or '')}</td></tr>"
             )
         parts.append("</tbody></table></div>")
     parts.append(
         f"<p><small>Produced by equityaudit {e(result.tool.version)}; result sha256 "
-        f"<code>{result.sha256}</code>.</small></p></body></html>"
+        f"<code>{e(result.sha256)}</code>.</small></p></body></html>"
     )
     return "\n".join(p for p in parts if p) + "\n"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
+from equityaudit.report.escaping import markdown_cell, markdown_code, markdown_text
 from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.report.vocabulary import in_results_words
@@ -33,15 +33,8 @@ def _interval(low: Any, high: Any, *, percent: bool = False) -> str:
     return f"{fmt_pct(low)}–{fmt_pct(high)}" if percent else f"{low:.3f}–{high:.3f}"
 
 
-def _cell(text: Any) -> str:
-    """Text safe in a Markdown table cell: no HTML (GitHub renders it), no pipes, one line."""
-    escaped = html.escape(str(text), quote=False)
-    return escaped.replace("|", "\\|").replace("\n", " ")
-
-
-def _paragraph(text: str) -> str:
-    """Text safe as a Markdown paragraph: no HTML, one line."""
-    return html.escape(text, quote=False).replace("\n", " ")
+_cell = markdown_cell
+_text = markdown_text
 
 
 @in_results_words
@@ -50,22 +43,26 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
     lines = [marker] if marker else []
     audit, data = result.audit, result.data
     lines += [
-        f"# {audit.name}: {_BADGE[result.verdict]}",
+        f"# {_cell(audit.name)}: {_BADGE[result.verdict]}",
         "",
-        _paragraph(" ".join(owner_summary(result))),
+        _text(" ".join(owner_summary(result))),
         "",
-        f"- **Auditor:** {audit.auditor}"
-        + (f" (standard {audit.standard.id}@{audit.standard.version})" if audit.standard else ""),
-        f"- **Data:** `{data.source}`, {data.rows} rows, {data.kind} data"
+        f"- **Auditor:** {_cell(audit.auditor)}"
+        + (
+            f" (standard {_cell(audit.standard.id)}@{_cell(audit.standard.version)})"
+            if audit.standard
+            else ""
+        ),
+        f"- **Data:** {markdown_code(data.source)}, {data.rows} rows, {_cell(data.kind)} data"
         + (f" ({_cell(data.test_data_reason)})" if data.test_data_reason else ""),
-        f"- **Audit date:** {audit.date.isoformat()}; equityaudit {result.tool.version}",
+        f"- **Audit date:** {audit.date.isoformat()}; equityaudit {_cell(result.tool.version)}",
     ]
     if data.period:
-        lines.append(f"- **Data period:** {data.period['start']} to {data.period['end']}")
+        lines.append(f"- **Data period:** {_cell(data.period['start'])} to {_cell(data.period['end'])}")
     for named in data.groups:
-        lines.append(f"- **Named groups:** {_paragraph(named.description)} ({_paragraph(named.source)})")
+        lines.append(f"- **Named groups:** {_cell(named.description)} ({_cell(named.source)})")
     if data.model is not None:
-        lines.append(f"- **Model:** {_paragraph(data.model.description)} (sha256 `{data.model.sha256[:12]}`)")
+        lines.append(f"- **Model:** {_cell(data.model.description)} (sha256 `{data.model.sha256[:12]}`)")
     lines += ["", "## Findings", ""]
     if result.verdict == "blocked":
         lines.append("The quality gate blocked this audit; no findings were computed. See the gate below.")
@@ -80,8 +77,9 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
         ]
         for f in sorted(result.findings, key=lambda f: STATUSES.index(f.status)):
             lines.append(
-                f"| {_BADGE[f.status]} | {_cell(f.table)} | {_cell(', '.join(f.group.values()))} | {f.metric} "
-                f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {fmt_p(f.p_adjusted)} | {_cell(f.message)} |"
+                f"| {_BADGE[f.status]} | {_cell(f.table)} | {_cell(', '.join(f.group.values()))} | {_cell(f.metric)} "
+                f"| {_num(f.value)} | {_interval(f.ci_low, f.ci_high)} | {fmt_p(f.p_adjusted)} "
+                f"| {_cell(f.message, code_spans=True)} |"
             )
     lines += _examples(result)
     for table in result.tables:
@@ -107,11 +105,11 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
                 unexpected = f"{check.unexpected_count}{share}"
             examples = fmt_examples(check.unexpected_values) if check.unexpected_values else ""
             lines.append(
-                f"| {'pass' if check.passed else '**FAIL**'} | {check.name} | {_cell(check.column or '(table)')} "
-                f"| {unexpected} | {_cell(examples)} | {_cell(check.message)} |"
+                f"| {'pass' if check.passed else '**FAIL**'} | {_cell(check.name)} | {_cell(check.column or '(table)')} "
+                f"| {unexpected} | {_cell(examples)} | {_cell(check.message, code_spans=True)} |"
             )
     if result.notes:
-        lines += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in result.notes]
+        lines += ["", "## Notes", ""] + [f"- {_text(note, code_spans=True)}" for note in result.notes]
     lines += ["", f"<sub>Result schema {result.schema_}; result sha256 `{result.sha256}`.</sub>", ""]
     return "\n".join(lines)
 
@@ -138,9 +136,10 @@ def _table(table: Table) -> list[str]:
     metric = table.metric
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
     lines = [
-        f"### {_cell(table.name)}: {metric.replace('_', ' ')}",
+        f"### {_cell(table.name)}: {_cell(metric.replace('_', ' '))}",
         "",
-        f"Reference group: **{reference}**. Intervals: {table.methods.get('rate_ci', '')}; ratios: {table.methods.get('ratio_ci', '')}.",
+        f"Reference group: **{reference}**. Intervals: {_cell(table.methods.get('rate_ci', ''))}; "
+        f"ratios: {_cell(table.methods.get('ratio_ci', ''))}.",
         "",
         "| group | n | rate | 95% CI | ratio | 95% CI | shortfall | note |",
         "|---|---:|---:|---|---:|---|---:|---|",
@@ -158,7 +157,7 @@ def _table(table: Table) -> list[str]:
             "",
             f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {fmt_p(chi['p_value'])}.",
         ]
-    lines += [f"> {_cell(note)}" for note in table.notes]
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines
 
 
@@ -167,15 +166,15 @@ def _context_table(table: ContextTable) -> list[str]:
     lines = [
         f"### {_cell(table.heading)}",
         "",
-        _cell(table.summary),
+        _text(table.summary, code_spans=True),
         "",
         "| " + " | ".join(_cell(c) for c in table.columns) + " |",
         "|" + "|".join("---:" if numeric else "---" for numeric in table.numeric) + "|",
     ]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
-    lines += [f"> {_cell(note)}" for note in table.notes]
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     if table.methods:
-        lines += ["", f"Methods: {_cell(table.methods)}."]
+        lines += ["", f"Methods: {_cell(table.methods, code_spans=True)}."]
     return lines
 
 
@@ -192,5 +191,5 @@ def _examples(result: AuditResult) -> list[str]:
                 text = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in example.items())
             else:
                 text = str(example)
-            lines.append(f"  - {_cell(text)}")
+            lines.append(f"  - {_text(text)}")
     return lines

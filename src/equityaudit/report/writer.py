@@ -1,11 +1,28 @@
-"""Writing a result's files (JSON and the chosen reports) without clobbering a user's files."""
+"""Writing a result's files (JSON and the chosen reports) without clobbering a user's files.
+
+The rules, each for a reason:
+
+- a file is named ``<stem><suffix>``, where the stem is the audit's name made a safe file name by
+  :func:`~equityaudit.report.escaping.file_stem` (a result JSON received from someone else may
+  name itself ``../../x``), and the suffix a format's validated ending; the name itself stays, as
+  written, inside every report;
+- nothing is written outside the output folder: each target's parent must be that folder;
+- an existing file equityaudit did not write is never replaced without ``--force``;
+- a symbolic link in the output folder is never written through (it could point at any file the
+  user can write): without ``--force`` the write is refused; with ``--force`` the link itself is
+  replaced by a regular file, and what it pointed at is left untouched. Files are opened with
+  ``O_NOFOLLOW`` where the platform has it, so a link made between the check and the write is not
+  followed either.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from equityaudit.errors import OutputError, PluginError, SpecError
+from equityaudit.report.escaping import file_stem
 from equityaudit.report.formats import MARKER, ReportFile
 from equityaudit.results import AuditResult
 
@@ -62,8 +79,18 @@ def write_reports(
             files.skipped.append(f"{fmt.name}: {reason}")
             continue
         for file in fmt.files:
-            planned.append((out_dir / f"{result.audit.name}{file.suffix}", fmt.name, file))
+            planned.append((out_dir / f"{file_stem(result.audit.name)}{file.suffix}", fmt.name, file))
     for path, _, file in planned:  # check every target before writing any
+        if path.parent != out_dir:  # file_stem and the suffix rule keep it so; checked all the same
+            raise OutputError(f"{path}: not inside the output folder {out_dir}; refusing to write it.")
+        if path.is_symlink():
+            if not force:
+                raise SpecError(
+                    f"{path} is a symbolic link (to {os.readlink(path)}); refusing to write through it, "
+                    "since it could point at any file. Remove it, choose another --out folder, or pass "
+                    "--force to replace the link (not what it points at) with the report."
+                )
+            continue
         if path.exists() and not force and not _ours(path, file):
             raise SpecError(
                 f"{path} exists and was not written by equityaudit; refusing to overwrite it. "
@@ -74,14 +101,13 @@ def write_reports(
         for path, name, file in planned:
             content = file.render(result)
             if isinstance(content, str):
-                path.write_text(content, encoding="utf-8")
-            elif isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
+                content = content.encode("utf-8")
+            elif not isinstance(content, bytes):
                 raise PluginError(
                     f"report format {name!r} rendered its {file.suffix!r} file as {type(content).__name__}; "
                     "a renderer returns str or bytes. Fix the plugin that provides it."
                 )
+            _write_contained(path, content)
             files.written.append(path)
     except OSError as exc:
         raise OutputError(
@@ -89,3 +115,14 @@ def write_reports(
             "write to with --out."
         ) from None
     return files
+
+
+def _write_contained(path: Path, content: bytes) -> None:
+    """Write ``path`` as a regular file, never through a symbolic link (one found there, under
+    ``--force``, is removed first)."""
+    if path.is_symlink():
+        path.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags, 0o666)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
