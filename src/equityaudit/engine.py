@@ -38,6 +38,9 @@ from equityaudit.results import (
 )
 from equityaudit.spec import AuditSpec
 from equityaudit.spec_loading import load_spec, spec_from_mapping
+
+if typing.TYPE_CHECKING:
+    from equityaudit.sweep import Sweep
 from equityaudit.version import __version__
 
 __all__ = ["audit", "check_spec", "run", "run_spec"]
@@ -167,6 +170,7 @@ def run_spec(
         return blocked.model_copy(update={"notes": [*prepared.notes, *gate_result.notes]})
     phase("auditing")
     output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
+    sweep = _model_analyses(prepared, source.frame)
     verdict = audit_verdict(gate_result.gate, [finding.status for finding in output.findings])
     result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, prepared=prepared)
     return result.model_copy(
@@ -175,13 +179,13 @@ def run_spec(
                 table.model_copy(
                     update={"rows": in_group_order(table.rows, {g.column: g.order for g in prepared.groups})}
                 )
-                for table in output.tables
+                for table in [*output.tables, *sweep.tables]
             ],
             # worst first, whoever judged them; a finding carries its table's funnel stage
             "findings": order_findings(_staged(output.findings, output.tables)),
             "counts": output.counts,
             "context": output.context,
-            "notes": [*prepared.notes, *gate_result.notes, *output.notes],
+            "notes": [*prepared.notes, *gate_result.notes, *output.notes, *sweep.notes],
             "vocabulary": output.vocabulary,
             "finished_at": dt.datetime.now(dt.UTC),
         }
@@ -305,6 +309,31 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         notes=notes,
         groups=groups,
         model=model,
+    )
+
+
+def _model_analyses(prepared: PreparedAudit, frame: Any) -> Sweep:
+    """A model audit's descriptive analyses beyond the auditor's: the threshold sweep (not judged).
+
+    Done here, once, rather than in each auditor that takes decisions: the sweep needs only the
+    score column, the sensitive columns, the outcome and the thresholds, which every such auditor
+    shares, and a model's output is the engine's doing (``prepare``), not the auditor's.
+    """
+    from equityaudit.auditors.grouping import groupings
+    from equityaudit.models import SCORE_COLUMN
+    from equityaudit.sweep import Sweep, threshold_sweep
+
+    spec, model = prepared.spec, prepared.model
+    if model is None or spec.model is None or spec.model.output == "label":
+        return Sweep()
+    columns = spec.columns
+    return threshold_sweep(
+        frame,
+        spec,
+        score=SCORE_COLUMN,
+        groupings=groupings(list(columns.sensitive), intersectional=columns.intersectional),
+        threshold=model.threshold,
+        origin=prepared.source.name,
     )
 
 
