@@ -233,7 +233,7 @@ def _table(
             "sweep": "selected: rows whose score is at least cut_off; counted once per group and binned "
             "score on the data's backend, cumulated over the bins",
             "impact_ratio": "the group's selection rate over the highest rate among the compared groups "
-            f"(n >= {minimum}, not Unknown) at the same cut-off; null when no compared group is selected",
+            f"(n ≥ {minimum}, not Unknown) at the same cut-off; null when no compared group is selected",
             **(
                 {"accuracy": "share of the group's rows where the decision at cut_off equals the outcome"}
                 if with_outcome

@@ -133,6 +133,8 @@ def _gate_summary(result: AuditResult) -> str:
 
 
 def _table(table: Table) -> list[str]:
+    if table.name.startswith("sweep:"):
+        return _sweep_table(table)
     metric = table.metric
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
     lines = [
@@ -157,6 +159,31 @@ def _table(table: Table) -> list[str]:
             "",
             f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {fmt_p(chi['p_value'])}.",
         ]
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
+    return lines
+
+
+def _sweep_table(table: Table) -> list[str]:
+    """A model's threshold sweep: each group's selection rate and impact ratio at each cut-off."""
+    accuracy = any("accuracy" in row for row in table.rows)
+    lines = [
+        f"### {_cell(table.name)}: threshold sweep",
+        "",
+        f"{_cell((table.subject or '').capitalize())}. Impact ratio: "
+        f"{_cell(table.methods.get('impact_ratio', ''))}. Descriptive: not judged.",
+        "",
+        "| group | cut-off | n | selected | rate | impact ratio |"
+        + (" accuracy |" if accuracy else "")
+        + " compared |",
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if accuracy else "") + "---|",
+    ]
+    for row in table.rows:
+        lines.append(
+            f"| {_cell(', '.join(row['group'].values()))} | {row['cut_off']:g} | {row['n']} | {row['selected']} "
+            f"| {fmt_pct(row.get('selection_rate'))} | {_num(row.get('impact_ratio'))} |"
+            + (f" {fmt_pct(row.get('accuracy'))} |" if accuracy else "")
+            + f" {'yes' if row.get('compared') else 'no'} |"
+        )
     lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines
 

@@ -45,6 +45,18 @@ class TableLayout:
 def table_layout(table: Table) -> TableLayout:
     """Every column of a table's rows: the counts, the metrics (each shown with its interval,
     ratio and difference, one line per group and metric) and the tests against the reference."""
+    if table.name.startswith("sweep:"):  # a model's threshold sweep: one row per group and cut-off
+        keys = {k for row in table.rows for k in row}
+        sweep = [
+            ColumnSpec("cut-off", "cut_off", "plain"),
+            ColumnSpec("n", "n", "count"),
+            ColumnSpec("selected", "selected", "count"),
+            ColumnSpec("selection rate", "selection_rate", "pct"),
+            ColumnSpec("impact ratio", "impact_ratio", "ratio"),
+            ColumnSpec("accuracy", "accuracy", "pct"),
+            ColumnSpec("compared", "compared", "text"),
+        ]
+        return TableLayout(columns=[c for c in sweep if c.key in keys], metrics=[], tests=[])
     # Key order differs between a result made in memory and one read back from (sorted) JSON;
     # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
     keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))
@@ -119,5 +131,7 @@ def cell(row: Mapping[str, Any], column: ColumnSpec) -> str:
         return fmt_points_range(value, row.get(column.key2))
     if column.kind == "p":
         return fmt_p(value)
+    if column.kind == "text":
+        return {True: "yes", False: "no", None: "—"}.get(value, str(value))
     number = number_or_none(value)
     return "—" if number is None else f"{number:.2f}"
