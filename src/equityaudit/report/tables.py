@@ -46,7 +46,7 @@ def table_layout(table: Table) -> TableLayout:
     """Every column of a table's rows: the counts, the metrics (each shown with its interval,
     ratio and difference, one line per group and metric) and the tests against the reference."""
     if table.name.startswith("sweep:"):  # a model's threshold sweep: one row per group and cut-off
-        keys = {k for row in table.rows for k in row}
+        present = {k for row in table.rows for k in row}
         sweep = [
             ColumnSpec("cut-off", "cut_off", "plain"),
             ColumnSpec("n", "n", "count"),
@@ -56,7 +56,7 @@ def table_layout(table: Table) -> TableLayout:
             ColumnSpec("accuracy", "accuracy", "pct"),
             ColumnSpec("compared", "compared", "text"),
         ]
-        return TableLayout(columns=[c for c in sweep if c.key in keys], metrics=[], tests=[])
+        return TableLayout(columns=[c for c in sweep if c.key in present], metrics=[], tests=[])
     # Key order differs between a result made in memory and one read back from (sorted) JSON;
     # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
     keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))
