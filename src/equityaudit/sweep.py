@@ -7,7 +7,7 @@ own threshold — a row is selected when its score is at least ``c`` (the rule t
 decision uses), and each group's selection rate, its impact ratio to the group with the highest
 rate at that cut-off and, with ``columns.outcome``, its accuracy are reported. The cut-offs at
 which every compared group (``n >= thresholds.min_group_size``) has an impact ratio of at least
-``thresholds.impact_ratio`` are stated as a sentence and recorded in the table's ``tests``.
+``thresholds.impact_ratio`` (exactly at it meets it, as in :func:`equityaudit.judging.meets`) are stated as a sentence and recorded in the table's ``tests``.
 
 The data is counted once on its own backend: each row is given the number of grid cut-offs its
 score reaches (a binned score), and one grouped aggregation counts rows per group, bin and
@@ -25,6 +25,7 @@ from typing import Any
 import narwhals as nw
 
 from equityaudit.frames import collect_or_data_error
+from equityaudit.judging import meets
 from equityaudit.results import Table
 from equityaudit.spec import AuditSpec, LabelledColumn
 from equityaudit.values import binary_mapping, null_as_none, sensitive_label
@@ -215,7 +216,7 @@ def _table(
         for j, cut in enumerate(cuts)
         if any(r["compared"] for r in rows if r["cut_off"] == cut)
         and all(
-            r["impact_ratio"] is not None and r["impact_ratio"] >= spec.thresholds.impact_ratio
+            r["impact_ratio"] is not None and meets(r["impact_ratio"], spec.thresholds.impact_ratio)
             for r in rows
             if r["cut_off"] == cut and r["compared"]
         )
