@@ -223,3 +223,27 @@ def test_bundled_model_audit_sweep_matches_pandas() -> None:
     for sex in compared:
         assert got[(sex, 0.5)]["selection_rate"] == pytest.approx(auditor[sex], abs=1e-12)
     assert any(note.startswith("Threshold sweep by sex: ") for note in result.notes)
+
+
+def test_reports_print_the_sweep_table(small_model: dict[str, Any]) -> None:
+    from equityaudit.report.html import render_html
+    from equityaudit.report.markdown import render_markdown
+
+    result = ea.audit(
+        small_model["test"],
+        auditor="decisions",
+        sensitive="sex",
+        outcome="y",
+        model={"path": small_model["path"], "features": ["x"]},
+        kind="test",
+        test_data_reason=REASON,
+    )
+    row = next(r for r in next(t for t in result.tables if t.name == "sweep:sex").rows if r["cut_off"] == 0.5)
+    markdown = render_markdown(result)
+    assert "### sweep:sex: threshold sweep" in markdown
+    assert "| group | cut-off | n | selected | rate | impact ratio | accuracy | compared |" in markdown
+    assert f"| {row['group']['sex']} | 0.5 | {row['n']} | {row['selected']} |" in markdown
+    html = render_html(result)
+    assert 'id="table-sweep-sex"' in html
+    assert "threshold sweep by" in html
+    assert all(f">{header}</th>" in html for header in ("cut-off", "impact ratio", "accuracy"))
