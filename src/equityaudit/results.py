@@ -539,6 +539,15 @@ def read_result(path: str | Path) -> AuditResult:
         raise ResultError(f"{path}: result file not found.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultError(f"{path}: not a JSON result file ({exc}).") from None
+    except (
+        RecursionError,
+        ValueError,
+    ) as exc:  # arrays nested thousands deep; a number of thousands of digits
+        reason = "values nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise ResultError(
+            f"{path}: not a JSON result file ({reason}); expected a result written by 'equityaudit run'. "
+            "Re-run the audit to get a readable result."
+        ) from None
     schema = payload.get("schema") if isinstance(payload, dict) else None
     if schema not in READABLE_SCHEMAS:
         if isinstance(schema, str) and schema.startswith("equityaudit.result/"):
@@ -561,6 +570,13 @@ def read_result(path: str | Path) -> AuditResult:
         where = ".".join(str(p) for p in first["loc"])
         raise ResultError(
             f"{path}: garbled result: {where}: {first['msg']} ({counted(exc.error_count(), 'problem')})."
+        ) from None
+    try:
+        result.to_json()
+    except ValueError as exc:  # an integer past 2**53, which canonical JSON (and so the sha256) cannot hold
+        raise ResultError(
+            f"{path}: garbled result: {exc}; expected counts and numbers a result can hold exactly (at most "
+            "2**53). The file was edited or damaged; re-run the audit."
         ) from None
     mismatch = _finding_table_mismatch(result)
     if mismatch:

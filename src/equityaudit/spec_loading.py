@@ -77,15 +77,34 @@ def load_yaml(text: bytes | str, *, origin: str) -> Any:
     """
     try:
         loader = SpecLoader(text)
+    except yaml.reader.ReaderError as exc:  # a NUL byte or invalid UTF-8 near the start
+        raise SpecError(_not_text(origin, exc)) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"{origin}: not valid YAML: {exc}") from None
     loader.name = origin  # error marks name the file, not "<byte string>"
     try:
         return loader.get_single_data()
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except yaml.reader.ReaderError as exc:
+        raise SpecError(_not_text(origin, exc)) from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's int-conversion limit)
+        if not isinstance(exc, UnicodeDecodeError):
+            raise SpecError(
+                f"{origin}: not a usable YAML value: {exc}; expected numbers of ordinary size. Use a smaller number."
+            ) from None
+        raise SpecError(f"{origin}: not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:
         raise SpecError(f"{origin}: not valid YAML: {exc}") from None
     finally:
         loader.dispose()
+
+
+def _not_text(origin: str, exc: yaml.reader.ReaderError) -> str:
+    character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return (
+        f"{origin}: not a YAML text file: character #x{character:04x} at position {exc.position} "
+        f"({exc.reason}); expected UTF-8 (or UTF-16) text without NUL bytes or control characters. "
+        "Save the spec as UTF-8 text."
+    )
 
 
 def load_spec(path: str | Path) -> AuditSpec:
@@ -156,6 +175,7 @@ def spec_from_mapping(mapping: Any, *, origin: str = "<spec>") -> AuditSpec:
             f"{origin}: expected a mapping of keys (equityaudit, name, auditor, data, columns, ...),"
             f" found {found}."
         )
+    _check_bounded(mapping, origin)
     version = mapping.get("equityaudit")
     if version != SPEC_VERSION:
         found = "no 'equityaudit' key" if "equityaudit" not in mapping else repr(version)
@@ -168,6 +188,66 @@ def spec_from_mapping(mapping: Any, *, origin: str = "<spec>") -> AuditSpec:
         return AuditSpec.model_validate(mapping)
     except ValidationError as exc:
         raise SpecError(_describe(exc, origin)) from None
+
+
+MAX_SPEC_VALUES = 100_000
+"""The most values (keys, list items, scalars) a spec may hold once its YAML aliases are expanded."""
+
+MAX_SPEC_INTEGER = 2**53
+"""The largest integer a spec may hold: the largest that JSON (and so the result file) keeps exactly."""
+
+
+def _check_bounded(mapping: dict[Any, Any], origin: str) -> None:
+    """Refuse a spec whose aliases expand past :data:`MAX_SPEC_VALUES` ("billion laughs"),
+    that refers to itself, or that holds an integer JSON cannot keep exactly.
+
+    Sizes are counted once per shared object, so the check itself stays linear in the file.
+
+    Examples
+    --------
+    >>> _check_bounded({"thresholds": {"min_group_size": 10**30}}, "x.yaml")
+    Traceback (most recent call last):
+    ...
+    equityaudit.errors.SpecError: x.yaml: thresholds.min_group_size: expected a whole number of at most 2**53 (9007199254740992), found a number of 100 bits. Use a smaller number.
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(value: Any, key: str) -> int:
+        if isinstance(value, bool):
+            return 1
+        if isinstance(value, int):
+            if abs(value) > MAX_SPEC_INTEGER:
+                raise SpecError(
+                    f"{origin}: {key or '(top level)'}: expected a whole number of at most 2**53 "
+                    f"({MAX_SPEC_INTEGER}), found a number of {value.bit_length()} bits. Use a smaller number."
+                )
+            return 1
+        if not isinstance(value, dict | list):
+            return 1
+        if id(value) in sizes:
+            return sizes[id(value)]
+        if id(value) in open_:
+            raise SpecError(
+                f"{origin}: {key or '(top level)'}: the value contains itself (a YAML alias inside its own "
+                "anchor); expected a finite value. Write the value out instead of the alias."
+            )
+        open_.add(id(value))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        total = 1
+        for child_key, child in items:
+            total += size(child, f"{key}.{child_key}" if key else str(child_key))
+        open_.discard(id(value))
+        sizes[id(value)] = total
+        if total > MAX_SPEC_VALUES:
+            raise SpecError(
+                f"{origin}: {key or '(top level)'}: expands to more than {MAX_SPEC_VALUES:,} values (YAML "
+                "aliases repeating aliases, as in a 'billion laughs'); expected a spec of ordinary size. "
+                "Write the values out, or use fewer nested aliases."
+            )
+        return total
+
+    size(mapping, "")
 
 
 def _describe(exc: ValidationError, origin: str) -> str:
