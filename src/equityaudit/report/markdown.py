@@ -6,7 +6,7 @@ from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.escaping import markdown_cell, markdown_code, markdown_text
-from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts
+from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts, number_or_none
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.report.vocabulary import in_results_words
 from equityaudit.results import STATUSES, AuditResult, Table
@@ -154,7 +154,10 @@ def _table(table: Table) -> list[str]:
             f"| {'—' if row.get('shortfall') is None else int(row['shortfall'])} | {_cell(row.get('note') or '')} |"
         )
     chi = table.tests.get("chi_square")
-    if chi and chi.get("p_value") is not None:
+    # a stored result may be hand-edited: the sentence is printed only when all three numbers are there
+    if isinstance(chi, dict) and all(
+        number_or_none(chi.get(k)) is not None for k in ("statistic", "dof", "p_value")
+    ):
         lines += [
             "",
             f"Chi-square across compared groups: χ² = {chi['statistic']:.2f}, df = {chi['dof']}, p = {fmt_p(chi['p_value'])}.",
