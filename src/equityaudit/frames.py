@@ -310,6 +310,19 @@ def collect_or_data_error(frame: nw.LazyFrame[Any], origin: str, *, backend: Any
         raise error from None
 
 
+def _require_columns(
+    frame: nw.LazyFrame[Any] | nw.DataFrame[Any], columns: Sequence[str], *, why: str, origin: str
+) -> None:
+    """Raise :class:`ColumnNotFoundError` for the first of ``columns`` the frame lacks, naming ``why``."""
+    present = frame.collect_schema().names()
+    for column in columns:
+        if column not in present:
+            raise ColumnNotFoundError(
+                f"{origin}: column {column!r} is not in the data, and {why} needs it. "
+                f"{did_you_mean(column, present, label='Columns in the data')}"
+            )
+
+
 def rows_for_text(
     frame: nw.LazyFrame[Any] | nw.DataFrame[Any], columns: Sequence[str], *, why: str, origin: str = "<data>"
 ) -> pl.DataFrame:
@@ -330,10 +343,7 @@ def rows_for_text(
     >>> rows_for_text(nw.from_native(pd.DataFrame({"text": ["hi"], "n": [1]})), ["text"], why="matching").columns
     ['text']
     """
-    present = frame.collect_schema().names()
-    missing = [c for c in columns if c not in present]
-    if missing:
-        raise ColumnNotFoundError(f"{origin}: column(s) {missing} needed for {why} are not in the data.")
+    _require_columns(frame, columns, why=why, origin=origin)
     selected = frame.select(list(columns))
     collected = collect_or_data_error(selected, origin) if isinstance(selected, nw.LazyFrame) else selected
     return collected.to_polars()
@@ -389,13 +399,7 @@ def rows_for_python(
     ...
     equityaudit.errors.ColumnNotFoundError: <data>: column 'gender' is not in the data, and the example's classifier needs it. Columns in the data: 'age', 'hired', 'sex'.
     """
-    present = frame.collect_schema().names()
-    for column in columns:
-        if column not in present:
-            raise ColumnNotFoundError(
-                f"{origin}: column {column!r} is not in the data, and {why} needs it. "
-                f"{did_you_mean(column, present, label='Columns in the data')}"
-            )
+    _require_columns(frame, columns, why=why, origin=origin)
     native = nw.to_native(frame)
     if is_pandas_dataframe(native):
         selected: pd.DataFrame = native[list(columns)]

@@ -270,25 +270,22 @@ def _quantile_cuts(frame: nw.LazyFrame[Any], column: str, n: int, *, whole: bool
     closed, which puts every value in the same band as the fractional cut would.
     """
     shares = [i / n for i in range(1, n)]
-    row = frame.select(
-        *(
-            nw.col(column).quantile(share, interpolation="linear").alias(f"q{i}")
-            for i, share in enumerate(shares)
-        )
+    value = nw.col(column)
+    row = frame.select(  # one pass: the quantiles and the range they must fall inside
+        *(value.quantile(share, interpolation="linear").alias(f"q{i}") for i, share in enumerate(shares)),
+        value.min().alias("lo"),
+        value.max().alias("hi"),
     ).collect()
-    values = [row[f"q{i}"][0] for i in range(len(shares))]
     cuts: list[float] = []
-    for value in values:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+    for quantile in (row[f"q{i}"][0] for i in range(len(shares))):
+        if quantile is None or (isinstance(quantile, float) and math.isnan(quantile)):
             continue
-        cut = float(value)
+        cut = float(quantile)
         if whole:
             cut = float(math.ceil(cut) if closed == "left" else math.floor(cut))
         if not cuts or cut > cuts[-1]:
             cuts.append(cut)
-    minimum, maximum = (
-        frame.select(nw.col(column).min().alias("lo"), nw.col(column).max().alias("hi")).collect().row(0)
-    )
+    minimum, maximum = row["lo"][0], row["hi"][0]
     inside = [c for c in cuts if minimum is not None and (minimum < c if closed == "left" else minimum <= c)]
     return [c for c in inside if maximum is not None and (c <= maximum if closed == "left" else c < maximum)]
 
