@@ -512,6 +512,13 @@ class ModelSpec(_Strict):
         description="Types in a skops file you trust beyond skops' defaults (the error for an "
         "untrusted file lists them).",
     )
+    outcome: str | LabelledColumn | None = Field(
+        default=None,
+        description="The held-out rows' true label (the outcome the model predicts), for the "
+        "model's own analyses (AUC, calibration, accuracy in the threshold sweep, less "
+        "discriminatory alternatives) when the auditor takes no columns.outcome (hiring); with "
+        "columns.outcome set, that column is the label and this key must be left out.",
+    )
 
     @field_validator("threshold", mode="before")
     @classmethod
