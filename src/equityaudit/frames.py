@@ -38,6 +38,7 @@ __all__ = [
     "check_repeated_columns",
     "collect_or_data_error",
     "no_rows_error",
+    "numbers_for_python",
     "read_error",
     "read_source",
     "rows_for_python",
@@ -411,6 +412,45 @@ def rows_for_python(
     import pandas as pd
 
     return pd.DataFrame({column: frame[column].to_pandas() for column in columns})
+
+
+def numbers_for_python(
+    frame: nw.LazyFrame[Any] | nw.DataFrame[Any], columns: Sequence[str], *, why: str, origin: str = "<data>"
+) -> pd.DataFrame | None:
+    """The rows of ``columns`` as one float64 matrix in a pandas frame, when every one is a number.
+
+    A model predicts on a 2-D array of numbers. :func:`rows_for_python` gives one pandas column per
+    data column, which scikit-learn then stacks into a matrix (for a million rows and twenty
+    columns, half a second: longer than a logistic model's prediction). When every column is
+    numeric (or boolean), the backend writes the matrix itself (polars and pyarrow in one pass) and
+    the pandas frame wraps it without a copy, with the columns' names for models fitted on a frame.
+    Values are the same numbers as float64 (a null becomes NaN, as in :func:`rows_for_python`).
+    Returns None when a column is not a number: the caller then takes :func:`rows_for_python`,
+    whose frame keeps each column's type (text for a pipeline that encodes it, or the column a
+    message names).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> lazy = nw.from_native(pl.LazyFrame({"age": [30, None], "score": [0.5, 1.5], "sex": ["F", "M"]}))
+    >>> numbers_for_python(lazy, ["age", "score"], why="an example")
+        age  score
+    0  30.0    0.5
+    1   NaN    1.5
+    >>> numbers_for_python(lazy, ["age", "sex"], why="an example") is None
+    True
+    """
+    import numpy as np
+    import pandas as pd
+
+    _require_columns(frame, columns, why=why, origin=origin)
+    schema = frame.collect_schema() if isinstance(frame, nw.LazyFrame) else frame.schema
+    if not all(schema[c].is_numeric() or schema[c] == nw.Boolean for c in columns):
+        return None
+    selected = frame.select([nw.col(c).cast(nw.Float64()) for c in columns])
+    collected = collect_or_data_error(selected, origin) if isinstance(selected, nw.LazyFrame) else selected
+    matrix = np.asarray(collected.to_numpy(), dtype=np.float64)
+    return pd.DataFrame(matrix, columns=list(columns), copy=False)
 
 
 def _file_error(exc: BaseException, path: Path, kind: str, separator: str, name: str) -> DataError:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equityaudit.errors import DataError, MissingExtraError, SpecError, did_you_mean, short_repr
-from equityaudit.frames import Source, collect_or_data_error, rows_for_python
+from equityaudit.frames import Source, collect_or_data_error, numbers_for_python, rows_for_python
 from equityaudit.results import ModelInfo
 from equityaudit.spec import ModelSpec
 
@@ -128,7 +128,12 @@ def score_model(
     features = model.features or loaded.features or [c for c in present if c not in set(exclude)]
     _check_features(features, present, model, source.name, origin)
     loaded.check(features)
-    rows = rows_for_python(frame, features, why="the model", origin=source.name)
+    numbers = numbers_for_python(frame, features, why="the model", origin=source.name)
+    rows = (
+        numbers
+        if numbers is not None
+        else rows_for_python(frame, features, why="the model", origin=source.name)
+    )
     if kind == "onnx":
         _require_numbers(rows, source.name)
     try:
