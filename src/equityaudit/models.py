@@ -143,8 +143,8 @@ def score_model(
     except Exception as exc:  # a model raises whatever its library raises on rows it cannot take
         raise DataError(
             f"{source.name}: the model {path.name} failed on the rows ({type(exc).__name__}: "
-            f"{_first_line(exc)}).{_non_numeric_hint(rows)} Check that model.features names the "
-            "columns the model was trained on, in its order."
+            f"{_first_line(exc)}).{_non_numeric_hint(rows)}{_missing_hint(rows)} Check that model.features "
+            "names the columns the model was trained on, in its order."
         ) from None
     score, decision = _decide(raw, model, len(rows), where)
     native = nw.get_native_namespace(frame)
@@ -335,6 +335,18 @@ def _non_numeric_hint(rows: Any) -> str:
 
     texts = [c for c in rows.columns if not pd.api.types.is_numeric_dtype(rows[c])]
     return f" {_not_numeric(rows[texts[0]])}" if texts else ""
+
+
+def _missing_hint(rows: Any) -> str:
+    """Which feature columns have missing values, for a model that failed (most cannot take them)."""
+    missing = {str(column): int(count) for column, count in rows.isna().sum().items() if count}
+    if not missing:
+        return ""
+    listed = ", ".join(f"{column!r} ({count:,} of {len(rows):,} rows)" for column, count in missing.items())
+    return (
+        f" Feature values are missing in {listed}: fill or drop those rows, or save a pipeline that "
+        "imputes them (sklearn.impute.SimpleImputer)."
+    )
 
 
 def _not_numeric(series: Any) -> str:

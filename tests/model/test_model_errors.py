@@ -174,3 +174,16 @@ def test_a_score_output_needs_a_threshold(folder: Path) -> None:
     result = _run(_spec(folder, {"path": "m.skops", "output": "score"}))
     assert result.exit_code == 2
     assert "output is 'score' but threshold is missing" in result.output
+
+
+def test_missing_feature_values_are_counted_with_how_to_fix_them(folder: Path) -> None:
+    """LogisticRegression refuses NaN: the message names the column and how many rows lack it."""
+    features, target = _xy()
+    sio.dump(LogisticRegression().fit(features, target), folder / "m.skops")
+    rows = pd.read_csv(folder / "held_out.csv")
+    rows.loc[[3, 7, 11], "y"] = np.nan  # three of the 200 held-out rows
+    rows.to_csv(folder / "held_out.csv", index=False)
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"]}))
+    assert result.exit_code == 2
+    assert "Feature values are missing in 'y' (3 of 200 rows)" in result.output
+    assert "SimpleImputer" in result.output
