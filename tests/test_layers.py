@@ -115,6 +115,11 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.standards": "a pooled audit is judged by its standard's thresholds and taxonomy",
         "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
+    "equityaudit.registry.stratification": {
+        "equityaudit.judging": "which side of the standard's threshold a ratio falls on (judging.meets)",
+        "equityaudit.stats.counts": POOLED + " (each member's stored counts as GroupCounts)",
+        "equityaudit.stats.stratified": "members' comparisons combined as strata (Mantel–Haenszel)",
+    },
     "equityaudit.registry.validation": {
         "equityaudit.standards": "a submission is checked against the standard it claims",
         "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from registry_kit import BIG, RETAIL, Setup, audit, member_frame
+from statsmodels.stats.contingency_tables import StratifiedTable
 
 import equityaudit as ea
 import equityaudit.engine
@@ -102,7 +104,8 @@ def test_the_pooled_route_gives_the_verdict_and_findings_of_a_single_audit(setup
     assert answer.status_code == 200, answer.text
     pooled = ea.AuditResult.model_validate(answer.json()["result"])
     single = _concatenated_audit(frames, RETAIL_SPEC)
-    assert [t.model_dump() for t in pooled.tables] == [t.model_dump() for t in single.tables]
+    summed = [t for t in pooled.tables if not t.name.startswith("stratified:")]
+    assert [t.model_dump() for t in summed] == [t.model_dump() for t in single.tables]
     assert [(f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in pooled.findings] == [
         (f.id, f.value, f.ci_low, f.ci_high, f.p_adjusted, f.status) for f in single.findings
     ]
@@ -358,3 +361,44 @@ def test_a_member_cannot_subtract_a_filtered_pool_from_the_whole_one(setup: Setu
     shown = setup.http.get(everyone + "?tool=X", headers=observer.headers())
     assert shown.status_code == 200
     assert shown.json()["result"]["data"]["rows"] == 3 * 420  # BIG: 420 applicants per member
+
+
+def test_the_pooled_view_combines_members_as_strata_and_says_when_summing_misleads(setup: Setup) -> None:
+    """Simpson's paradox across employers: within each member women are selected at 0.8 of men's
+    rate or better, but the member that selects few people hires mostly women, so the summed counts
+    put women at 0.55. The stratified table gives statsmodels' Mantel–Haenszel ratio and says the
+    two conclusions differ."""
+    setup.publish()
+    few = {("F", "<40"): (300, 24), ("F", "40+"): (100, 8), ("M", "<40"): (60, 6), ("M", "40+"): (40, 4)}
+    many = {
+        ("F", "<40"): (60, 36),
+        ("F", "40+"): (40, 24),
+        ("M", "<40"): (240, 180),
+        ("M", "40+"): (160, 120),
+    }
+    mid = {("F", "<40"): (100, 40), ("F", "40+"): (100, 40), ("M", "<40"): (100, 45), ("M", "40+"): (100, 45)}
+    members = [setup.add_member(name) for name in ("alice", "bob", "carol")]
+    for member, cells in zip(members, (few, many, mid), strict=True):
+        assert member.submit(member.sign(audit(member_frame(cells)))).status_code == 201
+    answer = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin())
+    assert answer.status_code == 200, answer.text
+    pooled = ea.AuditResult.model_validate(answer.json()["result"])
+    table = next(t for t in pooled.tables if t.name == "stratified:sex")
+    assert table.reference == {"sex": "Male"}
+    women = next(r for r in table.rows if r["group"] == {"sex": "Female"})
+    # per member, women (selected, n) against men (selected, n), ages summed by hand
+    a, n1 = [32, 60, 80], [400, 100, 200]
+    c, n0 = [10, 300, 90], [100, 400, 200]
+    tables = [[[a[i], n1[i] - a[i]], [c[i], n0[i] - c[i]]] for i in range(3)]
+    reference = StratifiedTable([np.array(t, dtype=float) for t in tables])  # a list of 2x2 tables
+    assert women["stratified_ratio"] == pytest.approx(reference.riskratio_pooled, rel=1e-12)
+    assert women["cmh_p_value"] == pytest.approx(reference.test_null_odds().pvalue, rel=1e-9)
+    assert women["homogeneity_p_value"] == pytest.approx(
+        reference.test_equal_odds(adjust=True).pvalue, rel=1e-9
+    )
+    assert women["summed_ratio"] == pytest.approx((172 / 700) / (400 / 700))  # 0.43: below 0.8
+    assert women["stratified_ratio"] >= 0.8 and women["conclusions_differ"] is True
+    assert women["members"] == 3
+    assert any(
+        "stratified:sex: Female against Male has a summed impact ratio of 0.430" in n for n in pooled.notes
+    )

@@ -39,6 +39,7 @@ from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.groups import in_group_order
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.registry.storage import Caller, Registry, RegistryError
+from equityaudit.registry.stratification import disagreement_notes, stratified_tables
 from equityaudit.registry.suppression import suppress
 from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate, Table, Tool, verdict_of
 from equityaudit.standards import Standard
@@ -68,7 +69,7 @@ is the other's.
 BENCHMARK_MIN_MEMBERS = MIN_MEMBERS
 """A metric's distribution across members is shown only when at least this many members contribute."""
 
-_COMPARATIVE = ("ratio", "difference", "p_value", "z", "shortfall", "impact_ratio")
+_COMPARATIVE = ("ratio", "difference", "p_value", "z", "shortfall", "impact_ratio", "conclusions_differ")
 
 
 def pool_counts(standard: Standard, tables: list[dict[str, Any]]) -> GroupCounts:
@@ -245,6 +246,12 @@ def pooled_view(
             422,
         )
     tables, findings = pooled_audit(standard, counts)
+    by_member: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_member.setdefault(row.member_id, []).append(row.counts)
+    strata = stratified_tables(
+        tables, [pool_counts(standard, own) for own in by_member.values()], standard.thresholds()
+    )
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
     result = AuditResult(
@@ -269,7 +276,7 @@ def pooled_view(
         started_at=started,
         finished_at=dt.datetime.now(dt.UTC),
         gate=Gate(passed=True),
-        tables=tables,
+        tables=[*tables, *strata],
         findings=findings,
         counts=[counts_record(counts)],
         context={
@@ -287,7 +294,10 @@ def pooled_view(
         ],
         verdict=verdict_of([f.status for f in findings]),
     )
-    return suppress_result(result, counts, min_cell=standard.min_cell_size)
+    shown = suppress_result(result, counts, min_cell=standard.min_cell_size)
+    return shown.model_copy(
+        update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
+    )
 
 
 def suppress_result(result: AuditResult, counts: GroupCounts, *, min_cell: int) -> AuditResult:

@@ -135,6 +135,8 @@ def _gate_summary(result: AuditResult) -> str:
 def _table(table: Table) -> list[str]:
     if table.name.startswith("sweep:"):
         return _sweep_table(table)
+    if table.name.startswith("stratified:"):
+        return _stratified_table(table)
     metric = table.metric
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
     lines = [
@@ -186,6 +188,31 @@ def _sweep_table(table: Table) -> list[str]:
             f"| {fmt_pct(row.get('selection_rate'))} | {_num(row.get('impact_ratio'))} |"
             + (f" {fmt_pct(row.get('accuracy'))} |" if accuracy else "")
             + f" {'yes' if row.get('compared') else 'no'} |"
+        )
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
+    return lines
+
+
+def _stratified_table(table: Table) -> list[str]:
+    """A pooled audit's comparisons combined across members (Mantel–Haenszel), beside the summed ratio."""
+    reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
+    lines = [
+        f"### {_cell(table.name)}: members as strata",
+        "",
+        f"Against **{reference}**. {_cell(table.methods.get('stratified_ratio', ''))}; homogeneity: "
+        f"{_cell(table.methods.get('homogeneity_p_value', ''))}. Descriptive: not judged.",
+        "",
+        "| group | members | summed ratio | stratified ratio | 95% CI | p (CMH) | p (homogeneity) | conclusions differ |",
+        "|---|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for row in table.rows:
+        differ = row.get("conclusions_differ")
+        lines.append(
+            f"| {_cell(', '.join(row['group'].values()))} | {row.get('members', '—')} "
+            f"| {_num(row.get('summed_ratio'))} | {_num(row.get('stratified_ratio'))} "
+            f"| {_interval(row.get('stratified_ratio_ci_low'), row.get('stratified_ratio_ci_high'))} "
+            f"| {fmt_p(row.get('cmh_p_value'))} | {fmt_p(row.get('homogeneity_p_value'))} "
+            f"| {'—' if differ is None else 'yes' if differ else 'no'} |"
         )
     lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines

@@ -57,6 +57,17 @@ def table_layout(table: Table) -> TableLayout:
             ColumnSpec("compared", "compared", "text"),
         ]
         return TableLayout(columns=[c for c in sweep if c.key in present], metrics=[], tests=[])
+    if table.name.startswith("stratified:"):  # a pooled audit's comparisons with members as strata
+        stratified = [
+            ColumnSpec("members", "members", "count"),
+            ColumnSpec("summed ratio", "summed_ratio", "ratio"),
+            ColumnSpec("stratified ratio", "stratified_ratio", "ratio"),
+            ColumnSpec("95% CI", "stratified_ratio_ci_low", "ratio_range", "stratified_ratio_ci_high"),
+            ColumnSpec("p (CMH)", "cmh_p_value", "p"),
+            ColumnSpec("p (homogeneity)", "homogeneity_p_value", "p"),
+            ColumnSpec("conclusions differ", "conclusions_differ", "text"),
+        ]
+        return TableLayout(columns=stratified, metrics=[], tests=[])
     # Key order differs between a result made in memory and one read back from (sorted) JSON;
     # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
     keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))

@@ -1,0 +1,156 @@
+"""A pooled audit's comparisons kept within members: Mantel–Haenszel across members, beside the sum.
+
+The pooled audit (:mod:`equityaudit.registry.pooling`) sums members' counts per group. Summing
+2x2 tables across dissimilar employers can reverse a conclusion (Simpson's paradox), so for each
+comparison of a pooled rate table — a group against the table's reference group — this module
+also combines the members' own comparisons, each member a stratum
+(:func:`equityaudit.stats.stratified.mantel_haenszel`): the Mantel–Haenszel impact ratio with its
+interval, the Cochran–Mantel–Haenszel test, and the Breslow–Day (Tarone) test that the members
+share one comparison. Each table, ``stratified:<by>``, is descriptive (its rows are not findings);
+a note names each comparison whose summed and stratified impact ratios fall on different sides of
+the standard's threshold, and each whose members differ significantly.
+
+Only aggregates leave here: a row combines at least the pool's minimum of members, and the pooled
+view suppresses its rows exactly as it suppresses the summed table's (a row of a suppressed group,
+and the comparisons with a suppressed reference, are hidden).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from equityaudit.judging import meets
+from equityaudit.results import Table
+from equityaudit.spec import Thresholds
+from equityaudit.stats.counts import GroupCounts
+from equityaudit.stats.stratified import mantel_haenszel
+
+__all__ = ["disagreement_notes", "stratified_tables"]
+
+
+def stratified_tables(
+    pooled: Sequence[Table], members: Sequence[GroupCounts], thresholds: Thresholds
+) -> list[Table]:
+    """One ``stratified:<by>`` table per pooled rate table with a reference.
+
+    Parameters
+    ----------
+    pooled
+        The pooled audit's tables (their ``reference`` and rows give the comparisons).
+    members
+        Each member's counts (all its submissions in the pool summed), one stratum each.
+    thresholds
+        The standard's thresholds (``impact_ratio``, ``alpha``).
+    """
+    tables: list[Table] = []
+    for table in pooled:
+        if table.reference is None or table.metric != "selection_rate" or ":" in table.name:
+            continue
+        by = list(table.by)
+        per_member = [_cells(member.marginal(by).table, by) for member in members]
+        reference = tuple(table.reference[b] for b in by)
+        rows: list[dict[str, Any]] = []
+        for row in table.rows:
+            group = tuple(str(row["group"][b]) for b in by)
+            if group == reference or row.get("excluded"):
+                continue
+            a = [cells.get(group, (0, 0))[0] for cells in per_member]
+            n1 = [cells.get(group, (0, 0))[1] for cells in per_member]
+            c = [cells.get(reference, (0, 0))[0] for cells in per_member]
+            n0 = [cells.get(reference, (0, 0))[1] for cells in per_member]
+            combined = mantel_haenszel(a, n1, c, n0, alpha=thresholds.alpha)
+            summed = _ratio(sum(a), sum(n1), sum(c), sum(n0))
+            out = {
+                "group": dict(row["group"]),
+                "members": combined.strata,
+                "summed_ratio": summed,
+                "stratified_ratio": _finite(combined.ratio),
+                "stratified_ratio_ci_low": _finite(combined.ci_low),
+                "stratified_ratio_ci_high": _finite(combined.ci_high),
+                "cmh_p_value": _finite(combined.p_value),
+                "homogeneity_p_value": _finite(combined.homogeneity_p),
+                "conclusions_differ": _differ(summed, combined.ratio, thresholds.impact_ratio),
+            }
+            rows.append(out)
+        if rows:
+            tables.append(_table(table, rows, thresholds))
+    return tables
+
+
+def disagreement_notes(tables: Sequence[Table], thresholds: Thresholds) -> list[str]:
+    """A note for each shown comparison whose summed and stratified conclusions differ, and each
+    whose members differ significantly; rows hidden by suppression (their figures null) say nothing."""
+    notes = []
+    for table in tables:
+        if not table.name.startswith("stratified:") or table.reference is None:
+            continue
+        reference = ", ".join(table.reference.values())
+        for row in table.rows:
+            label = ", ".join(row["group"].values())
+            summed, stratified = row.get("summed_ratio"), row.get("stratified_ratio")
+            if row.get("conclusions_differ") and summed is not None and stratified is not None:
+                notes.append(
+                    f"{table.name}: {label} against {reference} has a summed impact ratio of {summed:.3f} "
+                    f"but {stratified:.3f} within members (Mantel–Haenszel): summing members' counts "
+                    f"changes which side of the threshold {thresholds.impact_ratio:g} it falls on; read "
+                    "the members' own audits before the pooled figure."
+                )
+            homogeneity = row.get("homogeneity_p_value")
+            if homogeneity is not None and homogeneity < thresholds.alpha:
+                notes.append(
+                    f"{table.name}: members differ in how {label} fares against {reference} "
+                    f"(Breslow–Day–Tarone p = {homogeneity:.3g}): one pooled figure hides real differences "
+                    "between employers."
+                )
+    return notes
+
+
+def _cells(frame: Any, by: list[str]) -> Mapping[tuple[str, ...], tuple[int, int]]:
+    return {
+        tuple(str(record[b]) for b in by): (int(record["selected"]), int(record["n"]))
+        for record in frame.to_dict("records")
+    }
+
+
+def _ratio(a: int, n1: int, c: int, n0: int) -> float | None:
+    if not n1 or not n0 or not c:
+        return None
+    return (a / n1) / (c / n0)
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _differ(summed: float | None, stratified: float, threshold: float) -> bool:
+    if summed is None or math.isnan(stratified):
+        return False
+    return meets(summed, threshold) != meets(stratified, threshold)
+
+
+def _table(pooled: Table, rows: list[dict[str, Any]], thresholds: Thresholds) -> Table:
+    by = list(pooled.by)
+    return Table(
+        name=f"stratified:{pooled.name}",
+        by=by,
+        metric="selection_rate",
+        numerator="selected",
+        denominator="n",
+        reference=pooled.reference,
+        subject="each member a stratum: the comparisons combined across members, beside the summed counts'",
+        methods={
+            "summed_ratio": "the group's selection rate over the reference's, members' counts summed (the "
+            "pooled table's impact ratio)",
+            "stratified_ratio": "Mantel–Haenszel risk ratio across members (Greenland & Robins 1985), with a "
+            f"{1 - thresholds.alpha:.0%} Wald interval on the log scale (Greenland–Robins variance)",
+            "cmh_p_value": "Cochran–Mantel–Haenszel test of equal selection within members (no continuity "
+            "correction)",
+            "homogeneity_p_value": "Breslow–Day test with Tarone's correction that members share one odds "
+            "ratio (chi-square, members − 1 degrees of freedom)",
+            "conclusions_differ": f"the summed and stratified ratios fall on different sides of "
+            f"{thresholds.impact_ratio:g}",
+        },
+        rows=rows,
+    )
