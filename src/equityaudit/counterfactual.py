@@ -448,7 +448,7 @@ def _table(
         reference=None,
         subject=f"decisions that change when the model's {role} {flipped.column} is flipped",
         methods={
-            "counterfactual": f"each row decided again by the same model with {flipped.column} set to "
+            "counterfactual": f"Each row decided again by the same model with {flipped.column} set to "
             + (
                 f"the median of each other of {len(flipped.targets)} quantile bins"
                 if flipped.kind == "quantile_bins"
