@@ -355,3 +355,54 @@ def test_a_third_party_auditor_gets_the_flips_judged_apart_with_a_note(driven: d
         in note
         for note in result.notes
     )
+
+
+# -- reports ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> ea.AuditResult:
+    """Sex labelled with markup and a pipe: every report must show it as text."""
+    data = _data()
+    data["sex"] = data["sex"].map({"F": "<b>F</b>", "M": "M|[bold]x[/]"})
+    model = _save(_pipeline(data, weight=1.5), tmp_path_factory.mktemp("hostile") / "m.skops")
+    return _audit(data, model, sensitive="sex")
+
+
+def test_markdown_shows_each_group_and_value_flipped_to_with_the_judged_status(
+    driven: dict[str, Any],
+) -> None:
+    from equityaudit.report.markdown import render_markdown
+
+    result = driven["result"]
+    text = render_markdown(result)
+    rows = _rows(result, "counterfactual:sex:sex")
+    f_any = rows[("F", "any other value")]
+    assert "### counterfactual:sex:sex: counterfactual sensitivity" in text
+    assert (
+        f"| F | any other value | {f_any['n']} | {f_any['changed']} | {100 * f_any['decision_change_rate']:.1f}% "
+        in text
+    )
+    assert "| fail |" in text and "| not judged |" in text
+
+
+def test_reports_escape_labels_in_counterfactual_tables(hostile: ea.AuditResult) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from equityaudit.cli.summary import print_summary
+    from equityaudit.report.html import render_html
+    from equityaudit.report.markdown import render_markdown
+
+    assert any(t.name == "counterfactual:sex:sex" for t in hostile.tables)
+    html = render_html(hostile)
+    assert "<b>F</b>" not in html and "&lt;b&gt;F&lt;/b&gt;" in html
+    markdown = render_markdown(hostile)
+    assert "| &lt;b&gt;F&lt;/b&gt; | any other value |" in markdown
+    assert "| M\\|[bold]x[/] | any other value |" in markdown  # the pipe escaped: one cell
+    out = StringIO()
+    print_summary(hostile, [], console=Console(file=out, width=200, highlight=False))
+    terminal = out.getvalue()
+    assert "counterfactual:sex:sex" in terminal
+    assert "M|[bold]x[/]" in terminal  # shown as written, not read as console markup
