@@ -493,6 +493,13 @@ def _evidence(flipped: FlippedColumn, table: Table, row: dict[str, Any], spec: A
     by = table.by[0]
     too_small = f"{n} rows, fewer than min_group_size {minimum}" if n < minimum or rate is None else None
     what = "proxy" if flipped.role == "proxy" else "sensitive column"
+    advice = (
+        f"The model's decisions depend on {flipped.column}, declared a stand-in for a sensitive attribute: "
+        "remove it from the model's inputs, or justify its use as job-related and necessary."
+        if flipped.role == "proxy"
+        else f"The model's decisions depend on {flipped.column} itself: remove it from the model's inputs "
+        "(and check what else stands in for it), or justify its use."
+    )
 
     def describe(judgement: Judgement) -> str:
         level = f"{100 * limit:g}%"
@@ -518,11 +525,7 @@ def _evidence(flipped: FlippedColumn, table: Table, row: dict[str, Any], spec: A
             )
         if status == "fail":
             if judgement.significant:
-                return (
-                    f"{head}: above the {level} limit, and significantly so ({p_text}). The model's decisions "
-                    f"depend on {flipped.column}; remove it (and what stands in for it) from the model's "
-                    "inputs, or justify its use."
-                )
+                return f"{head}: above the {level} limit, and significantly so ({p_text}). {advice}"
             return (
                 f"{head}: above the {level} limit, not significantly so ({p_text}) but failed because "
                 "thresholds.require_significance is false."
