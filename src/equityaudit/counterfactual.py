@@ -52,7 +52,7 @@ from equityaudit.numbers import fmt_p, fmt_pct
 from equityaudit.results import Table, finite_or_none
 from equityaudit.spec import AuditSpec
 from equityaudit.stats.inference import wilson_interval
-from equityaudit.values import UNKNOWN, null_as_none, sensitive_label
+from equityaudit.values import UNKNOWN, sensitive_label
 
 if TYPE_CHECKING:
     from equityaudit.models import ModelScorer
@@ -124,6 +124,7 @@ def flip_decisions(
     *,
     sensitive: Sequence[str],
     proxies: Sequence[str],
+    unknown: Sequence[str] = (),
     origin: str,
 ) -> tuple[Source, FlipPlan]:
     """Decide every row again with each flipped column set to each other value; record what changes.
@@ -138,6 +139,8 @@ def flip_decisions(
         The audit's sensitive columns: those among the model's features are flipped.
     proxies
         ``model.proxies``: features declared to stand in for a sensitive attribute.
+    unknown
+        ``columns.unknown_values``: a sensitive column is never flipped to a value that means unknown.
     origin
         The spec file, for messages.
 
@@ -205,7 +208,7 @@ def flip_decisions(
     notes: list[str] = []
     added: list[tuple[str, NDArray[np.int64]]] = []
     for column, role in chosen:
-        targets, labels, own, note, kind = _targets(rows[column], column, role)
+        targets, labels, own, note, kind = _targets(rows[column], column, role, unknown)
         if note:
             notes.append(note)
         if len(targets) < 2:
@@ -229,7 +232,7 @@ def flip_decisions(
 
 
 def _targets(
-    series: Any, column: str, role: str
+    series: Any, column: str, role: str, unknown: Sequence[str]
 ) -> tuple[list[Any], list[str], NDArray[np.int64], str | None, _Kind]:
     """The values ``column`` is flipped to, their labels, each row's own target index, a note, and
     whether the targets are values or quantile bins' medians."""
@@ -237,6 +240,9 @@ def _targets(
 
     key = "model.proxies" if role == "proxy" else "columns.sensitive"
     present = series.dropna()
+    if role == "sensitive":  # never flip a person to "unknown": only to a group
+        known = {v: sensitive_label(v, unknown=unknown) != UNKNOWN for v in present.unique()}
+        present = present[present.map(known).astype(bool)]
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     counts = present.value_counts()
     if len(counts) < 2:
@@ -278,11 +284,8 @@ def _targets(
         ordered = ordered[:MAX_VALUES]
     values = [v for v, _ in ordered]
     position = {v: i for i, v in enumerate(values)}
-    own = np.fromiter(
-        (position.get(v, -1) if null_as_none(v) is not None else -1 for v in series.tolist()),
-        dtype=np.int64,
-        count=len(series),
-    )
+    # each row's own target; -1 for a missing, rarer or unknown value
+    own = series.astype(object).map(position).fillna(-1).to_numpy(dtype=np.int64)
     return values, [sensitive_label(v) for v in values], own, note, "values"
 
 
@@ -460,7 +463,6 @@ def _table(
             "p_value": "exact one-sided binomial test of H0: share ≤ thresholds.counterfactual",
         },
         rows=rows,
-        tests={"flipped": flipped.column, "role": flipped.role, "flip_to": list(flipped.targets)},
     )
 
 

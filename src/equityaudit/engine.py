@@ -310,7 +310,12 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         source, model, scorer = score_model(source, spec.model, exclude=roles, origin=origin)
         # on the model's raw inputs, before named groups rewrite a sensitive column the model reads
         source, flips = flip_decisions(
-            source, scorer, sensitive=spec.columns.sensitive, proxies=spec.model.proxies, origin=origin
+            source,
+            scorer,
+            sensitive=spec.columns.sensitive,
+            proxies=spec.model.proxies,
+            unknown=spec.columns.unknown_values,
+            origin=origin,
         )
     check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
     used = {

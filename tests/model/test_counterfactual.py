@@ -406,3 +406,26 @@ def test_reports_escape_labels_in_counterfactual_tables(hostile: ea.AuditResult)
     terminal = out.getvalue()
     assert "counterfactual:sex:sex" in terminal
     assert "M|[bold]x[/]" in terminal  # shown as written, not read as console markup
+
+
+def test_a_sensitive_column_is_never_flipped_to_a_value_that_means_unknown(tmp_path: Path) -> None:
+    """Rows saying "Prefer not to say" are flipped to F and M (own value: none of them) and are
+    reported as Unknown, not judged; nobody is flipped to "Prefer not to say"."""
+    data = _data()
+    data.loc[data.index[:60], "sex"] = "Prefer not to say"
+    pipeline = _pipeline(data, weight=1.5)
+    model = _save(pipeline, tmp_path / "m.skops")
+    result = _audit(data, model, sensitive="sex")
+    rows = _rows(result, "counterfactual:sex:sex")
+    assert {flip for _, flip in rows} == {"any other value", "F", "M"}
+    unknown = rows[("Unknown", "any other value")]
+    assert unknown["n"] == 60 and unknown["excluded"]
+    features = data[["sex", "race", "x", "income"]]
+    base = pipeline.predict_proba(features)[:, 1] >= THRESHOLD
+    head = data.index[:60]
+    changed = np.zeros(60, dtype=bool)
+    for value in ("F", "M"):
+        flipped = features.loc[head].assign(sex=value)
+        changed |= (pipeline.predict_proba(flipped)[:, 1] >= THRESHOLD) != base[:60]
+    assert unknown["changed"] == int(changed.sum())
+    assert not [f for f in result.findings if f.group == {"sex": "Unknown"}]
