@@ -83,6 +83,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.groups": Layer.DATA,
     "equityaudit.models": Layer.DATA,  # a model file scored on the rows: decision and score columns
     "equityaudit.sweep": Layer.DATA,  # a model's threshold sweep: rates and ratios at every cut-off
+    "equityaudit.counterfactual": Layer.DATA,  # a model's decisions made again with an attribute flipped
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
     "equityaudit.results": Layer.RECORDS,

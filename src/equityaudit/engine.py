@@ -21,7 +21,7 @@ from equityaudit.column_checks import check_columns
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
 from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_source
 from equityaudit.groups import apply_groups, in_group_order
-from equityaudit.judging import order_findings
+from equityaudit.judging import judge, order_findings
 from equityaudit.plugins import get_auditor
 from equityaudit.quality import GateOutcome, run_gate
 from equityaudit.results import (
@@ -40,6 +40,7 @@ from equityaudit.spec import AuditSpec
 from equityaudit.spec_loading import load_spec, spec_from_mapping
 
 if typing.TYPE_CHECKING:
+    from equityaudit.counterfactual import Counterfactual, FlipPlan
     from equityaudit.sweep import Sweep
 from equityaudit.version import __version__
 
@@ -169,9 +170,14 @@ def run_spec(
         blocked = _result(spec, source, rows, started, gate_result.gate, verdict="blocked", prepared=prepared)
         return blocked.model_copy(update={"notes": [*prepared.notes, *gate_result.notes]})
     phase("auditing")
-    output = auditor.run(source.frame, spec, AuditContext(source=source.name, options=options, redact=redact))
+    counterfactual = _counterfactual(prepared, source.frame)
+    context = AuditContext(
+        source=source.name, options=options, redact=redact, model_evidence=tuple(counterfactual.evidence)
+    )
+    output = auditor.run(source.frame, spec, context)
     sweep = _model_analyses(prepared, source.frame)
-    verdict = audit_verdict(gate_result.gate, [finding.status for finding in output.findings])
+    findings, judged_apart = _with_model_findings(output.findings, counterfactual, spec)
+    verdict = audit_verdict(gate_result.gate, [finding.status for finding in findings])
     result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, prepared=prepared)
     return result.model_copy(
         update={
@@ -179,13 +185,20 @@ def run_spec(
                 table.model_copy(
                     update={"rows": in_group_order(table.rows, {g.column: g.order for g in prepared.groups})}
                 )
-                for table in [*output.tables, *sweep.tables]
+                for table in [*output.tables, *sweep.tables, *counterfactual.tables]
             ],
             # worst first, whoever judged them; a finding carries its table's funnel stage
-            "findings": order_findings(_staged(output.findings, output.tables)),
+            "findings": order_findings(_staged(findings, output.tables)),
             "counts": output.counts,
             "context": output.context,
-            "notes": [*prepared.notes, *gate_result.notes, *output.notes, *sweep.notes],
+            "notes": [
+                *prepared.notes,
+                *gate_result.notes,
+                *output.notes,
+                *sweep.notes,
+                *counterfactual.notes,
+                *judged_apart,
+            ],
             "vocabulary": output.vocabulary,
             "finished_at": dt.datetime.now(dt.UTC),
         }
@@ -249,6 +262,8 @@ class PreparedAudit:
     """How named groups (``columns.groups``, a standard's taxonomy) rewrote sensitive columns."""
     model: ModelInfo | None = None
     """The model scored on the data to make its decisions (``model:``)."""
+    flips: FlipPlan | None = None
+    """The sensitive columns and proxies the model's decisions were made again with flipped."""
 
 
 def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
@@ -286,12 +301,22 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         source = conform_source(source, application)
     option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
     extra = dict(option_columns(spec, options)) if option_columns is not None else {}
-    model = None
+    model = flips = None
     if spec.model is not None:
+        from equityaudit.counterfactual import flip_decisions
         from equityaudit.models import score_model
 
         roles = [*spec.columns.named().values(), *extra.values(), *_quality_columns(spec).values()]
-        source, model = score_model(source, spec.model, exclude=roles, origin=origin)
+        source, model, scorer = score_model(source, spec.model, exclude=roles, origin=origin)
+        # on the model's raw inputs, before named groups rewrite a sensitive column the model reads
+        source, flips = flip_decisions(
+            source,
+            scorer,
+            sensitive=spec.columns.sensitive,
+            proxies=spec.model.proxies,
+            unknown=spec.columns.unknown_values,
+            origin=origin,
+        )
     check_columns(source.frame, spec.columns, origin=source.name, extra=extra)
     used = {
         **{f"columns.{role}": column for role, column in spec.columns.named().items()},
@@ -309,6 +334,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         notes=notes,
         groups=groups,
         model=model,
+        flips=flips,
     )
 
 
@@ -335,6 +361,35 @@ def _model_analyses(prepared: PreparedAudit, frame: Any) -> Sweep:
         threshold=model.threshold,
         origin=prepared.source.name,
     )
+
+
+def _counterfactual(prepared: PreparedAudit, frame: Any) -> Counterfactual:
+    """A model audit's counterfactual sensitivity: tables, and evidence for the auditor to judge.
+
+    Counted here, before the auditor runs, so that the auditor judges the evidence with its own
+    (``AuditContext.model_evidence``): one family-wise-controlled family per audit.
+    """
+    from equityaudit.counterfactual import Counterfactual, counterfactual_analysis
+
+    if prepared.flips is None:
+        return Counterfactual()
+    return counterfactual_analysis(frame, prepared.flips, prepared.spec, origin=prepared.source.name)
+
+
+def _with_model_findings(
+    findings: list[Finding], counterfactual: Counterfactual, spec: AuditSpec
+) -> tuple[list[Finding], list[str]]:
+    """The auditor's findings, with the model evidence it did not judge judged apart (and a note)."""
+    ids = {finding.id for finding in findings}
+    missing = [item for item in counterfactual.evidence if item.id not in ids]
+    if not missing:
+        return findings, []
+    note = (
+        f"The {spec.auditor} auditor did not judge the model's counterfactual sensitivity with its own "
+        f"findings, so its {len(missing)} finding(s) were judged apart, as a family-wise-controlled family "
+        "of their own: the audit as a whole then tests at more than thresholds.alpha."
+    )
+    return [*findings, *judge(missing, spec.thresholds)], [note]
 
 
 def _model_roles(spec: AuditSpec, auditor: Auditor) -> AuditSpec:

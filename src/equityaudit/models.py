@@ -32,7 +32,7 @@ from equityaudit.frames import Source, collect_or_data_error, numbers_for_python
 from equityaudit.results import ModelInfo
 from equityaudit.spec import ModelSpec
 
-__all__ = ["DECISION_COLUMN", "SCORE_COLUMN", "score_model"]
+__all__ = ["DECISION_COLUMN", "SCORE_COLUMN", "ModelScorer", "score_model"]
 
 SCORE_COLUMN = "model_score"
 """The column the model's output (probability, score or label) is written to."""
@@ -55,9 +55,32 @@ class _Loaded:
     """The columns the model says it reads (a scikit-learn model fitted on a frame, ONNX inputs)."""
 
 
+@dataclass(frozen=True)
+class ModelScorer:
+    """The model :func:`score_model` loaded, kept to decide again on changed rows (counterfactuals).
+
+    ``decisions`` takes rows of ``features`` (a pandas frame, the form the model was first scored
+    on) and returns the decision (1/0) the model makes on each, with the cut-off in force when the
+    data was scored, so a changed row is decided by the same rule as the original.
+    """
+
+    features: tuple[str, ...]
+    predict: Callable[[Any], NDArray[Any]]
+    model: ModelSpec
+    threshold: float | None
+    where: str
+
+    def decisions(self, rows: Any) -> NDArray[np.int64]:
+        """The model's decision (1 selected, 0 not) on each of ``rows``."""
+        values, decision = _decide(np.asarray(self.predict(rows)), self.model, len(rows), self.where)
+        if self.threshold is None:
+            return decision
+        return (values >= self.threshold).astype(np.int64)
+
+
 def score_model(
     source: Source, model: ModelSpec, *, exclude: Sequence[str], origin: str
-) -> tuple[Source, ModelInfo]:
+) -> tuple[Source, ModelInfo, ModelScorer]:
     """Score ``source``'s rows with the model ``model`` names; add its score and decision columns.
 
     Parameters
@@ -74,8 +97,9 @@ def score_model(
 
     Returns
     -------
-    tuple of Source and ModelInfo
-        The rows with ``model_score`` and ``model_decision`` added, and what was scored how.
+    tuple of Source, ModelInfo and ModelScorer
+        The rows with ``model_score`` and ``model_decision`` added, what was scored how, and the
+        loaded model, to decide on changed rows without loading it again.
 
     Raises
     ------
@@ -95,7 +119,7 @@ def score_model(
     >>> df = pd.DataFrame({"sex": ["F", "M"] * 50, "x": list(range(100))})
     >>> path = Path(tempfile.mkdtemp()) / "m.skops"
     >>> sio.dump(LogisticRegression().fit(df[["x"]], df["x"] >= 50), path)
-    >>> scored, info = score_model(read_source(df), ModelSpec(path=path), exclude=["sex"], origin="<spec>")
+    >>> scored, info, scorer = score_model(read_source(df), ModelSpec(path=path), exclude=["sex"], origin="<spec>")
     >>> scored.frame.collect().to_pandas()["model_decision"].sum(), info.features, info.threshold
     (np.int64(50), ['x'], 0.5)
     """
@@ -165,7 +189,8 @@ def score_model(
         trusted=loaded.trusted,
         description=_describe(path, kind, loaded.type, features, model.output, threshold),
     )
-    return replace(source, frame=scored.lazy()), info
+    scorer = ModelScorer(tuple(features), loaded.predict, model, threshold, where)
+    return replace(source, frame=scored.lazy()), info, scorer
 
 
 def _check_features(

@@ -393,9 +393,23 @@ class Thresholds(_Strict):
         "interval instead, which covers where a percentile bootstrap does not.",
     )
     seed: int = Field(default=0, description="Seed of the bootstrap.")
+    counterfactual: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Largest acceptable share of a group's model decisions that change when a sensitive "
+        "column (or a declared proxy) the model reads is flipped to another value (model: audits).",
+    )
 
     @field_validator(
-        "impact_ratio", "difference", "alpha", "min_group_size", "bootstrap", "seed", mode="before"
+        "impact_ratio",
+        "difference",
+        "alpha",
+        "min_group_size",
+        "bootstrap",
+        "seed",
+        "counterfactual",
+        mode="before",
     )
     @classmethod
     def _a_number_not_a_boolean(cls, value: Any) -> Any:
@@ -520,6 +534,14 @@ class ModelSpec(_Strict):
         "columns.outcome set, that column is the label and this key must be left out.",
     )
 
+    proxies: list[str] = Field(
+        default_factory=list,
+        description="Feature columns that stand in for a sensitive attribute (a postcode, a first "
+        "name's frequency); each is flipped to its other values, as the sensitive columns the model "
+        "reads are, and the share of decisions that change is judged against "
+        "thresholds.counterfactual. Each must be one of the model's features.",
+    )
+
     @field_validator("threshold", mode="before")
     @classmethod
     def _a_number_not_a_boolean(cls, value: Any) -> Any:
@@ -546,6 +568,8 @@ class ModelSpec(_Strict):
             )
         if self.features is not None and len(set(self.features)) != len(self.features):
             raise ValueError(f"features lists a column twice: {self.features}")
+        if len(set(self.proxies)) != len(self.proxies):
+            raise ValueError(f"proxies lists a column twice: {self.proxies}")
         return self
 
     @property

@@ -14,13 +14,14 @@ one is reported, with a suggestion, before the quality gate runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import narwhals as nw
 from pydantic import BaseModel
 
+from equityaudit.judging import Evidence
 from equityaudit.results import CountsTable, Finding, Table, Vocabulary
 from equityaudit.spec import AuditSpec
 
@@ -40,6 +41,11 @@ class AuditContext:
     """The spec's ``options``, validated by the auditor's ``options_model``."""
     redact: bool = False
     """Whether the result may quote the data (False) or only cite row ids (``run --redact``)."""
+    model_evidence: Sequence[Evidence] = ()
+    """Evidence the engine found about the model behind a ``model:`` audit (counterfactual
+    sensitivity), to be judged in the same :func:`~equityaudit.judging.judge` call as the
+    auditor's own, so that the audit stays one family-wise-controlled family. An auditor that
+    leaves it out of its findings has it judged separately by the engine, with a note saying so."""
 
 
 @dataclass

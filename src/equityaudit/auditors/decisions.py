@@ -89,6 +89,7 @@ class DecisionsAuditor:
         if columns.outcome is not None:
             for table in output.tables:
                 evidence += error_rate_gap_evidence(table, spec.thresholds)
+        evidence += context.model_evidence  # a model's counterfactual sensitivity (model:), same family
         output.findings = judge(evidence, spec.thresholds)  # one family for the whole audit
         return output
 

@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from equityaudit.auditors.base import AuditContext, AuditorOutput, Role
 from equityaudit.auditors.columns import adverse_decision_note, label_variant_notes, numeric_sensitive_notes
-from equityaudit.auditors.comparison import Comparison, judge, rate_table, share
+from equityaudit.auditors.comparison import Comparison, comparison_evidence, rate_table, share
 from equityaudit.auditors.grouping import counts_record, groupings, table_name
 from equityaudit.errors import SpecError, counted
 from equityaudit.frames import UNKNOWN
 from equityaudit.hookspecs import hookimpl
+from equityaudit.judging import judge
 from equityaudit.results import Table
 from equityaudit.spec import AuditSpec, Thresholds
 from equityaudit.stats.counts import GroupCounts, grouped_counts, sample_median
@@ -258,7 +259,9 @@ class HiringAuditor:
                         )
                     output.tables.append(table)
                     comparisons += found
-        output.findings = judge(comparisons, spec.thresholds)
+        # a model's counterfactual sensitivity (model:) is judged in the audit's one family
+        evidence = [*(comparison_evidence(c, spec.thresholds) for c in comparisons), *context.model_evidence]
+        output.findings = judge(evidence, spec.thresholds)
         output.context["ll144"] = self._disclosures(spec, options, counts, sex, race, median, small)
         output.notes += output_notes + self._notes(spec, options, counts, sex, race, small)
         output.notes += numeric_sensitive_notes(frame, columns.sensitive)

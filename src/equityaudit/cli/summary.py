@@ -16,6 +16,7 @@ from rich.text import Text
 from equityaudit.report.escaping import terminal_text
 from equityaudit.report.formatting import fmt_p, fmt_pct, fmt_status_counts
 from equityaudit.report.owner_summary import owner_summary
+from equityaudit.report.tables import ANY_FLIP, COUNTERFACTUAL_METRIC, is_counterfactual
 from equityaudit.results import AuditResult, Check, Finding, Gate, Table
 
 __all__ = ["print_gate", "print_summary"]
@@ -76,7 +77,15 @@ def print_summary(result: AuditResult, written: list[Path], *, console: Console 
     primary = [t for t in result.tables if ":" not in t.name]
     for table in primary:
         console.print(_rich_table(table, findings))
-    others = [f for f in result.findings if f.table not in {t.name for t in primary} or f.kind != "ratio"]
+    flips = [t for t in result.tables if is_counterfactual(t)]
+    for table in flips:
+        console.print(_flip_table(table, result.findings))
+    shown = {t.name for t in [*primary, *flips]}
+    others = [
+        f
+        for f in result.findings
+        if f.table not in shown or (f.kind != "ratio" and f.metric != COUNTERFACTUAL_METRIC)
+    ]
     flagged = [f for f in others if f.status in ("fail", "warn")]
     if flagged:
         console.print(f"[bold]Other findings ({len(others)}; {len(flagged)} flagged):[/]")
@@ -200,6 +209,55 @@ def _gate_table(checks: list[Check]) -> RichTable:
 
 def _share(percent: float) -> str:
     return f"{percent:.2g}%" if 0 < percent < 0.1 else f"{percent:.1f}%"
+
+
+def _flip_table(table: Table, findings: list[Finding]) -> RichTable:
+    """A model's counterfactual table, its judged rows only: per group, the share of decisions that
+    change under some flip of the column (the reports show each value flipped to as well)."""
+    judged = {tuple(f.group.values()): f for f in findings if f.table == table.name}
+    view = RichTable(
+        title=terminal_text(f"{table.name}: {table.subject or 'counterfactual sensitivity'}", "table.title"),
+        title_justify="left",
+        header_style="bold",
+        pad_edge=False,
+        box=None,
+    )
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("group", "left"),
+        ("n", "right"),
+        ("changed", "right"),
+        ("share", "right"),
+        ("95% CI", "left"),
+        ("adj. p", "right"),
+        ("status", "left"),
+    )
+    for heading, justify in columns:
+        view.add_column(
+            heading,
+            justify=justify,
+            overflow="fold",
+            no_wrap=heading not in ("group", "status"),
+            min_width=_name_width(table) if heading == "group" else None,
+        )
+    metric = COUNTERFACTUAL_METRIC
+    for row in table.rows:
+        if row.get("flip_to") != ANY_FLIP:
+            continue
+        finding = judged.get(tuple(row["group"].values()))
+        status = (
+            finding.status if finding is not None else ("unknown: not judged" if row.get("excluded") else "")
+        )
+        p_adjusted = finding.p_adjusted if finding else None
+        view.add_row(
+            terminal_text(", ".join(row["group"].values())),
+            str(row["n"]),
+            str(row["changed"]),
+            fmt_pct(row.get(metric)),
+            _interval(row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high"), percent=True),
+            "" if p_adjusted is None else fmt_p(p_adjusted, digits=2),
+            Text(status.replace("_", " "), style=_STYLE.get(status, "dim")),
+        )
+    return view
 
 
 def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Finding]) -> RichTable:

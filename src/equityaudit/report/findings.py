@@ -16,6 +16,7 @@ from equityaudit.report.formatting import (
     fmt_count,
     fmt_p,
     fmt_pct,
+    fmt_pct_range,
     fmt_plain,
     fmt_points,
     fmt_points_range,
@@ -23,6 +24,7 @@ from equityaudit.report.formatting import (
     fmt_ratio_range,
     number_or_none,
 )
+from equityaudit.report.tables import ANY_FLIP, COUNTERFACTUAL_METRIC
 from equityaudit.report.titles import (
     by_text,
     capitalised,
@@ -98,12 +100,18 @@ class FindingLookup:
     """Look up the ratio finding of a (table, group): how each row of a table stands."""
 
     def __init__(self, findings: Iterable[Finding]) -> None:
-        self._by_key = {row_key(f.table, f.group): f for f in findings if f.kind == "ratio"}
+        self._by_key = {
+            row_key(f.table, f.group): f
+            for f in findings
+            if f.kind == "ratio" or f.metric == COUNTERFACTUAL_METRIC  # a flip table's judged rows
+        }
 
     def row_status(self, table: Table, row: Mapping[str, Any]) -> RowStatus:
         """The row's finding's status, or why it has none (reference, not compared, not judged)."""
         group = row.get("group") if isinstance(row.get("group"), Mapping) else {}
         assert isinstance(group, Mapping)
+        if row.get("flip_to", ANY_FLIP) != ANY_FLIP:  # one value of a counterfactual table: described
+            return RowStatus("none", "not judged (one value flipped to)", short="not judged")
         finding = self._by_key.get(row_key(table.name, group))
         if finding is not None:
             return RowStatus(finding.status, STATUS_LABEL[finding.status], finding)
@@ -355,6 +363,20 @@ def finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> F
                 certainty += ", entirely at or above the threshold"
             else:
                 certainty += ", spanning the threshold (the true ratio may lie on either side)"
+    elif finding.metric == COUNTERFACTUAL_METRIC:  # a model's decisions changed by flipping a column
+        flipped = finding.details.get("flipped", "the column")
+        measured = (
+            f"Share of the decisions for {who} ({by}) that change when the model's "
+            f"{'proxy' if finding.details.get('role') == 'proxy' else 'sensitive column'} {flipped} is "
+            "flipped to another value, everything else unchanged"
+        )
+        limit = fmt_pct(finding.threshold)
+        distance = (
+            f"{fmt_pct(finding.value)} of decisions change, against a limit of {limit}: "
+            + (_POSITION["difference"].get(finding.status, finding.status))
+            + "."
+        )
+        certainty = f"95% CI {fmt_pct_range(finding.ci_low, finding.ci_high)}"
     else:  # a rate or a test judged on its own
         measured = f"{capitalised(label)} by {by}"
         distance = f"Value {fmt_plain(finding.value)} against {fmt_plain(finding.threshold)}."
@@ -368,6 +390,8 @@ def finding_view(index: int, finding: Finding, tables: Mapping[str, Table]) -> F
         value_text, ci_text = f"gap {fmt_points(finding.value).lstrip('+')}", fmt_points_range(low, high)
     elif finding.kind == "ratio":
         value_text, ci_text = f"ratio {fmt_ratio(finding.value)}", fmt_ratio_range(low, high)
+    elif finding.metric == COUNTERFACTUAL_METRIC:
+        value_text, ci_text = fmt_pct(finding.value), fmt_pct_range(finding.ci_low, finding.ci_high)
     else:
         value = number_or_none(finding.value)
         value_text = "—" if value is None else f"{value:.3g}"

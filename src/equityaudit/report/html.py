@@ -47,7 +47,7 @@ from equityaudit.report.formatting import (
 )
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.report.prose import findings_intro, method_lines, threshold_lines
-from equityaudit.report.tables import cell, count_rank, table_layout
+from equityaudit.report.tables import cell, count_rank, is_counterfactual, table_layout
 from equityaudit.report.titles import by_text, group_label
 from equityaudit.report.vocabulary import in_results_words, metric_label
 from equityaudit.results import AuditResult
@@ -193,6 +193,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.globals.update(
         cell=cell,
+        is_counterfactual=is_counterfactual,
         status_label=STATUS_LABEL,
         status_icon=STATUS_ICON,
         status_order=DISPLAY_ORDER,

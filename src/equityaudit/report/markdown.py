@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.escaping import markdown_cell, markdown_code, markdown_text
 from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts, number_or_none
 from equityaudit.report.owner_summary import owner_summary
+from equityaudit.report.tables import ANY_FLIP, COUNTERFACTUAL_METRIC, is_counterfactual
 from equityaudit.report.vocabulary import in_results_words
-from equityaudit.results import STATUSES, AuditResult, Table
+from equityaudit.results import STATUSES, AuditResult, Finding, Table
 
 __all__ = ["render_markdown"]
 
@@ -83,7 +85,7 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
             )
     lines += _examples(result)
     for table in result.tables:
-        lines += ["", *_table(table)]
+        lines += ["", *_table(table, result.findings)]
     headings = {
         "offer": "Offer value by group",
         "proxies": "Proxies: how well each feature reveals a group",
@@ -132,11 +134,13 @@ def _gate_summary(result: AuditResult) -> str:
     )
 
 
-def _table(table: Table) -> list[str]:
+def _table(table: Table, findings: Sequence[Finding]) -> list[str]:
     if table.name.startswith("sweep:"):
         return _sweep_table(table)
     if table.name.startswith("stratified:"):
         return _stratified_table(table)
+    if is_counterfactual(table):
+        return _counterfactual_table(table, findings)
     metric = table.metric
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
     lines = [
@@ -213,6 +217,33 @@ def _stratified_table(table: Table) -> list[str]:
             f"| {_interval(row.get('stratified_ratio_ci_low'), row.get('stratified_ratio_ci_high'))} "
             f"| {fmt_p(row.get('cmh_p_value'))} | {fmt_p(row.get('homogeneity_p_value'))} "
             f"| {'—' if differ is None else 'yes' if differ else 'no'} |"
+        )
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
+    return lines
+
+
+def _counterfactual_table(table: Table, findings: Sequence[Finding]) -> list[str]:
+    """A model's counterfactual sensitivity: per group, the decisions changed under any flip
+    (judged: its finding's status) and under each value flipped to (described)."""
+    status = {tuple(f.group.values()): f.status for f in findings if f.table == table.name}
+    lines = [
+        f"### {_cell(table.name)}: counterfactual sensitivity",
+        "",
+        f"{_cell((table.subject or '').capitalize())}, by {_cell(', '.join(table.by))}. "
+        f"{_cell(table.methods.get('counterfactual', ''))}. Intervals: {_cell(table.methods.get('rate_ci', ''))}; "
+        "the rows under any other value are judged.",
+        "",
+        "| group | flipped to | n | changed | share | 95% CI | status | note |",
+        "|---|---|---:|---:|---:|---|---|---|",
+    ]
+    for row in table.rows:
+        judged = row.get("flip_to") == ANY_FLIP
+        shown = status.get(tuple(row["group"].values()), "—") if judged else "not judged"
+        lines.append(
+            f"| {_cell(', '.join(row['group'].values()))} | {_cell(str(row.get('flip_to', '')))} | {row['n']} "
+            f"| {row['changed']} | {fmt_pct(row.get(COUNTERFACTUAL_METRIC))} "
+            f"| {_interval(row.get(f'{COUNTERFACTUAL_METRIC}_ci_low'), row.get(f'{COUNTERFACTUAL_METRIC}_ci_high'), percent=True)} "
+            f"| {_cell(shown)} | {_cell(row.get('note') or '')} |"
         )
     lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines

@@ -116,10 +116,24 @@ def _verdict(result: AuditResult) -> str:
     gate_warnings = sum(not check.passed for check in result.gate.checks)
     gate = f", and {gate_warnings} quality-gate check(s) failed" if gate_warnings else ""
     if result.verdict == "fail":
-        return (
-            f"The verdict is fail: {tally['fail']} of the {total} comparisons found a group treated worse than "
-            "its reference group beyond the threshold, by more than chance would explain."
-        )
+        # a model's counterfactual findings are not comparisons between groups: counted on their own
+        flips = [f for f in findings if f.metric == _FLIP_METRIC]
+        compared = [f for f in findings if f.metric != _FLIP_METRIC]
+        failed = sum(f.status == "fail" for f in compared)
+        flipped = sum(f.status == "fail" for f in flips)
+        parts = []
+        if failed or not flipped:
+            parts.append(
+                f"{failed} of the {len(compared)} comparisons found a group treated worse than its reference "
+                "group beyond the threshold, by more than chance would explain"
+            )
+        if flipped:
+            parts.append(
+                f"for {flipped} of the {len(flips)} groups checked, flipping a sensitive attribute or a proxy "
+                "the model reads changes more of its decisions than the limit allows, by more than chance "
+                "would explain"
+            )
+        return f"The verdict is fail: {'; and '.join(parts)}."
     if result.verdict == "warn":
         parts = [
             f"{tally['warn']} below the threshold or close to it" if tally["warn"] else "",
@@ -139,6 +153,10 @@ def _verdict(result: AuditResult) -> str:
     if not findings:
         return "The verdict is pass, but no comparison was made, so nothing was found either way."
     return f"The verdict is pass: all {total} comparisons ruled out a disparity beyond the threshold."
+
+
+_FLIP_METRIC = "decision_change_rate"
+"""A model's counterfactual sensitivity (``model:`` audits): the share of a group's decisions a flip changes."""
 
 
 def _largest(findings: Sequence[Finding]) -> Finding:

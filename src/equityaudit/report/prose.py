@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from equityaudit.report.formatting import fmt_points, number_or_none
+from equityaudit.report.formatting import fmt_pct, fmt_points, number_or_none
 from equityaudit.report.titles import capitalised
 from equityaudit.report.vocabulary import metric_label
 from equityaudit.results import Finding, Table
@@ -47,6 +47,10 @@ _RATE_RATIO_INTRO = (
     "small to judge. The significance level is shared by every test of the audit, so an audit of "
     "truly equal groups fails at most 5% of the time."
 )
+
+
+_FLIP_METRIC = "decision_change_rate"
+"""A model's counterfactual sensitivity: the share of a group's decisions a flip changes."""
 
 
 def _is_error_gap(finding: Finding) -> bool:
@@ -104,7 +108,23 @@ def findings_intro(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
                 "interval includes zero.",
             )
         )
-    others = {f.metric for f in findings if f.kind in ("rate", "test") and f.metric != "proxy_auc"}
+    if _FLIP_METRIC in metrics:
+        sentences.append(
+            (
+                "A counterfactual finding is the share of a group's decisions that change when the model's "
+                "sensitive column or a declared proxy is flipped to another value, everything else unchanged: "
+                "it ",
+                "fails",
+                " when the share is above its limit and the exact one-sided binomial test, adjusted with the "
+                "audit's other tests, is significant; it is a warning when the share is above the limit but "
+                "may be chance, and inconclusive when it is within the limit but its interval reaches above it.",
+            )
+        )
+    others = {
+        f.metric
+        for f in findings
+        if f.kind in ("rate", "test") and f.metric not in ("proxy_auc", _FLIP_METRIC)
+    }
     if others:
         sentences.append(
             (
@@ -178,6 +198,16 @@ def threshold_lines(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
                     " fails"
                     + (f"; at least {warn:g} is a warning" if warn is not None else "")
                     + ". An AUC of 0.5 is chance; there is no p-value or correction.",
+                )
+            )
+        elif family == f"rate:{_FLIP_METRIC}":
+            lines.append(
+                (
+                    "A group whose decisions change, when a sensitive column or proxy the model reads is "
+                    "flipped, more often than ",
+                    fmt_pct(threshold),
+                    " (thresholds.counterfactual) is flagged; it fails only when the adjusted p-value of the "
+                    "binomial test is also below the significance level.",
                 )
             )
         elif family == "difference":

@@ -20,7 +20,16 @@ from equityaudit.report.formatting import (
 from equityaudit.report.vocabulary import metric_rank
 from equityaudit.results import Table
 
-__all__ = ["ColumnSpec", "TableLayout", "cell", "count_rank", "table_layout"]
+__all__ = [
+    "ANY_FLIP",
+    "COUNTERFACTUAL_METRIC",
+    "ColumnSpec",
+    "TableLayout",
+    "cell",
+    "count_rank",
+    "is_counterfactual",
+    "table_layout",
+]
 
 
 @dataclass
@@ -68,6 +77,18 @@ def table_layout(table: Table) -> TableLayout:
             ColumnSpec("conclusions differ", "conclusions_differ", "text"),
         ]
         return TableLayout(columns=stratified, metrics=[], tests=[])
+    if is_counterfactual(table):  # a model's flips: one row per group and value flipped to
+        present = {k for row in table.rows for k in row}
+        flips = [
+            ColumnSpec("flipped to", "flip_to", "text"),
+            ColumnSpec("n", "n", "count"),
+            ColumnSpec("changed", "changed", "count"),
+            ColumnSpec("share changed", COUNTERFACTUAL_METRIC, "pct"),
+            ColumnSpec(
+                "95% CI", f"{COUNTERFACTUAL_METRIC}_ci_low", "pct_range", f"{COUNTERFACTUAL_METRIC}_ci_high"
+            ),
+        ]
+        return TableLayout(columns=[c for c in flips if c.key in present], metrics=[], tests=[])
     # Key order differs between a result made in memory and one read back from (sorted) JSON;
     # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
     keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))
@@ -100,6 +121,18 @@ def table_layout(table: Table) -> TableLayout:
         if key in keys
     ]
     return TableLayout(columns=columns, metrics=metrics, tests=test_columns)
+
+
+COUNTERFACTUAL_METRIC = "decision_change_rate"
+"""The metric of a model's counterfactual tables (``counterfactual:<flipped>:<by>``): the share of a
+group's decisions that change when a sensitive column or proxy is flipped."""
+ANY_FLIP = "any other value"
+"""The ``flip_to`` of a counterfactual table's judged row (the decision changes under some flip)."""
+
+
+def is_counterfactual(table: Table) -> bool:
+    """Whether ``table`` is a model's counterfactual table (one row per group and value flipped to)."""
+    return table.metric == COUNTERFACTUAL_METRIC and table.name.startswith("counterfactual:")
 
 
 def count_rank(key: str, table: Table | None = None) -> int:

@@ -75,11 +75,14 @@ _LABEL = {
     "accuracy": "accuracy",
     "equal_opportunity_difference": "equal-opportunity difference (gap in true positive rates)",
     "equalized_odds_difference": "equalized-odds difference (largest gap in true or false positive rates)",
+    # a model's counterfactual sensitivity (model:)
+    "decision_change_rate": "share of the model's decisions that change when a sensitive column or proxy is flipped",
 }
 """A metric's plain-language name (headings, captions, the HTML report's tables). The order is the
 order the metrics of one table are listed in."""
 
 _SHORT_LABEL = {
+    "decision_change_rate": "decisions changed by a flip",
     "equal_opportunity_difference": "equal-opportunity gap",
     "equalized_odds_difference": "equalized-odds gap",
 }
@@ -95,6 +98,7 @@ _SUMMARY_LABEL = {
     "fpr": "false positive rate",
     "equal_opportunity_difference": "gap in true positive rates",
     "equalized_odds_difference": "gap in true or false positive rates",
+    "decision_change_rate": "share of decisions that change when the attribute is flipped",
 }
 """A metric's name in the owner's summary, a sentence for someone who owns the decision."""
 
@@ -168,6 +172,19 @@ _NEXT_STEP = {
 every other finding (a ratio to the reference group, a rate or a test)."""
 
 _METRIC_NEXT_STEP = {
+    "decision_change_rate": {
+        "fail": (
+            "The model's decisions depend on this attribute (or what stands in for it): remove it from the "
+            "model's inputs or justify its use, retrain, and re-run this audit."
+        ),
+        "warn": "Do not treat this as a pass: score more held-out rows of this group and re-run the audit.",
+        "inconclusive": (
+            "Score more held-out rows of this group: the data cannot yet tell whether more decisions change "
+            "than the limit allows."
+        ),
+        "insufficient_data": "Too few held-out rows of this group to judge; score more before relying on it.",
+        "pass": "No action needed now; re-run this audit after retraining the model.",
+    },
     "total_variation_distance": {
         "warn": (
             "Check which features define this segment or campaign, and read its targeting findings: "
