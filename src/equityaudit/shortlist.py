@@ -95,7 +95,7 @@ def shortlist_table(
     rows: list[dict[str, Any]] = []
     meeting: list[int] = []
     model_k: int | None = None
-    for index, (_, share, k, model) in enumerate(sizes):
+    for index, (name, share, k, model) in enumerate(sizes):
         cut = float(ordered[rows_scored - k])
         selected = {group: int((scores[positions] >= cut).sum()) for group, positions in groups.items()}
         rates = {
@@ -107,6 +107,7 @@ def shortlist_table(
             rows.append(
                 {
                     "group": dict(zip(by, group, strict=True)),
+                    "shortlist": name,
                     "share": share,
                     "k": k,
                     "cut_off": cut,
