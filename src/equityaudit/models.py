@@ -450,7 +450,8 @@ def _describe(
     reads = ", ".join(features)
     cut = f"selected at {output} ≥ {threshold:g}" if threshold is not None else "its label is the decision"
     if shortlist is not None:
-        cut = f"selected: the {shortlist.rule} rows by {output}, {shortlist.sentence}"
+        rows = f"{shortlist.rule} of rows" if shortlist.top_share is not None else f"{shortlist.rule} rows"
+        cut = f"selected: the {rows} by {output}, {shortlist.sentence}"
     return f"{path.name} ({kind}, {type_}) scored on the data; reads {reads}; {cut}."
 
 
