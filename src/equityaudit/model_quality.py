@@ -39,6 +39,7 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from equityaudit.frames import rows_for_python
@@ -46,7 +47,7 @@ from equityaudit.results import Table
 from equityaudit.shortlist import shortlist_range_sentence, shortlist_table
 from equityaudit.spec import AuditSpec, LabelledColumn
 from equityaudit.stats.inference import wilson_interval
-from equityaudit.values import binary_mapping, null_as_none, sensitive_label
+from equityaudit.values import UNKNOWN, binary_mapping, null_as_none, sensitive_label
 
 __all__ = [
     "CALIBRATION_BINS",
@@ -130,11 +131,18 @@ def model_quality(
     probability = spec.model is None or spec.model.output == "probability"
     alpha = spec.thresholds.alpha
     unknown = list(spec.columns.unknown_values)
-    labels = {column: rows[column].map(lambda v: sensitive_label(v, unknown=unknown)) for column in sensitive}
+    labels = {column: _labels(rows[column], unknown) for column in sensitive}
     result = ModelTables()
+    own = spec.model.shortlist if spec.model is not None else None
+    if own is not None:  # how the model's own shortlist fell: the rows tied with the k-th
+        from equityaudit.models import shortlist_decision
+
+        _, info = shortlist_decision(scores, own, name=origin, where="model.threshold")
+        result.notes.append(
+            f"The model's shortlist ({info.rule}) selects the rows whose output is {info.sentence}."
+        )
     for by in groupings:
-        keys = list(zip(*(labels[c] for c in by), strict=True))
-        groups = _positions(keys)
+        groups = _positions(pd.DataFrame({c: labels[c] for c in by}), by)
         shortlist = shortlist_table(scores, groups, by=by, spec=spec, score=score)
         result.tables.append(shortlist)
         result.notes.append(shortlist_range_sentence(shortlist))
@@ -158,12 +166,22 @@ def model_quality(
     return result
 
 
-def _positions(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], NDArray[np.intp]]:
-    """Each distinct key and the positions of the rows that hold it, keys sorted."""
-    positions: dict[tuple[str, ...], list[int]] = {}
-    for i, key in enumerate(keys):
-        positions.setdefault(key, []).append(i)
-    return {key: np.asarray(positions[key], dtype=np.intp) for key in sorted(positions)}
+def _labels(column: pd.Series[Any], unknown: Sequence[str]) -> NDArray[np.object_]:
+    """Each row's group label (:func:`~equityaudit.values.sensitive_label`), worked out once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    named = np.array([sensitive_label(v, unknown=unknown) for v in uniques] + [UNKNOWN], dtype=object)
+    return named[codes]  # code -1 (a missing value) takes the last entry, Unknown
+
+
+def _positions(labels: pd.DataFrame, by: Sequence[str]) -> dict[tuple[str, ...], NDArray[np.intp]]:
+    """Each group (a tuple of labels) and the positions of its rows, groups sorted."""
+    indices = labels.groupby(list(by), sort=True).indices
+    return {
+        (key if isinstance(key, tuple) else (key,)): np.asarray(positions, dtype=np.intp)
+        for key, positions in sorted(
+            indices.items(), key=lambda item: item[0] if isinstance(item[0], tuple) else (item[0],)
+        )
+    }
 
 
 def delong_auc(scores: NDArray[np.float64], truth: NDArray[np.int64]) -> tuple[float | None, float | None]:
