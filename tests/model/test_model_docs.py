@@ -29,6 +29,6 @@ def test_the_shortlist_and_quality_example_prints_what_the_docs_show() -> None:
     report = render_markdown(namespace["result"])  # type: ignore[arg-type]
     tables = text.split("The Markdown report's")[1].split("At its top 10 %")[0]
     rows = [line for line in tables.splitlines() if line.startswith("| ")]
-    assert len(rows) == 20  # three tables: headers, separators and rows
+    assert len(rows) == 20  # the three tables: header and rows (separators start "|-")
     for row in rows:
         assert row in report, row
