@@ -122,6 +122,14 @@ def model_quality(
         frame, wanted, why="AUC, calibration and shortlists by group rank the rows' scores", origin=origin
     )
     scores = rows[score].to_numpy(dtype=np.float64)
+    result = ModelTables()
+    scored = np.isfinite(scores)
+    if not scored.all():  # a model that gives no number for a row (an ONNX graph fed a NaN): leave it out
+        result.notes.append(
+            f"{int((~scored).sum())} of {len(scores)} rows have no model output (NaN) and are left out of "
+            "the shortlists, AUC and calibration by group."
+        )
+        rows, scores = rows[scored].reset_index(drop=True), scores[scored]
     truth: NDArray[np.int64] | None = None
     if outcome is not None and label_column is not None:
         raw = rows[label_column].map(null_as_none)
@@ -132,7 +140,6 @@ def model_quality(
     alpha = spec.thresholds.alpha
     unknown = list(spec.columns.unknown_values)
     labels = {column: _labels(rows[column], unknown) for column in sensitive}
-    result = ModelTables()
     own = spec.model.shortlist if spec.model is not None else None
     if own is not None:  # how the model's own shortlist fell: the rows tied with the k-th
         from equityaudit.models import shortlist_decision

@@ -238,3 +238,35 @@ def test_a_score_output_skips_calibration(scored: dict[str, Any]) -> None:
         n.startswith("Calibration (calibration-in-the-large and the reliability table) was skipped")
         for n in result.notes
     )
+
+
+def test_rows_without_a_score_are_left_out_with_a_note() -> None:
+    import narwhals as nw
+
+    from equityaudit.model_quality import model_quality
+    from equityaudit.spec_loading import spec_from_mapping
+
+    # M's NaN row is left out: M keeps 0.2 (y 0), 0.7 (y 1), 0.9 (y 1) → AUC 1; F: 0.1 (0), 0.6 (1), 0.3 (1), 0.8 (0) → 2 of 4 pairs
+    frame = pd.DataFrame(
+        {
+            "sex": ["F"] * 4 + ["M"] * 4,
+            "s": [0.1, 0.6, 0.3, 0.8, 0.2, float("nan"), 0.7, 0.9],
+            "y": [0, 1, 1, 0, 0, 0, 1, 1],
+        }
+    )
+    spec = spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "t",
+            "auditor": "decisions",
+            "data": {"path": "x.csv"},
+            "columns": {"sensitive": ["sex"], "decision": "d", "outcome": "y"},
+            "thresholds": {"min_group_size": 1},
+        }
+    )
+    tables = model_quality(nw.from_native(frame).lazy(), spec, score="s", groupings=[("sex",)])
+    rows = {r["group"]["sex"]: r for r in next(t for t in tables.tables if t.name == "model:sex").rows}
+    assert (rows["M"]["n"], rows["M"]["auc"], rows["F"]["auc"]) == (3, 1.0, 0.5)
+    assert tables.notes[0] == (
+        "1 of 8 rows have no model output (NaN) and are left out of the shortlists, AUC and calibration by group."
+    )
