@@ -646,6 +646,12 @@ class ModelSpec(_Strict):
             )
         if self.features is not None and len(set(self.features)) != len(self.features):
             raise ValueError(f"features lists a column twice: {self.features}")
+        label = _column_name(self.outcome)
+        if self.features is not None and label in self.features:
+            raise ValueError(
+                f"outcome {label!r} is also listed under features; the true label is what the model "
+                "predicts, not something it reads: remove it from features"
+            )
         return self
 
     @property

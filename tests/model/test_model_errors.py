@@ -254,3 +254,11 @@ def test_the_gate_checks_model_outcome_as_an_outcome(folder: Path) -> None:
         )
     )
     assert labelled.exit_code in (0, 1), labelled.output
+
+
+def test_a_label_that_is_also_a_feature_is_refused(folder: Path) -> None:
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "outcome": "y"}))
+    assert result.exit_code == 2
+    assert "model: outcome 'y' is also listed under features; the true label is what the model predicts" in (
+        result.output
+    )
