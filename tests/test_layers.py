@@ -84,6 +84,8 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.models": Layer.DATA,  # a model file scored on the rows: decision and score columns
     "equityaudit.sweep": Layer.DATA,  # a model's threshold sweep: rates and ratios at every cut-off
     "equityaudit.counterfactual": Layer.DATA,  # a model's decisions made again with an attribute flipped
+    "equityaudit.shortlist": Layer.DATA,  # a model's shortlists: rates and ratios for the top 5 %, …, 50 %
+    "equityaudit.model_quality": Layer.DATA,  # a model's AUC, calibration and score gaps by group
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
     "equityaudit.results": Layer.RECORDS,

@@ -301,6 +301,9 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         source = conform_source(source, application)
     option_columns = getattr(auditor, "option_columns", None)  # optional part of the Auditor contract
     extra = dict(option_columns(spec, options)) if option_columns is not None else {}
+    if spec.model is not None and spec.model.outcome is not None:  # the true label, never a feature
+        outcome = spec.model.outcome
+        extra["model.outcome"] = outcome if isinstance(outcome, str) else outcome.column
     model = flips = None
     if spec.model is not None:
         from equityaudit.counterfactual import flip_decisions
@@ -339,7 +342,8 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
 
 
 def _model_analyses(prepared: PreparedAudit, frame: Any) -> Sweep:
-    """A model audit's descriptive analyses beyond the auditor's: the threshold sweep (not judged).
+    """A model audit's descriptive analyses beyond the auditor's (not judged): the threshold sweep,
+    the shortlist grid, and per-group model quality and calibration (:mod:`equityaudit.model_quality`).
 
     Done here, once, rather than in each auditor that takes decisions: the sweep needs only the
     score column, the sensitive columns, the outcome and the thresholds, which every such auditor
@@ -353,14 +357,14 @@ def _model_analyses(prepared: PreparedAudit, frame: Any) -> Sweep:
     if model is None or spec.model is None or spec.model.output == "label":
         return Sweep()
     columns = spec.columns
-    return threshold_sweep(
-        frame,
-        spec,
-        score=SCORE_COLUMN,
-        groupings=groupings(list(columns.sensitive), intersectional=columns.intersectional),
-        threshold=model.threshold,
-        origin=prepared.source.name,
+    by = groupings(list(columns.sensitive), intersectional=columns.intersectional)
+    sweep = threshold_sweep(
+        frame, spec, score=SCORE_COLUMN, groupings=by, threshold=model.threshold, origin=prepared.source.name
     )
+    from equityaudit.model_quality import model_quality
+
+    quality = model_quality(frame, spec, score=SCORE_COLUMN, groupings=by, origin=prepared.source.name)
+    return Sweep(tables=[*sweep.tables, *quality.tables], notes=[*sweep.notes, *quality.notes])
 
 
 def _counterfactual(prepared: PreparedAudit, frame: Any) -> Counterfactual:

@@ -29,10 +29,10 @@ from numpy.typing import NDArray
 
 from equityaudit.errors import DataError, MissingExtraError, SpecError, did_you_mean, short_repr
 from equityaudit.frames import Source, collect_or_data_error, numbers_for_python, rows_for_python
-from equityaudit.results import ModelInfo
-from equityaudit.spec import ModelSpec
+from equityaudit.results import ModelInfo, ShortlistInfo
+from equityaudit.spec import ModelSpec, Shortlist
 
-__all__ = ["DECISION_COLUMN", "SCORE_COLUMN", "ModelScorer", "score_model"]
+__all__ = ["DECISION_COLUMN", "SCORE_COLUMN", "ModelScorer", "score_model", "shortlist_decision"]
 
 SCORE_COLUMN = "model_score"
 """The column the model's output (probability, score or label) is written to."""
@@ -171,12 +171,17 @@ def score_model(
             "names the columns the model was trained on, in its order."
         ) from None
     score, decision = _decide(raw, model, len(rows), where)
+    shortlist = None
+    if model.shortlist is not None:
+        decision, shortlist = shortlist_decision(
+            score, model.shortlist, name=source.name, where=f"{origin}: model.threshold"
+        )
     native = nw.get_native_namespace(frame)
     scored = frame.with_columns(
         nw.new_series(SCORE_COLUMN, score, nw.Float64(), backend=native),
         nw.new_series(DECISION_COLUMN, decision, nw.Int64(), backend=native),
     )
-    threshold = model.cut_off
+    threshold = shortlist.cut_off if shortlist is not None else model.cut_off
     info = ModelInfo(
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -187,7 +192,8 @@ def score_model(
         threshold=threshold,
         columns={"decision": DECISION_COLUMN, "score": SCORE_COLUMN},
         trusted=loaded.trusted,
-        description=_describe(path, kind, loaded.type, features, model.output, threshold),
+        description=_describe(path, kind, loaded.type, features, model.output, threshold, shortlist),
+        shortlist=shortlist,
     )
     scorer = ModelScorer(tuple(features), loaded.predict, model, threshold, where)
     return replace(source, frame=scored.lazy()), info, scorer
@@ -413,15 +419,81 @@ def _decide(raw: NDArray[Any], model: ModelSpec, rows: int, where: str) -> tuple
             f"{numbers.max():g}; use output: score with a threshold for a model that scores."
         )
     threshold = model.cut_off
-    assert threshold is not None  # ModelSpec requires one for scores, and defaults it for probabilities
+    if threshold is None:  # a shortlist: the caller ranks the scores (shortlist_decision)
+        return numbers, np.zeros(len(numbers), dtype=np.int64)
     return numbers, (numbers >= threshold).astype(np.int64)
 
 
+def shortlist_decision(
+    score: NDArray[np.float64], shortlist: Shortlist, *, name: str, where: str
+) -> tuple[NDArray[np.int64], ShortlistInfo]:
+    """Select the shortlist's rows: the k highest scores, and every row tied with the k-th.
+
+    The k-th highest score becomes the cut-off and a row is selected when its score is at least
+    that, the rule a fixed threshold uses; so rows tied with the k-th are all selected, and the
+    shortlist holds k rows plus those ties (``ShortlistInfo.tied_extra``).
+
+    Parameters
+    ----------
+    score
+        The model's output, one number per row.
+    shortlist
+        ``model.threshold`` as ``{top_k: …}`` or ``{top_share: …}``.
+    name, where
+        The data source and the spec key, for messages.
+
+    Raises
+    ------
+    DataError
+        k is more than the rows scored, or a score is missing (NaN), which cannot be ranked.
+
+    Examples
+    --------
+    >>> decision, info = shortlist_decision(np.array([0.9, 0.2, 0.7, 0.7, 0.1]), Shortlist(top_k=2),
+    ...                                     name="d.csv", where="m.yaml: model.threshold")
+    >>> decision.tolist(), info.k, info.selected, info.tied_extra, info.cut_off
+    ([1, 0, 1, 1, 0], 2, 3, 1, 0.7)
+    """
+    rows = len(score)
+    k = shortlist.size(rows)
+    if k > rows:
+        raise DataError(
+            f"{name}: {where} asks for the {shortlist.text} rows, but the data has {rows} rows; give a "
+            f"top_k of at most {rows}, or a top_share."
+        )
+    if np.isnan(score).any():
+        raise DataError(
+            f"{name}: the model gives no number (NaN) for {int(np.isnan(score).sum())} of {rows} rows, which "
+            f"cannot be ranked for the shortlist ({where}); check those rows' features."
+        )
+    cut = float(np.sort(score)[rows - k])  # the k-th highest
+    decision = (score >= cut).astype(np.int64)
+    selected = int(decision.sum())
+    return decision, ShortlistInfo(
+        rule=shortlist.text,
+        top_k=shortlist.top_k,
+        top_share=shortlist.top_share,
+        k=k,
+        selected=selected,
+        tied_extra=selected - k,
+        cut_off=cut,
+    )
+
+
 def _describe(
-    path: Path, kind: str, type_: str, features: Sequence[str], output: str, threshold: float | None
+    path: Path,
+    kind: str,
+    type_: str,
+    features: Sequence[str],
+    output: str,
+    threshold: float | None,
+    shortlist: ShortlistInfo | None = None,
 ) -> str:
     reads = ", ".join(features)
     cut = f"selected at {output} ≥ {threshold:g}" if threshold is not None else "its label is the decision"
+    if shortlist is not None:
+        rows = f"{shortlist.rule} of rows" if shortlist.top_share is not None else f"{shortlist.rule} rows"
+        cut = f"selected: the {rows} by {output}, {shortlist.sentence}"
     return f"{path.name} ({kind}, {type_}) scored on the data; reads {reads}; {cut}."
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "MetricWords",
     "ModelInfo",
     "NamedGroups",
+    "ShortlistInfo",
     "StandardRef",
     "Status",
     "Table",
@@ -136,6 +137,42 @@ class NamedGroups(_Model):
     description: str = Field(description="The grouping in one plain sentence, as reports print it.")
 
 
+class ShortlistInfo(_Model):
+    """A model's shortlist (``model.threshold: {top_k: …}`` or ``{top_share: …}``) as it fell on the data."""
+
+    rule: str = Field(description="The shortlist in words: 'top 50' or 'top 10%'.")
+    top_k: int | None = Field(default=None, description="model.threshold.top_k, when given.")
+    top_share: float | None = Field(default=None, description="model.threshold.top_share, when given.")
+    k: int = Field(description="Rows taken before ties: top_k, or ⌈top_share × rows⌉.")
+    selected: int = Field(description="Rows selected: k, and every row tied with the k-th highest output.")
+    tied_extra: int = Field(
+        description="Rows selected beyond k because they tie with the k-th highest output."
+    )
+    cut_off: float = Field(
+        description="The k-th highest output; a row is selected when its output is at least this."
+    )
+
+    @property
+    def sentence(self) -> str:
+        """How the shortlist fell: its cut-off and the rows tied at it.
+
+        Examples
+        --------
+        >>> ShortlistInfo(rule="top 2", k=2, selected=3, tied_extra=1, cut_off=0.7).sentence
+        'at least 0.7 (the 2nd highest); 1 more row tied at that output is selected too, 3 in all'
+        """
+        where = f"at least {self.cut_off:g} (the {_ordinal(self.k)} highest)"
+        if not self.tied_extra:
+            return f"{where}; no other row ties with it, {self.selected} selected"
+        rows = "row" if self.tied_extra == 1 else "rows"
+        return f"{where}; {self.tied_extra} more {rows} tied at that output {'is' if self.tied_extra == 1 else 'are'} selected too, {self.selected} in all"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 class ModelInfo(_Model):
     """The model whose decisions were audited (a spec's ``model:``), scored on the held-out rows."""
 
@@ -153,6 +190,11 @@ class ModelInfo(_Model):
         default_factory=list, description="skops: the non-default types the file needed."
     )
     description: str = Field(description="The model in one plain sentence, as reports print it.")
+    shortlist: ShortlistInfo | None = Field(
+        default=None,
+        description="With a shortlist threshold (top_k, top_share): how many rows it took and its cut-off "
+        "(then also in threshold).",
+    )
 
 
 class DataInfo(_Model):

@@ -9,6 +9,7 @@ validators' messages say what was expected and what was found.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
     "LabelledColumn",
     "ModelSpec",
     "Quality",
+    "Shortlist",
     "Thresholds",
     "spec_json_schema",
 ]
@@ -494,6 +496,94 @@ class Quality(_Strict):
         return value
 
 
+class Shortlist(_Strict):
+    """A shortlist instead of a fixed threshold: the ``top_k`` rows, or the ``top_share`` of rows, with the highest output.
+
+    ``{top_k: 50}`` selects the 50 rows with the highest scores; ``{top_share: 0.1}`` the highest
+    ⌈0.1 × rows⌉. Every row tied with the last row taken (the k-th highest score) is selected too,
+    so a shortlist may hold more than k rows; the audit's notes say how many more.
+    """
+
+    top_k: int | None = Field(default=None, description="Select the k rows with the highest output (k ≥ 1).")
+    top_share: float | None = Field(
+        default=None,
+        description="Select this share of the rows (0 < share ≤ 1) with the highest output: the top "
+        "⌈share × rows⌉ rows.",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_two(self) -> Shortlist:
+        if self.top_k is not None and self.top_share is not None:
+            raise ValueError(
+                f"both top_k ({self.top_k}) and top_share ({self.top_share:g}) are given; a shortlist is "
+                "either a number of rows (top_k) or a share of them (top_share): keep one"
+            )
+        if self.top_k is None and self.top_share is None:
+            raise ValueError("expected top_k (a number of rows) or top_share (a share of rows, 0 to 1)")
+        return self
+
+    def size(self, rows: int) -> int:
+        """How many rows the shortlist takes out of ``rows``, before ties: k, or ⌈share × rows⌉ (at least 1).
+
+        Examples
+        --------
+        >>> Shortlist(top_share=0.1).size(45), Shortlist(top_share=0.1).size(50), Shortlist(top_k=7).size(50)
+        (5, 5, 7)
+        """
+        if self.top_k is not None:
+            return self.top_k
+        assert self.top_share is not None
+        # rounded to 9 places first, so that 0.1 × 50 = 5.000000000000001 is 5, not 6
+        return max(1, math.ceil(round(self.top_share * rows, 9)))
+
+    @property
+    def text(self) -> str:
+        """The shortlist in words: ``top 50`` or ``top 10%``.
+
+        Examples
+        --------
+        >>> Shortlist(top_k=50).text, Shortlist(top_share=0.125).text
+        ('top 50', 'top 12.5%')
+        """
+        if self.top_k is not None:
+            return f"top {self.top_k}"
+        assert self.top_share is not None
+        return f"top {100 * self.top_share:g}%"
+
+
+def _shortlist(value: dict[Any, Any]) -> Shortlist:
+    """``model.threshold`` given as a mapping: checked key by key, so each message names one problem."""
+    unknown = [str(k) for k in value if k not in ("top_k", "top_share")]
+    if unknown:
+        raise ValueError(
+            f"unknown key {unknown[0]!r} in a shortlist; expected {{top_k: 50}} or {{top_share: 0.1}}. "
+            + did_you_mean(unknown[0], ["top_k", "top_share"])
+        )
+    k, share = value.get("top_k"), value.get("top_share")
+    if k is not None and share is not None:
+        raise ValueError(
+            f"both top_k ({short_repr(k)}) and top_share ({short_repr(share)}) are given; a shortlist is "
+            "either a number of rows (top_k) or a share of them (top_share): keep one"
+        )
+    if k is None and share is None:
+        raise ValueError(
+            "a shortlist needs top_k (a number of rows, {top_k: 50}) or top_share (a share of rows, {top_share: 0.1})"
+        )
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
+        raise ValueError(
+            f"top_k is {short_repr(k)}; expected a whole number of rows, at least 1 (top_k: 50 selects the "
+            "50 rows with the highest output)"
+        )
+    if share is not None and (
+        isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1
+    ):
+        raise ValueError(
+            f"top_share is {short_repr(share)}; expected a share of the rows above 0 and at most 1 "
+            "(top_share: 0.1 selects the highest 10%)"
+        )
+    return Shortlist(top_k=k, top_share=None if share is None else float(share))
+
+
 class ModelSpec(_Strict):
     """A fitted model to score the held-out rows with: its output becomes the decision (and score).
 
@@ -516,10 +606,12 @@ class ModelSpec(_Strict):
         description="What the model gives: probability (of the favourable class, predict_proba), label "
         "(a 1/0 decision, predict) or score (any number, decision_function).",
     )
-    threshold: float | None = Field(
+    threshold: float | Shortlist | None = Field(
         default=None,
         description="A row is selected when the model's output is at least this; default 0.5 for "
-        "probabilities, required for scores, not used for labels.",
+        "probabilities, required for scores, not used for labels. Or a shortlist: {top_k: 50} selects "
+        "the 50 rows with the highest output, {top_share: 0.1} the highest 10% (rows tied with the "
+        "last one taken are selected too).",
     )
     trusted: list[str] = Field(
         default_factory=list,
@@ -547,21 +639,29 @@ class ModelSpec(_Strict):
     def _a_number_not_a_boolean(cls, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"expected a number, found {str(value).lower()}")
+        if isinstance(value, dict):
+            return _shortlist(value)
         return value
 
     @model_validator(mode="after")
     def _threshold_fits_output(self) -> ModelSpec:
         if self.output == "label" and self.threshold is not None:
+            given = self.threshold.text if isinstance(self.threshold, Shortlist) else f"{self.threshold:g}"
             raise ValueError(
-                f"threshold {self.threshold:g} is given but output is 'label': a label is already a "
-                "decision; remove threshold, or use output: probability or score"
+                f"threshold {given} is given but output is 'label': a label is already a "
+                "decision (a shortlist needs a probability or score to rank by); remove threshold, or use "
+                "output: probability or score"
             )
         if self.output == "score" and self.threshold is None:
             raise ValueError(
                 "output is 'score' but threshold is missing: a score has no natural cut-off; add "
                 "threshold, the lowest score that selects"
             )
-        if self.output == "probability" and self.threshold is not None and not 0 <= self.threshold <= 1:
+        if (
+            self.output == "probability"
+            and isinstance(self.threshold, float | int)
+            and not 0 <= self.threshold <= 1
+        ):
             raise ValueError(
                 f"threshold {self.threshold:g} is not a probability between 0 and 1; for a model "
                 "that outputs other numbers, use output: score"
@@ -570,14 +670,27 @@ class ModelSpec(_Strict):
             raise ValueError(f"features lists a column twice: {self.features}")
         if len(set(self.proxies)) != len(self.proxies):
             raise ValueError(f"proxies lists a column twice: {self.proxies}")
+        label = _column_name(self.outcome)
+        if self.features is not None and label in self.features:
+            raise ValueError(
+                f"outcome {label!r} is also listed under features; the true label is what the model "
+                "predicts, not something it reads: remove it from features"
+            )
         return self
 
     @property
     def cut_off(self) -> float | None:
-        """The threshold in force: the one given, 0.5 for probabilities, none for labels."""
+        """The fixed threshold in force: the one given, 0.5 for probabilities, none for labels and shortlists."""
+        if isinstance(self.threshold, Shortlist):
+            return None  # the cut-off of a shortlist is the k-th highest output, known once scored
         if self.threshold is not None:
             return self.threshold
         return 0.5 if self.output == "probability" else None
+
+    @property
+    def shortlist(self) -> Shortlist | None:
+        """The shortlist (``threshold: {top_k: ...}`` or ``{top_share: ...}``), if the threshold is one."""
+        return self.threshold if isinstance(self.threshold, Shortlist) else None
 
 
 Reference = Literal["max_rate", "largest"] | dict[str, str]
@@ -641,6 +754,13 @@ class AuditSpec(_Strict):
                 f"model: a model is audited on held-out rows, but data.kind is {self.data.kind!r}; set "
                 "data.kind: test and say in data.test_data_reason how the rows were held out of training"
             )
+        if self.model.outcome is not None and self.columns.outcome is not None:
+            raise ValueError(
+                f"model.outcome ({_column_name(self.model.outcome)!r}) and columns.outcome "
+                f"({self.columns.outcome_column!r}) are both given; the model's analyses take "
+                "columns.outcome as the true label when the auditor uses it: remove model.outcome (or "
+                "columns.outcome, for an auditor that takes none)"
+            )
         taken = [role for role in ("decision", "score") if getattr(self.columns, role) is not None]
         if taken:
             named = " and ".join(f"columns.{role}" for role in taken)
@@ -649,6 +769,27 @@ class AuditSpec(_Strict):
                 f"remove {named} to audit the model, or remove model to audit the column(s)"
             )
         return self
+
+    @property
+    def model_label(self) -> tuple[str, str | LabelledColumn] | None:
+        """The true label of a model's own analyses and the key that names it, if any.
+
+        ``columns.outcome`` when the spec gives it (the auditor uses it), else ``model.outcome``.
+
+        Examples
+        --------
+        >>> from equityaudit.spec_loading import spec_from_mapping
+        >>> spec = spec_from_mapping({"equityaudit": 1, "name": "m", "auditor": "hiring",
+        ...     "data": {"path": "d.csv", "kind": "test", "test_data_reason": "held out"},
+        ...     "columns": {"sensitive": "sex"}, "model": {"path": "m.skops", "outcome": "hired"}})
+        >>> spec.model_label
+        ('model.outcome', 'hired')
+        """
+        if self.columns.outcome is not None:
+            return "columns.outcome", self.columns.outcome
+        if self.model is not None and self.model.outcome is not None:
+            return "model.outcome", self.model.outcome
+        return None
 
     @field_validator("reference", mode="before")
     @classmethod

@@ -5,7 +5,7 @@ A model that gives a probability or a score is audited at one threshold (``model
 a grid — 0.05, 0.10, …, 0.95 for probabilities, the score's deciles for scores, and the model's
 own threshold — a row is selected when its score is at least ``c`` (the rule the model's
 decision uses), and each group's selection rate, its impact ratio to the group with the highest
-rate at that cut-off and, with ``columns.outcome``, its accuracy are reported. The cut-offs at
+rate at that cut-off and, with a true label (``columns.outcome``, else ``model.outcome``), its accuracy are reported. The cut-offs at
 which every compared group (``n >= thresholds.min_group_size``) has an impact ratio of at least
 ``thresholds.impact_ratio`` (exactly at it meets it, as in :func:`equityaudit.judging.meets`) are stated as a sentence and recorded in the table's ``tests``.
 
@@ -114,7 +114,8 @@ def threshold_sweep(
     if grid is None:
         grid = probability_grid() if output == "probability" else _deciles(frame, score, origin)
     cuts = sorted({round(float(c), 10) for c in [*grid, *([threshold] if threshold is not None else [])]})
-    outcome = columns.outcome
+    label = spec.model_label  # columns.outcome, else model.outcome
+    label_key, outcome = label if label is not None else ("columns.outcome", None)
     outcome_column = outcome.column if isinstance(outcome, LabelledColumn) else outcome
     keys = list(dict.fromkeys([*sensitive, *([outcome_column] if outcome_column else [])]))
     # the binned score: how many cut-offs each row's score reaches (selected at cut j ⇔ bin ≥ j + 1)
@@ -131,7 +132,7 @@ def threshold_sweep(
         for record in records:
             value = null_as_none(record[outcome_column])
             tally[value] = tally.get(value, 0) + int(record[_N])
-        truth_of = binary_mapping(tally, outcome, key="columns.outcome", origin=origin)
+        truth_of = binary_mapping(tally, outcome, key=label_key, origin=origin)
     unknown = list(columns.unknown_values)
     sweep = Sweep()
     for by in groupings:
@@ -145,7 +146,9 @@ def threshold_sweep(
             cell["n"][position] += n
             if truth_of is not None and outcome_column is not None:
                 cell["pos"][position] += n * truth_of[null_as_none(record[outcome_column])]
-        table = _table(by, cuts, cells, with_outcome=truth_of is not None, spec=spec, score=score)
+        table = _table(
+            by, cuts, cells, with_outcome=truth_of is not None, spec=spec, score=score, threshold=threshold
+        )
         sweep.tables.append(table)
         sweep.notes.append(sweep_range_sentence(table))
     return sweep
@@ -166,6 +169,7 @@ def _table(
     with_outcome: bool,
     spec: AuditSpec,
     score: str,
+    threshold: float | None,
 ) -> Table:
     minimum = spec.thresholds.min_group_size
     # cumulative from the top bin down: selected at cut j = rows whose score reaches at least j + 1 cuts
@@ -221,7 +225,6 @@ def _table(
             if r["cut_off"] == cut and r["compared"]
         )
     ]
-    model_threshold = spec.model.cut_off if spec.model is not None else None
     return Table(
         name=f"sweep:{'*'.join(by)}",
         by=list(by),
@@ -249,7 +252,7 @@ def _table(
                 "cut_offs": meeting,
                 "ranges": [list(r) for r in _runs(cuts, meeting)],
                 "swept": len(cuts),
-                "model_threshold": model_threshold,
+                "model_threshold": threshold,
             }
         },
     )

@@ -187,3 +187,91 @@ def test_missing_feature_values_are_counted_with_how_to_fix_them(folder: Path) -
     assert result.exit_code == 2
     assert "Feature values are missing in 'y' (3 of 200 rows)" in result.output
     assert "SimpleImputer" in result.output
+
+
+def _fitted(folder: Path) -> None:
+    features, target = _xy()
+    sio.dump(LogisticRegression().fit(features, target), folder / "m.skops")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "message"),
+    [
+        ({"top_k": 0}, "model.threshold: top_k is 0; expected a whole number of rows, at least 1"),
+        ({"top_k": 2.5}, "model.threshold: top_k is 2.5; expected a whole number of rows, at least 1"),
+        (
+            {"top_share": 1.5},
+            "model.threshold: top_share is 1.5; expected a share of the rows above 0 and at most 1",
+        ),
+        (
+            {"top_share": 0},
+            "model.threshold: top_share is 0; expected a share of the rows above 0 and at most 1",
+        ),
+        ({"top_k": 5, "top_share": 0.1}, "model.threshold: both top_k (5) and top_share (0.1) are given"),
+        (
+            {"top": 5},
+            "model.threshold: unknown key 'top' in a shortlist; expected {top_k: 50} or {top_share: 0.1}.",
+        ),
+    ],
+)
+def test_a_bad_shortlist_is_named(folder: Path, threshold: dict[str, Any], message: str) -> None:
+    _fitted(folder)
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "threshold": threshold}))
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_shortlist_longer_than_the_data_gives_the_row_count(folder: Path) -> None:
+    _fitted(folder)
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "threshold": {"top_k": 201}}))
+    assert result.exit_code == 2
+    assert (
+        "model.threshold asks for the top 201 rows, but the data has 200 rows; give a top_k of at most 200"
+        in (result.output)
+    )
+
+
+def test_a_shortlist_of_labels_is_refused(folder: Path) -> None:
+    result = _run(_spec(folder, {"path": "m.skops", "output": "label", "threshold": {"top_k": 5}}))
+    assert result.exit_code == 2
+    assert "threshold top 5 is given but output is 'label'" in result.output
+
+
+def test_two_labels_are_refused_naming_both_keys(folder: Path) -> None:
+    spec = _spec(
+        folder, {"path": "m.skops", "outcome": "city"}, columns={"sensitive": ["sex"], "outcome": "x"}
+    )
+    result = _run(spec)
+    assert result.exit_code == 2
+    assert "model.outcome ('city') and columns.outcome ('x') are both given" in result.output
+
+
+def test_a_missing_model_outcome_column_is_named(folder: Path) -> None:
+    _fitted(folder)
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "outcome": "hired"}))
+    assert result.exit_code == 2
+    assert "column 'hired' (model.outcome in the spec) is not in the data" in result.output
+
+
+def test_the_gate_checks_model_outcome_as_an_outcome(folder: Path) -> None:
+    # city holds two words that are not yes/no: as a plain label it fails the gate's binary check,
+    # and names model.outcome; declared as labelled, it passes
+    _fitted(folder)
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "outcome": "city"}))
+    assert result.exit_code == 3, result.output
+    assert "model.outcome" in result.output
+    labelled = _run(
+        _spec(
+            folder,
+            {"path": "m.skops", "features": ["x", "y"], "outcome": {"column": "city", "positive": "York"}},
+        )
+    )
+    assert labelled.exit_code in (0, 1), labelled.output
+
+
+def test_a_label_that_is_also_a_feature_is_refused(folder: Path) -> None:
+    result = _run(_spec(folder, {"path": "m.skops", "features": ["x", "y"], "outcome": "y"}))
+    assert result.exit_code == 2
+    assert "model: outcome 'y' is also listed under features; the true label is what the model predicts" in (
+        result.output
+    )

@@ -8,7 +8,8 @@ The suite is built in this order, and a later rule identical to an earlier one i
    ``min_group_size`` rows;
    decision and outcome never missing and binary; a score never missing and numeric; a stage
    never missing; an id never missing and unique; a sensitive column's named groups cover every
-   value (``columns.groups`` with ``other: error``, and a standard's taxonomy). Then whatever ``auditor.expectations(spec)``
+   value (``columns.groups`` with ``other: error``, and a standard's taxonomy); a model's true
+   label (``model.outcome``) checked as an outcome is. Then whatever ``auditor.expectations(spec)``
    declares (the hiring auditor: stage values among ``options.stages``).
 2. **The spec's quality rules**: ``max_missing``, ``allowed``, ``ranges``, ``unique``, ``min_rows``.
 3. **Raw great-expectations expectations** written in the spec (``quality.expectations``).
@@ -263,11 +264,32 @@ def _role_rules(spec: AuditSpec, auditor: Auditor, schema: Mapping[str, Any]) ->
             fix=f"correct columns.{role} in the spec, or add the column to the data",
         )
         yield from _rules_for(role, column, spec, schema)
+    label = spec.model.outcome if spec.model is not None else None
+    if label is not None:  # a model's true label: checked as columns.outcome would be
+        column = label.column if isinstance(label, LabelledColumn) else label
+        yield Expectation(
+            "expect_column_to_exist",
+            {"column": column},
+            source="model.outcome",
+            origin="roles",
+            rule="exists",
+            fix="correct model.outcome in the spec, or add the column to the data",
+        )
+        yield from _rules_for("outcome", column, spec, schema, source="model.outcome", labelled=label)
 
 
-def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any]) -> Iterator[Rule]:
+def _rules_for(
+    role: str,
+    column: str,
+    spec: AuditSpec,
+    schema: Mapping[str, Any],
+    *,
+    source: str | None = None,
+    labelled: str | LabelledColumn | None = None,
+) -> Iterator[Rule]:
+    """The rules of one role's column; ``source`` and ``labelled`` name a key other than ``columns.<role>``."""
     columns = spec.columns
-    source = f"columns.{role}"
+    source = source or f"columns.{role}"
     kind = role.split("[")[0]
     if kind == "sensitive":
         share = spec.quality.max_missing.get(column, DEFAULT_MAX_MISSING)
@@ -317,7 +339,8 @@ def _rules_for(role: str, column: str, spec: AuditSpec, schema: Mapping[str, Any
         fix="fill in the missing values, or drop those rows before the audit",
     )
     if kind in ("decision", "outcome"):
-        labelled = columns.decision if kind == "decision" else columns.outcome
+        if labelled is None:
+            labelled = columns.decision if kind == "decision" else columns.outcome
         binary = _binary_rule(column, labelled, source=source, dtype=schema.get(column))
         if binary is not None:
             yield binary

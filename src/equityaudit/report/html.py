@@ -47,6 +47,7 @@ from equityaudit.report.formatting import (
 )
 from equityaudit.report.owner_summary import owner_summary
 from equityaudit.report.prose import findings_intro, method_lines, threshold_lines
+from equityaudit.report.sweep_chart import sweep_charts
 from equityaudit.report.tables import cell, count_rank, is_counterfactual, table_layout
 from equityaudit.report.titles import by_text, group_label
 from equityaudit.report.vocabulary import in_results_words, metric_label
@@ -110,6 +111,7 @@ def _view(result: AuditResult) -> dict[str, Any]:
         "verdict_icon": STATUS_ICON["blocked" if result.verdict == "blocked" else result.verdict],
         "primaries": primaries,
         "funnels": funnel_views(result),
+        "sweeps": sweep_charts(result.tables, result.notes),
         "by_status": by_status,
         "counts": counts,
         "other_tables": other_tables,

@@ -9,7 +9,14 @@ from equityaudit.report.context_tables import ContextTable, context_tables
 from equityaudit.report.escaping import markdown_cell, markdown_code, markdown_text
 from equityaudit.report.formatting import fmt_examples, fmt_p, fmt_pct, fmt_status_counts, number_or_none
 from equityaudit.report.owner_summary import owner_summary
-from equityaudit.report.tables import ANY_FLIP, COUNTERFACTUAL_METRIC, is_counterfactual
+from equityaudit.report.tables import (
+    ANY_FLIP,
+    COUNTERFACTUAL_METRIC,
+    TableLayout,
+    cell,
+    is_counterfactual,
+    table_layout,
+)
 from equityaudit.report.vocabulary import in_results_words
 from equityaudit.results import STATUSES, AuditResult, Finding, Table
 
@@ -141,6 +148,9 @@ def _table(table: Table, findings: Sequence[Finding]) -> list[str]:
         return _stratified_table(table)
     if is_counterfactual(table):
         return _counterfactual_table(table, findings)
+    layout = table_layout(table)
+    if layout.title:
+        return _model_table(table, layout)
     metric = table.metric
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
     lines = [
@@ -245,6 +255,27 @@ def _counterfactual_table(table: Table, findings: Sequence[Finding]) -> list[str
             f"| {_interval(row.get(f'{COUNTERFACTUAL_METRIC}_ci_low'), row.get(f'{COUNTERFACTUAL_METRIC}_ci_high'), percent=True)} "
             f"| {_cell(shown)} | {_cell(row.get('note') or '')} |"
         )
+    lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
+    return lines
+
+
+def _model_table(table: Table, layout: TableLayout) -> list[str]:
+    """A model's descriptive table (shortlists, quality by group, calibration), its columns as the HTML report shows them."""
+    methods = "; ".join(f"{key}: {value}" for key, value in sorted(table.methods.items()))
+    lines = [
+        f"### {_cell(table.name)}: {layout.title}",
+        "",
+        f"{_cell((table.subject or '').capitalize())}. Descriptive: not judged.",
+        "",
+        "| group | " + " | ".join(_cell(c.header) for c in layout.columns) + " | note |",
+        "|---|" + "".join("---|" if c.kind in ("text", "bin") else "---:|" for c in layout.columns) + "---|",
+    ]
+    for row in table.rows:
+        group = row.get("group")
+        name = ", ".join(map(str, group.values())) if isinstance(group, dict) else str(group)
+        cells = " | ".join(_cell(cell(row, c)) for c in layout.columns)
+        lines.append(f"| {_cell(name)} | {cells} | {_cell(str(row.get('note') or ''))} |")
+    lines += ["", f"Methods: {_cell(methods, code_spans=True)}."] if methods else []
     lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines
 

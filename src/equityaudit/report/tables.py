@@ -38,7 +38,9 @@ class ColumnSpec:
 
     header: str
     key: str
-    kind: str  # count | pct | pct_range | ratio | ratio_range | points | points_range | p | text
+    kind: (
+        str  # count | pct | pct_range | ratio | ratio_range | points | points_range | p | text | number | bin
+    )
     key2: str = ""
 
 
@@ -49,6 +51,59 @@ class TableLayout:
     columns: list[ColumnSpec]
     metrics: list[str]
     tests: list[ColumnSpec]
+    title: str = ""
+    """A model's descriptive table (shortlists, quality, calibration): what it shows, in a few words."""
+
+
+_MODEL_TABLES: dict[str, tuple[str, list[ColumnSpec]]] = {
+    "shortlist:": (
+        "shortlists",
+        [
+            ColumnSpec("shortlist", "shortlist", "text"),
+            ColumnSpec("k", "k", "count"),
+            ColumnSpec("cut-off", "cut_off", "number"),
+            ColumnSpec("n", "n", "count"),
+            ColumnSpec("selected", "selected", "count"),
+            ColumnSpec("selection rate", "selection_rate", "pct"),
+            ColumnSpec("impact ratio", "impact_ratio", "ratio"),
+            ColumnSpec("compared", "compared", "text"),
+            ColumnSpec("model's", "model", "text"),
+        ],
+    ),
+    "model:": (
+        "model quality",
+        [
+            ColumnSpec("n", "n", "count"),
+            ColumnSpec("positives", "positives", "count"),
+            ColumnSpec("AUC", "auc", "ratio"),
+            ColumnSpec("AUC CI", "auc_ci_low", "ratio_range", "auc_ci_high"),
+            ColumnSpec("mean score", "mean_score", "number"),
+            ColumnSpec("observed rate", "observed_rate", "pct"),
+            ColumnSpec("calibration-in-the-large", "calibration_in_the_large", "points"),
+            ColumnSpec(
+                "CI",
+                "calibration_in_the_large_ci_low",
+                "points_range",
+                "calibration_in_the_large_ci_high",
+            ),
+            ColumnSpec("SMD", "smd", "number"),
+            ColumnSpec("KS", "ks_statistic", "number"),
+            ColumnSpec("KS p", "ks_p_value", "p"),
+        ],
+    ),
+    "calibration:": (
+        "calibration",
+        [
+            ColumnSpec("bin", "bin_low", "bin", "bin_high"),
+            ColumnSpec("n", "n", "count"),
+            ColumnSpec("positives", "positives", "count"),
+            ColumnSpec("mean predicted", "mean_predicted", "pct"),
+            ColumnSpec("observed rate", "observed_rate", "pct"),
+            ColumnSpec("CI", "observed_rate_ci_low", "pct_range", "observed_rate_ci_high"),
+        ],
+    ),
+}
+"""A model's descriptive tables, by name prefix: their title and columns (those a row has)."""
 
 
 def table_layout(table: Table) -> TableLayout:
@@ -89,6 +144,11 @@ def table_layout(table: Table) -> TableLayout:
             ),
         ]
         return TableLayout(columns=[c for c in flips if c.key in present], metrics=[], tests=[])
+    for prefix, (title, specs) in _MODEL_TABLES.items():
+        if table.name.startswith(prefix):  # a model's descriptive table: fixed columns, not judged
+            present = {k for row in table.rows for k in row}
+            shown = [c for c in specs if c.key in present]
+            return TableLayout(columns=shown, metrics=[], tests=[], title=title)
     # Key order differs between a result made in memory and one read back from (sorted) JSON;
     # the page must not, so columns follow a fixed order: n, the table's counts, then by name.
     keys = sorted({k for row in table.rows for k in row}, key=lambda k: (count_rank(k, table), k))
@@ -177,5 +237,13 @@ def cell(row: Mapping[str, Any], column: ColumnSpec) -> str:
         return fmt_p(value)
     if column.kind == "text":
         return {True: "yes", False: "no", None: "—"}.get(value, str(value))
+    if column.kind == "bin":  # a reliability bin: (low, high], the first closed on both sides
+        low, high = number_or_none(value), number_or_none(row.get(column.key2))
+        if low is None or high is None:
+            return "—"
+        return f"{'[' if low == 0 else '('}{low:g}, {high:g}]"
+    if column.kind == "number":
+        number = number_or_none(value)
+        return "—" if number is None else f"{number:.3g}"
     number = number_or_none(value)
     return "—" if number is None else f"{number:.2f}"
