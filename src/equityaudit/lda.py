@@ -44,8 +44,10 @@ a different cut-off per group is not lawful for US employment decisions (Civil R
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -153,6 +155,8 @@ class Candidate:
     """What decides the rows (a fitted scikit-learn object), saved by ``--save``; ``None`` for the current model."""
     output: str = "probability"
     """How ``estimator`` decides, as ``model.output`` says it: probability, score or label."""
+    features: list[str] = field(default_factory=list)
+    """The columns the candidate reads, in its order (``model.features`` for a saved one)."""
     on_front: bool = False
     lda: bool = False
     what_if: bool = False
@@ -168,6 +172,7 @@ class Candidate:
             "kind": self.kind,
             "description": self.description,
             "decides_by": self.output,
+            "features": self.features,
             "accuracy": e.accuracy,
             "selection_rate": e.selection_rate,
             "worst_impact_ratio": e.worst_impact_ratio,
@@ -587,6 +592,7 @@ def lda_search(
             description=f"{model_spec.path.name} as saved, decided as equityaudit run decides it",
             evaluation=measure(current_decisions),
             output=output,
+            features=features,
         )
     ]
     context = _Context(fitted, named, output, cut_off, training, held, measure, GRIDS[grid], seed)
@@ -815,9 +821,28 @@ def _refit(
                 "rows do (numbers, or what the saved pipeline encodes)."
             ) from None
         raise _SkipError(f"{type(exc).__name__}: {_first_line(exc)}") from None
+    kept = [c for c in ctx.train.features.columns if c not in set(drop)]
     yield Candidate(
-        id_, name, kind, description, ctx.measure(decisions), estimator=estimator, output=ctx.output
+        id_,
+        name,
+        kind,
+        description,
+        ctx.measure(decisions),
+        estimator=estimator,
+        output=ctx.output,
+        features=kept,
     )
+
+
+@contextlib.contextmanager
+def _quiet_fairlearn() -> Iterator[None]:
+    """Silence the deprecation warnings fairlearn's own pandas code raises (fairlearn 0.13 grows
+    Series with ``.at`` and sets values of another dtype, which pandas 3 deprecates): noise about
+    fairlearn's internals that a user of equityaudit can do nothing about."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"fairlearn(\.|$)")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"fairlearn(\.|$)")
+        yield
 
 
 def _constraint(name: str) -> Any:
@@ -850,7 +875,8 @@ def _exponentiated_gradient(ctx: _Context, constraint: str) -> Iterator[Candidat
         sample_weight_name=weight_name,
     )
     try:
-        mitigator.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
+        with _quiet_fairlearn():
+            mitigator.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
     except Exception as exc:  # fairlearn and the estimator raise their own types
         raise _SkipError(f"{type(exc).__name__}: {_first_line(exc)}") from None
     vote = _weighted_vote(mitigator)
@@ -866,6 +892,7 @@ def _exponentiated_gradient(ctx: _Context, constraint: str) -> Iterator[Candidat
         ctx.measure(decisions),
         estimator=vote,
         output="label",
+        features=list(ctx.train.features.columns),
     )
 
 
@@ -901,7 +928,8 @@ def _grid_search(ctx: _Context, constraint: str) -> Iterator[Candidate]:
         clone(ctx.fitted), constraints=_constraint(constraint), grid_size=size, sample_weight_name=weight_name
     )
     try:
-        mitigator.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
+        with _quiet_fairlearn():
+            mitigator.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
     except Exception as exc:  # fairlearn and the estimator raise their own types
         raise _SkipError(f"{type(exc).__name__}: {_first_line(exc)}") from None
     held = _matrix(ctx, ctx.held)
@@ -918,6 +946,7 @@ def _grid_search(ctx: _Context, constraint: str) -> Iterator[Candidate]:
             ctx.measure(decisions),
             estimator=predictor,
             output="label",
+            features=list(ctx.train.features.columns),
         )
 
 
@@ -935,10 +964,11 @@ def _what_if(ctx: _Context) -> Iterator[Candidate]:
         prefit=True,
     )
     try:
-        optimizer.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
-        decisions = optimizer.predict(
-            _matrix(ctx, ctx.held), sensitive_features=ctx.held.sensitive, random_state=ctx.seed
-        )
+        with _quiet_fairlearn():
+            optimizer.fit(_matrix(ctx, ctx.train), ctx.train.label, sensitive_features=ctx.train.sensitive)
+            decisions = optimizer.predict(
+                _matrix(ctx, ctx.held), sensitive_features=ctx.held.sensitive, random_state=ctx.seed
+            )
     except Exception as exc:  # fairlearn raises its own types (a held-out group unseen in training)
         raise _SkipError(f"{type(exc).__name__}: {_first_line(exc)}") from None
     yield Candidate(
@@ -952,6 +982,7 @@ def _what_if(ctx: _Context) -> Iterator[Candidate]:
         what_if=True,
         caveat=CAVEAT,
         output="label",
+        features=list(ctx.train.features.columns),
     )
 
 

@@ -24,7 +24,16 @@ from equityaudit.report.formats import MARKER
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["lda_json", "lda_markdown", "lda_table", "save_front", "write_lda_files"]
+__all__ = [
+    "check_lda_files",
+    "check_saved_files",
+    "lda_json",
+    "lda_markdown",
+    "lda_table",
+    "save_front",
+    "untrusted",
+    "write_lda_files",
+]
 
 
 def lda_json(search: LdaSearch) -> str:
@@ -214,18 +223,40 @@ def _ours_markdown(path: Path) -> bool:
         return False
 
 
+def check_lda_files(name: str, out: Path, *, force: bool = False) -> None:
+    """Refuse, before any work, the files :func:`write_lda_files` would refuse to write.
+
+    A file in ``out`` that equityaudit did not write (a JSON of another schema, a Markdown file
+    without the report marker), or a symbolic link, is replaced only with ``force``.
+    """
+    for suffix, ours in ((".lda.json", _ours_json), (".lda.md", _ours_markdown)):
+        path = _planned(out, name, suffix)
+        _guard(path, force=force, ours=path.exists() and ours(path))
+
+
+def check_saved_files(search_name: str, folder: Path, *, force: bool = False) -> None:
+    """Refuse, before any work, a ``--save`` folder holding saved candidates (replaced only with ``force``)."""
+    if force or not folder.is_dir():
+        return
+    existing = sorted(folder.glob(f"{file_stem(search_name + '.lda.')}*.skops"))
+    if existing:
+        raise SpecError(
+            f"{folder} already holds saved candidates ({', '.join(p.name for p in existing[:3])}"
+            f"{', …' if len(existing) > 3 else ''}); refusing to overwrite them. Choose another --save folder, "
+            "or pass --force to replace them."
+        )
+
+
 def write_lda_files(search: LdaSearch, out: Path, *, force: bool = False) -> list[Path]:
     """Write ``NAME.lda.json`` and ``NAME.lda.md`` into ``out``; return their paths.
 
-    A file there that equityaudit did not write (a JSON of another schema, a Markdown file
-    without the report marker) is replaced only with ``force``.
+    A file there that equityaudit did not write is replaced only with ``force`` (:func:`check_lda_files`).
     """
     planned = [
         (_planned(out, search.name, ".lda.json"), _ours_json, lda_json(search)),
         (_planned(out, search.name, ".lda.md"), _ours_markdown, lda_markdown(search)),
     ]
-    for path, ours, _ in planned:
-        _guard(path, force=force, ours=path.exists() and ours(path))
+    check_lda_files(search.name, out, force=force)
     try:
         out.mkdir(parents=True, exist_ok=True)
         for path, _, content in planned:

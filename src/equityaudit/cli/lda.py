@@ -95,11 +95,24 @@ def lda_command(
     from rich.console import Console
 
     from equityaudit.lda import lda_search
-    from equityaudit.lda_output import lda_json, lda_table, save_front, write_lda_files
+    from equityaudit.lda_output import (
+        check_lda_files,
+        check_saved_files,
+        lda_json,
+        lda_table,
+        save_front,
+        write_lda_files,
+    )
     from equityaudit.report.escaping import terminal_text
+    from equityaudit.spec_loading import load_spec
 
     if not spec.is_file():
         raise click.BadParameter(f"{spec}: no such spec file.", param_hint="SPEC")
+    name = load_spec(spec).name
+    if out is not None:  # refuse before minutes of fitting, not after
+        check_lda_files(name, out, force=force)
+    if save is not None:
+        check_saved_files(name, save, force=force)
 
     def progress(line: str) -> None:
         if not quiet:
