@@ -630,7 +630,7 @@ def lda_search(
         name=loaded_spec.name,
         spec=origin,
         model={
-            "path": str(path),
+            "path": _display(path),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "type": prepared.model.type,
             "features": features,
@@ -1073,6 +1073,14 @@ def _group_labels(columns: list[NDArray[Any]], unknown: list[str]) -> NDArray[An
     if len(labelled) == 1:
         return labelled[0]
     return np.array([", ".join(parts) for parts in zip(*labelled, strict=True)], dtype=object)
+
+
+def _display(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _first_line(exc: BaseException) -> str:

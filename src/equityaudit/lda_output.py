@@ -159,7 +159,13 @@ def lda_table(search: LdaSearch) -> Table:
         ("worst by", "left"),
         ("selected", "right"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        # the marks, ids and groupings never wrap; a number column is at least its header's width
+        table.add_column(
+            name,
+            justify="right" if justify == "right" else "left",
+            no_wrap=name in ("", "candidate", "worst by"),
+            min_width=len(name),
+        )
     for candidate in [*search.ordered(), *search.what_if]:
         e = candidate.evaluation
         style = "bold green" if candidate.lda else "bold" if candidate.kind == "current" else ""

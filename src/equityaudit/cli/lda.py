@@ -135,7 +135,7 @@ def lda_command(
     if output_format == "json":
         click.echo(lda_json(search), nl=False)
     else:
-        console = Console(width=max(Console().width, 100))
+        console = Console(width=max(Console().width, 110))  # the table's seven columns
         console.print(lda_table(search))
         console.print(terminal_text(search.summary()))
         if search.what_if:
