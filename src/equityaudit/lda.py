@@ -905,14 +905,12 @@ def _weighted_vote(mitigator: Any) -> Any:
     """
     from sklearn.ensemble import VotingClassifier
     from sklearn.preprocessing import LabelEncoder
-    from sklearn.utils import Bunch
 
     weights = mitigator.weights_
     kept = [(int(i), float(w)) for i, w in weights.items() if w > 0]
     estimators = [(f"predictor_{i}", mitigator.predictors_[i]) for i, _ in kept]
     vote = VotingClassifier(estimators, voting="hard", weights=[w for _, w in kept])
     vote.estimators_ = [e for _, e in estimators]
-    vote.named_estimators_ = Bunch(**dict(estimators))
     vote.le_ = LabelEncoder().fit(np.array([0, 1]))
     vote.classes_ = vote.le_.classes_
     return vote

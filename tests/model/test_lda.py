@@ -304,3 +304,24 @@ def test_missing_training_file_is_refused(folder: Path) -> None:
     result = _invoke(str(folder / "spec.yaml"), "--train", str(folder / "nowhere.csv"))
     assert result.exit_code == 2
     assert "nowhere.csv: no such file" in result.output
+
+
+def test_every_candidate_saves_as_a_skops_file_of_trusted_types(
+    folder: Path, search: LdaSearch, tmp_path: Path
+) -> None:
+    """The deterministic ExponentiatedGradient vote and the refits load with skops' defaults and
+    decide the held-out rows as the search measured them."""
+    _, _, held, _ = _data(folder)
+    for candidate in search.candidates:
+        if candidate.estimator is None:
+            continue
+        path = tmp_path / "candidate.skops"
+        sio.dump(candidate.estimator, path)
+        assert sio.get_untrusted_types(file=path) == [], candidate.id
+        model = sio.load(path, trusted=[])
+        rows = held[candidate.features]
+        if candidate.output == "label":
+            decisions = model.predict(rows).astype(int)
+        else:
+            decisions = (model.predict_proba(rows)[:, 1] >= 0.5).astype(int)
+        assert decisions.mean() == pytest.approx(candidate.evaluation.selection_rate, abs=1e-12), candidate.id
