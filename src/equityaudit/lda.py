@@ -595,7 +595,9 @@ def lda_search(
             features=features,
         )
     ]
-    context = _Context(fitted, named, output, cut_off, training, held, measure, GRIDS[grid], seed)
+    context = _Context(
+        fitted, named, output, cut_off, training, held, measure, GRIDS[grid], seed, train_source.name
+    )
     plans = _plans(context, features, getattr(model_spec, "proxies", None))
     skipped: list[dict[str, str]] = []
     what_if: list[Candidate] = []
@@ -609,8 +611,6 @@ def lda_search(
             skipped.append({"id": plan.id, "reason": str(exc)})
             report(f"[{position}/{total}] {plan.name}: skipped ({exc})")
             continue
-        if plan.kind == "refit" and not made:  # pragma: no cover - refit always yields one
-            raise DataError(f"{train_source.name}: the model could not be refitted.")
         for candidate in made:
             (what_if if candidate.what_if else candidates).append(candidate)
         elapsed = time.perf_counter() - began
@@ -668,6 +668,7 @@ class _Context:
     measure: Callable[[NDArray[Any]], Evaluation]
     grid: dict[str, Any]
     seed: int
+    train_name: str
 
 
 def _plans(ctx: _Context, features: list[str], proxies: Any) -> list[_Plan]:
@@ -816,9 +817,9 @@ def _refit(
     except Exception as exc:  # an estimator raises whatever its library raises
         if kind == "refit":
             raise DataError(
-                f"the model's estimator cannot be refitted on the training rows ({type(exc).__name__}: "
-                f"{_first_line(exc)}); the training file must hold the model's features as the held-out "
-                "rows do (numbers, or what the saved pipeline encodes)."
+                f"{ctx.train_name}: the model's estimator cannot be refitted on these training rows "
+                f"({type(exc).__name__}: {_first_line(exc)}); the training file must hold the model's "
+                "features as the held-out rows do (numbers, or what the saved pipeline encodes)."
             ) from None
         raise _SkipError(f"{type(exc).__name__}: {_first_line(exc)}") from None
     kept = [c for c in ctx.train.features.columns if c not in set(drop)]

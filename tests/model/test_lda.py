@@ -325,3 +325,34 @@ def test_every_candidate_saves_as_a_skops_file_of_trusted_types(
         else:
             decisions = (model.predict_proba(rows)[:, 1] >= 0.5).astype(int)
         assert decisions.mean() == pytest.approx(candidate.evaluation.selection_rate, abs=1e-12), candidate.id
+
+
+def test_training_feature_that_is_not_numeric_is_refused(folder: Path, tmp_path: Path) -> None:
+    train = pd.read_csv(folder / "train.csv")
+    train["commute"] = np.where(train["commute"] > 0, "far", "near")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    result = _invoke(str(folder / "spec.yaml"), "--train", str(tmp_path / "train.csv"))
+    assert result.exit_code == 2
+    assert (
+        "the model's estimator cannot be refitted on these training rows (ValueError: could not convert string to float"
+        in result.output
+    )
+
+
+def test_candidates_an_estimator_cannot_make_are_skipped_with_the_reason(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A k-nearest-neighbours model has no C or alpha and takes no sample_weight: refits only."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    train = pd.read_csv(folder / "train.csv")
+    model = KNeighborsClassifier(n_neighbors=15).fit(train[FEATURES], train["hired"].eq("Yes"))
+    sio.dump(model, folder / "knn.skops")
+    trusted = sio.get_untrusted_types(file=folder / "knn.skops")  # its KD tree and distance metric
+    spec = _spec(folder, "knn.yaml", path="knn.skops", trusted=trusted)
+    search = lda_search(spec, folder / "train.csv", grid="quick")
+    assert [c.kind for c in search.candidates] == ["current", "refit", "drop", "drop", "drop"]
+    reasons = {s["id"]: s["reason"] for s in search.skipped}
+    assert set(reasons) == {"eg:demographic-parity", "grid:demographic-parity"}
+    assert all("KNeighborsClassifier.fit takes no sample_weight" in r for r in reasons.values())
+    assert search.what_if[0].caveat == CAVEAT
