@@ -356,3 +356,37 @@ def test_candidates_an_estimator_cannot_make_are_skipped_with_the_reason(
     assert set(reasons) == {"eg:demographic-parity", "grid:demographic-parity"}
     assert all("KNeighborsClassifier.fit takes no sample_weight" in r for r in reasons.values())
     assert search.what_if[0].caveat == CAVEAT
+
+
+def test_impact_ratios_leave_out_small_and_unknown_groups_as_metricframe_restricted() -> None:
+    """Per grouping, the ratio of the compared groups' rates (n >= min_group_size, not Unknown),
+    against fairlearn's MetricFrame on the same decisions, restricted to those groups by hand."""
+    from equityaudit.lda import evaluate_decisions
+
+    rng = np.random.default_rng(7)
+    n = 2_000
+    sex = rng.choice(["Female", "Male", "Unknown"], size=n, p=[0.48, 0.48, 0.04])
+    race = rng.choice(["A", "B", "C", "D"], size=n, p=[0.5, 0.3, 0.19, 0.01])  # D: about 20 rows
+    decisions = (rng.random(n) < np.where(sex == "Female", 0.25, 0.35)).astype(int)
+    label = (rng.random(n) < 0.3).astype(int)
+    cross = np.array([f"{s}, {r}" for s, r in zip(sex, race, strict=True)], dtype=object)
+    minimum = 30
+    e = evaluate_decisions(
+        decisions, label, {"sex": sex, "race": race, "sex*race": cross}, min_group_size=minimum
+    )
+    # the test means something: a small race and the Unknown sex are left out
+    assert [g.group for g in e.groups["race"] if not g.compared] == ["D"]
+    assert [g.group for g in e.groups["sex"] if not g.compared] == ["Unknown"]
+    for by, columns in (("sex", ["sex"]), ("race", ["race"]), ("sex*race", ["sex", "race"])):
+        grouped = MetricFrame(
+            metrics={"rate": selection_rate, "n": lambda y, p: len(y)},
+            y_true=label,
+            y_pred=decisions,
+            sensitive_features=pd.DataFrame({"sex": sex, "race": race})[columns],
+        ).by_group
+        index = grouped.index.to_frame(index=False)
+        keep = (grouped["n"].to_numpy() >= minimum) & ~(index == "Unknown").any(axis=1).to_numpy()
+        rates = grouped["rate"].to_numpy()[keep]
+        assert e.impact_ratios[by] == pytest.approx(rates.min() / rates.max(), abs=1e-12), by
+    assert e.worst_impact_ratio == pytest.approx(min(e.impact_ratios.values()), abs=1e-12)
+    assert e.accuracy == pytest.approx(accuracy_score(label, decisions), abs=1e-12)
