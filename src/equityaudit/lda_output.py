@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from equityaudit.errors import OutputError, SpecError
 from equityaudit.lda import SCHEMA, Candidate, LdaSearch
@@ -31,7 +31,6 @@ __all__ = [
     "lda_markdown",
     "lda_table",
     "save_front",
-    "untrusted",
     "write_lda_files",
 ]
 
@@ -294,11 +293,3 @@ def save_front(search: LdaSearch, folder: Path, *, force: bool = False) -> list[
     except OSError as exc:
         raise OutputError(f"{folder}: cannot save the candidates there ({exc.strerror or exc}).") from None
     return [path for _, path in chosen]
-
-
-def untrusted(path: Path) -> list[str]:
-    """The types in a saved candidate that skops does not trust by default (for ``model.trusted``)."""
-    import skops.io as sio
-
-    found: Any = sio.get_untrusted_types(file=path)
-    return [str(t) for t in found]
