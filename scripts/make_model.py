@@ -7,7 +7,9 @@ features and the true label ``advanced``) to audits/model-screening-held-out.csv
 audits/model-screening.yaml audits. The 70 % training rows (sex, race/ethnicity, the two features
 and ``advanced``) go to audits/model-screening-train.csv, the training data that
 ``equityaudit lda audits/model-screening.yaml --train audits/model-screening-train.csv`` refits
-candidate models on (docs/lda.md). Nothing is downloaded; run it again to rebuild the same files:
+candidate models on (docs/lda.md). Nothing is downloaded; run it again to rebuild the same files
+(the CSVs byte for byte; the skops file is a zip archive stamped with the time it was written, so
+a rebuilt one holds the same model in different bytes):
 
     python scripts/make_model.py
 """
