@@ -115,8 +115,8 @@ def lda_command(
         check_saved_files(name, save, force=force)
 
     def progress(line: str) -> None:
-        if not quiet:
-            click.echo(line, err=True)
+        if not quiet:  # a feature's name is user text: control characters shown, not sent
+            click.echo(terminal_text(line).plain, err=True)
 
     search = lda_search(
         spec,
