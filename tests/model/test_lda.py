@@ -11,6 +11,7 @@ the tolerance rule written out here.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +391,26 @@ def test_impact_ratios_leave_out_small_and_unknown_groups_as_metricframe_restric
         assert e.impact_ratios[by] == pytest.approx(rates.min() / rates.max(), abs=1e-12), by
     assert e.worst_impact_ratio == pytest.approx(min(e.impact_ratios.values()), abs=1e-12)
     assert e.accuracy == pytest.approx(accuracy_score(label, decisions), abs=1e-12)
+
+
+def test_user_text_is_escaped_in_the_markdown_report(tmp_path: Path) -> None:
+    """A feature named like markup ends up inert in the Markdown report (report/escaping.py)."""
+    from equityaudit.lda_output import lda_markdown
+
+    odd = "<b>pay|grade</b>"
+    rows = _rows(400, 3).rename(columns={"commute": odd})
+    rows.to_csv(tmp_path / "train.csv", index=False)
+    rows.to_csv(tmp_path / "held_out.csv", index=False)
+    features = ["skill", odd, "tenure"]
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(rows[features], rows["hired"].eq("Yes"))
+    sio.dump(model, tmp_path / "model.skops")
+    spec = _spec(tmp_path, features=features)
+    markdown = lda_markdown(lda_search(spec, tmp_path / "train.csv", grid="quick"))
+    # outside code spans (inert: shown literally) no markup survives, and no pipe ends a table cell early
+    outside = re.sub(r"`[^`]*`", "", markdown)
+    assert "<b>" not in outside
+    table = [line for line in markdown.splitlines() if line.startswith("|")]
+    cells = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
+    assert len(table) > 10 and len(cells) == 1
+    assert "`<b>pay|grade</b>`" in markdown  # the features line, as a code span
+    assert "without &lt;b&gt;pay\\|grade&lt;/b&gt;" in markdown  # the drop candidate's table cell
