@@ -59,7 +59,7 @@ from numpy.typing import NDArray
 
 from equityaudit.errors import DataError, SpecError, counted, did_you_mean
 from equityaudit.frames import Source, collect_or_data_error, read_source, rows_for_python
-from equityaudit.spec import AuditSpec, LabelledColumn
+from equityaudit.spec import AuditSpec, LabelledColumn, ModelSpec
 from equityaudit.values import UNKNOWN, binary_mapping, null_as_none, sensitive_label
 from equityaudit.version import __version__
 
@@ -101,7 +101,7 @@ GRIDS: dict[str, dict[str, Any]] = {
         "C_divisors": [10, 100],
         "alpha_factors": [10, 100],
         "constraints": ["DemographicParity"],
-        "eg_max_iter": 10,
+        "eg_max_iter": 5,
         "grid_size": 4,
     },
 }
@@ -503,44 +503,9 @@ def lda_search(
     started = time.perf_counter()
     loaded_spec = spec if isinstance(spec, AuditSpec) else load_spec(spec)
     origin = loaded_spec.origin
-    if grid not in GRIDS:
-        raise SpecError(f"grid: expected one of {', '.join(GRIDS)}, found {grid!r}.")
-    if not (isinstance(tolerance, int | float) and 0 <= tolerance < 1):
-        raise SpecError(
-            f"tolerance: expected a share of accuracy from 0 to below 1 (0.01 is one percentage point), "
-            f"found {tolerance!r}."
-        )
-    model_spec = loaded_spec.model
-    if model_spec is None:
-        raise SpecError(
-            f"{origin}: the LDA search refits the spec's model, but the spec has no model: block; add "
-            "model: {path: MODEL.skops, ...} (docs/spec.md#models)."
-        )
-    if model_spec.path.suffix.lower() == ".onnx":
-        raise SpecError(
-            f"{origin}: model.path: {model_spec.path.name} is an ONNX model, which cannot be refitted; the LDA "
-            "search needs a scikit-learn model or pipeline saved with skops (.skops), whose estimator it "
-            "clones and refits."
-        )
-    role = loaded_spec.columns.outcome or model_spec.outcome
-    if role is None:
-        raise SpecError(
-            f"{origin}: the LDA search measures accuracy, which needs the held-out rows' true label; add "
-            'model.outcome: {column: COLUMN, positive: ["VALUE"]} (or columns.outcome, for an auditor that '
-            "takes one) naming it."
-        )
-    label_key = "columns.outcome" if loaded_spec.columns.outcome is not None else "model.outcome"
+    model_spec, role, label_key, constrained = _checked_request(loaded_spec, sensitive, tolerance, grid)
     label_column = role.column if isinstance(role, LabelledColumn) else role
     columns = loaded_spec.columns
-    if not columns.sensitive:
-        raise SpecError(f"{origin}: columns.sensitive is empty; the LDA search compares groups.")
-    constrained = sensitive if sensitive is not None else columns.sensitive[0]
-    if constrained not in columns.sensitive:
-        raise SpecError(
-            f"--sensitive {constrained!r} is not one of the spec's sensitive columns "
-            f"({', '.join(repr(c) for c in columns.sensitive)}). "
-            f"{did_you_mean(constrained, columns.sensitive, label='Sensitive columns')}"
-        )
 
     prepared = prepare(loaded_spec)
     assert prepared.model is not None
@@ -651,6 +616,52 @@ def lda_search(
         skipped=skipped,
         seconds=time.perf_counter() - started,
     )
+
+
+def _checked_request(
+    spec: AuditSpec, sensitive: str | None, tolerance: float, grid: str
+) -> tuple[ModelSpec, str | LabelledColumn, str, str]:
+    """What an LDA search of ``spec`` needs, checked before any data is read: the model block,
+    the true label and its key, and the sensitive column the reductions constrain."""
+    origin = spec.origin
+    if grid not in GRIDS:
+        raise SpecError(f"grid: expected one of {', '.join(GRIDS)}, found {grid!r}.")
+    if not (isinstance(tolerance, int | float) and 0 <= tolerance < 1):
+        raise SpecError(
+            f"tolerance: expected a share of accuracy from 0 to below 1 (0.01 is one percentage point), "
+            f"found {tolerance!r}."
+        )
+    model_spec = spec.model
+    if model_spec is None:
+        raise SpecError(
+            f"{origin}: the LDA search refits the spec's model, but the spec has no model: block; add "
+            "model: {path: MODEL.skops, ...} (docs/spec.md#models)."
+        )
+    if model_spec.path.suffix.lower() == ".onnx":
+        raise SpecError(
+            f"{origin}: model.path: {model_spec.path.name} is an ONNX model, which cannot be refitted; the LDA "
+            "search needs a scikit-learn model or pipeline saved with skops (.skops), whose estimator it "
+            "clones and refits."
+        )
+    role = spec.columns.outcome or model_spec.outcome
+    if role is None:
+        raise SpecError(
+            f"{origin}: the LDA search measures accuracy, which needs the held-out rows' true label; add "
+            'model.outcome: {column: COLUMN, positive: ["VALUE"]} (or columns.outcome, for an auditor that '
+            "takes one) naming it."
+        )
+    label_key = "columns.outcome" if spec.columns.outcome is not None else "model.outcome"
+    listed = spec.columns.sensitive
+    if not listed:
+        raise SpecError(f"{origin}: columns.sensitive is empty; the LDA search compares groups.")
+    constrained = sensitive if sensitive is not None else listed[0]
+    if constrained not in listed:
+        raise SpecError(
+            f"--sensitive {constrained!r} is not one of the spec's sensitive columns "
+            f"({', '.join(repr(c) for c in listed)}). "
+            f"{did_you_mean(constrained, listed, label='Sensitive columns')}"
+        )
+    return model_spec, role, label_key, constrained
 
 
 class _SkipError(Exception):
