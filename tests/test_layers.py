@@ -67,6 +67,8 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.plugin": Layer.PUBLIC_FACE,  # the plugin authors' namespace: re-exports only
     "equityaudit.cli": Layer.CLI,
     "equityaudit.engine": Layer.ENGINE,
+    "equityaudit.lda": Layer.ENGINE,  # the LDA search: prepares the spec's audit, refits candidates
+    "equityaudit.lda_output": Layer.ENGINE,  # an LDA search's JSON, Markdown, table and saved files
     "equityaudit.synthetic": Layer.ENGINE,  # makes the example datasets; uses the hiring auditor's categories
     "equityaudit.report": Layer.ENGINE,  # reads results only (RESULT_READERS)
     "equityaudit.registry": Layer.ENGINE,  # reads results only (RESULT_READERS)

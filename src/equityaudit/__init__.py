@@ -3,7 +3,8 @@
 The public API is re-exported here and imported lazily on first use, so that the command line
 starts fast (``equityaudit --help`` imports no dataframe library): running audits (:func:`audit`,
 :func:`run`, :func:`run_spec`), specs, results and their parts, the errors and exit codes, the
-installed auditors, and the synthetic datasets. Plugin authors import from
+installed auditors, the synthetic datasets, and the search for a less discriminatory alternative
+to a model (:func:`lda_search`). Plugin authors import from
 :mod:`equityaudit.plugin`; the plugin names also exported here (``Auditor``, ``AuditContext``,
 ``AuditorOutput``, ``hookimpl``) are the same objects.
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         UndefinedMetricWarning,
     )
     from equityaudit.hookspecs import hookimpl
+    from equityaudit.lda import LdaSearch, lda_search
     from equityaudit.plugins import get_auditor, list_auditors
     from equityaudit.results import (
         AuditResult,
@@ -73,6 +75,7 @@ _EXPORTS = {
     "ExitCode": "equityaudit.errors",
     "Finding": "equityaudit.results",
     "Gate": "equityaudit.results",
+    "LdaSearch": "equityaudit.lda",
     "MissingExtraError": "equityaudit.errors",
     "OutputError": "equityaudit.errors",
     "PluginError": "equityaudit.errors",
@@ -86,6 +89,7 @@ _EXPORTS = {
     "check_spec": "equityaudit.engine",
     "get_auditor": "equityaudit.plugins",
     "hookimpl": "equityaudit.hookspecs",
+    "lda_search": "equityaudit.lda",
     "list_auditors": "equityaudit.plugins",
     "load_spec": "equityaudit.spec_loading",
     "make_chatbot": "equityaudit.synthetic.chatbot",
@@ -110,6 +114,7 @@ __all__ = [
     "ExitCode",
     "Finding",
     "Gate",
+    "LdaSearch",
     "MissingExtraError",
     "OutputError",
     "PluginError",
@@ -124,6 +129,7 @@ __all__ = [
     "check_spec",
     "get_auditor",
     "hookimpl",
+    "lda_search",
     "list_auditors",
     "load_spec",
     "make_chatbot",
