@@ -295,7 +295,7 @@ def too_many_groups(
     shown = ", ".join(repr(e if len(e) <= 40 else e[:40] + "…") for e in examples[:3])
     listed = f" (for example {shown})" if shown else ""
     if intersection:
-        what = f"the intersection {column!r} (columns.intersectional) has {count:,} groups large enough to compare"
+        what = f"the intersection {column!r} (columns.intersectional) has {count:,} groups"
         fix = (
             "set columns.intersectional: false, or merge the values of its columns into fewer groups "
             "with columns.groups (labels for raw values, bands for numbers; docs/spec.md, Named groups)."

@@ -168,11 +168,12 @@ def rate_table(
     eligible = np.array([i not in reasons for i in range(len(groups))])
     successes = cells[metric.numerator]
     totals = cells[metric.denominator]
-    # groups that can be judged (known, not excluded, large enough); a single column's count of
-    # groups was checked by the quality gate, an intersection's is checked here
+    # a single column's count of groups was checked by the quality gate, an intersection's is
+    # checked here: every known group is a row of each table and report, and pairs to test
+    known = sum(UNKNOWN not in group for group in groups)
+    if known > MAX_GROUPS:
+        raise too_many_groups(known, origin=origin, column=name, intersection=len(counts.by) > 1)
     judgeable = np.flatnonzero(eligible & (totals >= thresholds.min_group_size))
-    if len(judgeable) > MAX_GROUPS:
-        raise too_many_groups(len(judgeable), origin=origin, column=name, intersection=len(counts.by) > 1)
 
     rule: Any = reference
     if isinstance(reference, dict):
