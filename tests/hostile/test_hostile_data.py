@@ -12,8 +12,8 @@ with ``--gate enforce`` and ``--gate warn``) within ``BIG_SECONDS`` (30 s) each 
 test runs at most 40 derandomized examples of at most 30 short lines. A watchdog
 (:func:`faulthandler.dump_traceback_later`) ends the test process with every thread's stack if
 one case runs past three times its bound, so a hang fails CI instead of stalling it. The whole
-file takes about 25 s of CPU (about 60 s of wall time on two busy cores), half of it the memory
-test's child process. Peak memory of the big cases: docs/reports.md, "Hostile inputs";
+of tests/hostile (this file and the specs' and results' ones) ran in 35 s on two busy cores, 15 s
+of it the memory test's child process. Peak memory of the big cases: docs/reports.md, "Hostile inputs";
 ``test_memory_stays_bounded`` runs three of them under an address-space limit.
 """
 
