@@ -30,6 +30,9 @@ estimate, its interval, its raw p-value, the threshold and the side of it that i
    - ``pass``: on the right side with the interval clear of the threshold.
 
 Findings come back ordered fail → warn → inconclusive → insufficient_data → pass.
+
+A table compares at most :data:`MAX_GROUPS` groups (:func:`too_many_groups`): its family holds
+every pair of them, so the work grows with the square of the count.
 """
 
 from __future__ import annotations
@@ -42,12 +45,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from equityaudit.errors import DataError
 from equityaudit.results import STATUSES, Finding, Status, finite_or_none
 from equityaudit.spec import Thresholds
 from equityaudit.stats.inference import adjust_p, fisher_exact_test, z_critical
 
 __all__ = [
     "CORRECTION_NAMES",
+    "MAX_GROUPS",
     "Evidence",
     "Judgement",
     "judge",
@@ -57,6 +62,7 @@ __all__ = [
     "rows_to_settle",
     "settle_text",
     "status_of",
+    "too_many_groups",
 ]
 
 Adverse = Literal["below", "above"]
@@ -262,6 +268,58 @@ def settle_text(rows: int | None, unit: str, now: Sequence[int | None] = ()) -> 
     )
 
 
+MAX_GROUPS = 200
+"""The most groups one table of an audit compares (one sensitive column, or an intersection).
+
+Every pair of a table's groups is a hypothesis of its family (:func:`pairwise_family`), one
+exact test each: 200 groups are 19,900 tests (a few seconds); a sensitive column holding an id
+or free text, with 100,000 distinct values, would be five billion (days, and the memory of the
+pairs). More groups than this is a :class:`~equityaudit.errors.DataError`
+(:func:`too_many_groups`), raised by the quality gate for a column before anything is counted.
+"""
+
+
+def too_many_groups(
+    count: int, *, origin: str, column: str, examples: Sequence[str] = (), intersection: bool = False
+) -> DataError:
+    """The error for a sensitive column (or an intersection) with more than :data:`MAX_GROUPS` groups.
+
+    It names the column and its count of groups, says why there is a limit and how to merge
+    the values (``columns.groups``).
+
+    Examples
+    --------
+    >>> print(too_many_groups(100_000, origin="data.csv", column="sex", examples=["g0", "g1"]))
+    data.csv: column 'sex' (columns.sensitive) has 100,000 distinct values (for example 'g0', 'g1'); an audit compares at most 200 groups per table, because it tests every pair of groups and the work grows with the square of their count. A sensitive column holds a few categories (sex, race/ethnicity, age bands); a value for nearly every row means an id or free text. To fix: check that columns.sensitive names the right column, or merge its values into at most 200 groups with columns.groups (labels for raw values, bands for numbers; docs/spec.md, Named groups).
+    """
+    shown = ", ".join(repr(e if len(e) <= 40 else e[:40] + "…") for e in examples[:3])
+    listed = f" (for example {shown})" if shown else ""
+    if intersection:
+        what = f"the intersection {column!r} (columns.intersectional) has {count:,} groups"
+        fix = (
+            "set columns.intersectional: false, or merge the values of its columns into fewer groups "
+            "with columns.groups (labels for raw values, bands for numbers; docs/spec.md, Named groups)."
+        )
+    else:
+        what = f"column {column!r} (columns.sensitive) has {count:,} distinct values{listed}"
+        fix = (
+            "check that columns.sensitive names the right column, or merge its values into at most "
+            f"{MAX_GROUPS} groups with columns.groups (labels for raw values, bands for numbers; "
+            "docs/spec.md, Named groups)."
+        )
+    return DataError(
+        f"{origin}: {what}; an audit compares at most {MAX_GROUPS} groups per table, because it tests "
+        "every pair of groups and the work grows with the square of their count. "
+        + (
+            ""
+            if intersection
+            else "A sensitive column holds a few categories (sex, race/ethnicity, age bands); a value "
+            "for nearly every row means an id or free text. "
+        )
+        + f"To fix: {fix}"
+    )
+
+
 def pairwise_family(
     keys: Sequence[Hashable], successes: Sequence[int], totals: Sequence[int]
 ) -> dict[Hashable, float | None]:
@@ -277,6 +335,8 @@ def pairwise_family(
     >>> len(family), round(family[frozenset({"a", "c"})], 6)
     (3, 4.8e-05)
     """
+    if len(keys) > MAX_GROUPS:  # callers check first (too_many_groups); this keeps a missed path from hanging
+        raise ValueError(f"pairwise_family: {len(keys):,} groups, more than MAX_GROUPS ({MAX_GROUPS})")
     pairs = list(combinations(range(len(keys)), 2))
     if not pairs:
         return {}

@@ -439,3 +439,16 @@ def test_bank_marketing_is_proposed_by_its_y_and_marital_status_and_age(tmp_path
     assert loaded.data.separator == ";"
     assert loaded.columns.decision == "y"
     assert loaded.columns.groups == {"age": GroupBands(bins=[25, 40, 65])}
+
+
+def test_column_names_with_terminal_controls_are_printed_as_text(tmp_path: Path) -> None:
+    """A header is the data's text: an ESC or a bidi override in a column name is shown as an escape."""
+    hostile = "reg\x1b[2Jion\u202e"
+    data = tmp_path / "d.csv"
+    data.write_text(f'sex,"{hostile}",hired\n' + "F,north,yes\nM,south,no\n" * 40, encoding="utf-8")
+    spec = tmp_path / "d.yaml"
+    args = ["init", str(data), "--auditor", "decisions", "--decision", "hired", "--sensitive", hostile]
+    out = CliRunner().invoke(main, [*args, "--out", str(spec), "--yes"])
+    assert out.exit_code == 0, out.output
+    assert "\x1b" not in out.output and "\u202e" not in out.output, repr(out.output)
+    assert "sensitive: reg\\x1b[2Jion\\u202e" in out.output, out.output

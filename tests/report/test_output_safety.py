@@ -26,6 +26,7 @@ from equityaudit.report.escaping import (
     markdown_cell,
     markdown_code,
     markdown_text,
+    terminal_plain,
     terminal_text,
     xml_text,
 )
@@ -141,12 +142,62 @@ def test_terminal_prints_the_labels_literally(hostile: ea.AuditResult) -> None:
         assert label in text, label
 
 
+CONTROL_LABEL = "esc\x1b[2J bidi\u202eevil two\nlines over\rwrite [link=http://x.test]click[/link]"
+"""A label that would act on a terminal: an ANSI escape, a bidi override, a newline, a carriage
+return, rich's link markup."""
+CONTROL_SHOWN = "esc\\x1b[2J bidi\\u202eevil two\\nlines over\\rwrite [link=http://x.test]click[/link]"
+"""The same label as the terminal must show it (terminal_plain's escapes, written by hand)."""
+
+
+def _relabelled(result: ea.AuditResult, old: str, new: str) -> ea.AuditResult:
+    """The result with every string that holds ``old`` holding ``new`` instead (tables, findings, counts)."""
+
+    def swap(value: object) -> object:
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {swap(k): swap(v) for k, v in value.items()}
+        return value
+
+    return ea.AuditResult.model_validate(swap(json.loads(result.to_json())))
+
+
+def _assert_terminal_safe(text: str) -> None:
+    assert not any(c in text for c in ("\x1b", "\u202e", "\r")), repr(text)
+    assert CONTROL_SHOWN in " ".join(text.split()) or CONTROL_SHOWN in text, text
+    assert not any(line.startswith("lines over") for line in text.splitlines())
+
+
+def test_terminal_shows_control_characters_in_labels(hostile: ea.AuditResult) -> None:
+    relabelled = _relabelled(hostile, LABELS[0], CONTROL_LABEL)
+    console = Console(record=True, width=400, color_system=None)
+    print_summary(relabelled, [], console=console)
+    _assert_terminal_safe(console.export_text())
+
+
+def test_compare_prints_labels_literally(hostile: ea.AuditResult, tmp_path: Path) -> None:
+    relabelled = _relabelled(hostile, LABELS[0], CONTROL_LABEL)
+    (tmp_path / "a.json").write_text(relabelled.to_json(), encoding="utf-8")
+    (tmp_path / "b.json").write_text(relabelled.to_json(), encoding="utf-8")
+    outcome = CliRunner().invoke(
+        main, ["compare", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--all"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    _assert_terminal_safe(outcome.output)
+    compared = {v for f in relabelled.findings for v in f.group.values()} & set(LABELS[1:])
+    assert len(compared) >= 3, compared
+    for label in compared:  # the others, markup and formulas included, exactly as they are
+        assert label in outcome.output, label
+
+
 def test_escaping_functions_leave_ordinary_text_alone() -> None:
     plain = "Black or African American, Female (n = 1,024; 38.3%)"
     for escape in (markdown_text, markdown_cell, xml_text):
         assert escape(plain) == plain
     assert csv_cell(plain) == plain
-    assert terminal_text(plain).plain == plain
+    assert terminal_text(plain).plain == plain == terminal_plain(plain)
     assert file_stem("hiring-screening") == "hiring-screening"
 
 
@@ -180,6 +231,8 @@ def test_markdown_escapes_what_starts_a_block_and_fences_code() -> None:
 
 def test_terminal_text_shows_control_characters() -> None:
     assert terminal_text("\x1b]8;;http://x.test\x07link").plain == "\\x1b]8;;http://x.test\\x07link"
+    assert terminal_plain("\u2066a\u2069 \u200f \u2028") == "\\u2066a\\u2069 \\u200f \\u2028"
+    assert terminal_plain("tab\there") == "tab\\there"
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,15 @@ import numpy as np
 from equityaudit.auditors.grouping import table_name
 from equityaudit.errors import DataError, UndefinedMetricWarning, counted, did_you_mean
 from equityaudit.frames import UNKNOWN
-from equityaudit.judging import Evidence, Judgement, meets, pairwise_family, settle_text
+from equityaudit.judging import (
+    MAX_GROUPS,
+    Evidence,
+    Judgement,
+    meets,
+    pairwise_family,
+    settle_text,
+    too_many_groups,
+)
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.numbers import fmt_p
 from equityaudit.results import Finding, Table, finite_or_none
@@ -160,6 +168,12 @@ def rate_table(
     eligible = np.array([i not in reasons for i in range(len(groups))])
     successes = cells[metric.numerator]
     totals = cells[metric.denominator]
+    # a single column's count of groups was checked by the quality gate, an intersection's is
+    # checked here: every known group is a row of each table and report, and pairs to test
+    known = sum(UNKNOWN not in group for group in groups)
+    if known > MAX_GROUPS:
+        raise too_many_groups(known, origin=origin, column=name, intersection=len(counts.by) > 1)
+    judgeable = np.flatnonzero(eligible & (totals >= thresholds.min_group_size))
 
     rule: Any = reference
     if isinstance(reference, dict):
@@ -224,7 +238,6 @@ def rate_table(
     if compare and rule in ("max_rate", "min_rate"):
         # the reference was chosen by the data as the extreme rate: the family is every pair of
         # groups that can be judged (known, not excluded, large enough), see equityaudit.judging
-        judgeable = np.flatnonzero(eligible & (totals >= thresholds.min_group_size))
         family_p = pairwise_family(
             [groups[i] for i in judgeable], successes[judgeable].tolist(), totals[judgeable].tolist()
         )

@@ -87,7 +87,12 @@ class _LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EquityAuditError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from equityaudit.report.escaping import terminal_plain
+
+            # a message quotes paths, keys and values from the user's files: each of its lines is
+            # printed as text, with control and bidirectional characters shown as escapes
+            lines = str(exc).split("\n")
+            click.echo("error: " + "\n".join(terminal_plain(line) for line in lines), err=True)
             ctx.exit(int(exc.exit_code))
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise

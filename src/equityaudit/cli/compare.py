@@ -51,13 +51,14 @@ def compare_command(
     garbled file). Says so when the spec or the thresholds changed between the two results.
     """
     from equityaudit.compare import compare_results
+    from equityaudit.report.escaping import terminal_plain
     from equityaudit.results import read_result
 
     report = compare_results(
         read_result(baseline), read_result(current), max_drop=max_drop, allow_removed=allow_removed
     )
     for change in report.setup_changes:
-        click.echo(f"Note: {change}.")
+        click.echo(terminal_plain(f"Note: {change}."))
 
     def value(v: float | None, status: str | None) -> str:
         return "absent" if status is None else f"{'—' if v is None else f'{v:.3f}'} ({status})"
@@ -65,9 +66,11 @@ def compare_command(
     shown = [c for c in report.changes if show_all or c.movement != "unchanged"]
     order = {"regressed": 0, "new": 1, "improved": 2, "removed": 3, "unchanged": 4}
     for c in sorted(shown, key=lambda c: order[c.movement]):
-        click.echo(
-            f"{c.movement.upper():9}  {c.id}: {value(c.baseline_value, c.baseline_status)} -> "
-            f"{value(c.current_value, c.current_status)}; {c.reason}"
+        click.echo(  # ids and reasons hold the results' group labels: printed as text, controls shown
+            terminal_plain(
+                f"{c.movement.upper():9}  {c.id}: {value(c.baseline_value, c.baseline_status)} -> "
+                f"{value(c.current_value, c.current_status)}; {c.reason}"
+            )
         )
     tally = {m: sum(c.movement == m for c in report.changes) for m in order}
     click.echo(", ".join(f"{n} {m}" for m, n in tally.items() if n) or "no findings to compare")
@@ -75,7 +78,7 @@ def compare_command(
     if gone:
         click.echo(
             f"{len(gone)} finding(s) that were warn or fail in the baseline are gone from the current result: "
-            + ", ".join(c.id for c in gone)
+            + ", ".join(terminal_plain(c.id) for c in gone)
             + (" (allowed by --allow-removed)." if allow_removed else ".")
         )
     if report.regressed:

@@ -32,6 +32,14 @@ from equityaudit.spec import GroupBands, GroupLabels
 __all__ = ["init_command"]
 
 
+def _echo(text: str) -> None:
+    """Print a line that quotes the data (its column names and labels) as text, control and
+    bidirectional characters shown as escapes."""
+    from equityaudit.report.escaping import terminal_plain
+
+    click.echo(terminal_plain(text))
+
+
 @click.command("init")
 @click.argument("data", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -121,7 +129,7 @@ def init_command(
             if candidate in columns[0]:
                 separator = candidate
                 source = read_source(data, separator=separator)
-                click.echo(f"The file is separated by {separator!r}, not commas: reading it that way.")
+                _echo(f"The file is separated by {separator!r}, not commas: reading it that way.")
                 break
     # every row is read, as 'run' reads them, so a malformed line is reported as 'run' reports it
     rows = collect_or_data_error(source.frame, source.name)
@@ -209,7 +217,7 @@ def init_command(
     out.write_text(text, encoding="utf-8")
     if not interactive:  # a terminal saw the proposals before its questions
         _show(data, proposal, auditor, notes, columns=False)
-    click.echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
+    _echo(f"Wrote {out}. Check it, then run: equityaudit run {out}")
 
 
 def _stdin_is_terminal() -> bool:
@@ -252,15 +260,16 @@ def _show(data: Path, proposal: Proposal, auditor: str, notes: list[str], *, col
     import textwrap
 
     if columns:
-        click.echo(f"Columns of {data} ({len(proposal.columns)}):")
-        click.echo(
-            textwrap.fill(", ".join(proposal.columns), width=100, initial_indent="  ", subsequent_indent="  ")
-        )
-    click.echo(f"Proposed roles for {data} ({len(proposal.columns)} columns):")
+        _echo(f"Columns of {data} ({len(proposal.columns)}):")
+        from equityaudit.report.escaping import terminal_plain
+
+        shown = ", ".join(terminal_plain(c) for c in proposal.columns)
+        click.echo(textwrap.fill(shown, width=100, initial_indent="  ", subsequent_indent="  "))
+    _echo(f"Proposed roles for {data} ({len(proposal.columns)} columns):")
     for role, value in _summary(proposal, auditor):
-        click.echo(f"  {role + ':':<10} {value}")
+        _echo(f"  {role + ':':<10} {value}")
     for note in notes:
-        click.echo(f"note: {note}")
+        _echo(f"note: {note}")
 
 
 def _ask(
@@ -277,9 +286,9 @@ def _ask(
         proposal.sensitive = answered + [c for c in proposal.groups if c not in answered]
         propose_groups(frame, proposal, add_ages=False)
         for column, bands in proposal.age_bands.items():
-            click.echo(f"  {column} in bands: {_bands_text(bands)}")
+            _echo(f"  {column} in bands: {_bands_text(bands)}")
         for note in proposal.age_notes:
-            click.echo(f"  {note}")
+            _echo(f"  {note}")
     if auditor == "marketing":
         proposal.segment = _ask_column("Segment column", proposal.segment, proposal.columns)
         return
@@ -306,7 +315,7 @@ def _ask_columns(prompt: str, default: list[str], columns: list[str]) -> list[st
         unknown = [c for c in answered if c not in columns]
         if not unknown:
             return answered
-        click.echo(f"{unknown[0]!r} is not a column of the data. {did_you_mean(unknown[0], columns)}")
+        _echo(f"{unknown[0]!r} is not a column of the data. {did_you_mean(unknown[0], columns)}")
 
 
 def _ask_column(prompt: str, default: str | None, columns: list[str]) -> str | None:
@@ -317,7 +326,7 @@ def _ask_column(prompt: str, default: str | None, columns: list[str]) -> str | N
         answer = str(click.prompt(prompt, default=default or "", show_default=bool(default))).strip()
         if not answer or answer in columns:
             return answer or None
-        click.echo(f"{answer!r} is not a column of the data. {did_you_mean(answer, columns)}")
+        _echo(f"{answer!r} is not a column of the data. {did_you_mean(answer, columns)}")
 
 
 def _ask_favourable(proposal: Proposal) -> None:
@@ -338,12 +347,12 @@ def _ask_favourable(proposal: Proposal) -> None:
             proposal.decision_positive, proposal.decision_positive_given = [named], True
         else:
             total = sum(counts.get(label, 0) for label in labels)
-            click.echo(
+            _echo(
                 f"{column}: {decision_readings(proposal)}. Which value is the favourable outcome for the person?"
             )
             for label in labels:
                 n = counts.get(label, 0)
-                click.echo(f"  read {label} as favourable: {n} rows favourable, {total - n} not")
+                _echo(f"  read {label} as favourable: {n} rows favourable, {total - n} not")
             default = likely_received(labels)
             proposal.decision_positive = _ask_values(
                 "Favourable value" + ("s (comma-separated)" if len(labels) > 2 else ""), default, labels
@@ -373,7 +382,7 @@ def _ask_values(prompt: str, default: str, labels: list[str]) -> list[str]:
         chosen = [part.strip() for part in answer.split(",") if part.strip()]
         if chosen and all(part.lower() in by_case for part in chosen) and len(chosen) < len(labels):
             return [by_case[part.lower()] for part in chosen]
-        click.echo(f"Answer with one or more of {', '.join(labels)}, but not all of them.")
+        _echo(f"Answer with one or more of {', '.join(labels)}, but not all of them.")
 
 
 def _bands_text(bands: AgeBands) -> str:

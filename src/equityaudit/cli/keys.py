@@ -156,17 +156,23 @@ def verify_command(envelope_file: Path, key_files: tuple[Path, ...], result_out:
     result = verified.result
     audit = result.get("audit", {})
     standard = audit.get("standard")
-    click.echo(f"verified: {envelope_file} signed by key {verified.keyid}")
+    # the envelope is someone else's: its names and metadata are printed as text, controls shown
+    from equityaudit.report.escaping import terminal_plain
+
+    def echo_text(text: str) -> None:
+        click.echo(terminal_plain(text))
+
+    echo_text(f"verified: {envelope_file} signed by key {verified.keyid}")
     for subject in verified.statement["subject"]:
         digest = ", ".join(f"{alg}:{value}" for alg, value in subject["digest"].items())
-        click.echo(f"subject: {subject.get('name', '_')} {digest}")
-    click.echo(
+        echo_text(f"subject: {subject.get('name', '_')} {digest}")
+    echo_text(
         f"result: {audit.get('name')} ({audit.get('auditor')} auditor"
         + (f", standard {standard['id']}@{standard['version']}" if standard else "")
         + f"), verdict {result.get('verdict')}"
     )
     if verified.metadata:
-        click.echo("metadata: " + ", ".join(f"{k}={v}" for k, v in verified.metadata.items()))
+        echo_text("metadata: " + ", ".join(f"{k}={v}" for k, v in verified.metadata.items()))
     if result_out is not None:
         result_out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         click.echo(f"Wrote {result_out}")

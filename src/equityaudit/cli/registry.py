@@ -92,14 +92,23 @@ def serve_command(db: str | None, host: str, port: int, max_body: int) -> None:
     sock = bind_socket(host, port)  # a port in use: exit 2, before any token is shown
     token = registry.bootstrap()
     shown = registry.engine.url.render_as_string(hide_password=True)
-    click.echo(f"equityaudit registry: database {shown}")
+    _echo(f"equityaudit registry: database {shown}")
     if token:
-        click.echo(f"admin token (shown once; store it now): {token}")
-    click.echo(f"listening on http://{host}:{port}")
+        _echo(f"admin token (shown once; store it now): {token}")
+    _echo(f"listening on http://{host}:{port}")
     config = uvicorn.Config(
         create_app(registry, max_body=max_body), host=host, port=port, log_level="warning"
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _echo(text: str) -> None:
+    """Print a line that holds the registry's text (member names, titles, labels, tool names sent
+    by other members): printed as text, with control and bidirectional characters shown as
+    escapes (:func:`~equityaudit.report.escaping.terminal_plain`)."""
+    from equityaudit.report.escaping import terminal_plain
+
+    click.echo(terminal_plain(text))
 
 
 def _echo_json(payload: Any) -> None:
@@ -125,10 +134,10 @@ def member_add(client: RegistryClient, name: str, role: str, key_file: Path | No
     """Register member NAME (with its public key) and print a token for it, shown once."""
     public_key = key_file.read_text(encoding="utf-8") if key_file else None
     member = client.add_member(name, role=role, public_key=public_key)
-    click.echo(f"added {role} {name}" + (f" with key {member['keyid']}" if member.get("keyid") else ""))
+    _echo(f"added {role} {name}" + (f" with key {member['keyid']}" if member.get("keyid") else ""))
     if not no_token:
         issued = client.issue_token(name)
-        click.echo(f"token {issued['token_id']} for {name} (shown once): {issued['token']}")
+        _echo(f"token {issued['token_id']} for {name} (shown once): {issued['token']}")
 
 
 @member_group.command("list")
@@ -141,9 +150,7 @@ def member_list(client: RegistryClient) -> None:
             ", ".join(str(t["token_id"]) + (" (revoked)" if t["revoked"] else "") for t in member["tokens"])
             or "-"
         )
-        click.echo(
-            f"{member['name']}  {member['role']}  {member['pseudonym']}  keys: {keys}  tokens: {tokens}"
-        )
+        _echo(f"{member['name']}  {member['role']}  {member['pseudonym']}  keys: {keys}  tokens: {tokens}")
 
 
 @registry_group.group("key")
@@ -157,7 +164,7 @@ def key_group() -> None:
 @client_options
 def key_add(client: RegistryClient, name: str, key_file: Path) -> None:
     """Register another public key for member NAME."""
-    click.echo(f"added key {client.add_key(name, key_file.read_text(encoding='utf-8'))['keyid']} for {name}")
+    _echo(f"added key {client.add_key(name, key_file.read_text(encoding='utf-8'))['keyid']} for {name}")
 
 
 @key_group.command("revoke")
@@ -166,7 +173,7 @@ def key_add(client: RegistryClient, name: str, key_file: Path) -> None:
 def key_revoke(client: RegistryClient, keyid: str) -> None:
     """Revoke key KEYID: envelopes it signs are refused from now on."""
     client.revoke_key(keyid)
-    click.echo(f"revoked key {keyid}")
+    _echo(f"revoked key {keyid}")
 
 
 @registry_group.group("token")
@@ -180,7 +187,7 @@ def token_group() -> None:
 def token_issue(client: RegistryClient, name: str) -> None:
     """Issue a new token for member NAME (shown once)."""
     issued = client.issue_token(name)
-    click.echo(f"token {issued['token_id']} for {name} (shown once): {issued['token']}")
+    _echo(f"token {issued['token_id']} for {name} (shown once): {issued['token']}")
 
 
 @token_group.command("revoke")
@@ -189,7 +196,7 @@ def token_issue(client: RegistryClient, name: str) -> None:
 def token_revoke(client: RegistryClient, token_id: int) -> None:
     """Revoke token TOKEN_ID."""
     client.revoke_token(token_id)
-    click.echo(f"revoked token {token_id}")
+    _echo(f"revoked token {token_id}")
 
 
 @registry_group.group("standard")
@@ -207,7 +214,7 @@ def standard_publish(client: RegistryClient, name: str) -> None:
     standard = find_standard(name, base=Path.cwd(), origin="registry standard publish")
     answer = client.publish_standard(standard.document)
     state = "published" if answer["created"] else "already published (unchanged)"
-    click.echo(f"{answer['ref']} {state}, sha256 {answer['sha256']}")
+    _echo(f"{answer['ref']} {state}, sha256 {answer['sha256']}")
 
 
 @standard_group.command("list")
@@ -215,7 +222,7 @@ def standard_publish(client: RegistryClient, name: str) -> None:
 def standard_list(client: RegistryClient) -> None:
     """List the standards published on the registry."""
     for item in client.standards()["standards"]:
-        click.echo(f"{item['ref']}  {item['sha256'][:12]}  {item['title']}")
+        _echo(f"{item['ref']}  {item['sha256'][:12]}  {item['title']}")
 
 
 @standard_group.command("get")
@@ -239,7 +246,7 @@ def standard_get(client: RegistryClient, ref: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{standard.ref}.yaml"
     path.write_text(yaml.safe_dump(standard.document, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    click.echo(f"Wrote {path} (sha256 {standard.sha256})")
+    _echo(f"Wrote {path} (sha256 {standard.sha256})")
 
 
 @registry_group.command("submit")
@@ -251,7 +258,7 @@ def submit_command(client: RegistryClient, envelope_file: Path) -> None:
 
     answer = client.submit(read_envelope(envelope_file))
     state = "already in the log, unchanged" if answer["duplicate"] else "accepted"
-    click.echo(
+    _echo(
         f"{envelope_file}: {state}: entry {answer['seq']} of the log, {answer['standard']}, hash {answer['entry_hash']}"
     )
 
@@ -261,7 +268,7 @@ def submit_command(client: RegistryClient, envelope_file: Path) -> None:
 def submissions_command(client: RegistryClient) -> None:
     """List your submissions."""
     for item in client.submissions()["submissions"]:
-        click.echo(f"{item['seq']}  {item['standard']}  {item['received_at']}  tool={item['tool'] or '-'}")
+        _echo(f"{item['seq']}  {item['standard']}  {item['received_at']}  tool={item['tool'] or '-'}")
 
 
 @registry_group.command("disclose")
@@ -272,7 +279,7 @@ def submissions_command(client: RegistryClient) -> None:
 def disclose_command(client: RegistryClient, public: bool) -> None:
     """Choose whether other members see your name or a pseudonym."""
     client.disclose(public)
-    click.echo("you are now named in views" if public else f"you now appear as {client.me()['pseudonym']}")
+    _echo("you are now named in views" if public else f"you now appear as {client.me()['pseudonym']}")
 
 
 @registry_group.command("verify-log")
@@ -281,10 +288,10 @@ def verify_log_command(client: RegistryClient) -> None:
     """Have the registry re-check its hash-chained log (exit 1 when broken)."""
     answer = client.verify_log()
     if answer["valid"]:
-        click.echo(f"log valid: {answer['entries']} entries, head {answer['head']}")
+        _echo(f"log valid: {answer['entries']} entries, head {answer['head']}")
         return
     for problem in answer["problems"]:
-        click.echo(f"entry {problem['seq']}: {problem['problem']}")
+        _echo(f"entry {problem['seq']}: {problem['problem']}")
     raise SystemExit(1)
 
 
@@ -327,13 +334,13 @@ def benchmark_command(
     if as_json:
         _echo_json(view)
         return
-    click.echo(
+    _echo(
         f"benchmark of {standard}: {view['members']} member(s); distributions shown from {view['min_members']}"
     )
-    click.echo(
+    _echo(
         "rate: each group's rate from each member's counts; impact ratio: to each member's own reference group"
     )
-    click.echo(
+    _echo(
         f"{'statistic':<12} {'table / metric / group':<56} {'members':>7} {'p25':>6} {'median':>6} {'p75':>6} "
         f"{'yours':>6} {'pctile':>6}"
     )
@@ -344,14 +351,14 @@ def benchmark_command(
     for metric in view["metrics"]:
         dist = metric["distribution"] or {}
         where = f"{metric['table']} / {metric['metric']} / {', '.join(metric['group'].values())}"
-        click.echo(
+        _echo(
             f"{metric['statistic'].replace('_', ' '):<12} {where[:56]:<56} {metric['members']:>7} "
             f"{cell(dist.get('p25')):>6} {cell(dist.get('median')):>6} {cell(dist.get('p75')):>6} "
             f"{cell(metric['yours']):>6} "
             f"{'-' if metric['percentile'] is None else format(metric['percentile'], 'g'):>6}"
         )
     if out is not None:
-        click.echo(f"Wrote {out / f'benchmark-{standard}.json'}")
+        _echo(f"Wrote {out / f'benchmark-{standard}.json'}")
 
 
 @registry_group.command("pooled")

@@ -128,7 +128,7 @@ def run_specs(
         # summary prints, so the two never interleave
         progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # a spec name is text, never markup
             TimeElapsedColumn(),
             console=stderr,
             transient=True,

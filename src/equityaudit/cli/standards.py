@@ -18,6 +18,7 @@ def standards_group() -> None:
 @standards_group.command("list")
 def list_command() -> None:
     """List the available standards: id@version, auditor, sha256 and where each comes from."""
+    from equityaudit.report.escaping import terminal_plain
     from equityaudit.standards import list_standards
 
     rows = [("standard", "auditor", "sha256", "source", "title")]
@@ -25,8 +26,10 @@ def list_command() -> None:
         rows.append((ref, standard.auditor, standard.sha256[:12], where, standard.title))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4]
+        click.echo(  # a standard's text may come from a registry: printed as text, controls shown
+            terminal_plain(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4]
+            )
         )
 
 
@@ -35,6 +38,7 @@ def list_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed document as JSON (as published).")
 def show_command(name: str, as_json: bool) -> None:
     """Show standard NAME (id@version or a file): its rule, taxonomy and sha256."""
+    from equityaudit.report.escaping import terminal_plain
     from equityaudit.standards import find_standard
 
     standard = find_standard(name, base=Path.cwd(), origin="standards show")
@@ -42,10 +46,10 @@ def show_command(name: str, as_json: bool) -> None:
         click.echo(json.dumps(standard.document, indent=2, sort_keys=True, ensure_ascii=False))
         return
     rule = standard.decision
-    click.echo(f"{standard.ref}: {standard.title}")
+    click.echo(terminal_plain(f"{standard.ref}: {standard.title}"))
     click.echo(f"sha256: {standard.sha256}")
     if standard.authority:
-        click.echo(f"authority: {standard.authority}")
+        click.echo(terminal_plain(f"authority: {standard.authority}"))
     click.echo(
         f"auditor: {standard.auditor}; metrics: {', '.join(standard.metrics)} ({standard.metrics_required})"
     )
@@ -62,12 +66,12 @@ def show_command(name: str, as_json: bool) -> None:
     )
     for attribute, definition in taxonomy.attributes.items():
         aliases = f" (also columns {', '.join(definition.columns)})" if definition.columns else ""
-        click.echo(f"  {attribute}{aliases}")
+        click.echo(terminal_plain(f"  {attribute}{aliases}"))
         for category, labels in definition.categories.items():
             mapped = f" <- {', '.join(map(str, labels))}" if labels else ""
-            click.echo(f"    {category}{mapped}")
+            click.echo(terminal_plain(f"    {category}{mapped}"))
     for note in standard.notes:
-        click.echo(f"note: {note}")
+        click.echo(terminal_plain(f"note: {note}"))
 
 
 @standards_group.command("validate")

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
 
+from equityaudit.errors import DataError
 from equityaudit.frames import collect_or_data_error, rows_for_python
+from equityaudit.judging import MAX_GROUPS, too_many_groups
 from equityaudit.quality.checks import (
     expectation_check,
     group_size_check,
@@ -21,10 +23,10 @@ from equityaudit.quality.checks import (
     python_scalar,
     row_count_check,
 )
-from equityaudit.quality.suite import Expectation, build_suite
+from equityaudit.quality.suite import Expectation, GroupSizeRule, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
-from equityaudit.values import check_labels, null_as_none
+from equityaudit.values import UNKNOWN, check_labels, null_as_none, sensitive_label
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -122,6 +124,9 @@ def run_gate(
     rows = len(data)
     value_counts = _value_counts(data)
     _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
+    for rule in suite.rules:
+        if isinstance(rule, GroupSizeRule) and rule.column in schema:
+            _check_group_values(rule.column, value_counts(rule.column), rule.unknown_values, origin=origin)
     from equityaudit.quality.gx_runner import runner
 
     gx_runner = runner()
@@ -200,6 +205,39 @@ def _value_counts(data: pd.DataFrame) -> Callable[[str], pd.Series[Any]]:
         return cache[column]
 
     return value_counts
+
+
+MAX_LABEL_CHARS = 1000
+"""The longest value a sensitive column may hold: a group's label is repeated in every table,
+finding and report that names the group, so a 5 MB value would make a 45 MB result."""
+
+
+def _check_group_values(
+    column: str, tally: pd.Series[Any], unknown_values: tuple[str, ...], *, origin: str
+) -> None:
+    """A sensitive column has at most :data:`~equityaudit.judging.MAX_GROUPS` known groups, each
+    label at most :data:`MAX_LABEL_CHARS` characters long.
+
+    Checked before any group is counted or compared: a column with an id or free text in it
+    (100,000 distinct values) would otherwise cost billions of pairwise tests. A
+    :class:`~equityaudit.errors.DataError` (exit 2) in any gate mode: ``--gate warn`` cannot
+    make such an audit finish.
+    """
+    longest = max((str(value) for value in tally.index), key=len, default="")
+    if len(longest) > MAX_LABEL_CHARS:
+        raise DataError(
+            f"{origin}: column {column!r} (columns.sensitive) holds a value of {len(longest):,} characters "
+            f"(it starts {longest[:40]!r}); expected a group label of at most {MAX_LABEL_CHARS:,} characters. "
+            "A label is written into every table, finding and report that names its group. To fix: check "
+            "that columns.sensitive names the right column, and shorten or correct the value in the data."
+        )
+    if len(tally) <= MAX_GROUPS:  # distinct raw values bound the known groups: nothing to count
+        return
+    labels = {sensitive_label(value, unknown=unknown_values) for value in tally.index}
+    labels.discard(UNKNOWN)
+    if len(labels) > MAX_GROUPS:
+        examples = [str(value) for value in tally.index[:3]]
+        raise too_many_groups(len(labels), origin=origin, column=column, examples=examples)
 
 
 def _check_labels(

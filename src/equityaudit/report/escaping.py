@@ -18,6 +18,8 @@ XML text and attributes     :func:`xml_text` (ElementTree escapes markup; this r
 GitHub workflow commands    :func:`github_message`, :func:`github_property`
 CSV cell                    :func:`csv_cell` (formula injection, as OWASP recommends)
 terminal (rich)             :func:`terminal_text` (a ``Text``, never console markup)
+terminal (plain string)     :func:`terminal_plain` (for ``click.echo``; control and
+                            bidirectional characters shown as escapes)
 file name                   :func:`file_stem`
 ==========================  ==========================================================
 
@@ -46,6 +48,7 @@ __all__ = [
     "markdown_cell",
     "markdown_code",
     "markdown_text",
+    "terminal_plain",
     "terminal_text",
     "xml_text",
 ]
@@ -197,10 +200,39 @@ def _visible(char: str) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Unicode's bidirectional formatting characters: they reorder the text around them on screen
+(the "Trojan Source" attack, CVE-2021-42574), so a label could show something other than it holds."""
+
+
+def _hidden(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def terminal_plain(value: Any) -> str:
+    """Text for the terminal as a plain string (for ``click.echo``): every character that would
+    act instead of show is shown as its escape — control characters (ESC starts a terminal escape
+    sequence, CR returns to the line's start and overwrites it, a newline starts a line that looks
+    like the tool's own), Unicode's line and paragraph separators, and the bidirectional controls
+    (U+202E and the like, which reorder what is shown). Everything else is left as it is.
+
+    Examples
+    --------
+    >>> terminal_plain("a\\nb\\rc \\x1b[2J \\u202eevil [red]x[/]")
+    'a\\\\nb\\\\rc \\\\x1b[2J \\\\u202eevil [red]x[/]'
+    >>> print(terminal_plain("line\\nbreak"))
+    line\\nbreak
+    """
+    text = str(value)
+    if not any(_hidden(c) for c in text):
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join((named.get(c) or _visible(c)) if _hidden(c) else c for c in text)
+
+
 def terminal_text(value: Any, style: str = "") -> Text:
-    """Text for the terminal: a rich ``Text`` (so ``[bold]`` in a label is shown, not obeyed),
-    with control characters (an ESC that would start a terminal escape sequence) shown as
-    ``\\x1b``. Newlines and tabs stay.
+    """Text for the terminal (rich): :func:`terminal_plain` as a rich ``Text``, never console
+    markup, so ``[bold]`` or ``[link=…]`` in a label is shown, not obeyed.
 
     Examples
     --------
@@ -209,10 +241,7 @@ def terminal_text(value: Any, style: str = "") -> Text:
     """
     from rich.text import Text
 
-    text = "".join(
-        _visible(c) if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in str(value)
-    )
-    return Text(text, style=style)
+    return Text(terminal_plain(value), style=style)
 
 
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
