@@ -51,10 +51,16 @@ def compare_command(
     garbled file). Says so when the spec or the thresholds changed between the two results.
     """
     from equityaudit.compare import compare_results
+    from equityaudit.registry.semantics import edit_warning
     from equityaudit.results import read_result
 
+    results = {path: read_result(path) for path in (baseline, current)}
+    for path, result in results.items():
+        warning = edit_warning(result, str(path))
+        if warning:
+            click.echo(warning, err=True)
     report = compare_results(
-        read_result(baseline), read_result(current), max_drop=max_drop, allow_removed=allow_removed
+        results[baseline], results[current], max_drop=max_drop, allow_removed=allow_removed
     )
     for change in report.setup_changes:
         click.echo(f"Note: {change}.")

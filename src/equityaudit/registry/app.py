@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from equityaudit.registry.semantics import refuse_contradictions
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.wording import possessive
 from equityaudit.version import __version__
@@ -261,7 +262,7 @@ def create_app(registry: Registry, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
 
     @app.post("/v1/submissions")
     def submit(body: SubmissionIn, who: Caller = Depends(caller)) -> JSONResponse:  # noqa: B008
-        created, entry = registry.submit(who, body.envelope)
+        created, entry = registry.submit(who, body.envelope, recheck=refuse_contradictions)
         return JSONResponse(
             {"ok": True, "duplicate": not created, **entry}, status_code=201 if created else 200
         )

@@ -35,7 +35,7 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -56,7 +56,7 @@ from equityaudit.registry.validation import (
     validate_result,
 )
 from equityaudit.registry.wording import possessive
-from equityaudit.results import canonical_json
+from equityaudit.results import AuditResult, canonical_json
 from equityaudit.signing import (
     EnvelopeError,
     SignatureError,
@@ -70,6 +70,7 @@ from equityaudit.standards import Standard, parse_standard
 __all__ = [
     "DEFAULT_DB_URL",
     "GENESIS",
+    "MAX_MEMBER_NAME",
     "ROLES",
     "Caller",
     "Registry",
@@ -81,6 +82,8 @@ __all__ = [
 
 DEFAULT_DB_URL = "sqlite:///equityaudit-registry.sqlite3"
 GENESIS = "0" * 64
+MAX_MEMBER_NAME = 100
+"""Longest member name, in characters (names are screened for personal data like any free text)."""
 ROLES = ("admin", "member", "observer")
 
 
@@ -278,8 +281,14 @@ class Registry:
         """Register a member (admin only); optionally with its first public key."""
         if role not in ROLES:
             raise RegistryError(f"role {role!r}: expected one of {', '.join(ROLES)}", 422)
-        if not name.strip() or len(name) > 100:
-            raise RegistryError("name: expected 1 to 100 characters", 422)
+        if not name.strip() or len(name) > MAX_MEMBER_NAME:
+            raise RegistryError(f"name: expected 1 to {MAX_MEMBER_NAME} characters", 422)
+        try:
+            check_free_form(name, "name")
+        except RejectedPayloadError as exc:
+            raise RegistryError(
+                f"{exc}; a member's name is its organisation's, shown in views", 422
+            ) from None
         with self._session() as session:
             if session.scalar(select(Member).where(Member.name == name)) is not None:
                 raise RegistryError(f"a member named {name!r} exists already", 409)
@@ -428,13 +437,18 @@ class Registry:
 
     # ------------------------------------------------------------------ submissions
 
-    def submit(self, caller: Caller, envelope: Any) -> tuple[bool, dict[str, Any]]:
+    def submit(
+        self, caller: Caller, envelope: Any, *, recheck: Callable[[AuditResult, Standard], None]
+    ) -> tuple[bool, dict[str, Any]]:
         """Verify an envelope and append it to the log; return (created, entry).
 
         Refused: a signature by a key that is not the caller's (403), one that does not verify
         (400), a result of an unpublished standard or with another hash (422), a result that
-        breaks the schema or the aggregate-only rule (422). The same envelope again returns the
-        existing entry (idempotent).
+        breaks the schema or the aggregate-only rule (422), one whose findings or verdict its own
+        numbers contradict (``recheck`` raises :class:`RejectedPayloadError`, 422: the HTTP app
+        passes :func:`equityaudit.registry.semantics.refuse_contradictions`, kept out of this
+        module because it audits the counts as :mod:`~equityaudit.registry.pooling` does, and
+        pooling reads this module). The same envelope again returns the existing entry (idempotent).
         """
         if caller.role != "member":
             raise RegistryError(f"only members submit results; this token is {possessive(caller.role)}", 403)
@@ -470,7 +484,7 @@ class Registry:
             raise RegistryError(f"signature check failed: {exc}", 400) from None
         result = verified.result
         try:
-            validate_result(result)
+            model = validate_result(result)
             check_free_form(verified.metadata, "metadata")
         except RejectedPayloadError as exc:
             raise RegistryError(str(exc), 422) from None
@@ -496,6 +510,10 @@ class Registry:
             check_aggregate_only(result, standard)
         except RejectedPayloadError as exc:
             raise RegistryError(f"not aggregate-only: {exc}", 422) from None
+        try:
+            recheck(model, standard)
+        except RejectedPayloadError as exc:
+            raise RegistryError(str(exc), 422) from None
         return self._append(
             caller,
             envelope=json.dumps(envelope, sort_keys=True),
