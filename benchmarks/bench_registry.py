@@ -153,13 +153,101 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def bench_verify_log(entries: int, output: Path) -> int:
+    """Time ``GET /v1/log/verify``'s work (:meth:`Registry.verify_log`) on an SQLite log of ``entries``.
+
+    The log is filled in-process (one member, ``entries`` distinct envelopes, every one checked as
+    a submission is). Timed: the first verification (every entry checked in full: chain, payload
+    digest, signature, the stored columns re-derived), the next one (entries verified before and
+    unchanged since are checked by their chain hash and a fingerprint of their stored columns), and
+    one after 10 more entries. Each figure is also given per 1,000 entries.
+    """
+    import tempfile
+
+    from equityaudit.registry.semantics import refuse_contradictions
+    from equityaudit.registry.storage import Registry
+    from equityaudit.signing import public_key_pem
+    from equityaudit.standards import find_standard
+
+    pairs = prepare(entries + 10)
+    key = pairs[0][0]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/registry.sqlite3"
+        registry = Registry.open(url)
+        admin = registry.authenticate(registry.bootstrap())
+        registry.publish_standard(find_standard(STANDARD).document, admin)
+        registry.add_member("member", "member", public_key=public_key_pem(key.public_key()).decode())
+        member = registry.authenticate(registry.issue_token("member")["token"])
+        from equityaudit.signing import sign_result
+
+        envelopes = []
+        for _, envelope in pairs:  # re-sign every statement with the one member's key
+            statement = json.loads(base64.b64decode(envelope["payload"]))
+            envelopes.append(
+                sign_result(
+                    statement["predicate"]["result"],
+                    key,
+                    data_digest="sha256:" + statement["subject"][0]["digest"]["sha256"],
+                    metadata=statement["predicate"]["metadata"],
+                )
+            )
+        fill = time.perf_counter()
+        for envelope in envelopes[:entries]:
+            registry.submit(member, envelope, recheck=refuse_contradictions)
+        fill_s = time.perf_counter() - fill
+        registry.engine.dispose()
+
+        fresh = Registry.open(url)  # a server process that has verified nothing yet
+        timings: dict[str, float] = {}
+        answers = {}
+        for label in ("first", "again"):
+            t0 = time.perf_counter()
+            answers[label] = fresh.verify_log()
+            timings[label] = time.perf_counter() - t0
+        for envelope in envelopes[entries:]:
+            fresh.submit(member, envelope, recheck=refuse_contradictions)
+        t0 = time.perf_counter()
+        answers["after_10_more"] = fresh.verify_log()
+        timings["after_10_more"] = time.perf_counter() - t0
+        fresh.engine.dispose()
+    report = {
+        "benchmark": "registry verify_log",
+        "date": dt.date.today().isoformat(),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), **provenance()},
+        "database": "SQLite file (WAL), in-process",
+        "entries": entries,
+        "fill_s": round(fill_s, 2),
+        "submit_ms_each": round(1000 * fill_s / entries, 1),
+        "verify_s": {label: round(t, 4) for label, t in timings.items()},
+        "verify_s_per_1000_entries": {label: round(1000 * t / entries, 3) for label, t in timings.items()},
+        "checks": {
+            "valid": all(a["valid"] for a in answers.values()),
+            "entries": [a["entries"] for a in answers.values()] == [entries, entries, entries + 10],
+        },
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0 if all(report["checks"].values()) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--verify-log",
+        type=int,
+        default=None,
+        metavar="ENTRIES",
+        help="Only time the log verification on an SQLite log of ENTRIES entries "
+        "(results: benchmarks/results/registry_verify_log.json).",
+    )
     args = parser.parse_args(argv)
+    if args.verify_log is not None:
+        return bench_verify_log(args.verify_log, DEFAULT_OUTPUT.with_name("registry_verify_log.json"))
     state = machine_state()  # before the benchmark loads the machine
 
     from equityaudit.signing import public_key_pem

@@ -25,7 +25,7 @@ from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.wording import possessive
 from equityaudit.version import __version__
 
-__all__ = ["DEFAULT_MAX_BODY", "bind_socket", "create_app"]
+__all__ = ["DEFAULT_MAX_BODY", "MAX_ERROR", "bind_socket", "create_app"]
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 """Largest request body accepted, in bytes (a signed result is typically 20-200 kB)."""
@@ -75,8 +75,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+MAX_ERROR = 2000
+"""Longest error message the registry answers with, in characters (longer ones are cut, with "…")."""
+
+
 def _error(message: str, status: int) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if len(message) > MAX_ERROR:
+        message = message[: MAX_ERROR - 1] + "…"
     return JSONResponse(
         {"ok": False, "error": message, "status": status}, status_code=status, headers=headers
     )
