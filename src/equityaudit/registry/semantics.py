@@ -90,11 +90,11 @@ def recheck(result: AuditResult, standard: Standard | None) -> list[Disagreement
     >>> _rule_status(finding, alpha=0.05, require_significance=True, schema="equityaudit.result/2")
     'fail'
     """
-    problems: list[Disagreement] = []
     contradiction = self_contradiction(result)
     if contradiction:
-        problems.append(Disagreement("result", contradiction, "a consistent file", "the file itself"))
-        return problems
+        return [Disagreement("result", contradiction, "a consistent file", "the file itself")]
+    found: dict[str, Disagreement] = {}
+    """Finding id → its disagreement: the counts' (check 3) replaces the judging rule's (check 2)."""
     thresholds = (result.audit.thresholds or {}) or (standard.thresholds().model_dump() if standard else {})
     alpha = float(thresholds.get("alpha", 0.05))
     require_significance = bool(thresholds.get("require_significance", True))
@@ -105,37 +105,26 @@ def recheck(result: AuditResult, standard: Standard | None) -> list[Disagreement
         )
         statuses[finding.id] = finding.status if rule is None else rule
         if rule is not None and rule != finding.status:
-            problems.append(
-                Disagreement(
-                    finding.id,
-                    _said(finding.status, finding.value),
-                    _said(rule, finding.value),
-                    f"its own value, interval and adjusted p-value under the judging rule (alpha {alpha})",
-                )
+            found[finding.id] = Disagreement(
+                finding.id,
+                _said(finding.status, finding.value),
+                _said(rule, finding.value),
+                f"its own value, interval and adjusted p-value under the judging rule (alpha {alpha})",
             )
     for finding in _recomputed(result, standard):
         claimed = next((f for f in result.findings if f.id == finding.id), None)
         source = f"the counts under {standard.ref if standard else 'the standard'}"
         if claimed is None:
-            problems.append(
-                Disagreement(
-                    finding.id,
-                    "nothing (the finding is missing)",
-                    _said(finding.status, finding.value),
-                    source,
-                )
+            found[finding.id] = Disagreement(
+                finding.id, "nothing (the finding is missing)", _said(finding.status, finding.value), source
             )
             continue
         if not _same(claimed.value, finding.value) or claimed.status != finding.status:
-            problems.append(
-                Disagreement(
-                    finding.id,
-                    _said(claimed.status, claimed.value),
-                    _said(finding.status, finding.value),
-                    source,
-                )
+            found[finding.id] = Disagreement(
+                finding.id, _said(claimed.status, claimed.value), _said(finding.status, finding.value), source
             )
         statuses[finding.id] = finding.status
+    problems = list(found.values())
     verdict = audit_verdict(result.gate, list(statuses.values()))
     if verdict != result.verdict:
         problems.append(
