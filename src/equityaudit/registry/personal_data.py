@@ -39,16 +39,13 @@ __all__ = ["BIRTH_YEARS_BEFORE", "find_personal_data"]
 _AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*)"
 _SPOKEN_AT = r"\s+at\s+"
 _DOT = r"(?:\.|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
-_OBFUSCATED_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
-_LABEL = r"[A-Za-z0-9-]+"
-_EMAIL = re.compile(
-    rf"[A-Za-z0-9._%+-]+{_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[A-Za-z]{{2,}}\b", re.IGNORECASE
-)
-_SPOKEN_EMAIL = re.compile(
-    rf"(?:[A-Za-z0-9%+-]*[._0-9][A-Za-z0-9._%+-]*{_SPOKEN_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[A-Za-z]{{2,}}"
-    rf"|[A-Za-z0-9._%+-]+{_SPOKEN_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_OBFUSCATED_DOT}[A-Za-z]{{2,}})\b",
-    re.IGNORECASE,
-)
+_OBFUSCATED_DOT = re.compile(r"[(\[{<]\s*dot|\sdot\s", re.IGNORECASE)
+_LOCAL = r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9._%+-]{1,64})"
+"""An address's local part, starting where a run of its characters starts: anchored and bounded, so
+that a 2,000-character string is searched in linear time."""
+_DOMAIN = r"[A-Za-z0-9-]{1,63}(?:" + _DOT + r"[A-Za-z0-9-]{1,63}){0,8}" + _DOT + r"[A-Za-z]{2,24}\b"
+_EMAIL = re.compile(_LOCAL + _AT + _DOMAIN, re.IGNORECASE)
+_SPOKEN_EMAIL = re.compile(_LOCAL + _SPOKEN_AT + _DOMAIN, re.IGNORECASE)
 _PHONE = re.compile(
     r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?\d{2,5}[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w.-]?\d)"
     r"|(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?\(\d{2,5}\)[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?![\w.-]?\d)"
@@ -80,10 +77,12 @@ def find_personal_data(text: str) -> str | None:
     >>> find_personal_data("The period 2026-01-01 to 2026-06-30; 4,312 applicants.") is None
     True
     """
-    for pattern in (_EMAIL, _SPOKEN_EMAIL):
-        found = pattern.search(text)
-        if found:
-            return f"an e-mail address ({_mask_email(found.group())})"
+    found = _EMAIL.search(text)
+    if found:
+        return f"an e-mail address ({_mask_email(found.group())})"
+    for spoken in _SPOKEN_EMAIL.finditer(text):  # " at " is a word too: only beside an address's marks
+        if re.search(r"[._0-9]", spoken.group("local")) or _OBFUSCATED_DOT.search(spoken.group()):
+            return f"an e-mail address ({_mask_email(spoken.group())})"
     record = _record(text)
     if record:
         return record
