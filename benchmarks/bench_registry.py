@@ -245,7 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         help="Only time the log verification on an SQLite log of ENTRIES entries "
         "(results: benchmarks/results/registry_verify_log.json).",
     )
+    parser.add_argument(
+        "--sqlite-servers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Run N server processes on one SQLite file instead of one on PostgreSQL "
+        "(results: benchmarks/results/registry_sqlite.json unless --output).",
+    )
     args = parser.parse_args(argv)
+    if args.sqlite_servers and args.output == DEFAULT_OUTPUT:
+        args.output = DEFAULT_OUTPUT.with_name("registry_sqlite.json")
     if args.verify_log is not None:
         return bench_verify_log(args.verify_log, DEFAULT_OUTPUT.with_name("registry_verify_log.json"))
     state = machine_state()  # before the benchmark loads the machine
@@ -256,13 +266,26 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     pairs = prepare(args.submissions)
     prepare_s = time.perf_counter() - started
-    admin_url = pg_url()
-    schema = "ea_bench_" + uuid.uuid4().hex[:10]
-    engine = create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    process, admin = start_server(f"{admin_url}?options=-csearch_path%3D{schema}", free_port())
-    base = f"http://127.0.0.1:{process.args[-1]}"
+    engine = None
+    folder = None
+    if args.sqlite_servers:
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="ea_bench_")
+        db_url = f"sqlite:///{folder}/registry.sqlite3"
+        database = f"one SQLite file (WAL) shared by {args.sqlite_servers} server processes"
+        servers = [start_server(db_url, free_port()) for _ in range(args.sqlite_servers)]
+    else:
+        admin_url = pg_url()
+        schema = "ea_bench_" + uuid.uuid4().hex[:10]
+        engine = create_engine(admin_url)
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        database = "PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after)"
+        servers = [start_server(f"{admin_url}?options=-csearch_path%3D{schema}", free_port())]
+    admin = servers[0][1]
+    bases = [f"http://127.0.0.1:{process.args[-1]}" for process, _ in servers]
+    base = bases[0]
     try:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=60) as http:
             http.post("/v1/standards", json={"document": find_standard(STANDARD).document}).raise_for_status()
@@ -280,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [(token, envelope) for token, (_, envelope) in zip(tokens, pairs, strict=True)]
         chunks = [jobs[i :: args.clients] for i in range(args.clients)]
 
-        def client(chunk: list[tuple[str, dict[str, Any]]]) -> list[tuple[float, int, int]]:
+        def client(chunk: list[tuple[str, dict[str, Any]]], index: int) -> list[tuple[float, int, int]]:
             timings = []
-            with httpx.Client(base_url=base, timeout=120) as http:
+            with httpx.Client(base_url=bases[index % len(bases)], timeout=120) as http:
                 for token, envelope in chunk:
                     t0 = time.perf_counter()
                     answer = http.post(
@@ -297,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
 
         wall = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
-            timings = [t for chunk in pool.map(client, chunks) for t in chunk]
+            timings = [t for chunk in pool.map(client, chunks, range(len(chunks))) for t in chunk]
         wall = time.perf_counter() - wall
         latencies = [t for t, _, _ in timings]
         statuses = [s for _, s, _ in timings]
@@ -353,8 +376,9 @@ def main(argv: list[str] | None = None) -> int:
                 **state,
                 **provenance(),
             },
-            "database": "PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after)",
-            "server": "equityaudit registry serve (one uvicorn process, FastAPI sync routes in its thread pool)",
+            "database": database,
+            "server": f"equityaudit registry serve ({len(servers)} uvicorn process(es), FastAPI sync routes in "
+            "their thread pools; clients spread over them)",
             "submissions": len(pairs),
             "clients": args.clients,
             "prepare_s": round(prepare_s, 2),
@@ -383,13 +407,19 @@ def main(argv: list[str] | None = None) -> int:
             "checks": checks,
         }
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
+        if engine is not None:
+            with engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
