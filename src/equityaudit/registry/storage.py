@@ -13,8 +13,9 @@ upgraded by the Alembic migrations shipped in ``equityaudit/registry/migrations`
 The log: every accepted submission is an entry ``{seq, prev, member, standard, standard_sha256,
 keyid, payload_sha256, tool, vendor, received_at}`` whose ``entry_hash`` is the SHA-256 of its
 canonical JSON; ``prev`` is the previous entry's hash (64 zeros for the first). Appends are
-serialised (a lock in the process and a row lock on ``chain_head`` across processes), so the
-chain never forks. :meth:`Registry.verify_log` recomputes every hash, including each envelope's
+serialised (a lock in the process and, across processes, a row lock on ``chain_head`` in
+PostgreSQL and ``BEGIN IMMEDIATE`` — the file's write lock from a transaction's start — in SQLite,
+which has no row locks), so the chain never forks and no append is lost. :meth:`Registry.verify_log` recomputes every hash, including each envelope's
 payload digest, and reports the first broken entries.
 
 Beside each entry the views read columns of their own — ``counts`` (the pooled audit),
