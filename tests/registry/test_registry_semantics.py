@@ -81,6 +81,20 @@ def test_findings_edited_to_pass_are_refused_naming_the_finding(setup: Setup) ->
     )
 
 
+def test_a_verdict_its_own_findings_contradict_is_refused_as_sign_refuses_it(setup: Setup) -> None:
+    result = _skewed()
+    statuses = sorted({f["status"] for f in result["findings"]})
+    result["verdict"] = "pass"  # the findings still fail or warn
+    status, answer = _submit(setup, result)
+    assert (status, answer["stored"]) == (422, 0)
+    assert answer["error"].startswith(
+        "the result contradicts its own numbers under retail-screening@2026.1's rules: the file contradicts "
+        "itself (key 'verdict' is 'pass', but its findings ("
+    )
+    assert "as 'equityaudit sign' would say" in answer["error"]
+    assert statuses != ["pass"]
+
+
 def test_every_disagreement_of_the_edited_result_is_named_with_claimed_and_recomputed() -> None:
     edited = AuditResult.model_validate(_all_pass(_skewed()))
     problems = {p.subject: p for p in recheck(edited, find_standard(RETAIL))}

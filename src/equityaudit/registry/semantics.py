@@ -67,6 +67,8 @@ class Disagreement:
     source: str
 
     def __str__(self) -> str:
+        if self.subject == "result":  # check 1: the file against itself
+            return f"the file contradicts itself ({self.claimed}), as 'equityaudit sign' would say"
         name = "the verdict" if self.subject == "verdict" else f"finding {self.subject!r}"
         return f"{name} says {self.claimed}; recomputed from {self.source}: {self.recomputed}"
 
