@@ -153,13 +153,111 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def bench_verify_log(entries: int, output: Path) -> int:
+    """Time ``GET /v1/log/verify``'s work (:meth:`Registry.verify_log`) on an SQLite log of ``entries``.
+
+    The log is filled in-process (one member, ``entries`` distinct envelopes, every one checked as
+    a submission is). Timed: the first verification (every entry checked in full: chain, payload
+    digest, signature, the stored columns re-derived), the next one (entries verified before and
+    unchanged since are checked by their chain hash and a fingerprint of their stored columns), and
+    one after 10 more entries. Each figure is also given per 1,000 entries.
+    """
+    import tempfile
+
+    from equityaudit.registry.semantics import refuse_contradictions
+    from equityaudit.registry.storage import Registry
+    from equityaudit.signing import public_key_pem
+    from equityaudit.standards import find_standard
+
+    pairs = prepare(entries + 10)
+    key = pairs[0][0]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/registry.sqlite3"
+        registry = Registry.open(url)
+        admin = registry.authenticate(registry.bootstrap())
+        registry.publish_standard(find_standard(STANDARD).document, admin)
+        registry.add_member("member", "member", public_key=public_key_pem(key.public_key()).decode())
+        member = registry.authenticate(registry.issue_token("member")["token"])
+        from equityaudit.signing import sign_result
+
+        envelopes = []
+        for _, envelope in pairs:  # re-sign every statement with the one member's key
+            statement = json.loads(base64.b64decode(envelope["payload"]))
+            envelopes.append(
+                sign_result(
+                    statement["predicate"]["result"],
+                    key,
+                    data_digest="sha256:" + statement["subject"][0]["digest"]["sha256"],
+                    metadata=statement["predicate"]["metadata"],
+                )
+            )
+        fill = time.perf_counter()
+        for envelope in envelopes[:entries]:
+            registry.submit(member, envelope, recheck=refuse_contradictions)
+        fill_s = time.perf_counter() - fill
+        registry.engine.dispose()
+
+        fresh = Registry.open(url)  # a server process that has verified nothing yet
+        timings: dict[str, float] = {}
+        answers = {}
+        for label in ("first", "again"):
+            t0 = time.perf_counter()
+            answers[label] = fresh.verify_log()
+            timings[label] = time.perf_counter() - t0
+        for envelope in envelopes[entries:]:
+            fresh.submit(member, envelope, recheck=refuse_contradictions)
+        t0 = time.perf_counter()
+        answers["after_10_more"] = fresh.verify_log()
+        timings["after_10_more"] = time.perf_counter() - t0
+        fresh.engine.dispose()
+    report = {
+        "benchmark": "registry verify_log",
+        "date": dt.date.today().isoformat(),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), **provenance()},
+        "database": "SQLite file (WAL), in-process",
+        "entries": entries,
+        "fill_s": round(fill_s, 2),
+        "submit_ms_each": round(1000 * fill_s / entries, 1),
+        "verify_s": {label: round(t, 4) for label, t in timings.items()},
+        "verify_s_per_1000_entries": {label: round(1000 * t / entries, 3) for label, t in timings.items()},
+        "checks": {
+            "valid": all(a["valid"] for a in answers.values()),
+            "entries": [a["entries"] for a in answers.values()] == [entries, entries, entries + 10],
+        },
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0 if all(report["checks"].values()) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--verify-log",
+        type=int,
+        default=None,
+        metavar="ENTRIES",
+        help="Only time the log verification on an SQLite log of ENTRIES entries "
+        "(results: benchmarks/results/registry_verify_log.json).",
+    )
+    parser.add_argument(
+        "--sqlite-servers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Run N server processes on one SQLite file instead of one on PostgreSQL "
+        "(results: benchmarks/results/registry_sqlite.json unless --output).",
+    )
     args = parser.parse_args(argv)
+    if args.sqlite_servers and args.output == DEFAULT_OUTPUT:
+        args.output = DEFAULT_OUTPUT.with_name("registry_sqlite.json")
+    if args.verify_log is not None:
+        return bench_verify_log(args.verify_log, DEFAULT_OUTPUT.with_name("registry_verify_log.json"))
     state = machine_state()  # before the benchmark loads the machine
 
     from equityaudit.signing import public_key_pem
@@ -168,13 +266,26 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     pairs = prepare(args.submissions)
     prepare_s = time.perf_counter() - started
-    admin_url = pg_url()
-    schema = "ea_bench_" + uuid.uuid4().hex[:10]
-    engine = create_engine(admin_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    process, admin = start_server(f"{admin_url}?options=-csearch_path%3D{schema}", free_port())
-    base = f"http://127.0.0.1:{process.args[-1]}"
+    engine = None
+    folder = None
+    if args.sqlite_servers:
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="ea_bench_")
+        db_url = f"sqlite:///{folder}/registry.sqlite3"
+        database = f"one SQLite file (WAL) shared by {args.sqlite_servers} server processes"
+        servers = [start_server(db_url, free_port()) for _ in range(args.sqlite_servers)]
+    else:
+        admin_url = pg_url()
+        schema = "ea_bench_" + uuid.uuid4().hex[:10]
+        engine = create_engine(admin_url)
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        database = "PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after)"
+        servers = [start_server(f"{admin_url}?options=-csearch_path%3D{schema}", free_port())]
+    admin = servers[0][1]
+    bases = [f"http://127.0.0.1:{process.args[-1]}" for process, _ in servers]
+    base = bases[0]
     try:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=60) as http:
             http.post("/v1/standards", json={"document": find_standard(STANDARD).document}).raise_for_status()
@@ -192,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [(token, envelope) for token, (_, envelope) in zip(tokens, pairs, strict=True)]
         chunks = [jobs[i :: args.clients] for i in range(args.clients)]
 
-        def client(chunk: list[tuple[str, dict[str, Any]]]) -> list[tuple[float, int, int]]:
+        def client(chunk: list[tuple[str, dict[str, Any]]], index: int) -> list[tuple[float, int, int]]:
             timings = []
-            with httpx.Client(base_url=base, timeout=120) as http:
+            with httpx.Client(base_url=bases[index % len(bases)], timeout=120) as http:
                 for token, envelope in chunk:
                     t0 = time.perf_counter()
                     answer = http.post(
@@ -209,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
 
         wall = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
-            timings = [t for chunk in pool.map(client, chunks) for t in chunk]
+            timings = [t for chunk in pool.map(client, chunks, range(len(chunks))) for t in chunk]
         wall = time.perf_counter() - wall
         latencies = [t for t, _, _ in timings]
         statuses = [s for _, s, _ in timings]
@@ -265,8 +376,9 @@ def main(argv: list[str] | None = None) -> int:
                 **state,
                 **provenance(),
             },
-            "database": "PostgreSQL at 127.0.0.1:5432 (a schema of its own, dropped after)",
-            "server": "equityaudit registry serve (one uvicorn process, FastAPI sync routes in its thread pool)",
+            "database": database,
+            "server": f"equityaudit registry serve ({len(servers)} uvicorn process(es), FastAPI sync routes in "
+            "their thread pools; clients spread over them)",
             "submissions": len(pairs),
             "clients": args.clients,
             "prepare_s": round(prepare_s, 2),
@@ -295,13 +407,19 @@ def main(argv: list[str] | None = None) -> int:
             "checks": checks,
         }
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
+        if engine is not None:
+            with engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

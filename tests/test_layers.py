@@ -129,6 +129,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.standards": "a submission is checked against the standard it claims",
         "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
+    "equityaudit.registry.semantics": {
+        "equityaudit.judging": "a submitted finding's status is checked by the one judging rule that made it",
+        "equityaudit.standards": "a submission is re-judged under the standard it claims",
+    },
     "equityaudit.registry.storage": {
         "equityaudit.standards": "the registry stores, parses and serves standards",
     },

@@ -53,6 +53,8 @@ __all__ = [
     "canonical_json",
     "read_result",
     "result_json_schema",
+    "self_contradiction",
+    "verdict_contradiction",
     "verdict_of",
 ]
 
@@ -626,19 +628,40 @@ def read_result(path: str | Path) -> AuditResult:
             f"{path}: garbled result: {mismatch}. The file was edited or damaged; re-run the audit (and "
             "sign results that leave your hands: equityaudit sign)."
         )
-    expected = _verdict_of_contents(result)
-    if result.verdict != expected:
-        tally = ", ".join(
-            f"{n} {status}" for status, n in sorted(Counter(f.status for f in result.findings).items())
-        )
-        failed = sum(not check.passed for check in result.gate.checks)
+    contradiction = verdict_contradiction(result)
+    if contradiction:
         raise ResultError(
-            f"{path}: garbled result: key 'verdict' is {result.verdict!r}, but its findings "
-            f"({tally or 'none'}) and quality gate (passed: {str(result.gate.passed).lower()}, mode "
-            f"{result.gate.mode}, {failed} failed check(s), each a warning when the audit ran) make it "
-            f"{expected!r}. The file was edited or damaged; re-run the audit."
+            f"{path}: garbled result: {contradiction}. The file was edited or damaged; re-run the audit."
         )
     return result
+
+
+def self_contradiction(result: AuditResult) -> str | None:
+    """What makes a result contradict itself, the checks :func:`read_result` (and so ``equityaudit
+    sign``) refuses a file by: a ratio finding whose value differs from its table's row, or a verdict
+    its findings and gate do not give. None when it agrees with itself.
+
+    The registry applies the same checks to a submitted result before recomputing it from its counts
+    (:mod:`equityaudit.registry.semantics`).
+    """
+    return _finding_table_mismatch(result) or verdict_contradiction(result)
+
+
+def verdict_contradiction(result: AuditResult) -> str | None:
+    """Why a result's ``verdict`` is not the one its findings and quality gate give, or None."""
+    expected = _verdict_of_contents(result)
+    if result.verdict == expected:
+        return None
+    tally = ", ".join(
+        f"{n} {status}" for status, n in sorted(Counter(f.status for f in result.findings).items())
+    )
+    failed = sum(not check.passed for check in result.gate.checks)
+    return (
+        f"key 'verdict' is {result.verdict!r}, but its findings "
+        f"({tally or 'none'}) and quality gate (passed: {str(result.gate.passed).lower()}, mode "
+        f"{result.gate.mode}, {failed} failed check(s), each a warning when the audit ran) make it "
+        f"{expected!r}"
+    )
 
 
 def _schema_advice(schema: str) -> str:

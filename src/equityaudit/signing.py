@@ -425,11 +425,13 @@ def verify_envelope(envelope: dict[str, Any], keys: list[Ed25519PublicKey]) -> V
     message = pae(envelope["payloadType"], payload)
     trusted = {key_id(k): k for k in keys}
     verified_by = None
-    for signature in envelope["signatures"]:
+    # signatures naming a trusted key are checked with that key alone, first; the others (no key id,
+    # or one computed another way) against every trusted key after them
+    named = [s for s in envelope["signatures"] if s.get("keyid") in trusted]
+    unnamed = [s for s in envelope["signatures"] if s.get("keyid") not in trusted]
+    attempts = [(s, [trusted[s["keyid"]]]) for s in named] + [(s, list(trusted.values())) for s in unnamed]
+    for signature, candidates in attempts:
         sig = _b64(signature["sig"], "signature")
-        candidates = (
-            [trusted[signature["keyid"]]] if signature.get("keyid") in trusted else list(trusted.values())
-        )
         for key in candidates:
             try:
                 key.verify(sig, message)
@@ -453,6 +455,12 @@ def verify_envelope(envelope: dict[str, Any], keys: list[Ed25519PublicKey]) -> V
     )
 
 
+_SHOWN_KEYIDS = 5
+"""Most unknown key ids an error names (an envelope may carry thousands)."""
+_SHOWN_KEYID = 64
+"""Characters of a key id an error shows (a key id is 64 hex digits; a forged one may be longer)."""
+
+
 def _why_unverified(signatures: list[dict[str, Any]], trusted: list[str]) -> str:
     """Say why no signature verified, telling an altered envelope from one signed by another key.
 
@@ -467,10 +475,13 @@ def _why_unverified(signatures: list[dict[str, Any]], trusted: list[str]) -> str
             f"the envelope names the given key {', '.join(ours)}, but its signature does not match "
             "its payload: the payload, its type or the signature was altered after signing."
         )
-    others = sorted({str(k) for k in named if isinstance(k, str) and k})
+    others = sorted({k[:_SHOWN_KEYID] for k in named if isinstance(k, str) and k})
     if others:
+        listed = ", ".join(others[:_SHOWN_KEYIDS])
+        if len(others) > _SHOWN_KEYIDS:
+            listed += f" and {len(others) - _SHOWN_KEYIDS:,} more"
         return head + (
-            f"the envelope was signed by another key (key id(s) {', '.join(others)}) or altered "
+            f"the envelope was signed by another key (key id(s) {listed}) or altered "
             "after signing; verify it with the signer's public key."
         )
     return head + (

@@ -14,6 +14,7 @@ from registry_kit import BIG, RETAIL, Setup, audit, member_frame
 import equityaudit as ea
 import equityaudit.engine
 from equityaudit.errors import UndefinedMetricWarning
+from equityaudit.registry.semantics import recheck
 from equityaudit.registry.validation import RejectedPayloadError, check_aggregate_only
 from equityaudit.results import AuditResult
 from equityaudit.signing import aggregate_result, sign_result
@@ -74,6 +75,8 @@ def test_every_real_result_of_a_hiring_or_decisions_standard_passes(
         check_aggregate_only(
             aggregate_result(result.to_dict()), find_standard(f"{standard.id}@{standard.version}")
         )
+        # and its findings and verdict are the ones its counts give under the standard
+        assert recheck(result, find_standard(f"{standard.id}@{standard.version}")) == []
 
 
 def _refusal(setup: Setup, change: Any) -> tuple[int, str]:

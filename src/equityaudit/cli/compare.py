@@ -52,10 +52,16 @@ def compare_command(
     """
     from equityaudit.compare import compare_results
     from equityaudit.report.escaping import terminal_plain
+    from equityaudit.registry.semantics import edit_warning
     from equityaudit.results import read_result
 
+    results = {path: read_result(path) for path in (baseline, current)}
+    for path, result in results.items():
+        warning = edit_warning(result, str(path))
+        if warning:
+            click.echo(warning, err=True)
     report = compare_results(
-        read_result(baseline), read_result(current), max_drop=max_drop, allow_removed=allow_removed
+        results[baseline], results[current], max_drop=max_drop, allow_removed=allow_removed
     )
     for change in report.setup_changes:
         click.echo(terminal_plain(f"Note: {change}."))

@@ -33,10 +33,14 @@ def report_command(result_file: Path, formats: tuple[str, ...], out: Path | None
     """Render reports from RESULT.json (written by 'equityaudit run')."""
     from equityaudit.errors import ResultError
     from equityaudit.plugins import get_format, list_formats
+    from equityaudit.registry.semantics import edit_warning
     from equityaudit.report import write_reports
     from equityaudit.results import read_result
 
     result = read_result(result_file)
+    warning = edit_warning(result, str(result_file))
+    if warning:
+        click.echo(warning, err=True)
     files = write_reports(
         result, out or result_file.parent, tuple(f for f in formats if f != "json"), force=force
     )

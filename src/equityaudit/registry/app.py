@@ -20,11 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from equityaudit.registry.semantics import refuse_contradictions
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.wording import possessive
 from equityaudit.version import __version__
 
-__all__ = ["DEFAULT_MAX_BODY", "bind_socket", "create_app"]
+__all__ = ["DEFAULT_MAX_BODY", "MAX_ERROR", "bind_socket", "create_app"]
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 """Largest request body accepted, in bytes (a signed result is typically 20-200 kB)."""
@@ -74,8 +75,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+MAX_ERROR = 2000
+"""Longest error message the registry answers with, in characters (longer ones are cut, with "…")."""
+
+
 def _error(message: str, status: int) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if len(message) > MAX_ERROR:
+        message = message[: MAX_ERROR - 1] + "…"
     return JSONResponse(
         {"ok": False, "error": message, "status": status}, status_code=status, headers=headers
     )
@@ -261,7 +268,7 @@ def create_app(registry: Registry, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
 
     @app.post("/v1/submissions")
     def submit(body: SubmissionIn, who: Caller = Depends(caller)) -> JSONResponse:  # noqa: B008
-        created, entry = registry.submit(who, body.envelope)
+        created, entry = registry.submit(who, body.envelope, recheck=refuse_contradictions)
         return JSONResponse(
             {"ok": True, "duplicate": not created, **entry}, status_code=201 if created else 200
         )

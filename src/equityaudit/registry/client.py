@@ -9,6 +9,7 @@ the server's message and status.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import httpx
@@ -46,6 +47,9 @@ class RegistryClient:
         A bearer token (default: ``$EQUITYAUDIT_REGISTRY_TOKEN``).
     transport
         An httpx transport (tests pass the app's ASGI transport).
+    retries, backoff
+        How many more times :meth:`submit` sends an envelope that got no answer or a 5xx, and the
+        first pause in seconds (doubled each time).
     """
 
     def __init__(
@@ -55,7 +59,10 @@ class RegistryClient:
         token: str | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
     ) -> None:
+        self.retries, self.backoff = retries, backoff
         self.url = (url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_ENV)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -144,8 +151,23 @@ class RegistryClient:
 
     # submissions and views
     def submit(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        """Submit a signed envelope (member)."""
-        return self.request("POST", "/v1/submissions", json={"envelope": envelope})
+        """Submit a signed envelope (member), retrying when the registry could not answer.
+
+        A submission is identified by its payload's SHA-256: the registry stores an envelope once
+        and answers the same envelope again with the stored entry (``duplicate: true``). So a
+        request that failed on the way (no answer, a timeout, a 502/503/504 from a proxy, a 500
+        from a server under load) is sent again, up to ``retries`` more times with a growing pause
+        (0.5 s, 1 s, 2 s, …); whichever attempt was stored, the answer names the one entry.
+        Refusals (4xx) are not retried.
+        """
+        for attempt in range(self.retries + 1):
+            try:
+                return self.request("POST", "/v1/submissions", json={"envelope": envelope})
+            except RegistryClientError as exc:
+                if attempt == self.retries or not (exc.status == 0 or exc.status >= 500):
+                    raise
+            time.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def submissions(self) -> dict[str, Any]:
         """The caller's submissions."""

@@ -22,6 +22,9 @@ data. A result is accepted only when:
    * no field named like a person's attribute (``email``, ``phone``, ``date_of_birth``,
      ``first_name``, ``applicant_id`` …);
    * no string holding an e-mail address, and none longer than :data:`MAX_STRING` characters;
+   * no string holding personal data in the shapes :mod:`equityaudit.registry.personal_data`
+     finds: obfuscated e-mail addresses (``jane.doe(at)example(dot)com``), phone numbers, dates of
+     birth, dates next to names, delimited records (``A000123, Jane Doe, 1979-04-02, …``);
    * no list of more than :data:`MAX_FREE_LIST` items, no mapping of more than
      :data:`MAX_KEYS` keys;
    * no list of mappings unless each mapping describes one group of the standard (a ``group`` of
@@ -44,6 +47,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from equityaudit.errors import counted
+from equityaudit.registry.personal_data import find_personal_data
 from equityaudit.results import READABLE_SCHEMAS, AuditResult
 from equityaudit.standards import Standard
 from equityaudit.values import UNKNOWN
@@ -277,6 +281,12 @@ def check_free_form(value: Any, where: str, *, group: Callable[[Any, str], None]
             raise RejectedPayloadError(
                 f"{where}: a string of {len(value):,} characters (at most {MAX_STRING:,}); free text that "
                 "long can carry row-level data: shorten it"
+            )
+        personal = find_personal_data(value)
+        if personal:
+            raise RejectedPayloadError(
+                f"{where}: a string holding {personal}; personal data is copied from rows, and results carry "
+                "aggregates only: remove it"
             )
     elif isinstance(value, list):
         if len(value) > MAX_FREE_LIST:
