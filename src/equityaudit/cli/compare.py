@@ -51,8 +51,8 @@ def compare_command(
     garbled file). Says so when the spec or the thresholds changed between the two results.
     """
     from equityaudit.compare import compare_results
-    from equityaudit.report.escaping import terminal_plain
     from equityaudit.registry.semantics import edit_warning
+    from equityaudit.report.escaping import terminal_plain
     from equityaudit.results import read_result
 
     results = {path: read_result(path) for path in (baseline, current)}
