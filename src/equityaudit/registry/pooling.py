@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -249,9 +250,8 @@ def pooled_view(
     by_member: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_member.setdefault(row.member_id, []).append(row.counts)
-    strata = stratified_tables(
-        tables, [pool_counts(standard, own) for own in by_member.values()], standard.thresholds()
-    )
+    member_counts = [pool_counts(standard, own) for own in by_member.values()]
+    strata = stratified_tables(tables, member_counts, standard.thresholds())
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
     result = AuditResult(
@@ -294,20 +294,44 @@ def pooled_view(
         ],
         verdict=verdict_of([f.status for f in findings]),
     )
-    shown = suppress_result(result, counts, min_cell=standard.min_cell_size)
+    # the admin reads every submission anyway: the dominance rule guards what members and observers see
+    dominance = member_counts if caller is None or caller.role != "admin" else None
+    shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
     return shown.model_copy(
         update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
     )
 
 
-def suppress_result(result: AuditResult, counts: GroupCounts, *, min_cell: int) -> AuditResult:
-    """Hide the suppressed cells' counts and figures, and comparisons with a hidden reference."""
+def suppress_result(
+    result: AuditResult,
+    counts: GroupCounts,
+    *,
+    min_cell: int,
+    members: Sequence[GroupCounts] | None = None,
+) -> AuditResult:
+    """Hide the suppressed cells' counts and figures, and comparisons with a hidden reference.
+
+    With ``members`` (each member's counts, summing to ``counts``), the dominance rule applies too:
+    a cell is hidden when fewer than :data:`MIN_MEMBERS` members contribute to it, or when what is
+    left after removing any one member's contribution is below ``min_cell``
+    (:func:`~equityaudit.registry.suppression.suppress`).
+    """
     by = counts.by
     finest = {
         tuple(str(v) for v in row[: len(by)]): int(row[len(by)])
         for row in counts.table[[*by, "n"]].itertuples(index=False)
     }
-    hidden = suppress(finest, by, min_cell=min_cell)
+    contributions = None
+    if members is not None:
+        own = [
+            {
+                tuple(str(v) for v in row[: len(by)]): int(row[len(by)])
+                for row in m.table[[*by, "n"]].itertuples(index=False)
+            }
+            for m in members
+        ]
+        contributions = {cell: [shares.get(cell, 0) for shares in own] for cell in finest}
+    hidden = suppress(finest, by, min_cell=min_cell, contributions=contributions, min_members=MIN_MEMBERS)
     note = f"suppressed: fewer than {min_cell} people, or a cell that would let such a cell be derived from totals"
 
     def is_hidden(group: dict[str, str] | None) -> bool:

@@ -1,0 +1,90 @@
+"""Attacks on the pooled view's suppression, each reproduced and now recovering nothing.
+
+The numbers are the issue's: a member's small cell recovered by resubmitting into it, and a
+suppressed cell derived by subtraction from released margins, the known total and the cells
+known to be empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_kit import BIG, RETAIL, Setup, audit, member_frame
+
+from equityaudit.registry.suppression import feasible_ranges, suppress
+
+BY = ("sex", "age")
+
+
+def _women_over_40(result: dict[str, Any]) -> dict[str, Any]:
+    cross = next(t for t in result["tables"] if t["name"] == "sex*age_band")
+    return next(r for r in cross["rows"] if r["group"] == {"sex": "Female", "age_band": "40 and over"})
+
+
+def test_resubmitting_into_a_small_cell_does_not_reveal_the_other_members_part(setup: Setup) -> None:
+    """B has Female/40+ with 4 applicants, 1 selected (suppressed). A resubmits, adding 20 applicants
+    and 10 selections to that cell: without the dominance rule the pool showed 24/11, and 24 − 20,
+    11 − 10 gave B's 4/1. With it the cell stays hidden: removing A's 20 leaves 4 < 11."""
+    setup.publish()
+    a, b, c = (setup.add_member(name) for name in ("alice", "bob", "carol"))
+    without = {cell: value for cell, value in BIG.items() if cell != ("F", "40+")}
+    small = {**without, ("F", "40+"): (4, 1)}
+    assert a.submit(a.sign(audit(member_frame(without)))).status_code == 201
+    assert b.submit(b.sign(audit(member_frame(small)))).status_code == 201
+    assert c.submit(c.sign(audit(member_frame(without)))).status_code == 201
+    before = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=a.headers()).json()["result"]
+    assert _women_over_40(before)["n"] is None  # 4 people: below the minimum cell of 11
+    resubmitted = {**without, ("F", "40+"): (20, 10)}
+    assert a.submit(a.sign(audit(member_frame(resubmitted)))).status_code == 201
+    after = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=a.headers()).json()["result"]
+    row = _women_over_40(after)
+    assert row["n"] is None and row["selected"] is None and row["suppressed"] is True
+    stored = [r for r in after["counts"][0]["rows"] if r["group"] == row["group"]]
+    assert stored == [{"group": row["group"], "suppressed": True}]
+    # the admin, who reads every submission anyway, sees the cell: 20 + 4 applicants, 10 + 1 selected
+    admin = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
+    assert (_women_over_40(admin)["n"], _women_over_40(admin)["selected"]) == (24, 11)
+
+
+def test_a_cell_that_two_members_alone_fill_is_hidden() -> None:
+    """Three members pool; only two have anyone in one cell. Each could subtract its own part and
+    read the other's, so the cell is hidden although it holds 30 people."""
+    finest = {("F", "old"): 30, ("F", "young"): 90, ("M", "old"): 60, ("M", "young"): 90}
+    contributions = {
+        ("F", "old"): [15, 15, 0],
+        ("F", "young"): [30, 30, 30],
+        ("M", "old"): [20, 20, 20],
+        ("M", "young"): [30, 30, 30],
+    }
+    hidden = suppress(finest, BY, min_cell=11, contributions=contributions)
+    assert ("F", "old") in hidden[BY]
+    assert suppress(finest, BY, min_cell=11)[BY] == set()  # by size alone nothing is small
+
+
+def test_a_suppressed_cell_is_not_left_derivable_from_the_released_system() -> None:
+    """The issue's case: total 450, Female 246, Under 40 223, Female/Under 40 132 and Male/40+ 110
+    shown, the structural zero Unknown-sex cells known empty: Male/Unknown = 450 − 246 − 91 − 110 = 3.
+    The rule of slabs alone leaves exactly that; the LP audit hides more until no hidden cell's
+    feasible range is narrower than 5 people (min_cell 11: (11 − 1) // 2)."""
+    finest = {
+        ("Female", "Under 40"): 132,
+        ("Female", "40 and over"): 100,
+        ("Female", "Unknown"): 14,
+        ("Male", "Under 40"): 91,
+        ("Male", "40 and over"): 110,
+        ("Male", "Unknown"): 3,
+    }
+    assert sum(finest.values()) == 450
+    slabs_only = suppress(finest, BY, min_cell=11, min_width=0)
+    hidden_by_hand = {  # the release the issue attacked: the margins shown, four cells hidden
+        (): set(),
+        ("sex",): set(),
+        ("age",): {("40 and over",), ("Unknown",)},
+        BY: {("Female", "40 and over"), ("Female", "Unknown"), ("Male", "Under 40"), ("Male", "Unknown")},
+    }
+    assert feasible_ranges(finest, BY, hidden_by_hand)[(BY, ("Male", "Unknown"))] == (3.0, 3.0)
+    for hidden in (slabs_only, suppress(finest, BY, min_cell=11)):
+        assert ("Male", "Unknown") in hidden[BY]
+    audited = suppress(finest, BY, min_cell=11)
+    ranges = feasible_ranges(finest, BY, audited)
+    assert ranges and min(high - low for low, high in ranges.values()) >= 5
