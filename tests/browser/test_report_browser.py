@@ -113,12 +113,34 @@ def test_report_loads_alone_and_draws_every_chart(browser: Any, reports: dict[st
         for svg in page.locator("svg").all():
             box = svg.bounding_box()
             assert box is not None and box["width"] > 0 and box["height"] > 0
-        for svg in charts:  # each chart paints marks: bars or points, with their intervals
+        for svg in charts:
+            if "sweep" in (svg.get_attribute("class") or "").split():
+                _assert_sweep_drawn(svg)
+                continue
+            # every other chart paints marks: bars or points, with their intervals
             marks = svg.locator("rect.bar, circle.point").all()
             assert marks and any((m.bounding_box() or {}).get("width", 0) > 0 for m in marks)
             assert svg.locator("line.whisker").count() > 0
     finally:
         ctx.close()
+
+
+def _assert_sweep_drawn(svg: Any) -> None:
+    """A threshold sweep (svg.chart.sweep) has no intervals, so no whiskers: it paints, for each
+    group, a line of nonzero length joining a point at each cut-off, the impact-ratio threshold
+    as a horizontal rule across the plot, and the model's cut-off as a vertical rule."""
+    series = svg.locator("g.series").all()
+    assert series, "a sweep chart draws a line per compared group"
+    for group in series:
+        segments = [s.bounding_box() or {} for s in group.locator("line").all()]
+        assert sum(s.get("width", 0) + s.get("height", 0) for s in segments) > 0
+        points = [p.bounding_box() or {} for p in group.locator("circle.cut").all()]
+        assert len(points) >= 2 and all(p.get("width", 0) > 0 for p in points)
+        assert len(segments) < len(points)  # a segment between consecutive cut-offs
+    threshold = svg.locator("g.rule.threshold line").bounding_box() or {}
+    assert threshold.get("width", 0) > 0
+    model = svg.locator("g.rule.model line").bounding_box() or {}
+    assert model.get("height", 0) > 0
 
 
 @pytest.mark.parametrize("name", SPECS)

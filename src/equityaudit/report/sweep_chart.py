@@ -20,7 +20,7 @@ from equityaudit.report.formatting import number_or_none
 from equityaudit.report.titles import by_text, group_label
 from equityaudit.results import Table
 
-__all__ = ["MAX_LINES", "SweepChart", "sweep_charts"]
+__all__ = ["AXIS_LABEL", "MAX_LINES", "SweepChart", "sweep_charts"]
 
 MAX_LINES = 8
 """The most groups one sweep chart draws (the largest compared groups); the table has them all."""
@@ -28,6 +28,9 @@ MAX_LINES = 8
 _LEFT, _RIGHT = 9.0, 97.0  # the plot's horizontal extent, percent of the width
 _TOP, _HEIGHT = 26, 210  # the plot's top and height, pixels
 _SERIES = 8  # distinct line styles (colour and dash), series-1 … series-8
+
+AXIS_LABEL = ("cut-off: a row scoring at least this is selected", "vertical: impact ratio")
+"""The chart's axis label, a line each: short enough that none is cut off on a phone."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class SweepChart:
     """The model's threshold: (x %, label)."""
     bands: list[tuple[float, float]] = field(default_factory=list)
     """Meeting ranges: (x %, width %)."""
-    height: int = _TOP + _HEIGHT + 44
+    axis_label: tuple[str, ...] = AXIS_LABEL
+    """The axis label, one short line each (each fits a 390 px phone screen)."""
+    height: int = _TOP + _HEIGHT + 44 + 15 * (len(AXIS_LABEL) - 1)
     axis_y: int = _TOP + _HEIGHT
     top: int = _TOP
     left: float = _LEFT
