@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from registry_kit import BIG, RETAIL, Setup, audit, member_frame
 
 from equityaudit.registry.suppression import feasible_ranges, suppress
@@ -44,6 +45,51 @@ def test_resubmitting_into_a_small_cell_does_not_reveal_the_other_members_part(s
     # the admin, who reads every submission anyway, sees the cell: 20 + 4 applicants, 10 + 1 selected
     admin = setup.http.get(f"/v1/standards/{RETAIL}/pooled", headers=setup.admin()).json()["result"]
     assert (_women_over_40(admin)["n"], _women_over_40(admin)["selected"]) == (24, 11)
+
+
+def test_an_observer_cannot_subtract_a_pool_that_leaves_out_no_member(setup: Setup) -> None:
+    """a, b and c use tool X; c also tool Y. ``tool=X`` leaves out no member, but the whole pool
+    minus it is c's tool-Y submission exactly: refused, to observers as to members."""
+    setup.publish()
+    members = {name: setup.add_member(name) for name in ("a", "b", "c")}
+    for name, tool in (("a", "X"), ("b", "X"), ("c", "X"), ("c", "Y")):
+        result = audit(member_frame(BIG), name=f"{name}-{tool}")
+        assert members[name].submit(members[name].sign(result, tool=tool, vendor="V")).status_code == 201
+    observer = setup.add_member("olga", role="observer")
+    pooled = f"/v1/standards/{RETAIL}/pooled"
+    assert setup.http.get(pooled, headers=observer.headers()).status_code == 200
+    answer = setup.http.get(pooled + "?tool=X", headers=observer.headers())
+    assert answer.status_code == 403
+    assert "differs from the pool with no filter by the submissions of 1 member(s)" in answer.json()["error"]
+
+
+def test_nested_filters_cannot_isolate_one_member(setup: Setup) -> None:
+    """Six members under tool X, one of them from vendor W: ``vendor=W`` alone is refused (one
+    member), and so is ``tool=X&vendor=V``, whose difference with ``tool=X`` is that member — and
+    ``tool=X`` too, for the same pair: with no memory of who asked first, neither of two pools that
+    differ by one member is shown to observers. The whole pool is."""
+    setup.publish()
+    for i, vendor in enumerate(("V", "V", "V", "V", "V", "W")):
+        member = setup.add_member(f"m{i}")
+        result = audit(member_frame(BIG), name=f"m{i}")
+        assert member.submit(member.sign(result, tool="X", vendor=vendor)).status_code == 201
+    for i in range(3):  # three members under another tool, so tool=X leaves out three
+        member = setup.add_member(f"y{i}")
+        assert (
+            member.submit(
+                member.sign(audit(member_frame(BIG), name=f"y{i}"), tool="Y", vendor="V")
+            ).status_code
+            == 201
+        )
+    observer = setup.add_member("olga", role="observer")
+    pooled = f"/v1/standards/{RETAIL}/pooled"
+    assert setup.http.get(pooled, headers=observer.headers()).status_code == 200
+    assert setup.http.get(pooled + "?vendor=W", headers=observer.headers()).status_code == 403
+    assert setup.http.get(pooled + "?tool=X", headers=observer.headers()).status_code == 403
+    nested = setup.http.get(pooled + "?tool=X&vendor=V", headers=observer.headers())
+    assert nested.status_code == 403
+    assert "by the submissions of 1 member(s)" in nested.json()["error"]
+    assert setup.http.get(pooled + "?tool=X&vendor=V", headers=setup.admin()).status_code == 200
 
 
 def test_a_cell_that_two_members_alone_fill_is_hidden() -> None:
@@ -88,3 +134,21 @@ def test_a_suppressed_cell_is_not_left_derivable_from_the_released_system() -> N
     audited = suppress(finest, BY, min_cell=11)
     ranges = feasible_ranges(finest, BY, audited)
     assert ranges and min(high - low for low, high in ranges.values()) >= 5
+
+
+def test_the_benchmark_of_three_members_shows_no_members_value(setup: Setup) -> None:
+    """Three members' rates 16/80, 24/80 and 36/80 (0.2, 0.3, 0.45): min / median / max showed each
+    one's exactly. Every quantile is now the mean of three members' values: (0.2 + 0.3 + 0.45) / 3."""
+    setup.publish()
+    members = [setup.add_member(name) for name in ("alice", "bob", "carol")]
+    for member, selected in zip(members, (16, 24, 36), strict=True):
+        cells = {**BIG, ("F", "40+"): (80, selected)}
+        assert member.submit(member.sign(audit(member_frame(cells), name=member.name))).status_code == 201
+    view = setup.http.get(f"/v1/standards/{RETAIL}/benchmark", headers=members[0].headers()).json()
+    rate = next(
+        m for m in view["metrics"] if m["id"] == "rate:sex*age_band/selection_rate/Female/40 and over"
+    )
+    assert set(rate["distribution"]) == {"p25", "median", "p75"}
+    for value in rate["distribution"].values():
+        assert value == pytest.approx((0.2 + 0.3 + 0.45) / 3)
+        assert all(abs(value - own) > 1e-9 for own in (0.2, 0.3, 0.45))

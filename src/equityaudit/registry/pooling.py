@@ -169,14 +169,19 @@ def _refuse_differencing(
     ref: str,
     standard: Standard,
     caller: Caller,
-    contributors: set[int],
+    pooled: Sequence[Any],
     filters: dict[str, str],
 ) -> None:
-    """Refuse a filtered pool whose difference from the whole pool would show a few members' counts.
+    """Refuse a filtered pool whose difference from any other pool anyone may see shows few members' counts.
 
-    The whole pool minus a filtered one is the pool of the members the filter leaves out. A member
-    holds counts of its own to subtract too, so members see the whole pool only; an observer sees a
-    filtered pool when it leaves out no member or at least :data:`MIN_MEMBERS` of them.
+    The whole pool minus a filtered one is the pool of the *submissions* the filter leaves out —
+    one member's submissions under another tool although the filter leaves out no member — and
+    two filtered pools differ by the submissions one has and the other has not (``tool=X`` minus
+    ``tool=X&vendor=V``). So a filtered pool is compared, submission by submission, with every
+    other pool of the standard's filter lattice (the whole pool, each tool, each vendor, each tool
+    and vendor): each difference must be empty or hold submissions of at least
+    :data:`MIN_MEMBERS` members. Members see the whole pool only: a member holds counts of its own
+    to subtract too.
     """
     label = ", ".join(f"{k} {v!r}" for k, v in filters.items())
     if caller.role == "member":
@@ -186,17 +191,37 @@ def _refuse_differencing(
             "a single member. View the whole pool, or ask the admin for the filtered audit.",
             403,
         )
-    everyone = registry.latest(ref)
+    everyone = _poolable(standard, registry.latest(ref))
+    mine = {r.seq for r in pooled}
+    tools = sorted({r.tool for r in everyone if r.tool is not None})
+    vendors = sorted({r.vendor for r in everyone if r.vendor is not None})
+    views: list[dict[str, str]] = [{}]
+    views += [{"tool": t} for t in tools] + [{"vendor": v} for v in vendors]
+    views += [{"tool": t, "vendor": v} for t in tools for v in vendors]
+    for other in views:
+        if other == filters:
+            continue
+        theirs = {r.seq for r in everyone if all(getattr(r, k) == v for k, v in other.items())}
+        if not theirs:
+            continue
+        differing = {r.member_id for r in everyone if (r.seq in mine) != (r.seq in theirs)}
+        if 0 < len(differing) < MIN_MEMBERS:
+            shown = ", ".join(f"{k} {v!r}" for k, v in other.items()) or "no filter"
+            raise RegistryError(
+                f"the pooled view of {ref} filtered by {label} differs from the pool with {shown} by the "
+                f"submissions of {len(differing)} member(s); the one minus the other would show their "
+                f"counts, so two pools anyone may see must differ by none or by at least {MIN_MEMBERS} "
+                "members' submissions. Ask the admin for this audit.",
+                403,
+            )
+
+
+def _poolable(standard: Standard, rows: list[Any]) -> list[Any]:
+    """The submissions a pooled audit of the standard takes: for hiring, those with a binary decision
+    (a scoring-only audit's counts hold scores above its own median, which do not add up)."""
     if standard.auditor == "hiring":
-        everyone = [r for r in everyone if "selection_rate" in r.summary.get("metrics", [])]
-    left_out = {r.member_id for r in everyone} - contributors
-    if 0 < len(left_out) < MIN_MEMBERS:
-        raise RegistryError(
-            f"the pooled view of {ref} filtered by {label} leaves out {len(left_out)} member(s); the whole pool "
-            f"minus this one would show their counts, so a filter must leave out none or at least {MIN_MEMBERS} "
-            "members. Ask the admin for this audit.",
-            403,
-        )
+        return [r for r in rows if "selection_rate" in r.summary.get("metrics", [])]
+    return rows
 
 
 def _filters(tool: str | None, vendor: str | None) -> dict[str, str]:
@@ -222,9 +247,7 @@ def pooled_view(
     """
     standard = registry.standard(ref)
     started = dt.datetime.now(dt.UTC)
-    rows = registry.latest(ref, tool=tool, vendor=vendor)
-    if standard.auditor == "hiring":  # a scoring-only audit's counts hold scores above its own median
-        rows = [r for r in rows if "selection_rate" in r.summary.get("metrics", [])]
+    rows = _poolable(standard, registry.latest(ref, tool=tool, vendor=vendor))
     contributors = {r.member_id for r in rows}
     if caller is not None and caller.role != "admin" and 0 < len(contributors) < MIN_MEMBERS:
         label = ", ".join(f"{k} {v!r}" for k, v in _filters(tool, vendor).items())
@@ -238,7 +261,7 @@ def pooled_view(
         )
     filters = _filters(tool, vendor)
     if caller is not None and caller.role != "admin" and filters:
-        _refuse_differencing(registry, ref, standard, caller, contributors, filters)
+        _refuse_differencing(registry, ref, standard, caller, rows, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
     if counts.total < standard.min_cell_size:
         raise RegistryError(
@@ -426,12 +449,27 @@ def results_view(
     return {"standard": ref, "sha256": standard.sha256, "filters": _filters(tool, vendor), "results": out}
 
 
-def _quantile(values: list[float], q: float) -> float:
+def _blended_quantile(values: list[float], q: float, *, k: int = BENCHMARK_MIN_MEMBERS) -> float:
+    """The ``q`` quantile of the members' values as the mean of the ``k`` values nearest its rank.
+
+    An order statistic is one member's exact value (with three members the minimum, the median
+    and the maximum are each someone's), so no figure of the benchmark is a single member's: each
+    is the mean of the ``k`` members' values whose ranks are nearest the quantile's position
+    (``q · (n − 1)``; ties in distance go to the lower rank). With exactly ``k`` members every
+    quantile is their mean, which a member who subtracts its own turns into the others' mean, not
+    any one's value.
+
+    Examples
+    --------
+    >>> _blended_quantile([0.2, 0.3, 0.4], 0.5), _blended_quantile([0.2, 0.3, 0.4], 0.25)
+    (0.3, 0.3)
+    >>> round(_blended_quantile([0.1, 0.2, 0.3, 0.4, 0.5, 0.9], 0.75), 4)  # ranks 3, 4, 5 of 0…5
+    0.6
+    """
     ordered = sorted(values)
     position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    nearest = sorted(range(len(ordered)), key=lambda i: (abs(i - position), i))[:k]
+    return sum(ordered[i] for i in nearest) / len(nearest)
 
 
 def _rates(standard: Standard, counts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -535,11 +573,9 @@ def benchmark_view(
                 "members": len(found),
                 "submissions": sum(len(v) for v in per_member[entry_id].values()),
                 "distribution": {
-                    "min": found[0],
-                    "p25": _quantile(found, 0.25),
-                    "median": _quantile(found, 0.5),
-                    "p75": _quantile(found, 0.75),
-                    "max": found[-1],
+                    "p25": _blended_quantile(found, 0.25),
+                    "median": _blended_quantile(found, 0.5),
+                    "p75": _blended_quantile(found, 0.75),
                 }
                 if shown
                 else None,
