@@ -152,3 +152,30 @@ def test_the_benchmark_of_three_members_shows_no_members_value(setup: Setup) -> 
     for value in rate["distribution"].values():
         assert value == pytest.approx((0.2 + 0.3 + 0.45) / 3)
         assert all(abs(value - own) > 1e-9 for own in (0.2, 0.3, 0.45))
+
+
+def test_a_member_joining_is_not_revealed_by_the_pool_before_and_after(setup: Setup) -> None:
+    """An observer saw the pool of a, b and c. d joins: the new pool minus the old one would be d's
+    counts exactly, so the old release is shown again, with a note, until at least three members'
+    submissions set a new one apart (e and f join: d, e, f)."""
+    setup.publish()
+    pooled = f"/v1/standards/{RETAIL}/pooled"
+    observer = setup.add_member("olga", role="observer")
+
+    def join(name: str) -> None:
+        member = setup.add_member(name)
+        assert member.submit(member.sign(audit(member_frame(BIG), name=name))).status_code == 201
+
+    for name in ("a", "b", "c"):
+        join(name)
+    first = setup.http.get(pooled, headers=observer.headers()).json()["result"]
+    assert first["data"]["rows"] == 3 * 420  # BIG: 420 applicants per member
+    join("d")
+    held = setup.http.get(pooled, headers=observer.headers()).json()["result"]
+    assert held["data"]["rows"] == 3 * 420 and held["context"]["pooled"]["members"] == 3
+    assert any("newer submissions join it once at least 3 members" in note for note in held["notes"])
+    assert setup.http.get(pooled, headers=setup.admin()).json()["result"]["data"]["rows"] == 4 * 420
+    join("e")
+    join("f")
+    fresh = setup.http.get(pooled, headers=observer.headers()).json()["result"]
+    assert fresh["data"]["rows"] == 6 * 420 and fresh["context"]["pooled"]["members"] == 6

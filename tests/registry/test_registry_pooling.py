@@ -352,12 +352,20 @@ def test_a_member_cannot_subtract_a_filtered_pool_from_the_whole_one(setup: Setu
     assert watched.status_code == 403
     assert "differs from the pool with no filter by the submissions of 1 member(s)" in watched.json()["error"]
     assert setup.http.get(everyone + "?tool=X", headers=setup.admin()).status_code == 200
-    for name in ("e", "f"):  # two more tool-Y members: the filter now leaves out three
+    for name in ("e", "f"):  # two more tool-Y members: the filter now leaves out three of today's six
         member = setup.add_member(name)
         assert member.submit(member.sign(audit(member_frame(BIG), name=name), tool="Y")).status_code == 201
+    # ... but the whole pool of a, b, c and d was shown before: it minus the tool-X pool is d's counts
     shown = setup.http.get(everyone + "?tool=X", headers=observer.headers())
-    assert shown.status_code == 200
-    assert shown.json()["result"]["data"]["rows"] == 3 * 420  # BIG: 420 applicants per member
+    assert shown.status_code == 403
+    assert (
+        "differs from a pool shown earlier by the submissions of fewer than 3 members"
+        in shown.json()["error"]
+    )
+    assert (
+        setup.http.get(everyone + "?tool=X", headers=setup.admin()).json()["result"]["data"]["rows"]
+        == 3 * 420
+    )
 
 
 def test_the_pooled_view_combines_members_as_strata_and_says_when_summing_misleads(setup: Setup) -> None:

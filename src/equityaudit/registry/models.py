@@ -97,6 +97,22 @@ class Submission(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class Release(Base):
+    """A pooled view shown to a member or an observer: the submissions it pooled, under which filters.
+
+    The registry compares every new pooled view with these (query-set control across releases):
+    two views whose submissions differ by one or two members' would show those members' counts
+    by subtraction (see :mod:`equityaudit.registry.pooling`).
+    """
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    standard_ref: Mapped[str] = mapped_column(ForeignKey("standards.ref"), index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seqs: Mapped[list[int]] = mapped_column(JSON)
+    released_at: Mapped[str] = mapped_column(String(40))
+
+
 class ChainHead(Base):
     """The last entry of the log (one row, id 1), locked while an entry is appended."""
 

@@ -216,6 +216,50 @@ def _refuse_differencing(
             )
 
 
+def _released(
+    registry: Registry, ref: str, rows: list[Any], filters: dict[str, str]
+) -> tuple[list[Any], str | None]:
+    """The submissions a member's or observer's pooled view may show, given every view shown before.
+
+    Query-set control across releases: a pool shown today minus one shown last week is the
+    submissions that changed in between — with one member joining or resubmitting, that member's
+    counts exactly. So every pooled view shown to a member or an observer is remembered (its
+    submissions and filters), and a new one is shown only when it differs from every earlier one,
+    submission by submission, by none or by the submissions of at least :data:`MIN_MEMBERS`
+    members. Otherwise the latest earlier view with the same filters is shown again (all
+    remembered views are pairwise that far apart, so it is safe), with a note; with no such view
+    the request is refused (403). The admin's views are neither limited nor remembered.
+    """
+    current = {r.seq for r in rows}
+    earlier = registry.releases(ref)
+    seen = set(current).union(*(set(r.seqs) for r in earlier)) if earlier else set(current)
+    owner = {r.seq: r.member_id for r in registry.submissions_by_seq(seen)}
+
+    def apart(a: set[int], b: set[int]) -> int:
+        return len({owner[seq] for seq in a ^ b})
+
+    if all(not 0 < apart(current, set(r.seqs)) < MIN_MEMBERS for r in earlier):
+        registry.record_release(ref, filters, current)
+        return rows, None
+    same = [r for r in earlier if r.filters == filters]
+    if not same:
+        label = ", ".join(f"{k} {v!r}" for k, v in filters.items()) or "no filter"
+        raise RegistryError(
+            f"the pooled view of {ref} ({label}) differs from a pool shown earlier by the submissions of fewer "
+            f"than {MIN_MEMBERS} members; the one minus the other would show their counts. It is shown once "
+            f"at least {MIN_MEMBERS} members' submissions set it apart from every earlier view; until then "
+            "ask the admin.",
+            403,
+        )
+    last = same[-1]
+    note = (
+        f"This is the pooled view as released on {last.released_at}: newer submissions join it once at least "
+        f"{MIN_MEMBERS} members' submissions set it apart from every view shown before, since a pool that "
+        "differs from an earlier one by one or two members' submissions would show their counts by subtraction."
+    )
+    return registry.submissions_by_seq(last.seqs), note
+
+
 def _poolable(standard: Standard, rows: list[Any]) -> list[Any]:
     """The submissions a pooled audit of the standard takes: for hiring, those with a binary decision
     (a scoring-only audit's counts hold scores above its own median, which do not add up)."""
@@ -262,6 +306,9 @@ def pooled_view(
     filters = _filters(tool, vendor)
     if caller is not None and caller.role != "admin" and filters:
         _refuse_differencing(registry, ref, standard, caller, rows, filters)
+    held = None
+    if caller is not None and caller.role != "admin":
+        rows, held = _released(registry, ref, rows, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
     if counts.total < standard.min_cell_size:
         raise RegistryError(
@@ -314,6 +361,7 @@ def pooled_view(
         notes=[
             f"A collective audit: the counts of {members} member(s) summed per group and audited as one "
             f"data set under {standard.ref}.",
+            *([held] if held else []),
         ],
         verdict=verdict_of([f.status for f in findings]),
     )

@@ -36,7 +36,7 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -49,7 +49,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from equityaudit.errors import EquityAuditError, SpecError
 from equityaudit.registry.integrity import check_derived, stored_text, summarise
-from equityaudit.registry.models import ChainHead, Key, Member, Setting, StandardRow, Submission, Token
+from equityaudit.registry.models import (
+    ChainHead,
+    Key,
+    Member,
+    Release,
+    Setting,
+    StandardRow,
+    Submission,
+    Token,
+)
 from equityaudit.registry.validation import (
     RejectedPayloadError,
     check_aggregate_only,
@@ -657,6 +666,32 @@ class Registry:
             for row in session.scalars(query).all():
                 latest[(row.member_id, row.tool)] = row
             return sorted(latest.values(), key=lambda r: r.seq)
+
+    def submissions_by_seq(self, seqs: Iterable[int]) -> list[Submission]:
+        """The log's entries with these sequence numbers, in log order."""
+        wanted = sorted(set(seqs))
+        if not wanted:
+            return []
+        with self._session(read_only=True) as session:
+            return list(
+                session.scalars(select(Submission).where(Submission.seq.in_(wanted)).order_by(Submission.seq))
+            )
+
+    def releases(self, ref: str) -> list[Release]:
+        """Every pooled view of a standard shown to a member or an observer, oldest first."""
+        with self._session(read_only=True) as session:
+            return list(
+                session.scalars(select(Release).where(Release.standard_ref == ref).order_by(Release.id))
+            )
+
+    def record_release(self, ref: str, filters: Mapping[str, str], seqs: Iterable[int]) -> None:
+        """Remember a pooled view shown to a member or an observer (unless the same one is remembered)."""
+        ordered = sorted(set(seqs))
+        with self._session() as session:
+            known = session.scalars(select(Release).where(Release.standard_ref == ref)).all()
+            if any(r.seqs == ordered and r.filters == dict(filters) for r in known):
+                return
+            session.add(Release(standard_ref=ref, filters=dict(filters), seqs=ordered, released_at=_now()))
 
     def member_names(self) -> dict[int, tuple[str, bool]]:
         """Member id → (name, public)."""
