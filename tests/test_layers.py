@@ -80,6 +80,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.standards": Layer.AUDITING,
     "equityaudit.stats": Layer.DATA,
     "equityaudit.frames": Layer.DATA,  # sources in, rows out
+    "equityaudit.duckdb_source": Layer.DATA,  # a file read by DuckDB, a read-only query on a database
     "equityaudit.values": Layer.DATA,  # raw values read as decisions and groups
     "equityaudit.column_checks": Layer.DATA,  # the spec's columns are in the data
     "equityaudit.groups": Layer.DATA,

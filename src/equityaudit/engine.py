@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.column_checks import check_columns
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
-from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_source
+from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_query, read_source
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import judge, order_findings
 from equityaudit.plugins import get_auditor
@@ -451,6 +451,8 @@ def _result(
         data=DataInfo(
             source=source.name,
             sha256=source.sha256,
+            engine=source.engine,
+            query=source.query,
             rows=rows,
             kind=spec.data.kind,
             test_data_reason=spec.data.test_data_reason,
@@ -469,10 +471,13 @@ def _result(
 def _source(spec: AuditSpec, frame: Any, origin: str) -> Source:
     if frame is not None:
         return read_source(frame)
-    if spec.data.path is None:
+    data = spec.data
+    if data.query is not None and data.database is not None:
+        return read_query(data.database, data.query, origin=origin)
+    if data.path is None:
         raise SpecError(f"{origin}: data.path is missing and no frame was given; name the data to audit.")
     try:
-        return read_source(spec.data.path, file_format=spec.data.format, separator=spec.data.separator)
+        return read_source(data.path, file_format=data.format, separator=data.separator, engine=data.engine)
     except DataError as exc:
         raise DataError(f"{origin}: data.path: {exc}") from None
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals as nw
 from narwhals.dependencies import is_pandas_dataframe
 
-from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
+from equityaudit.errors import ColumnNotFoundError, DataError, MissingExtraError, did_you_mean
 from equityaudit.values import UNKNOWN  # re-exported for auditors.comparison and auditors.hiring
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ __all__ = [
     "no_rows_error",
     "numbers_for_python",
     "read_error",
+    "read_query",
     "read_source",
     "rows_for_python",
     "rows_for_text",
@@ -69,9 +70,26 @@ class Source:
     """Each column the file's header names more than once, with how many times. The frame holds
     the first of them under its name and drops the copies: :func:`check_repeated_columns` refuses
     an audit that uses one, and notes the others."""
+    query: str | None = None
+    """The SQL statement whose rows these are (``data.query``); ``None`` for a file or a frame."""
+
+    @property
+    def engine(self) -> str:
+        """The backend that holds the rows and computes the counts (``polars``, ``duckdb``, ``pandas``, ...).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> read_source(pd.DataFrame({"sex": ["F"]})).engine
+        'pandas'
+        """
+        name: str = self.frame.implementation.name
+        return name.lower()
 
 
-def read_source(source: Any, *, file_format: str | None = None, separator: str = ",") -> Source:
+def read_source(
+    source: Any, *, file_format: str | None = None, separator: str = ",", engine: str = "polars"
+) -> Source:
     """Read a file, or wrap an in-memory frame, as a narwhals LazyFrame.
 
     Parameters
@@ -82,6 +100,10 @@ def read_source(source: Any, *, file_format: str | None = None, separator: str =
         ``csv``, ``parquet`` or ``jsonl``; default: from the file's extension.
     separator
         Field separator of a CSV file.
+    engine
+        What reads a file: ``polars`` (a lazy scan) or ``duckdb`` (a lazy DuckDB relation, read
+        in place; :mod:`equityaudit.duckdb_source`). Either way the file's SHA-256 is computed
+        streaming, and text files are checked to be UTF-8, in one pass over its bytes.
 
     Examples
     --------
@@ -91,7 +113,7 @@ def read_source(source: Any, *, file_format: str | None = None, separator: str =
     ('<pandas.DataFrame>', ['sex', 'hired'])
     """
     if isinstance(source, str | Path):
-        return _read_file(Path(source), file_format=file_format, separator=separator)
+        return _read_file(Path(source), file_format=file_format, separator=separator, engine=engine)
     try:
         frame = nw.from_native(source)
     except TypeError:
@@ -111,11 +133,34 @@ def read_source(source: Any, *, file_format: str | None = None, separator: str =
     return Source(frame=lazy, name=name, sha256=None)
 
 
+def read_query(database: Path, query: str, *, origin: str) -> Source:
+    """The rows of a read-only SQL query on a DuckDB database file, as a lazy DuckDB relation.
+
+    The source's name is the database file followed by ``(data.query)``, so every message about
+    the data (a missing column, no rows) names the key that made it; its SHA-256 is the database
+    file's. :mod:`equityaudit.duckdb_source` refuses anything but one SELECT statement.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with duckdb.connect(str(folder / "d.duckdb")) as db:
+    ...     _ = db.execute("CREATE TABLE t AS SELECT 'F' AS sex, 1 AS hired")
+    >>> src = read_query(folder / "d.duckdb", "SELECT sex, hired FROM t", origin="a.yaml")
+    >>> src.name.endswith("d.duckdb (data.query)"), src.frame.collect_schema().names()
+    (True, ['sex', 'hired'])
+    """
+    from equityaudit.duckdb_source import query_database
+
+    frame, sha256 = query_database(database, query, origin=origin)
+    return Source(frame=frame, name=f"{_display(database)} (data.query)", sha256=sha256, query=query)
+
+
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 """The byte order marks of UTF-16 (little and big endian; UTF-32's little-endian one starts the same)."""
 
 
-def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source:
+def _read_file(path: Path, *, file_format: str | None, separator: str, engine: str) -> Source:
     if path.is_dir():
         inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _FORMATS)
         hint = f" It holds {', '.join(repr(n) for n in inside[:5])}." if inside else ""
@@ -175,8 +220,10 @@ def _read_file(path: Path, *, file_format: str | None, separator: str) -> Source
                 "it as UTF-8 and run again."
             ) from None
     try:
-        frame = _scan(path, kind, separator)
+        frame = _scan(path, kind, separator, engine)
         columns = frame.collect_schema().names()
+    except MissingExtraError:
+        raise
     except Exception as exc:  # polars raises several unrelated exception types on bad files
         raise _file_error(exc, path, kind, separator, str(path)) from None
     if not columns:
@@ -551,7 +598,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _scan(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
+def _scan(path: Path, kind: str, separator: str, engine: str) -> nw.LazyFrame[Any]:
+    if engine == "duckdb":
+        from equityaudit.duckdb_source import scan_file
+
+        return scan_file(path, kind, separator)
     import polars as pl
 
     if kind == "csv":

@@ -202,8 +202,19 @@ class ModelInfo(_Model):
 class DataInfo(_Model):
     """The data the audit ran on."""
 
-    source: str
-    sha256: str | None = Field(description="SHA-256 of the data file; null for in-memory frames.")
+    source: str = Field(
+        description="The data file, the database file of a query, or the kind of in-memory frame."
+    )
+    sha256: str | None = Field(
+        description="SHA-256 of the data file (of the database file for a query); null for in-memory frames."
+    )
+    engine: str | None = Field(
+        default=None,
+        description="The backend that read the data and computed the counts: polars, duckdb, pandas, ...",
+    )
+    query: str | None = Field(
+        default=None, description="The read-only SQL query whose rows were audited (data.query)."
+    )
     rows: int
     kind: Literal["historical", "test"]
     test_data_reason: str | None = None

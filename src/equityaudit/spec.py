@@ -330,13 +330,28 @@ class DataSource(_Strict):
 
     path: Path | None = Field(
         default=None,
-        description="Data file (CSV, Parquet or JSONL), relative to the spec file; required in a "
-        "spec file, omitted when a frame is passed to equityaudit.audit().",
+        description="Data file (CSV, Parquet or JSONL), relative to the spec file; a spec file names "
+        "either path or query (with database); omitted when a frame is passed to equityaudit.audit().",
     )
     format: Literal["csv", "parquet", "jsonl"] | None = Field(
         default=None, description="File format; default: from the file's extension."
     )
     separator: str = Field(default=",", min_length=1, max_length=1, description="CSV separator.")
+    engine: Literal["polars", "duckdb"] = Field(
+        default="polars",
+        description="What reads and counts the data: polars (lazy scan of path) or duckdb (path "
+        "read in place by DuckDB, or query run on database). Default: polars for path, duckdb for query.",
+    )
+    query: str | None = Field(
+        default=None,
+        min_length=1,
+        description="One read-only SQL statement (SELECT or WITH ... SELECT) run on database; its "
+        "rows are the data. Needs the 'duckdb' extra.",
+    )
+    database: Path | None = Field(
+        default=None,
+        description="DuckDB database file the query runs on, opened read-only; relative to the spec file.",
+    )
     kind: Literal["historical", "test"] = Field(
         default="historical",
         description="historical (real decisions on real applicants) or test data; NYC LL144 "
@@ -349,6 +364,34 @@ class DataSource(_Strict):
         default=None, description="Where the data comes from, in words a reader of the report understands."
     )
     period: DataPeriod | None = Field(default=None, description="Period the data covers.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _query_engine(cls, data: Any) -> Any:
+        """A query runs on DuckDB: an unset engine becomes duckdb (polars cannot run SQL on a database)."""
+        if isinstance(data, dict) and data.get("query") is not None and "engine" not in data:
+            return {**data, "engine": "duckdb"}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSource:
+        if self.query is not None:
+            if self.path is not None:
+                raise ValueError(
+                    "both path and query are set; name one source: path (a data file) or query (with "
+                    "database)"
+                )
+            if self.database is None:
+                raise ValueError(
+                    "query is set but database is missing; name the DuckDB file the query runs on"
+                )
+            if self.engine != "duckdb":
+                raise ValueError(
+                    f"query runs on DuckDB, but engine is {self.engine!r}; set engine: duckdb or leave it out"
+                )
+        elif self.database is not None:
+            raise ValueError("database is set but query is missing; write the SELECT statement to run on it")
+        return self
 
     @model_validator(mode="after")
     def _test_reason(self) -> DataSource:

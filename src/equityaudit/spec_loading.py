@@ -127,8 +127,11 @@ def load_spec(path: str | Path) -> AuditSpec:
     raw = path.read_bytes()
     mapping = load_yaml(raw, origin=str(path))
     spec = spec_from_mapping(mapping, origin=str(path))
-    if spec.data.path is None:
-        raise SpecError(f"{path}: data.path: required key is missing; name the data file to audit.")
+    if spec.data.path is None and spec.data.query is None:
+        raise SpecError(
+            f"{path}: data.path: required key is missing; name the data file to audit (or write "
+            "data.query and data.database to audit a query's rows)."
+        )
     return spec.model_copy(
         update={
             "data": _resolve_paths(spec.data, path.parent),
@@ -141,9 +144,12 @@ def load_spec(path: str | Path) -> AuditSpec:
 
 
 def _resolve_paths(data: DataSource, base: Path) -> DataSource:
-    if data.path is None or data.path.is_absolute():
-        return data
-    return data.model_copy(update={"path": (base / data.path).resolve()})
+    resolved = {
+        key: (base / value).resolve()
+        for key, value in (("path", data.path), ("database", data.database))
+        if value is not None and not value.is_absolute()
+    }
+    return data.model_copy(update=resolved) if resolved else data
 
 
 def _resolve_model(model: ModelSpec | None, base: Path) -> ModelSpec | None:
