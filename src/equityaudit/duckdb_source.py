@@ -62,7 +62,15 @@ def scan_file(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
     duckdb = duckdb_module(f"{path}: data.engine")
     connection = duckdb.connect(config={"threads": 2})
     if kind == "csv":
-        relation = connection.read_csv(str(path), sep=separator, header=True, auto_type_candidates=_TYPES)
+        relation = connection.read_csv(  # the dialect polars reads: a header first, RFC 4180 quoting
+            str(path),
+            sep=separator,
+            header=True,
+            skiprows=0,
+            quotechar='"',
+            escapechar='"',
+            auto_type_candidates=_TYPES,
+        )
         frame: nw.LazyFrame[Any] = nw.from_native(relation)
         columns = frame.collect_schema().names()
         return frame.filter(~nw.all_horizontal(*[nw.col(c).is_null() for c in columns], ignore_nulls=False))

@@ -237,7 +237,7 @@ def _gate(prepared: PreparedAudit, *, mode: GateMode) -> GateOutcome:
     source = prepared.source
     outcome = run_gate(source.frame, prepared.spec, prepared.auditor, mode=mode, origin=source.name)
     if outcome.rows == 0:
-        raise no_rows_error(source.name)
+        raise no_rows_error(source.name, query=source.query)
     return outcome
 
 

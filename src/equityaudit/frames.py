@@ -306,14 +306,21 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def no_rows_error(origin: str) -> DataError:
-    """The error for data that has a header but no rows: there is nothing to audit.
+def no_rows_error(origin: str, *, query: str | None = None) -> DataError:
+    """The error for data that has a header but no rows (or a query that returned none): nothing to audit.
 
     Examples
     --------
     >>> print(no_rows_error("a.csv"))
     a.csv: the data has a header but no rows; expected at least one row to audit.
+    >>> print(no_rows_error("d.duckdb (data.query)", query="SELECT * FROM t WHERE false"))
+    d.duckdb (data.query): the query returned no rows; expected at least one row to audit. Check its WHERE clause and the table it reads (SELECT * FROM t WHERE false).
     """
+    if query is not None:
+        return DataError(
+            f"{origin}: the query returned no rows; expected at least one row to audit. Check its WHERE "
+            f"clause and the table it reads ({' '.join(query.split())[:200]})."
+        )
     return DataError(f"{origin}: the data has a header but no rows; expected at least one row to audit.")
 
 
