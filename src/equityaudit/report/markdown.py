@@ -66,6 +66,10 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
         + (f" ({_cell(data.test_data_reason)})" if data.test_data_reason else ""),
         f"- **Audit date:** {audit.date.isoformat()}; equityaudit {_cell(result.tool.version)}",
     ]
+    if data.query is not None:
+        lines.append(
+            f"- **Query:** {markdown_code(' '.join(data.query.split()))} ({_cell(data.engine or 'duckdb')})"
+        )
     if data.period:
         lines.append(f"- **Data period:** {_cell(data.period['start'])} to {_cell(data.period['end'])}")
     for named in data.groups:
