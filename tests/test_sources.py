@@ -23,6 +23,7 @@ from tests.paths import ROOT
 
 from equityaudit.cli import main
 from equityaudit.engine import run_spec
+from equityaudit.report.markdown import render_markdown
 from equityaudit.results import AuditResult
 from equityaudit.spec_loading import load_spec
 
@@ -98,6 +99,7 @@ def test_query_on_a_database_audits_its_rows(
     assert (result.data.engine, result.data.query) == ("duckdb", query)
     assert result.data.sha256 == _sha256(database)
     assert result.data.source.endswith("hiring.duckdb (data.query)")
+    assert f"- **Query:** `{query}` (duckdb)" in render_markdown(result).splitlines()
 
 
 def test_query_with_a_filter_matches_the_same_filter_in_polars(tmp_path: Path, database: Path) -> None:

@@ -64,7 +64,28 @@ _SUMMARIES = {
 REPORT_BUGS = "https://github.com/equityaudit/equityaudit/issues"
 
 
+def _skip_collection_at_exit() -> None:
+    """Spare the interpreter's last garbage collection when the process ends.
+
+    A run imports great-expectations, pandas and scipy: millions of objects that live until the
+    process ends. The collection Python runs while shutting down walks them all, for nothing
+    (about 0.5 s of CPU, an eighth of a ``run`` of 5,000 rows). Freezing them at exit (``atexit``
+    runs before that collection) leaves their memory to the operating system. Files the commands
+    write are closed by ``with`` blocks before this, and the standard streams are flushed by the
+    interpreter after it.
+    """
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)  # once, however many commands one process runs (tests run many)
+    atexit.register(gc.freeze)
+
+
 class _LazyGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _skip_collection_at_exit()
+        return super().main(*args, **kwargs)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 
