@@ -230,3 +230,39 @@ def test_without_duckdb_the_message_names_the_extra(
         f"error: {spec}: data.query: DuckDB is not installed; it is the optional extra 'duckdb'. Install "
         "it with: pip install 'equityaudit[duckdb]' (or set data.engine: polars to read files with polars)."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "sex,hired,sex\n" + "F,yes,M\nM,no,F\n" * 50,
+            "columns.sensitive[0]: {csv}: the header names the same column more than once: 'sex' (2 times); "
+            "expected each column name once. Rename or remove the repeated columns, then name the one to "
+            "audit in the spec.",
+        ),
+        (
+            "sex,hired\nF,yes\nM,no,extra\n",
+            "{csv}: cannot be read as CSV: line 3 has 3 fields but the header has 2 (found: "
+            "'M,no,extra'). To fix: remove the extra field(s), or quote the value that holds a ',' (\"a,b\"); "
+            "if every line is like this, check data.separator.",
+        ),
+    ],
+    ids=["repeated-column", "extra-field"],
+)
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_malformed_csv_fails_the_same_on_both_engines(
+    tmp_path: Path, engine: str, text: str, error: str
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(text)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "equityaudit: 1\nname: t\nauditor: decisions\n"
+        f"data: {{path: data.csv, engine: {engine}}}\ncolumns: {{sensitive: sex, decision: hired}}\n"
+    )
+    code, line = _run(spec)
+    assert code == 2
+    # DuckDB meets the extra field while reading the header (the message then starts "spec.yaml:
+    # data.path:"); polars when the gate first reads the rows (it starts with the file)
+    assert line.endswith(error.format(csv=data))

@@ -13,6 +13,7 @@ or ``read_csv('/etc/...')`` cannot run either. DuckDB is the optional extra ``du
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 from types import ModuleType
@@ -72,6 +73,7 @@ def scan_file(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
             auto_type_candidates=_TYPES,
         )
         frame: nw.LazyFrame[Any] = nw.from_native(relation)
+        frame = frame.rename(_copies_named_as_polars(path, separator, frame.collect_schema().names()))
         columns = frame.collect_schema().names()
         return frame.filter(~nw.all_horizontal(*[nw.col(c).is_null() for c in columns], ignore_nulls=False))
     if kind == "parquet":
@@ -79,6 +81,28 @@ def scan_file(path: Path, kind: str, separator: str) -> nw.LazyFrame[Any]:
     else:
         frame = nw.from_native(connection.read_json(str(path), format="newline_delimited"))
     return frame
+
+
+def _copies_named_as_polars(path: Path, separator: str, columns: list[str]) -> dict[str, str]:
+    """DuckDB's names for the copies of a column the header names twice, renamed as polars names them.
+
+    DuckDB calls the second ``decision`` ``decision_1``; polars calls it ``decision_duplicated_0``,
+    and :func:`equityaudit.frames.check_repeated_columns` refuses an audit that uses it. The header
+    (read with the csv module) says which columns are copies, whatever they are called.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=separator), [])
+    if len(header) != len(columns) or len(set(header)) == len(header):
+        return {}
+    seen: dict[str, int] = {}
+    renames: dict[str, str] = {}
+    for name, column in zip(header, columns, strict=True):
+        if name in seen:
+            renames[column] = f"{name}_duplicated_{seen[name]}"
+            seen[name] += 1
+        else:
+            seen[name] = 0
+    return renames
 
 
 def read_only_statement(query: str, *, origin: str) -> str:
