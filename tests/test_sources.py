@@ -80,14 +80,21 @@ def test_duckdb_engine_reads_the_csv_as_polars_does(tmp_path: Path, polars_resul
     assert result.data.query is None
 
 
-def test_duckdb_engine_reads_parquet(tmp_path: Path, polars_result: AuditResult) -> None:
-    parquet = tmp_path / "hiring.parquet"
-    pl.read_csv(HIRING, infer_schema_length=10_000, null_values=[""]).write_parquet(parquet)
-    on_duckdb = _audit(_spec(tmp_path, "duckdb", {"path": str(parquet), "engine": "duckdb"}))
-    on_polars = _audit(_spec(tmp_path, "polars", {"path": str(parquet)}))
+@pytest.mark.parametrize("suffix", ["parquet", "jsonl"])
+def test_duckdb_engine_reads_parquet_and_jsonl(
+    tmp_path: Path, polars_result: AuditResult, suffix: str
+) -> None:
+    path = tmp_path / f"hiring.{suffix}"
+    rows = pl.read_csv(HIRING, infer_schema_length=10_000, null_values=[""])
+    if suffix == "parquet":
+        rows.write_parquet(path)
+    else:
+        rows.write_ndjson(path)
+    on_duckdb = _audit(_spec(tmp_path, "duckdb", {"path": str(path), "engine": "duckdb"}))
+    on_polars = _audit(_spec(tmp_path, "polars", {"path": str(path)}))
     _same_audit(on_duckdb, on_polars)
     _same_audit(on_duckdb, polars_result)
-    assert on_duckdb.data.sha256 == _sha256(parquet)
+    assert on_duckdb.data.sha256 == _sha256(path)
 
 
 def test_query_on_a_database_audits_its_rows(
