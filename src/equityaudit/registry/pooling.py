@@ -310,6 +310,15 @@ def pooled_view(
     if caller is not None and caller.role != "admin":
         rows, held = _released(registry, ref, rows, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
+    by_member: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_member.setdefault(row.member_id, []).append(row.counts)
+    member_counts = [pool_counts(standard, own) for own in by_member.values()]
+    private: dict[str, Any] | None = None
+    if standard.privacy is not None and caller is not None and caller.role == "observer":
+        counts, member_counts, private = _private_counts(
+            registry, standard, filters, rows, counts, member_counts
+        )
     if counts.total < standard.min_cell_size:
         raise RegistryError(
             f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
@@ -317,10 +326,6 @@ def pooled_view(
             422,
         )
     tables, findings = pooled_audit(standard, counts)
-    by_member: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_member.setdefault(row.member_id, []).append(row.counts)
-    member_counts = [pool_counts(standard, own) for own in by_member.values()]
     strata = stratified_tables(tables, member_counts, standard.thresholds())
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
@@ -356,12 +361,14 @@ def pooled_view(
                 "members": members,
                 "filters": filters,
                 "min_cell_size": standard.min_cell_size,
+                **({"privacy": private} if private else {}),
             }
         },
         notes=[
             f"A collective audit: the counts of {members} member(s) summed per group and audited as one "
             f"data set under {standard.ref}.",
             *([held] if held else []),
+            *([_privacy_note(private)] if private else []),
         ],
         verdict=verdict_of([f.status for f in findings]),
     )
@@ -370,6 +377,79 @@ def pooled_view(
     shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
     return shown.model_copy(
         update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
+    )
+
+
+def _private_counts(
+    registry: Registry,
+    standard: Standard,
+    filters: dict[str, str],
+    rows: Sequence[Any],
+    counts: GroupCounts,
+    members: list[GroupCounts],
+) -> tuple[GroupCounts, list[GroupCounts], dict[str, Any]]:
+    """An observer's pool and members' counts under the standard's differential privacy.
+
+    The noisy counts of a view are drawn once per filters and submissions and kept: the same view
+    asked again is the same release, served without spending more of the budget (a fresh draw
+    would spend ε again, and averaging many draws would wash the noise out). Everything shown is
+    computed from them (:mod:`equityaudit.registry.privacy`).
+    """
+    from equityaudit.registry import privacy as dp
+
+    policy = standard.privacy
+    assert policy is not None
+    columns = counts.count_columns
+    scale = dp.noise_scale(policy, columns)
+    released = registry.private_release(
+        standard.ref,
+        filters,
+        [r.seq for r in rows],
+        mechanism=policy.mechanism,
+        epsilon=policy.epsilon_per_view,
+        delta=policy.delta,
+        scale=scale,
+        budget=policy.budget,
+        draw=lambda: dp.draw(standard, policy, scale, members, columns),
+    )
+    pooled, noisy_members = dp.post_process(standard, released.counts, columns)
+    l1, l2 = dp.sensitivity(columns)
+    context = {
+        "mechanism": policy.mechanism,
+        "unit": "one applicant record of one submission",
+        "count_columns": list(columns),
+        "sensitivity_l1": l1,
+        "sensitivity_l2": l2,
+        "scale": released.scale,
+        "epsilon": released.epsilon,
+        "delta": released.delta,
+        "fresh": released.fresh,
+        "released_at": released.released_at,
+        "epsilon_spent": released.spent,
+        "delta_spent": released.spent_delta if released.delta is not None else None,
+        "budget": policy.budget,
+        "budget_left": max(0.0, policy.budget - released.spent),
+    }
+    return pooled, noisy_members, context
+
+
+def _privacy_note(private: dict[str, Any]) -> str:
+    kind = "Laplace" if private["mechanism"] == "laplace" else "Gaussian"
+    guarantee = f"ε = {private['epsilon']:g}" + (
+        f", δ = {private['delta']:g}" if private["delta"] is not None else ""
+    )
+    sensitivity = private["sensitivity_l1"] if kind == "Laplace" else f"{private['sensitivity_l2']:.4g} (L2)"
+    spent = (
+        f"this view spent ε = {private['epsilon']:g}"
+        if private["fresh"]
+        else f"this is the view released on {private['released_at']}, shown again at no cost"
+    )
+    return (
+        f"Differentially private ({guarantee}): every member's count of each cell carries discrete {kind} noise "
+        f"of scale {private['scale']:.4g} (one applicant record changes one cell's {len(private['count_columns'])} "
+        f"counts by at most 1 each: sensitivity {sensitivity}); counts are rounded, at least 0, and every rate, "
+        f"ratio and finding is computed from the noisy counts. Privacy budget: {spent}; "
+        f"ε = {private['epsilon_spent']:g} of {private['budget']:g} spent, {private['budget_left']:g} left."
     )
 
 
