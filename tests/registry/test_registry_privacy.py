@@ -71,9 +71,15 @@ def test_observers_see_noisy_counts_and_members_exact_ones(setup: Setup, private
 
     noisy = _pooled(setup, observer.headers()).json()["result"]
     shown = _cross(noisy)
-    # 8 noisy counts (3 members' noise summed in each); all 8 equal to the exact ones has
-    # probability below 0.13 ** 8 even for one member's discrete Laplace noise of scale 4
-    assert [shown.get(cell) for cell in EXACT_CROSS] != list(EXACT_CROSS.values())
+    # the four cells hold some 240 to 390 people: their noisy counts (sd ≈ 10) are far above the
+    # minimum cell and shown; all 8 equal to the exact ones has probability below 0.13 ** 8 even
+    # for one member's discrete Laplace noise of scale 4 (P(0) = (1 − e^(−1/4)) / (1 + e^(−1/4)))
+    assert all(None not in shown[cell] for cell in EXACT_CROSS)
+    assert [shown[cell] for cell in EXACT_CROSS] != list(EXACT_CROSS.values())
+    # noise, not another pool: within 3 × 12 scales of the exact counts (each member's noise is
+    # beyond 12 scales with probability e^(−12) ≈ 6e-6)
+    for cell, (n, selected) in EXACT_CROSS.items():
+        assert abs(shown[cell][0] - n) <= 3 * 12 * 4 and abs(shown[cell][1] - selected) <= 3 * 12 * 4
     info = noisy["context"]["pooled"]["privacy"]
     assert info["mechanism"] == "laplace" and info["fresh"] is True
     assert any("Differentially private (ε = 0.5)" in note for note in noisy["notes"])

@@ -13,8 +13,8 @@ count of every cell and column, one record moves ``k`` coordinates (``k`` count 
 taxonomy, present or not, so which cells exist is not revealed either (:func:`draw`). Everything
 shown is computed from the noisy counts alone (:func:`post_process`: each count rounded, at least 0,
 a sub-count no larger than its ``n``; the pool is the members' noisy counts summed), which is
-post-processing and keeps the guarantee: rates, ratios, findings, the stratified tables and the
-suppression of small cells.
+post-processing and keeps the guarantee: rates, ratios, findings, the stratified tables, and the
+threshold rule (a cell whose pooled noisy count is below the minimum cell size is left out).
 
 OpenDP is imported only here and only when a standard declares ``privacy:`` (the ``dp`` extra).
 """
@@ -151,9 +151,12 @@ def _clamped(cell: dict[str, int]) -> dict[str, int]:
 
 
 def _counts(
-    by: tuple[str, ...], columns: Sequence[str], table: dict[tuple[str, ...], dict[str, int]]
+    by: tuple[str, ...],
+    columns: Sequence[str],
+    table: dict[tuple[str, ...], dict[str, int]],
+    shown: set[tuple[str, ...]],
 ) -> GroupCounts:
-    kept = sorted((cell, _clamped(values)) for cell, values in table.items())
+    kept = sorted((cell, _clamped(values)) for cell, values in table.items() if cell in shown)
     frame = pd.DataFrame(
         [(*cell, *(values[c] for c in columns)) for cell, values in kept if values["n"] > 0],
         columns=[*by, *columns],
@@ -168,18 +171,22 @@ def post_process(
 ) -> tuple[GroupCounts, list[GroupCounts]]:
     """The pool and each member's counts from a noisy release: the pool sums the members' raw noisy
     counts; each count is then at least 0, a sub-count at most its ``n`` (``tp`` at most
-    ``positives``), and cells with no one left out.
+    ``positives``); a cell whose pooled noisy ``n`` is below the standard's minimum cell size is
+    left out of the pool and of every member's counts (the threshold rule, on noisy counts), and
+    so are cells with no one.
 
     Examples
     --------
     >>> from equityaudit.standards import find_standard
     >>> std = find_standard("retail-screening@2026.1")
     >>> cell = {"sex": "Female", "age_band": "Under 40"}
-    >>> a = [{"group": cell, "n": 5, "selected": 7}]
+    >>> a = [{"group": cell, "n": 25, "selected": 30}]
     >>> b = [{"group": cell, "n": -2, "selected": -1}]
     >>> pool, (one, two) = post_process(std, [a, b], ["n", "selected"])
     >>> pool.table.to_dict("records"), one.table.to_dict("records"), len(two.table)
-    ([{'sex': 'Female', 'age_band': 'Under 40', 'n': 3, 'selected': 3}], [{'sex': 'Female', 'age_band': 'Under 40', 'n': 5, 'selected': 5}], 0)
+    ([{'sex': 'Female', 'age_band': 'Under 40', 'n': 23, 'selected': 23}], [{'sex': 'Female', 'age_band': 'Under 40', 'n': 25, 'selected': 25}], 0)
+    >>> len(post_process(std, [[{"group": cell, "n": 10, "selected": 1}]], ["n", "selected"])[0].table)
+    0
     """
     by = tuple(standard.taxonomy.attributes)
     pooled: dict[tuple[str, ...], dict[str, int]] = {}
@@ -190,5 +197,6 @@ def post_process(
             total = pooled.setdefault(cell, dict.fromkeys(columns, 0))
             for c in columns:
                 total[c] += values[c]
-        members.append(_counts(by, columns, own))
-    return _counts(by, columns, pooled), members
+        members.append(own)
+    shown = {cell for cell, values in pooled.items() if values["n"] >= standard.min_cell_size}
+    return _counts(by, columns, pooled, shown), [_counts(by, columns, own, shown) for own in members]
