@@ -175,6 +175,22 @@ def test_the_gaussian_scale_is_between_the_exact_and_the_classical_bounds() -> N
     assert privacy.privacy_loss(policy, sigma, ["n", "selected"]) <= epsilon + 1e-9
 
 
+def test_the_gaussian_noise_has_the_variance_of_its_scale() -> None:
+    """20,000 draws of the discrete Gaussian of σ = 12.27: variance σ² = 150.6 (the discrete
+    Gaussian's is below σ² by at most σ²·4π²σ² / (e^(4π²σ²) − 1), Canonne, Kamath & Steinke 2020:
+    nothing at this σ).
+    The sample variance's standard error is σ²·√2 / √20000 ≈ 1.5, so 10 % (15) is ten."""
+    policy = Privacy.model_validate(
+        {"mechanism": "gaussian", "epsilon_per_view": 0.5, "budget": 5, "delta": 1e-6}
+    )
+    sigma = privacy.noise_scale(policy, ["n", "selected"])
+    draws = privacy.add_noise(policy, sigma, [0] * 20_000)
+    mean = sum(draws) / len(draws)
+    variance = sum((d - mean) ** 2 for d in draws) / (len(draws) - 1)
+    assert abs(mean) < 0.6  # eight standard errors (12.27 / √20000 ≈ 0.087)
+    assert variance == pytest.approx(sigma**2, rel=0.10)
+
+
 def test_concurrent_views_never_overspend(setup: Setup, private_standard: str) -> None:
     """Eight requests for eight different views at once, with budget for two: two are drawn."""
     setup.publish(private_standard)

@@ -376,8 +376,8 @@ def pooled_view(
     # Under differential privacy each member's counts carry noise of their own (and cells below the
     # minimum are left out already): the rule would read the noise of nearly empty cells as a few
     # members' counts and hide the large cells beside them, so it is not applied
-    exact = caller is None or caller.role != "admin"
-    dominance = member_counts if exact and private is None else None
+    guarded = caller is None or caller.role != "admin"
+    dominance = member_counts if guarded and private is None else None
     shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
     return shown.model_copy(
         update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
