@@ -115,6 +115,8 @@ def test_the_budget_is_spent_per_fresh_view_and_refused_past_it(setup: Setup, pr
     _join(setup, private_standard, ["c1", "c2", "c3"])
     refused = _pooled(setup, observer.headers())
     assert refused.status_code == 403
+    status = setup.http.get(f"/v1/standards/{PRIVATE}", headers=observer.headers()).json()["privacy"]
+    assert (status["views"], status["epsilon_spent"], status["budget_left"]) == (2, 1.0, 0.0)
     assert "privacy budget of retail-private@2026.1 is exhausted" in refused.json()["error"]
     assert "spent ε = 1 of the budget 1" in refused.json()["error"]
 

@@ -714,6 +714,16 @@ class Registry:
                 return
             session.add(Release(standard_ref=ref, filters=dict(filters), seqs=ordered, released_at=_now()))
 
+    def privacy_spent(self, ref: str) -> dict[str, Any]:
+        """How much of a standard's privacy budget its differentially private views have spent."""
+        with self._session(read_only=True) as session:
+            rows = session.scalars(select(PrivateRelease).where(PrivateRelease.standard_ref == ref)).all()
+            return {
+                "views": len(rows),
+                "epsilon_spent": math.fsum(r.epsilon for r in rows),
+                "delta_spent": math.fsum(r.delta or 0.0 for r in rows),
+            }
+
     def private_release(
         self,
         ref: str,
