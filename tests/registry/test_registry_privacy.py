@@ -92,6 +92,19 @@ def test_observers_see_noisy_counts_and_members_exact_ones(setup: Setup, private
     assert _cross(_pooled(setup, setup.admin()).json()["result"]) == EXACT_CROSS
 
 
+def test_observers_read_no_view_computed_from_exact_counts(setup: Setup, private_standard: str) -> None:
+    """The results and benchmark views are computed from exact counts: outside the guarantee, so
+    refused to observers of a private standard; members still read them."""
+    setup.publish(private_standard)
+    alice, *_ = _join(setup, private_standard, ["alice", "bob", "carol"])
+    observer = setup.add_member("olga", role="observer")
+    for view in ("results", "benchmark"):
+        refused = setup.http.get(f"/v1/standards/{PRIVATE}/{view}", headers=observer.headers())
+        assert refused.status_code == 403
+        assert f"the {view} view is computed from members' exact counts" in refused.json()["error"]
+        assert setup.http.get(f"/v1/standards/{PRIVATE}/{view}", headers=alice.headers()).status_code == 200
+
+
 def test_the_budget_is_spent_per_fresh_view_and_refused_past_it(setup: Setup, private_standard: str) -> None:
     setup.publish(private_standard)
     _join(setup, private_standard, ["a1", "a2", "a3"])

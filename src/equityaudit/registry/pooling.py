@@ -550,11 +550,25 @@ def _name(registry: Registry, member_id: int, names: dict[int, tuple[str, bool]]
     return name if public else registry.pseudonym(member_id)
 
 
+def _refuse_exact_to_observers(standard: Standard, caller: Caller, view: str) -> None:
+    """Under a standard's differential privacy observers read the noisy pooled views only: the
+    results and benchmark views are computed from exact counts, outside the guarantee."""
+    if standard.privacy is not None and caller.role == "observer":
+        raise RegistryError(
+            f"{standard.ref} declares differential privacy for observers: the {view} view is computed from "
+            "members' exact counts, outside its guarantee, so observers read the pooled view only "
+            "(its counts carry noise). Ask for the pooled view.",
+            403,
+        )
+
+
 def results_view(
     registry: Registry, ref: str, caller: Caller, *, tool: str | None = None, vendor: str | None = None
 ) -> dict[str, Any]:
-    """Each member's latest result under a standard: verdict and findings, no counts."""
+    """Each member's latest result under a standard: verdict and findings, no counts (refused to
+    observers under a standard's differential privacy)."""
     standard = registry.standard(ref)
+    _refuse_exact_to_observers(standard, caller, "results")
     names = registry.member_names()
     out = []
     for row in registry.latest(ref, tool=tool, vendor=vendor):
@@ -678,9 +692,10 @@ def benchmark_view(
     member); impact ratios are the members' own findings, each against that member's reference
     group, as the standard defines it. A distribution is shown only when at least
     :data:`BENCHMARK_MIN_MEMBERS` members contribute to it; a member's several submissions (tools)
-    count once, by their mean.
+    count once, by their mean. Refused to observers under a standard's differential privacy.
     """
     standard = registry.standard(ref)
+    _refuse_exact_to_observers(standard, caller, "benchmark")
     rows = registry.latest(ref, tool=tool, vendor=vendor)
     per_member: dict[str, dict[int, list[float]]] = {}
     meta: dict[str, dict[str, Any]] = {}
