@@ -121,6 +121,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.standards": "a pooled audit is judged by its standard's thresholds and taxonomy",
         "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
+    "equityaudit.registry.privacy": {
+        "equityaudit.standards": "the noise covers every cell of the standard's taxonomy",
+        "equityaudit.standards.model": "the standard's privacy block (mechanism, ε, budget)",
+        "equityaudit.stats.counts": POOLED + " (the noisy counts as GroupCounts)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
+    },
     "equityaudit.registry.stratification": {
         "equityaudit.judging": "which side of the standard's threshold a ratio falls on (judging.meets)",
         "equityaudit.stats.counts": POOLED + " (each member's stored counts as GroupCounts)",

@@ -420,7 +420,7 @@ def test_migrations_run_on_every_start_and_keep_the_data(setup: Setup, db_url: s
         assert again.standard(RETAIL).sha256 == find_standard(RETAIL).sha256
         with again.engine.connect() as connection:
             assert (
-                connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
-            )  # v0002_releases, the newest migration
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+            )  # v0003_privacy, the newest migration
     finally:
         again.engine.dispose()

@@ -264,7 +264,12 @@ def create_app(registry: Registry, *, max_body: int = DEFAULT_MAX_BODY) -> FastA
     @app.get("/v1/standards/{ref}")
     def standard(ref: str, who: Caller = Depends(caller)) -> dict[str, Any]:  # noqa: B008
         found = registry.standard(ref)
-        return {"ok": True, "ref": found.ref, "sha256": found.sha256, "document": found.document}
+        out = {"ok": True, "ref": found.ref, "sha256": found.sha256, "document": found.document}
+        if found.privacy is not None:  # the budget of observers' differentially private pooled views
+            spent = registry.privacy_spent(ref)
+            left = max(0.0, found.privacy.budget - spent["epsilon_spent"])
+            out["privacy"] = {**spent, "budget": found.privacy.budget, "budget_left": left}
+        return out
 
     @app.post("/v1/submissions")
     def submit(body: SubmissionIn, who: Caller = Depends(caller)) -> JSONResponse:  # noqa: B008

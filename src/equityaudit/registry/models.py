@@ -7,6 +7,9 @@
 * ``standards`` — published standards, never updated (a change is a new version);
 * ``submissions`` — the hash-chained log: each verified envelope with the hash of the entry before
   it; ``chain_head`` holds the last entry, locked while appending;
+* ``releases`` — the pooled views shown to members and observers (query-set control);
+* ``private_releases`` — each differentially private pooled view: its noisy counts and the ε it
+  spent of its standard's budget;
 * ``settings`` — server secrets such as the pseudonym salt.
 """
 
@@ -14,10 +17,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "ChainHead", "Key", "Member", "Setting", "StandardRow", "Submission", "Token"]
+__all__ = [
+    "Base",
+    "ChainHead",
+    "Key",
+    "Member",
+    "PrivateRelease",
+    "Release",
+    "Setting",
+    "StandardRow",
+    "Submission",
+    "Token",
+]
 
 
 class Base(DeclarativeBase):
@@ -110,6 +124,26 @@ class Release(Base):
     standard_ref: Mapped[str] = mapped_column(ForeignKey("standards.ref"), index=True)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     seqs: Mapped[list[int]] = mapped_column(JSON)
+    released_at: Mapped[str] = mapped_column(String(40))
+
+
+class PrivateRelease(Base):
+    """A differentially private pooled view: its submissions and filters, the noisy counts, the ε spent.
+
+    The same view (same filters, same submissions) is served again from ``counts`` without spending
+    more; the sum of ``epsilon`` over a standard's rows is what its budget has spent.
+    """
+
+    __tablename__ = "private_releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    standard_ref: Mapped[str] = mapped_column(ForeignKey("standards.ref"), index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seqs: Mapped[list[int]] = mapped_column(JSON)
+    mechanism: Mapped[str] = mapped_column(String(16))
+    epsilon: Mapped[float] = mapped_column(Float)
+    delta: Mapped[float | None] = mapped_column(Float, nullable=True)
+    scale: Mapped[float] = mapped_column(Float)
+    counts: Mapped[list[Any]] = mapped_column(JSON)
     released_at: Mapped[str] = mapped_column(String(40))
 
 

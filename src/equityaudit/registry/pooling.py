@@ -310,6 +310,15 @@ def pooled_view(
     if caller is not None and caller.role != "admin":
         rows, held = _released(registry, ref, rows, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
+    by_member: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_member.setdefault(row.member_id, []).append(row.counts)
+    member_counts = [pool_counts(standard, own) for own in by_member.values()]
+    private: dict[str, Any] | None = None
+    if standard.privacy is not None and caller is not None and caller.role == "observer":
+        counts, member_counts, private = _private_counts(
+            registry, standard, filters, rows, counts, member_counts
+        )
     if counts.total < standard.min_cell_size:
         raise RegistryError(
             f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
@@ -317,10 +326,6 @@ def pooled_view(
             422,
         )
     tables, findings = pooled_audit(standard, counts)
-    by_member: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_member.setdefault(row.member_id, []).append(row.counts)
-    member_counts = [pool_counts(standard, own) for own in by_member.values()]
     strata = stratified_tables(tables, member_counts, standard.thresholds())
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
@@ -356,20 +361,99 @@ def pooled_view(
                 "members": members,
                 "filters": filters,
                 "min_cell_size": standard.min_cell_size,
+                **({"privacy": private} if private else {}),
             }
         },
         notes=[
             f"A collective audit: the counts of {members} member(s) summed per group and audited as one "
             f"data set under {standard.ref}.",
             *([held] if held else []),
+            *([_privacy_note(private)] if private else []),
         ],
         verdict=verdict_of([f.status for f in findings]),
     )
-    # the admin reads every submission anyway: the dominance rule guards what members and observers see
-    dominance = member_counts if caller is None or caller.role != "admin" else None
+    # the admin reads every submission anyway: the dominance rule guards what members and observers see.
+    # Under differential privacy each member's counts carry noise of their own (and cells below the
+    # minimum are left out already): the rule would read the noise of nearly empty cells as a few
+    # members' counts and hide the large cells beside them, so it is not applied
+    guarded = caller is None or caller.role != "admin"
+    dominance = member_counts if guarded and private is None else None
     shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
     return shown.model_copy(
         update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
+    )
+
+
+def _private_counts(
+    registry: Registry,
+    standard: Standard,
+    filters: dict[str, str],
+    rows: Sequence[Any],
+    counts: GroupCounts,
+    members: list[GroupCounts],
+) -> tuple[GroupCounts, list[GroupCounts], dict[str, Any]]:
+    """An observer's pool and members' counts under the standard's differential privacy.
+
+    The noisy counts of a view are drawn once per filters and submissions and kept: the same view
+    asked again is the same release, served without spending more of the budget (a fresh draw
+    would spend ε again, and averaging many draws would wash the noise out). Everything shown is
+    computed from them (:mod:`equityaudit.registry.privacy`).
+    """
+    from equityaudit.registry import privacy as dp
+
+    policy = standard.privacy
+    assert policy is not None
+    columns = counts.count_columns
+    scale = dp.noise_scale(policy, columns)
+    released = registry.private_release(
+        standard.ref,
+        filters,
+        [r.seq for r in rows],
+        mechanism=policy.mechanism,
+        epsilon=policy.epsilon_per_view,
+        delta=policy.delta,
+        scale=scale,
+        budget=policy.budget,
+        draw=lambda: dp.draw(standard, policy, scale, members, columns),
+    )
+    pooled, noisy_members = dp.post_process(standard, released.counts, columns)
+    l1, l2 = dp.sensitivity(columns)
+    context = {
+        "mechanism": policy.mechanism,
+        "unit": "one applicant record of one submission",
+        "count_columns": list(columns),
+        "sensitivity_l1": l1,
+        "sensitivity_l2": l2,
+        "scale": released.scale,
+        "epsilon": released.epsilon,
+        "delta": released.delta,
+        "fresh": released.fresh,
+        "released_at": released.released_at,
+        "epsilon_spent": released.spent,
+        "delta_spent": released.spent_delta if released.delta is not None else None,
+        "budget": policy.budget,
+        "budget_left": max(0.0, policy.budget - released.spent),
+    }
+    return pooled, noisy_members, context
+
+
+def _privacy_note(private: dict[str, Any]) -> str:
+    kind = "Laplace" if private["mechanism"] == "laplace" else "Gaussian"
+    guarantee = f"ε = {private['epsilon']:g}" + (
+        f", δ = {private['delta']:g}" if private["delta"] is not None else ""
+    )
+    sensitivity = private["sensitivity_l1"] if kind == "Laplace" else f"{private['sensitivity_l2']:.4g} (L2)"
+    spent = (
+        f"this view spent ε = {private['epsilon']:g}"
+        if private["fresh"]
+        else f"this is the view released on {private['released_at']}, shown again at no cost"
+    )
+    return (
+        f"Differentially private ({guarantee}): every member's count of each cell carries discrete {kind} noise "
+        f"of scale {private['scale']:.4g} (one applicant record changes one cell's {len(private['count_columns'])} "
+        f"counts by at most 1 each: sensitivity {sensitivity}); counts are rounded, at least 0, and every rate, "
+        f"ratio and finding is computed from the noisy counts. Privacy budget: {spent}; "
+        f"ε = {private['epsilon_spent']:g} of {private['budget']:g} spent, {private['budget_left']:g} left."
     )
 
 
@@ -466,11 +550,25 @@ def _name(registry: Registry, member_id: int, names: dict[int, tuple[str, bool]]
     return name if public else registry.pseudonym(member_id)
 
 
+def _refuse_exact_to_observers(standard: Standard, caller: Caller, view: str) -> None:
+    """Under a standard's differential privacy observers read the noisy pooled views only: the
+    results and benchmark views are computed from exact counts, outside the guarantee."""
+    if standard.privacy is not None and caller.role == "observer":
+        raise RegistryError(
+            f"{standard.ref} declares differential privacy for observers: the {view} view is computed from "
+            "members' exact counts, outside its guarantee, so observers read the pooled view only "
+            "(its counts carry noise). Ask for the pooled view.",
+            403,
+        )
+
+
 def results_view(
     registry: Registry, ref: str, caller: Caller, *, tool: str | None = None, vendor: str | None = None
 ) -> dict[str, Any]:
-    """Each member's latest result under a standard: verdict and findings, no counts."""
+    """Each member's latest result under a standard: verdict and findings, no counts (refused to
+    observers under a standard's differential privacy)."""
     standard = registry.standard(ref)
+    _refuse_exact_to_observers(standard, caller, "results")
     names = registry.member_names()
     out = []
     for row in registry.latest(ref, tool=tool, vendor=vendor):
@@ -594,9 +692,10 @@ def benchmark_view(
     member); impact ratios are the members' own findings, each against that member's reference
     group, as the standard defines it. A distribution is shown only when at least
     :data:`BENCHMARK_MIN_MEMBERS` members contribute to it; a member's several submissions (tools)
-    count once, by their mean.
+    count once, by their mean. Refused to observers under a standard's differential privacy.
     """
     standard = registry.standard(ref)
+    _refuse_exact_to_observers(standard, caller, "benchmark")
     rows = registry.latest(ref, tool=tool, vendor=vendor)
     per_member: dict[str, dict[int, list[float]]] = {}
     meta: dict[str, dict[str, Any]] = {}

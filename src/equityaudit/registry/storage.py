@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -53,6 +54,7 @@ from equityaudit.registry.models import (
     ChainHead,
     Key,
     Member,
+    PrivateRelease,
     Release,
     Setting,
     StandardRow,
@@ -85,6 +87,7 @@ __all__ = [
     "MAX_SIGNATURES",
     "ROLES",
     "Caller",
+    "PrivateView",
     "Registry",
     "RegistryError",
     "entry_hash",
@@ -119,6 +122,24 @@ class Caller:
     name: str
     role: str
     public: bool
+
+
+@dataclass(frozen=True)
+class PrivateView:
+    """A differentially private pooled view as the registry released it (see :meth:`Registry.private_release`)."""
+
+    counts: list[Any]
+    """The noisy counts, as drawn (before any post-processing)."""
+    epsilon: float
+    delta: float | None
+    scale: float
+    spent: float
+    """ε the standard's budget has spent, this view included."""
+    spent_delta: float
+    """δ spent (the sum of the views' δ), this view included."""
+    fresh: bool
+    """True when drawn for this request (and ε spent); False when an earlier release is served again."""
+    released_at: str
 
 
 def _now() -> str:
@@ -692,6 +713,93 @@ class Registry:
             if any(r.seqs == ordered and r.filters == dict(filters) for r in known):
                 return
             session.add(Release(standard_ref=ref, filters=dict(filters), seqs=ordered, released_at=_now()))
+
+    def privacy_spent(self, ref: str) -> dict[str, Any]:
+        """How much of a standard's privacy budget its differentially private views have spent."""
+        with self._session(read_only=True) as session:
+            rows = session.scalars(select(PrivateRelease).where(PrivateRelease.standard_ref == ref)).all()
+            return {
+                "views": len(rows),
+                "epsilon_spent": math.fsum(r.epsilon for r in rows),
+                "delta_spent": math.fsum(r.delta or 0.0 for r in rows),
+            }
+
+    def private_release(
+        self,
+        ref: str,
+        filters: Mapping[str, str],
+        seqs: Iterable[int],
+        *,
+        mechanism: str,
+        epsilon: float,
+        delta: float | None,
+        scale: float,
+        budget: float,
+        draw: Callable[[], list[Any]],
+    ) -> PrivateView:
+        """The differentially private release of a pooled view: an earlier one of the same filters and
+        submissions again (nothing spent), else a fresh draw that spends ``epsilon`` of the budget.
+
+        One transaction that holds the standard's row (``SELECT … FOR UPDATE`` in PostgreSQL; the
+        database's write lock from ``BEGIN IMMEDIATE`` in SQLite), so two concurrent requests neither
+        overspend the budget nor draw the same view twice.
+
+        Raises
+        ------
+        RegistryError
+            403 when a fresh view would spend past the budget.
+        """
+        ordered = sorted(set(seqs))
+        wanted = dict(filters)
+        with self._session() as session:
+            session.scalars(select(StandardRow).where(StandardRow.ref == ref).with_for_update()).one()
+            earlier = session.scalars(
+                select(PrivateRelease).where(PrivateRelease.standard_ref == ref).order_by(PrivateRelease.id)
+            ).all()
+            spent = math.fsum(r.epsilon for r in earlier)
+            spent_delta = math.fsum(r.delta or 0.0 for r in earlier)
+            for row in earlier:
+                if row.seqs == ordered and row.filters == wanted:
+                    return PrivateView(
+                        row.counts,
+                        row.epsilon,
+                        row.delta,
+                        row.scale,
+                        spent,
+                        spent_delta,
+                        False,
+                        row.released_at,
+                    )
+            if spent + epsilon > budget * (1 + 1e-9):
+                raise RegistryError(
+                    f"the privacy budget of {ref} is exhausted: {len(earlier)} differentially private view(s) "
+                    f"spent ε = {spent:g} of the budget {budget:g}, and a new view spends {epsilon:g} more. "
+                    "Views released before are still shown (ask for the same filters); a new one needs a new "
+                    "version of the standard with a new budget, or the admin.",
+                    403,
+                )
+            row = PrivateRelease(
+                standard_ref=ref,
+                filters=wanted,
+                seqs=ordered,
+                mechanism=mechanism,
+                epsilon=epsilon,
+                delta=delta,
+                scale=scale,
+                counts=draw(),
+                released_at=_now(),
+            )
+            session.add(row)
+            return PrivateView(
+                row.counts,
+                epsilon,
+                delta,
+                scale,
+                spent + epsilon,
+                spent_delta + (delta or 0.0),
+                True,
+                row.released_at,
+            )
 
     def member_names(self) -> dict[int, tuple[str, bool]]:
         """Member id → (name, public)."""

@@ -37,6 +37,7 @@ __all__ = [
     "STANDARD_FORMAT",
     "Attribute",
     "DecisionRule",
+    "Privacy",
     "Standard",
     "Taxonomy",
     "normalise_label",
@@ -149,6 +150,36 @@ class DecisionRule(_Strict):
     min_group_size: int = Field(default=30, ge=1)
 
 
+class Privacy(_Strict):
+    """Differential privacy of the pooled views the registry shows observers (docs/consortium.md).
+
+    Each fresh pooled view spends ``epsilon_per_view`` of the standard's ``budget``; the registry
+    refuses a view past it. ``delta`` is the Gaussian mechanism's (ε, δ) and is not taken by Laplace.
+    """
+
+    mechanism: Literal["laplace", "gaussian"] = Field(
+        description="laplace: ε-DP (discrete Laplace noise); gaussian: (ε, δ)-DP (discrete Gaussian noise)."
+    )
+    epsilon_per_view: float = Field(gt=0, le=10, description="ε spent by each fresh pooled view.")
+    budget: float = Field(gt=0, description="Total ε the registry may spend on the standard's views.")
+    delta: float | None = Field(
+        default=None, gt=0, lt=1, description="δ of each view (gaussian only), e.g. 1e-6."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Privacy:
+        if self.budget < self.epsilon_per_view:
+            raise ValueError(
+                f"budget {self.budget} is smaller than epsilon_per_view {self.epsilon_per_view}: not even one "
+                "view could be shown; raise the budget"
+            )
+        if self.mechanism == "gaussian" and self.delta is None:
+            raise ValueError("the gaussian mechanism needs a delta (e.g. 1e-6); add privacy.delta")
+        if self.mechanism == "laplace" and self.delta is not None:
+            raise ValueError("the laplace mechanism is ε-DP and takes no delta; remove privacy.delta")
+        return self
+
+
 class Standard(_Strict):
     """A standard (format 1); see the module docstring and docs/standards.md."""
 
@@ -173,6 +204,10 @@ class Standard(_Strict):
     correction: Literal["holm", "bh", "none"] = "holm"
     min_cell_size: int = Field(
         default=11, ge=1, description="Cells smaller than this are suppressed in anything shown to others."
+    )
+    privacy: Privacy | None = Field(
+        default=None,
+        description="Differential privacy of observers' pooled views (none: exact counts, suppressed).",
     )
     notes: list[str] = Field(default_factory=list)
 
