@@ -18,8 +18,20 @@ own submissions known) and for an observer with no submissions:
    known empty), determine no other submission's non-zero size of any released cell, nor any
    member's total in a view (a target is determined exactly when it lies in the equations' row
    space: its projection on their null space is zero).
-3. **The LP audit of each view**: given everything the view shows, every hidden cell's feasible
-   range is at least ``(min_cell - 1) // 2`` wide (:func:`feasible_ranges`, scipy's HiGHS).
+3. **Narrowing across every view**: each other submission's, and each other member's (in a view),
+   small size of a released cell (1 to ``min_cell - 1``) has, given the same equations, that no
+   count is negative and that a listed group holds someone, a feasible range (two linear programs,
+   scipy's HiGHS) at least ``(min_cell - 1) // 2`` wide — the width the registry's own audit
+   promises for a hidden cell.
+4. **The LP audit of each view**: given everything the view shows, every hidden cell's feasible
+   range is at least ``(min_cell - 1) // 2`` wide (:func:`feasible_ranges`).
+
+Checks 1 and 3 were seen to fail with the registry's rule they guard switched off (query-set
+control across releases; the dominance rule). With the filter-lattice rule switched off they
+still pass: the memory of releases alone refuses every filtered pool these examples draw that is
+one or two members apart from another view. Check 3 found that the grand total escaped the
+dominance rule (the regression test at the end). Not checked: the stratified tables (a
+Mantel–Haenszel ratio is not linear in the counts), the results and benchmark views.
 
 The registry runs on SQLite only here (a fresh file per example): the storage backends are
 compared by the rest of the registry suite, and this suite is about what the views disclose.
