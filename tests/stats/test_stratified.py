@@ -68,3 +68,23 @@ def test_one_stratum_has_no_homogeneity_test_and_no_selection_no_ratio() -> None
     assert one.ratio == pytest.approx(0.8) and math.isnan(one.homogeneity_p)
     nobody = mantel_haenszel([0, 0], [10, 10], [0, 0], [10, 10])
     assert math.isnan(nobody.ratio) and math.isnan(nobody.p_value) and nobody.informative == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "n1", "c", "n0"),
+    [
+        ([0, 0], [12, 5], [3, 2], [15, 22]),  # nobody of the group selected by any member: odds ratio 0
+        ([12, 5], [12, 5], [3, 2], [15, 22]),  # everybody of the group selected by every member: infinite
+    ],
+)
+def test_a_common_odds_ratio_of_zero_or_infinity_has_no_homogeneity_test(
+    a: list[int], n1: list[int], c: list[int], n0: list[int]
+) -> None:
+    """The Breslow–Day test fits each stratum to the common odds ratio; at 0 or infinity a fitted cell
+    is empty and the statistic is undefined: statsmodels' ``test_equal_odds`` gives nan (with numpy's
+    division warnings), and so do we, without a warning (found by the pooled views' property suite,
+    where a warning turned into a server error)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theirs = _statsmodels(a, n1, c, n0).test_equal_odds(adjust=True).pvalue
+    assert math.isnan(theirs)
+    assert math.isnan(mantel_haenszel(a, n1, c, n0).homogeneity_p)

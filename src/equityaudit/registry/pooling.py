@@ -260,6 +260,30 @@ def _released(
     return registry.submissions_by_seq(last.seqs), note
 
 
+def _refuse_dominated(ref: str, standard: Standard, rows: Sequence[Any]) -> None:
+    """Refuse a pool whose people, but for one member's, are fewer than the minimum cell size.
+
+    The grand total (``data.rows``) is always shown, so the dominance rule of the cells applies to
+    it too: a member holding all but a few of the pool's people subtracts its own and learns that
+    the others hold those few in all — every one of their cells, hidden or not, then lies between 0
+    and that handful, narrower than the suppression's promised width.
+    """
+    totals: Counter[int] = Counter()
+    for row in rows:
+        totals[row.member_id] += sum(int(r["n"]) for r in row.counts["rows"])
+    if not totals:
+        return
+    rest = sum(totals.values()) - max(totals.values())
+    if rest < standard.min_cell_size:
+        raise RegistryError(
+            f"the pooled view of {ref} holds {sum(totals.values())} people, all but {rest} of them one "
+            f"member's; the pool's total is always shown, so that member would learn that the others hold "
+            f"fewer than {standard.min_cell_size} (the minimum cell size) in all. It is shown once the other "
+            "members hold at least that many; until then ask the admin.",
+            403,
+        )
+
+
 def _poolable(standard: Standard, rows: list[Any]) -> list[Any]:
     """The submissions a pooled audit of the standard takes: for hiring, those with a binary decision
     (a scoring-only audit's counts hold scores above its own median, which do not add up)."""
@@ -308,6 +332,7 @@ def pooled_view(
         _refuse_differencing(registry, ref, standard, caller, rows, filters)
     held = None
     if caller is not None and caller.role != "admin":
+        _refuse_dominated(ref, standard, rows)
         rows, held = _released(registry, ref, rows, filters)
     counts = pool_counts(standard, [r.counts for r in rows])
     by_member: dict[int, list[dict[str, Any]]] = {}

@@ -144,7 +144,10 @@ def _breslow_day_tarone_p(a: FloatArray, n1: FloatArray, c: FloatArray, n0: Floa
         return math.nan
     b, d = n1 - a, n0 - c
     total = n1 + n0
-    odds = float(np.sum(a * d / total) / np.sum(b * c / total))
+    numerator, denominator = float(np.sum(a * d / total)), float(np.sum(b * c / total))
+    if numerator == 0 or denominator == 0:  # the common odds ratio is 0 or infinite: a fitted cell is
+        return math.nan  # empty and the test is undefined (statsmodels' test_equal_odds gives nan too)
+    odds = numerator / denominator
     m1 = a + c
     fitted = np.array([_fitted_a(odds, *cells) for cells in zip(n1, n0, m1, strict=True)])
     cells = np.stack([fitted, n1 - fitted, m1 - fitted, n0 - m1 + fitted])
