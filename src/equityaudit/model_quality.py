@@ -148,9 +148,10 @@ def model_quality(
         result.notes.append(
             f"The model's shortlist ({info.rule}) selects the rows whose output is {info.sentence}."
         )
+    ordered = np.sort(scores)  # once, for every grouping's shortlists
     for by in groupings:
-        groups = _positions(pd.DataFrame({c: labels[c] for c in by}), by)
-        shortlist = shortlist_table(scores, groups, by=by, spec=spec, score=score)
+        groups = _positions(labels, by)
+        shortlist = shortlist_table(scores, groups, by=by, spec=spec, score=score, ordered=ordered)
         result.tables.append(shortlist)
         result.notes.append(shortlist_range_sentence(shortlist))
         if truth is not None:
@@ -173,22 +174,40 @@ def model_quality(
     return result
 
 
-def _labels(column: pd.Series[Any], unknown: Sequence[str]) -> NDArray[np.object_]:
-    """Each row's group label (:func:`~equityaudit.values.sensitive_label`), worked out once per distinct value."""
+def _labels(column: pd.Series[Any], unknown: Sequence[str]) -> tuple[NDArray[np.intp], list[str]]:
+    """Each row's group label (:func:`~equityaudit.values.sensitive_label`) as a code into the
+    returned names, worked out once per distinct value (a missing value is Unknown)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    named = np.array([sensitive_label(v, unknown=unknown) for v in uniques] + [UNKNOWN], dtype=object)
-    return named[codes]  # code -1 (a missing value) takes the last entry, Unknown
+    named = [sensitive_label(v, unknown=unknown) for v in uniques] + [UNKNOWN]
+    names = list(dict.fromkeys(named))  # two raw values may share a label
+    to_name = np.array([names.index(n) for n in named], dtype=np.intp)
+    return to_name[codes], names  # code -1 (a missing value) takes the last entry, Unknown
 
 
-def _positions(labels: pd.DataFrame, by: Sequence[str]) -> dict[tuple[str, ...], NDArray[np.intp]]:
-    """Each group (a tuple of labels) and the positions of its rows, groups sorted."""
-    indices = labels.groupby(list(by), sort=True).indices
-    return {
-        (key if isinstance(key, tuple) else (key,)): np.asarray(positions, dtype=np.intp)
-        for key, positions in sorted(
-            indices.items(), key=lambda item: item[0] if isinstance(item[0], tuple) else (item[0],)
-        )
-    }
+def _positions(
+    labels: Mapping[str, tuple[NDArray[np.intp], list[str]]], by: Sequence[str]
+) -> dict[tuple[str, ...], NDArray[np.intp]]:
+    """Each group (a tuple of labels) and the positions of its rows, groups sorted.
+
+    The columns' codes are combined into one integer per row and the rows sorted by it once
+    (stable, so each group's positions stay in row order), rather than grouping text.
+    """
+    combined = np.zeros(len(labels[by[0]][0]), dtype=np.int64)
+    for column in by:
+        codes, names = labels[column]
+        combined = combined * len(names) + codes
+    order = np.argsort(combined, kind="stable")
+    values, starts = np.unique(combined[order], return_index=True)
+    groups: dict[tuple[str, ...], NDArray[np.intp]] = {}
+    for value, positions in zip(values, np.split(order, starts[1:]), strict=True):
+        key: list[str] = []
+        rest = int(value)
+        for column in reversed(by):
+            names = labels[column][1]
+            rest, code = divmod(rest, len(names))
+            key.append(names[code])
+        groups[tuple(reversed(key))] = positions.astype(np.intp)
+    return dict(sorted(groups.items()))
 
 
 def delong_auc(scores: NDArray[np.float64], truth: NDArray[np.int64]) -> tuple[float | None, float | None]:

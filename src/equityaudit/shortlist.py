@@ -39,6 +39,7 @@ def shortlist_table(
     by: tuple[str, ...],
     spec: AuditSpec,
     score: str,
+    ordered: NDArray[np.float64] | None = None,
 ) -> Table:
     """Selection rate and impact ratio by group for the top 5 %, …, 50 % of rows (and the model's own shortlist).
 
@@ -54,6 +55,8 @@ def shortlist_table(
         The audit's spec: its thresholds, and the model's shortlist if it has one.
     score
         The name of the score column, for the table's subject.
+    ordered
+        ``scores`` sorted ascending, when the caller has them (one sort for every grouping).
 
     Returns
     -------
@@ -76,7 +79,7 @@ def shortlist_table(
     'Shortlists by sex: at none of the 10 shortlist sizes (top 5% to top 50%) does every compared group have an impact ratio of at least 0.8.'
     """
     rows_scored = len(scores)
-    ordered = np.sort(scores)
+    ordered = np.sort(scores) if ordered is None else ordered
     # each shortlist size once: k → (its name, its share of the rows, whether it is the model's own)
     entries: dict[int, tuple[str, float, bool]] = {}
     for share in SHARES:
