@@ -19,13 +19,13 @@ import polars as pl
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.paths import ROOT
 
 from equityaudit.cli import main
 from equityaudit.engine import run_spec
 from equityaudit.report.markdown import render_markdown
 from equityaudit.results import AuditResult
 from equityaudit.spec_loading import load_spec
+from paths import ROOT
 
 HIRING = ROOT / "datasets" / "hiring.csv"
 
