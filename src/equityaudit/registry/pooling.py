@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -40,7 +40,12 @@ from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.groups import in_group_order
 from equityaudit.judging import judge as judge_evidence
 from equityaudit.registry.storage import Caller, Registry, RegistryError
-from equityaudit.registry.stratification import disagreement_notes, stratified_tables
+from equityaudit.registry.stratification import (
+    disagreement_notes,
+    document_cells,
+    finest_cells,
+    stratified_tables,
+)
 from equityaudit.registry.suppression import suppress
 from equityaudit.results import AuditInfo, AuditResult, DataInfo, Finding, Gate, Table, Tool, verdict_of
 from equityaudit.standards import Standard
@@ -338,12 +343,15 @@ def pooled_view(
     by_member: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_member.setdefault(row.member_id, []).append(row.counts)
-    member_counts = [pool_counts(standard, own) for own in by_member.values()]
+    attributes = list(standard.taxonomy.attributes)
+    member_cells = [document_cells(attributes, own) for own in by_member.values()]
     private: dict[str, Any] | None = None
     if standard.privacy is not None and caller is not None and caller.role == "observer":
+        member_counts = [pool_counts(standard, own) for own in by_member.values()]
         counts, member_counts, private = _private_counts(
             registry, standard, filters, rows, counts, member_counts
         )
+        member_cells = [finest_cells(m, ("selected", "n")) for m in member_counts]
     if counts.total < standard.min_cell_size:
         raise RegistryError(
             f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
@@ -351,7 +359,7 @@ def pooled_view(
             422,
         )
     tables, findings = pooled_audit(standard, counts)
-    strata = stratified_tables(tables, member_counts, standard.thresholds())
+    strata = stratified_tables(tables, member_cells, attributes, standard.thresholds())
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
     result = AuditResult(
@@ -402,7 +410,7 @@ def pooled_view(
     # minimum are left out already): the rule would read the noise of nearly empty cells as a few
     # members' counts and hide the large cells beside them, so it is not applied
     guarded = caller is None or caller.role != "admin"
-    dominance = member_counts if guarded and private is None else None
+    dominance = member_cells if guarded and private is None else None
     shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
     return shown.model_copy(
         update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
@@ -487,11 +495,12 @@ def suppress_result(
     counts: GroupCounts,
     *,
     min_cell: int,
-    members: Sequence[GroupCounts] | None = None,
+    members: Sequence[Mapping[tuple[str, ...], tuple[int, ...]]] | None = None,
 ) -> AuditResult:
     """Hide the suppressed cells' counts and figures, and comparisons with a hidden reference.
 
-    With ``members`` (each member's counts, summing to ``counts``), the dominance rule applies too:
+    With ``members`` (each member's finest cells as ``(selected, n)``, summing to ``counts``), the
+    dominance rule applies too:
     a cell is hidden when fewer than :data:`MIN_MEMBERS` members contribute to it, or when what is
     left after removing any one member's contribution is below ``min_cell``
     (:func:`~equityaudit.registry.suppression.suppress`).
@@ -503,14 +512,7 @@ def suppress_result(
     }
     contributions = None
     if members is not None:
-        own = [
-            {
-                tuple(str(v) for v in row[: len(by)]): int(row[len(by)])
-                for row in m.table[[*by, "n"]].itertuples(index=False)
-            }
-            for m in members
-        ]
-        contributions = {cell: [shares.get(cell, 0) for shares in own] for cell in finest}
+        contributions = {cell: [own.get(cell, (0, 0))[1] for own in members] for cell in finest}
     hidden = suppress(finest, by, min_cell=min_cell, contributions=contributions, min_members=MIN_MEMBERS)
     note = f"suppressed: fewer than {min_cell} people, or a cell that would let such a cell be derived from totals"
 

@@ -27,11 +27,14 @@ from equityaudit.spec import Thresholds
 from equityaudit.stats.counts import GroupCounts
 from equityaudit.stats.stratified import mantel_haenszel
 
-__all__ = ["disagreement_notes", "stratified_tables"]
+__all__ = ["disagreement_notes", "document_cells", "finest_cells", "stratified_tables"]
 
 
 def stratified_tables(
-    pooled: Sequence[Table], members: Sequence[GroupCounts], thresholds: Thresholds
+    pooled: Sequence[Table],
+    members: Sequence[Mapping[tuple[str, ...], tuple[int, ...]]],
+    attributes: Sequence[str],
+    thresholds: Thresholds,
 ) -> list[Table]:
     """One ``stratified:<by>`` table per pooled rate table with a reference.
 
@@ -40,7 +43,11 @@ def stratified_tables(
     pooled
         The pooled audit's tables (their ``reference`` and rows give the comparisons).
     members
-        Each member's counts (all its submissions in the pool summed), one stratum each.
+        Each member's finest cells (all its submissions in the pool summed), one stratum each:
+        ``(selected, n)`` by the labels of ``attributes`` (:func:`document_cells`). Plain numbers,
+        not frames: a pool of 1,000 members has 1,000 strata.
+    attributes
+        The attributes of the finest cells, in order.
     thresholds
         The standard's thresholds (``impact_ratio``, ``alpha``).
     """
@@ -49,7 +56,7 @@ def stratified_tables(
         if table.reference is None or table.metric != "selection_rate" or ":" in table.name:
             continue
         by = list(table.by)
-        per_member = [_cells(member.marginal(by).table, by) for member in members]
+        per_member = [_marginal(cells, attributes, by) for cells in members]
         reference = tuple(table.reference[b] for b in by)
         rows: list[dict[str, Any]] = []
         for row in table.rows:
@@ -107,11 +114,44 @@ def disagreement_notes(tables: Sequence[Table], thresholds: Thresholds) -> list[
     return notes
 
 
-def _cells(frame: Any, by: list[str]) -> Mapping[tuple[str, ...], tuple[int, int]]:
-    return {
-        tuple(str(record[b]) for b in by): (int(record["selected"]), int(record["n"]))
-        for record in frame.to_dict("records")
-    }
+def document_cells(
+    attributes: Sequence[str], documents: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """A member's stored counts (one document per submission) summed into ``(selected, n)`` by finest cell.
+
+    Examples
+    --------
+    >>> doc = {"by": ["sex"], "rows": [{"group": {"sex": "F"}, "n": 5, "selected": 2}]}
+    >>> document_cells(["sex"], [doc, doc])
+    {('F',): (4, 10)}
+    """
+    cells: dict[tuple[str, ...], tuple[int, ...]] = {}
+    for document in documents:
+        for row in document["rows"]:
+            key = tuple(str(row["group"][a]) for a in attributes)
+            selected, n = cells.get(key, (0, 0))
+            cells[key] = (selected + int(row.get("selected", 0)), n + int(row["n"]))
+    return cells
+
+
+def finest_cells(counts: GroupCounts, columns: Sequence[str]) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """A counts table's cells as plain Python: each group's values of ``columns``, by its labels."""
+    table = counts.table
+    keys = zip(*(table[a].astype(str).tolist() for a in counts.by), strict=True)
+    values = zip(*(table[c].astype("int64").tolist() for c in columns), strict=True)
+    return dict(zip(keys, values, strict=True))
+
+
+def _marginal(
+    cells: Mapping[tuple[str, ...], tuple[int, ...]], attributes: Sequence[str], by: Sequence[str]
+) -> Mapping[tuple[str, ...], tuple[int, int]]:
+    positions = [list(attributes).index(b) for b in by]
+    sums: dict[tuple[str, ...], tuple[int, int]] = {}
+    for cell, (selected, n) in cells.items():
+        key = tuple(cell[p] for p in positions)
+        before = sums.get(key, (0, 0))
+        sums[key] = (before[0] + selected, before[1] + n)
+    return sums
 
 
 def _ratio(a: int, n1: int, c: int, n0: int) -> float | None:
