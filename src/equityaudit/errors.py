@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "UndefinedMetricWarning",
     "counted",
     "did_you_mean",
+    "listed",
     "short_repr",
 ]
 
@@ -107,6 +108,17 @@ def counted(n: int, noun: str) -> str:
     ('1 row', '140 rows', '0 problems')
     """
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def listed(items: Sequence[str]) -> str:
+    """Items as a phrase, for messages and sentences: ``a``, ``a and b``, ``a, b and c``.
+
+    Examples
+    --------
+    >>> listed(["0.1"]), listed(["0.1", "0.4"]), listed(["0.1 to 0.2", "0.4", "0.6"])
+    ('0.1', '0.1 and 0.4', '0.1 to 0.2, 0.4 and 0.6')
+    """
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def did_you_mean(value: str, choices: Iterable[str], *, label: str = "Valid choices", n: int = 3) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals as nw
 from narwhals.dependencies import is_pandas_dataframe
 
-from equityaudit.errors import ColumnNotFoundError, DataError, MissingExtraError, did_you_mean
+from equityaudit.errors import ColumnNotFoundError, DataError, MissingExtraError, did_you_mean, listed
 from equityaudit.values import UNKNOWN  # re-exported for auditors.comparison and auditors.hiring
 
 if TYPE_CHECKING:
@@ -289,10 +289,10 @@ def check_repeated_columns(source: Source, used: Mapping[str, str], *, origin: s
                 f"({source.repeated[column]} times); expected each column name once. Rename or remove the "
                 "repeated columns, then name the one to audit in the spec."
             )
-    listed = _and([f"{name!r} {_times(count)}" for name, count in source.repeated.items()])
+    named = listed([f"{name!r} {_times(count)}" for name, count in source.repeated.items()])
     one = len(source.repeated) == 1
     return [
-        f"{path}: the header names {listed}; the audit does not use {'it' if one else 'them'}, so "
+        f"{path}: the header names {named}; the audit does not use {'it' if one else 'them'}, so "
         f"{'its copies were' if one else 'their copies were'} dropped and the first of each kept. To audit "
         f"{'it' if one else 'one of them'}, rename the copies in the file."
     ]
@@ -300,10 +300,6 @@ def check_repeated_columns(source: Source, used: Mapping[str, str], *, origin: s
 
 def _times(count: int) -> str:
     return "twice" if count == 2 else f"{count} times"
-
-
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def no_rows_error(origin: str, *, query: str | None = None) -> DataError:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from equityaudit.errors import listed
 from equityaudit.judging import meets
 from equityaudit.results import Table
 from equityaudit.spec import AuditSpec, Shortlist
@@ -199,10 +200,9 @@ def shortlist_range_sentence(table: Table) -> str:
             f"compared group have an impact ratio of at least {limit}."
         )
     else:
-        listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
         sentence = (
             f"Shortlists by {by}: every compared group has an impact ratio of at least {limit} for the "
-            f"{listed} ({len(meets_['shortlists'])} of the {meets_['swept']} shortlist sizes, {span})."
+            f"{listed(runs)} ({len(meets_['shortlists'])} of the {meets_['swept']} shortlist sizes, {span})."
         )
     model = meets_.get("model_shortlist")
     if model is not None:

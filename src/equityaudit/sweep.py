@@ -24,6 +24,7 @@ from typing import Any
 
 import narwhals as nw
 
+from equityaudit.errors import listed
 from equityaudit.frames import collect_or_data_error
 from equityaudit.judging import meets
 from equityaudit.results import Table
@@ -297,10 +298,9 @@ def sweep_range_sentence(table: Table) -> str:
             f"group have an impact ratio of at least {limit}."
         )
     else:
-        listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
         sentence = (
             f"Threshold sweep by {by}: every compared group has an impact ratio of at least {limit} at the "
-            f"cut-offs {listed} ({len(meets['cut_offs'])} of the {meets['swept']} cut-offs swept)."
+            f"cut-offs {listed(runs)} ({len(meets['cut_offs'])} of the {meets['swept']} cut-offs swept)."
         )
     model = meets.get("model_threshold")
     if model is not None and runs:

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from equityaudit.errors import listed
+
 __all__ = ["BIRTH_YEARS_BEFORE", "find_personal_data"]
 
 _AT = r"(?:\s*@\s*|\s*[(\[{<]\s*at\s*[)\]}>]\s*)"
@@ -139,7 +141,6 @@ def _record(text: str) -> str | None:
                     kinds.setdefault(kind, field)
             if len(kinds) >= 2:
                 named = [_KINDS[k] for k in sorted(kinds)]
-                listed = ", ".join(named[:-1]) + " and " + named[-1]
                 masked = ", ".join(kinds[k][:1] + "…" for k in sorted(kinds))
-                return f"a record of {len(fields)} fields with {listed} ({masked})"
+                return f"a record of {len(fields)} fields with {listed(named)} ({masked})"
     return None
