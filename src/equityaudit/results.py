@@ -19,10 +19,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import rfc8785
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from equityaudit.errors import ResultError, counted
 
@@ -275,6 +275,30 @@ def _require_finite(value: Any, where: str) -> None:
         )
 
 
+def _rows_name_their_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every row of a table is one group's: its ``group`` maps each attribute to the group's name.
+
+    Every renderer reads a row's group to name it, so a row without one (a result edited or
+    damaged) is refused where the result is read, not met as a crash in one report format.
+    """
+    for index, row in enumerate(rows):
+        group = row.get("group")
+        if not isinstance(group, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in group.items()
+        ):
+            found = (
+                "no group"
+                if group is None
+                else "a name or value that is not text"
+                if isinstance(group, dict)
+                else type(group).__name__
+            )
+            raise ValueError(
+                f"row {index}: expected 'group', an object of attribute → group name (text), found {found}"
+            )
+    return rows
+
+
 class Table(_Model):
     """Per-group statistics by one attribute or an intersection of attributes."""
 
@@ -287,7 +311,7 @@ class Table(_Model):
     methods: dict[str, str] = Field(
         default_factory=dict, description="Interval and test methods used, by column family."
     )
-    rows: list[dict[str, Any]]
+    rows: Annotated[list[dict[str, Any]], AfterValidator(_rows_name_their_groups)]
     tests: dict[str, Any] = Field(default_factory=dict, description="Table-wide tests.")
     notes: list[str] = Field(default_factory=list)
     subject: str | None = Field(
@@ -359,7 +383,7 @@ class CountsTable(_Model):
 
     name: str
     by: list[str]
-    rows: list[dict[str, Any]]
+    rows: Annotated[list[dict[str, Any]], AfterValidator(_rows_name_their_groups)]
 
 
 class MetricWords(_Model):

@@ -146,3 +146,27 @@ def test_a_chi_square_without_its_degrees_of_freedom_still_renders(result_file: 
     )
     assert done.exit_code in (0, 2), done.output
     assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize("group", [None, "Female", {"sex": 1}], ids=["missing", "text", "number"])
+def test_a_table_row_without_its_group_is_a_result_error(
+    result_file: Path, tmp_path: Path, group: Any
+) -> None:
+    """Found by the mutation test: a row of tables[0] whose 'group' was deleted ended in exit 4 (a
+    KeyError in the Markdown renderer). Every row names its group; a result that does not is refused
+    where it is read, for every format."""
+    payload = json.loads(result_file.read_text(encoding="utf-8"))
+    row = payload["tables"][0]["rows"][1]
+    if group is None:
+        del row["group"]
+    else:
+        row["group"] = group
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(payload))
+    done = CliRunner().invoke(
+        main, ["report", str(edited), "--format", "md,html,junit,ll144", "--out", str(tmp_path / "out")]
+    )
+    assert done.exit_code == 2, done.output
+    assert "garbled result: tables.0.rows" in done.output
+    assert "row 1: expected 'group', an object of attribute → group name (text)" in done.output
+    assert "Traceback" not in done.output
