@@ -7,6 +7,7 @@ Text from the result (names, labels, messages) is printed as a rich ``Text`` mad
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console, JustifyMethod
@@ -53,6 +54,19 @@ def summary_console() -> Console:
 
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
     return Console(highlight=False, width=120 if piped else None)
+
+
+def _add_columns(view: RichTable, columns: Sequence[tuple[str, JustifyMethod]], table: Table) -> None:
+    """A summary table's columns: a group name is never cut with an ellipsis (it keeps room for its
+    longest word, up to a limit, and wraps between words); the numbers keep one line each."""
+    for heading, justify in columns:
+        view.add_column(
+            heading,
+            justify=justify,
+            overflow="fold",
+            no_wrap=heading not in ("group", "status"),
+            min_width=_name_width(table) if heading == "group" else None,
+        )
 
 
 def _name_width(table: Table) -> int:
@@ -231,14 +245,7 @@ def _flip_table(table: Table, findings: list[Finding]) -> RichTable:
         ("adj. p", "right"),
         ("status", "left"),
     )
-    for heading, justify in columns:
-        view.add_column(
-            heading,
-            justify=justify,
-            overflow="fold",
-            no_wrap=heading not in ("group", "status"),
-            min_width=_name_width(table) if heading == "group" else None,
-        )
+    _add_columns(view, columns, table)
     metric = COUNTERFACTUAL_METRIC
     for row in table.rows:
         if row.get("flip_to") != ANY_FLIP:
@@ -293,16 +300,7 @@ def _rich_table(table: Table, findings: dict[tuple[str, tuple[str, ...]], Findin
         ("adj. p", "right"),
         ("status", "left"),
     )
-    for heading, justify in columns:
-        # a group name is never cut with an ellipsis: it keeps room for its longest word (up to a
-        # limit) and wraps between words; the numbers keep one line each
-        view.add_column(
-            heading,
-            justify=justify,
-            overflow="fold",
-            no_wrap=heading not in ("group", "status"),
-            min_width=_name_width(table) if heading == "group" else None,
-        )
+    _add_columns(view, columns, table)
     for row in table.rows:
         finding = findings.get((table.name, tuple(row["group"].values())))
         status: str
