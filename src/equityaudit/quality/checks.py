@@ -9,16 +9,15 @@ wrong and how to fix it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from equityaudit.errors import did_you_mean
+from equityaudit.quality.compiled import unexpected_values
+from equityaudit.quality.facts import EXAMPLES, Facts
 from equityaudit.quality.suite import Expectation, GroupSizeRule
 from equityaudit.results import Check
 from equityaudit.values import UNKNOWN, sensitive_label
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "expectation_check",
@@ -28,41 +27,29 @@ __all__ = [
     "row_count_check",
 ]
 
-EXAMPLES = 5
-"""How many distinct offending values a check shows."""
 
+def expectation_check(expectation: Expectation, outcome: Mapping[str, Any], facts: Facts) -> Check:
+    """The check of one expectation from its result (GX's JSON form, from GX or :mod:`~equityaudit.quality.compiled`).
 
-ValueCounts = Callable[[str], "pd.Series[Any]"]
-"""A column's ``value_counts(dropna=False)``, computed once per gate and shared by its checks."""
-
-
-def expectation_check(
-    expectation: Expectation,
-    outcome: Mapping[str, Any],
-    frame: pd.DataFrame,
-    *,
-    value_counts: ValueCounts | None = None,
-) -> Check:
-    """The check of one GX expectation from its validation result (GX's JSON form).
-
+    The offending values a failed check lists come from ``facts``, wherever the result came from.
     A ``missing_or_unknown`` expectation is counted by equityaudit itself (its ``outcome`` is
     not read, and the gate does not ask GX for it): see :func:`_missing_or_unknown_check`.
     """
-    if expectation.rule == "missing_or_unknown" and expectation.column in frame.columns:
-        return _missing_or_unknown_check(expectation, frame, value_counts=value_counts)
+    if expectation.rule == "missing_or_unknown" and expectation.column in facts.columns:
+        return _missing_or_unknown_check(expectation, facts)
     result: dict[str, Any] = dict(outcome.get("result") or {})
     passed = bool(outcome.get("success"))
     failure = _exception(outcome.get("exception_info"))
     column = expectation.column
     count = _int(result.get("unexpected_count"))
     percent = _float(result.get("unexpected_percent"))
-    examples = None if passed or failure else _offending(expectation, frame)
+    examples = None if passed or failure else _offending(expectation, facts)
     if failure is not None and expectation.type == "expect_column_values_to_be_between" and column:
         # GX cannot compare text with numbers: say which values are not numbers
-        not_numbers = _not_numbers(frame, column)
+        not_numbers = _not_numbers(facts, column)
         if not_numbers is not None and not_numbers.counts:
             count = sum(n for _, n in not_numbers.counts)
-            percent = _share(count, int(frame[column].notna().sum()))
+            percent = _share(count, facts.rows - facts.missing(column))
             shown = ", ".join(f"{_show(v)} ({n})" for v, n in not_numbers.counts[:EXAMPLES])
             return Check(
                 name=expectation.type,
@@ -80,14 +67,14 @@ def expectation_check(
     if examples is not None and count is None and expectation.rule == "numeric":
         # GX judges a non-object column by its dtype alone; count the values that are not numbers
         count = sum(n for _, n in examples.counts)
-        checked = int(frame[expectation.column].notna().sum()) if expectation.column else 0
+        checked = facts.rows - facts.missing(expectation.column) if expectation.column else 0
         percent = 100.0 * count / checked if checked else None
         examples = examples.first(EXAMPLES)
     elif examples is not None:
         examples = examples.first(EXAMPLES)
     if expectation.kwargs.get("row_condition") and count is not None:
         # GX counts only the rows its row_condition selects (often just the bad ones): of all rows
-        percent = _share(count, len(frame))
+        percent = _share(count, facts.rows)
     if "observed_value" in result:
         observed: Any = _json_safe(result["observed_value"])
     elif expectation.rule == "missing" and count is not None and result.get("element_count"):
@@ -111,39 +98,27 @@ def expectation_check(
         unexpected_count=count,
         unexpected_percent=percent,
         unexpected_values=_json_safe(values),
-        message=_message(expectation, passed, result, count, examples, failure, rows=len(frame)),
+        message=_message(expectation, passed, result, count, examples, failure, rows=facts.rows),
     )
 
 
-def _missing_or_unknown_check(
-    expectation: Expectation, frame: pd.DataFrame, *, value_counts: ValueCounts | None = None
-) -> Check:
+def _missing_or_unknown_check(expectation: Expectation, facts: Facts) -> Check:
     """Missing values and values saying unknown, counted together against one share of all rows.
 
     GX leaves nulls out of a regular-expression expectation (its ``mostly`` is a share of the
     non-null values), so equityaudit counts this check itself: the nulls, plus the non-null values
     the expectation's regular expression matches (as GX matches them: as text), over every row.
-    For a text, integer or boolean column, whose distinct values are distinct as text, the
-    regular expression is matched against the distinct values of the column's value counts (a
-    few, shared with the group-size check), not against every row.
+    The regular expression is matched against the column's distinct values (a few, shared with the
+    group-size check), each weighted by its rows.
     """
-    import pandas as pd
-
     column = str(expectation.column)
-    values = frame[column]
-    total = len(values)
+    total = facts.rows
     regex = str(expectation.kwargs["regex"])
-    tally = value_counts(column) if value_counts is not None else None
-    said: pd.Series[Any]
-    if tally is not None and _distinct_as_text(values, tally):
-        missing = int(tally[tally.index.isna()].sum())
-        known = tally[tally.index.notna()]
-        said = known[pd.Series(list(known.index), dtype=object).astype(str).str.contains(regex).to_numpy()]
-    else:
-        missing = int(values.isna().sum())
-        present = values[values.notna()]
-        said = present[present.astype(str).str.contains(regex, regex=True)].value_counts()
-    counts = [(_plain(value), int(n)) for value, n in said.items() if int(n) > 0]
+    values = facts.values(column)
+    missing = facts.missing(column)
+    present = values.present()
+    said = present.where(present.values.astype(str).str.contains(regex, regex=True).to_numpy(dtype=bool))
+    counts = [(_plain(value), n) for value, n in said.counts()]
     count = missing + sum(n for _, n in counts)
     mostly = float(expectation.kwargs.get("mostly", 1.0))
     passed = total == 0 or (total - count) / total >= mostly
@@ -199,19 +174,13 @@ def row_count_check(rows: int, minimum: int) -> Check:
     )
 
 
-def group_size_check(
-    rule: GroupSizeRule, frame: pd.DataFrame, *, value_counts: ValueCounts | None = None
-) -> tuple[Check, list[str]]:
+def group_size_check(rule: GroupSizeRule, facts: Facts) -> tuple[Check, list[str]]:
     """Whether enough groups of a sensitive column are large enough; notes on the small ones.
 
     Missing and unknown values (see :func:`equityaudit.values.sensitive_label`) form no group.
     """
     groups: dict[str, int] = {}
-    tally = (
-        value_counts(rule.column)
-        if value_counts is not None
-        else frame[rule.column].value_counts(dropna=False)
-    )
+    tally = facts.tally(rule.column)
     for value, n in tally.items():
         label = sensitive_label(value, unknown=rule.unknown_values)
         if label != UNKNOWN and int(n) > 0:
@@ -266,27 +235,6 @@ def group_size_check(
     return check, notes
 
 
-def _distinct_as_text(values: pd.Series[Any], tally: pd.Series[Any]) -> bool:
-    """Whether the column's distinct values (``tally``'s index) are distinct as text too.
-
-    ``value_counts`` merges values that compare equal (``1``, ``1.0`` and ``True`` in a column of
-    Python objects) that GX, matching text, tells apart; text, integer and boolean columns have no
-    such values.
-    """
-    import pandas as pd
-
-    dtype = values.dtype
-    if (
-        isinstance(dtype, pd.StringDtype)
-        or pd.api.types.is_integer_dtype(dtype)
-        or pd.api.types.is_bool_dtype(dtype)
-    ):
-        return True
-    if pd.api.types.is_object_dtype(dtype):
-        return all(isinstance(v, str) for v in tally.index if v is not None and v == v)
-    return False
-
-
 class _Offending:
     """The distinct offending values of a failed check, most frequent first, with their counts."""
 
@@ -297,8 +245,8 @@ class _Offending:
         return _Offending(self.counts[:n])
 
 
-def _offending(expectation: Expectation, frame: pd.DataFrame) -> _Offending | None:
-    """Recount the offending values of the rules whose semantics are plain (None for others).
+def _offending(expectation: Expectation, facts: Facts) -> _Offending | None:
+    """Count the offending values of the rules whose semantics are plain (None for others).
 
     GX's SUMMARY result lists only the first unexpected values it meets; counting the distinct
     ones (only when a check failed) shows a reader every kind of problem, most frequent first.
@@ -307,46 +255,39 @@ def _offending(expectation: Expectation, frame: pd.DataFrame) -> _Offending | No
 
     column = expectation.column
     kwargs = expectation.kwargs
-    if column is None or column not in frame.columns or kwargs.get("row_condition"):
+    if column is None or column not in facts.columns or kwargs.get("row_condition"):
         return None
-    values = frame[column]
-    values = values[values.notna()]
-    kind = expectation.type
-    if kind == "expect_column_values_to_be_in_set":
-        bad = values[~values.isin(list(kwargs.get("value_set") or []))]
-    elif kind == "expect_column_values_to_not_be_in_set":
-        bad = values[values.isin(list(kwargs.get("value_set") or []))]
-    elif kind == "expect_column_values_to_match_regex":
-        bad = values[~values.astype(str).str.contains(str(kwargs["regex"]), regex=True)]
-    elif kind == "expect_column_values_to_be_unique":
-        bad = values[values.duplicated(keep=False)]
-    elif kind == "expect_column_values_to_be_between":
-        numbers = pd.to_numeric(values, errors="coerce")
-        low, high = kwargs.get("min_value"), kwargs.get("max_value")
-        outside = numbers.isna()
-        if low is not None:
-            outside |= (numbers <= low) if kwargs.get("strict_min") else (numbers < low)
-        if high is not None:
-            outside |= (numbers >= high) if kwargs.get("strict_max") else (numbers > high)
-        bad = values[outside]
-    elif expectation.rule == "numeric":
-        return _not_numbers(frame, column)
-    else:
-        return None
-    counts = bad.value_counts()
-    return _Offending([(_plain(value), int(n)) for value, n in counts.items() if int(n) > 0])
+    if expectation.rule == "numeric":
+        return _not_numbers(facts, column)
+    if expectation.type == "expect_column_values_to_be_between":
+        dtype = facts.dtype(column)
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            present = facts.values(column).present()
+            numbers = pd.to_numeric(present.values, errors="coerce")
+            low, high = kwargs.get("min_value"), kwargs.get("max_value")
+            outside = numbers.isna()
+            if low is not None:
+                outside |= (numbers <= low) if kwargs.get("strict_min") else (numbers < low)
+            if high is not None:
+                outside |= (numbers >= high) if kwargs.get("strict_max") else (numbers > high)
+            return _Offending(_plain_counts(present.where(outside.to_numpy(dtype=bool)).counts()))
+    found = unexpected_values(expectation, facts)
+    return None if found is None else _Offending(_plain_counts(found))
 
 
-def _not_numbers(frame: pd.DataFrame, column: str) -> _Offending | None:
+def _plain_counts(pairs: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
+    return [(_plain(value), int(n)) for value, n in pairs if int(n) > 0]
+
+
+def _not_numbers(facts: Facts, column: str) -> _Offending | None:
     """The values of a column that are not numbers, most frequent first."""
     import pandas as pd
 
-    if column not in frame.columns:
+    if column not in facts.columns:
         return None
-    values = frame[column]
-    values = values[values.notna()]
-    bad = values[pd.to_numeric(values, errors="coerce").isna()]
-    return _Offending([(_plain(value), int(n)) for value, n in bad.value_counts().items() if int(n) > 0])
+    present = facts.values(column).present()
+    bad = pd.to_numeric(present.values, errors="coerce").isna().to_numpy(dtype=bool)
+    return _Offending(_plain_counts(present.where(bad).counts()))
 
 
 def _message(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import narwhals as nw
+from narwhals.dependencies import is_pandas_dataframe
 
 from equityaudit.errors import DataError
 from equityaudit.frames import collect_or_data_error, rows_for_python
@@ -23,20 +24,24 @@ from equityaudit.quality.checks import (
     python_scalar,
     row_count_check,
 )
-from equityaudit.quality.suite import Expectation, GroupSizeRule, build_suite
+from equityaudit.quality.compiled import covers, evaluate
+from equityaudit.quality.facts import EngineFacts, Facts, PandasFacts
+from equityaudit.quality.suite import Expectation, GroupSizeRule, QualitySuite, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
 from equityaudit.values import UNKNOWN, check_labels, null_as_none, sensitive_label
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import pandas as pd
 
     from equityaudit.auditors.base import Auditor
     from equityaudit.spec import AuditSpec
 
-__all__ = ["GateOutcome", "run_gate"]
+__all__ = ["GATE_ENGINES", "GateEngine", "GateOutcome", "run_gate"]
+
+GateEngine = Literal["compiled", "gx"]
+GATE_ENGINES: tuple[GateEngine, ...] = ("compiled", "gx")
+"""What evaluates the gate's checks: aggregations on the data's backend, or great-expectations."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,26 @@ class GateOutcome:
     gate: Gate
     rows: int
     notes: list[str] = field(default_factory=list)
-    suite: dict[str, Any] = field(default_factory=dict)
-    """The suite that ran, as great-expectations JSON (``equityaudit check --export-suite``); empty when
-    the data has no rows, since then no suite runs."""
     source: str = ""
     """The data source the gate checked (a file path, or the kind of in-memory frame)."""
+    rules: QualitySuite | None = None
+    """The suite the gate built from the spec and the auditor."""
+    origin: str = "<spec>"
+    """The spec the suite came from, for messages."""
+
+    @property
+    def suite(self) -> dict[str, Any]:
+        """The suite, as great-expectations JSON (``equityaudit check --export-suite``); empty when
+        the data has no rows, since then no suite runs. Imports great-expectations."""
+        if self.rules is None or self.rows == 0:
+            return {}
+        from equityaudit.quality.gx_runner import runner
+
+        gx_runner = runner()
+        with gx_runner.active():
+            return gx_runner.suite_json(
+                self.rules, gx_runner.compile(self.rules.expectations, origin=self.origin)
+            )
 
 
 def run_gate(
@@ -60,6 +80,7 @@ def run_gate(
     *,
     mode: Literal["enforce", "warn"] = "enforce",
     origin: str = "<data>",
+    engine: GateEngine = "compiled",
 ) -> GateOutcome:
     """Check the data before the audit; a failed gate blocks it unless ``mode`` is ``warn``.
 
@@ -76,6 +97,12 @@ def run_gate(
         ``enforce`` (a failed check blocks) or ``warn`` (the audit runs, each failed check a warning).
     origin
         The data source, for messages.
+    engine
+        ``compiled`` (the default): the built-in checks run as aggregations on the frame's own
+        backend (:mod:`equityaudit.quality.compiled`), and great-expectations, imported only then,
+        validates the rows of just the columns the other expectations read. ``gx``: the rows of
+        every checked column are read into pandas and great-expectations validates every
+        expectation. Both give the same checks (tests/quality/test_gate_compiled.py).
 
     Raises
     ------
@@ -114,41 +141,48 @@ def run_gate(
     present = list(schema)
     suite = build_suite(spec, auditor, schema=schema)
     # the data is read, counted and its labels checked before great-expectations is imported (it
-    # takes seconds), so a malformed file, a file without rows or a label the data lacks fails at once
+    # takes seconds, and most gates never need it), so a malformed file, a file without rows or a
+    # label the data lacks fails at once
     if len(collect_or_data_error(frame.head(1), origin)) == 0:  # no rows: known without pandas
         check = row_count_check(0, 1)
         gate = Gate(passed=False, mode=mode, checks=[check])
-        return GateOutcome(gate=gate, rows=0, source=origin)
-    why = "the quality gate (great-expectations validates pandas frames)"
-    data = rows_for_python(frame, suite.columns(present), why=why, origin=origin)
-    rows = len(data)
-    value_counts = _value_counts(data)
-    _check_labels(data, spec, auditor, origin=origin, value_counts=value_counts)
+        return GateOutcome(gate=gate, rows=0, source=origin, rules=suite, origin=spec.origin)
+    read = suite.columns(present)
+    native = nw.to_native(frame)
+    facts: Facts
+    if engine == "gx":
+        why = "the quality gate (--gate-engine gx: great-expectations validates pandas frames)"
+        facts = PandasFacts(rows_for_python(frame, read, why=why, origin=origin))
+    elif is_pandas_dataframe(native):  # already in memory: read as it is
+        facts = PandasFacts(native[read])
+    else:
+        facts = EngineFacts(frame, read, origin=origin)
+    rows = facts.rows
+    _check_labels(facts, spec, auditor, origin=origin)
     for rule in suite.rules:
         if isinstance(rule, GroupSizeRule) and rule.column in schema:
-            _check_group_values(rule.column, value_counts(rule.column), rule.unknown_values, origin=origin)
-    from equityaudit.quality.gx_runner import runner
-
-    gx_runner = runner()
-    with gx_runner.active():
-        compiled = gx_runner.compile(suite.expectations, origin=spec.origin)
-        suite_json = gx_runner.suite_json(suite, compiled)
-        # equityaudit counts a missing_or_unknown check itself (checks.py): GX's result would
-        # not be read, so GX does not run it (the exported suite still holds it)
-        runnable = [
-            c
-            for c in compiled
-            if c.expectation.type == "expect_column_to_exist"
-            or (
-                all(col in schema for col in c.expectation.columns)
-                and c.expectation.rule != "missing_or_unknown"
-            )
-        ]
-        results = dict(zip((id(c) for c in runnable), gx_runner.validate(data, runnable), strict=True))
+            _check_group_values(rule.column, facts.tally(rule.column), rule.unknown_values, origin=origin)
+    # equityaudit counts a missing_or_unknown check itself (checks.py): it is not evaluated here
+    runnable = [
+        e
+        for e in suite.expectations
+        if e.type == "expect_column_to_exist"
+        or (all(col in schema for col in e.columns) and e.rule != "missing_or_unknown")
+    ]
+    by_expectation: dict[int, dict[str, Any] | None] = {id(e): None for e in suite.expectations}
+    to_gx = []
+    for expectation in runnable:
+        if engine == "compiled" and covers(expectation, facts):
+            by_expectation[id(expectation)] = evaluate(expectation, facts)
+        else:
+            to_gx.append(expectation)
+    if to_gx:
+        by_expectation.update(
+            _validate_with_gx(to_gx, frame, facts, spec=spec, origin=origin, present=present)
+        )
     checks: list[Check] = []
     blocking: list[bool] = []
     notes: list[str] = []
-    by_expectation = {id(c.expectation): results.get(id(c)) for c in compiled}
     # a column the suite expects to exist and that is absent fails that one check; the other
     # checks on it are not run (they would only repeat it)
     reported = {
@@ -160,7 +194,7 @@ def run_gate(
             if outcome is None and rule.rule == "missing_or_unknown" and rule.column in schema:
                 outcome = {}  # not run by GX: counted by expectation_check
             if outcome is not None:
-                checks.append(expectation_check(rule, outcome, data, value_counts=value_counts))
+                checks.append(expectation_check(rule, outcome, facts))
             else:
                 missing = [c for c in rule.columns if c not in schema]
                 if set(missing) <= reported:
@@ -168,7 +202,7 @@ def run_gate(
                 checks.append(missing_column_check(rule, missing, present))
             blocking.append(rule.severity == "critical")
         elif rule.column in schema:
-            check, small = group_size_check(rule, data, value_counts=value_counts)
+            check, small = group_size_check(rule, facts)
             checks.append(check)
             blocking.append(rule.severity == "critical")
             notes += small
@@ -192,19 +226,43 @@ def run_gate(
             "the checks failed."
         )
     gate = Gate(passed=passed, mode=mode, checks=checks)
-    return GateOutcome(gate=gate, rows=rows, notes=notes, suite=suite_json, source=origin)
+    return GateOutcome(gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin)
 
 
-def _value_counts(data: pd.DataFrame) -> Callable[[str], pd.Series[Any]]:
-    """``data[column].value_counts(dropna=False)``, computed once per column and shared by the checks."""
-    cache: dict[str, pd.Series[Any]] = {}
+def _validate_with_gx(
+    expectations: list[Expectation],
+    frame: nw.LazyFrame[Any],
+    facts: Facts,
+    *,
+    spec: AuditSpec,
+    origin: str,
+    present: list[str],
+) -> dict[int, dict[str, Any]]:
+    """great-expectations' results for the expectations the compiled checks do not cover.
 
-    def value_counts(column: str) -> pd.Series[Any]:
-        if column not in cache:
-            cache[column] = data[column].value_counts(dropna=False)
-        return cache[column]
+    Only the columns those expectations read leave the backend (every column if one reads the
+    whole table); under ``--gate-engine gx`` the rows are already in pandas.
+    """
+    from equityaudit.quality.gx_runner import runner
 
-    return value_counts
+    if isinstance(facts, PandasFacts) and set(facts.columns) >= {c for e in expectations for c in e.columns}:
+        data = facts.frame if not any(e.reads_every_column for e in expectations) else None
+    else:
+        data = None
+    if data is None:
+        wanted = {c for e in expectations for c in e.columns}
+        read = (
+            present
+            if any(e.reads_every_column for e in expectations)
+            else [c for c in present if c in wanted]
+        )
+        why = f"great-expectations ({', '.join(sorted({e.type for e in expectations}))})"
+        data = rows_for_python(frame, read, why=why, origin=origin)
+    gx_runner = runner()
+    with gx_runner.active():
+        compiled = gx_runner.compile(expectations, origin=spec.origin)
+        results = gx_runner.validate(data, compiled)
+    return {id(c.expectation): result for c, result in zip(compiled, results, strict=True)}
 
 
 MAX_LABEL_CHARS = 1000
@@ -240,14 +298,7 @@ def _check_group_values(
         raise too_many_groups(len(labels), origin=origin, column=column, examples=examples)
 
 
-def _check_labels(
-    data: pd.DataFrame,
-    spec: AuditSpec,
-    auditor: Auditor,
-    *,
-    origin: str,
-    value_counts: Callable[[str], pd.Series[Any]],
-) -> None:
+def _check_labels(facts: Facts, spec: AuditSpec, auditor: Auditor, *, origin: str) -> None:
     """A labelled decision or outcome holds its positive label, and one other value unless ``negative`` is declared.
 
     These are spec-against-data errors (exit 2), raised before any check runs, exactly as the
@@ -256,9 +307,13 @@ def _check_labels(
     """
     used = {role for role, need in auditor.roles.items() if need != "unused"}
     for role, labelled in (("decision", spec.columns.decision), ("outcome", spec.columns.outcome)):
-        if not isinstance(labelled, LabelledColumn) or role not in used or labelled.column not in data:
+        if (
+            not isinstance(labelled, LabelledColumn)
+            or role not in used
+            or labelled.column not in facts.columns
+        ):
             continue
-        counts = value_counts(labelled.column)
+        counts = facts.tally(labelled.column)
         found = {
             python_scalar(value): int(n)
             for value, n in counts.items()

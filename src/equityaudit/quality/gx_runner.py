@@ -53,9 +53,11 @@ def _import_gx() -> Any:
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
     with warnings.catch_warnings():
-        # GX 1.x imports modules Python deprecates (sre_constants, ...): nothing a user can act on.
+        # GX 1.x imports modules Python deprecates (sre_constants, ...), and PySpark when it is
+        # installed (which warns about the pandas version): nothing a user can act on.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
         import great_expectations as gx
         import great_expectations.expectations  # registers the core expectations
     return gx

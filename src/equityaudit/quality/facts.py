@@ -1,0 +1,367 @@
+"""What the quality gate knows of the data's columns, computed where the data lives.
+
+Every built-in check of the gate (columns present, missing and unknown shares, group sizes,
+binary and labelled columns, ranges, allowed values, uniqueness, numeric types, row counts) is a
+function of a few facts about a column: how many rows, how many missing, its distinct values with
+how many rows hold each, how many rows share a value with another, how many numbers lie outside a
+range. :class:`EngineFacts` computes them as aggregations on the data's own backend (a polars
+scan, a DuckDB relation, a Spark DataFrame): only distinct values and counts leave it, never rows.
+:class:`PandasFacts` reads them off a pandas frame already in memory (a user's own frame, or the
+rows great-expectations validates under ``--gate-engine gx``).
+
+Values are seen **as great-expectations sees them**: GX validates pandas frames, so the distinct
+values of a column are converted to pandas exactly as its rows would be (Arrow to pandas, column
+by column: :func:`equityaudit.frames.rows_for_python`), and a check's predicate is then applied to
+them with the pandas operation GX applies to every row (``isin``, ``astype(str).str.contains``
+...), each distinct value weighted by its number of rows. A predicate on one value depends on that
+value alone, so the counts are the ones GX finds on every row (tests/quality/test_gate_compiled.py
+holds the two side by side).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+
+from equityaudit.frames import collect_or_data_error
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["EngineFacts", "Facts", "PandasFacts", "Values", "ordered_counts"]
+
+EXAMPLES = 5
+"""How many distinct offending values a check shows."""
+
+
+def ordered_counts(pairs: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
+    """``(value, rows)`` pairs, most frequent first; ties in the order of the values' text.
+
+    One order for every engine, so a check's message lists the same values wherever it ran.
+
+    Examples
+    --------
+    >>> ordered_counts([("b", 2), ("a", 2), (None, 5)])
+    [(None, 5), ('a', 2), ('b', 2)]
+    """
+    return sorted(pairs, key=lambda pair: (-pair[1], str(pair[0])))
+
+
+@dataclass(frozen=True)
+class Values:
+    """A column's values as GX sees them: each distinct value (or every value) with its rows."""
+
+    values: pd.Series[Any]
+    """The values, with the pandas dtype GX validates (missing values included)."""
+    weights: np.ndarray[Any, Any]
+    """Rows holding each value (all 1 when ``values`` holds every row)."""
+
+    def present(self) -> Values:
+        """The values that are not missing (pandas' ``notna``, as GX leaves them out)."""
+        return self.where(self.values.notna().to_numpy())
+
+    def where(self, mask: Any) -> Values:
+        """The values a boolean mask (one entry per value) selects."""
+        import numpy as np
+
+        keep = np.asarray(mask, dtype=bool)
+        return Values(self.values.iloc[keep], self.weights[keep])
+
+    def rows(self) -> int:
+        """Rows holding these values."""
+        return int(self.weights.sum())
+
+    def counts(self) -> list[tuple[Any, int]]:
+        """``(value, rows)`` per distinct value (missing values as one), most frequent first."""
+        tally: dict[Any, int] = {}
+        missing = 0
+        for value, n in zip(self.values.tolist(), self.weights.tolist(), strict=True):
+            if _is_missing(value):
+                missing += int(n)
+                continue
+            key = (type(value), value)  # 1, 1.0 and True stay apart, as GX tells them apart as text
+            tally[key] = tally.get(key, 0) + int(n)
+        pairs = [(value, n) for (_, value), n in tally.items() if n > 0]
+        return ordered_counts([*pairs, *([(None, missing)] if missing else [])])
+
+    def tally(self) -> pd.Series[Any]:
+        """The counts as a pandas Series (``value_counts(dropna=False)`` of the column)."""
+        import pandas as pd
+
+        pairs = self.counts()
+        return pd.Series(
+            [n for _, n in pairs], index=pd.Index([v for v, _ in pairs], dtype=object), dtype="int64"
+        )
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        import pandas as pd
+
+        return bool(value is pd.NA or value is pd.NaT)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+class Facts:
+    """The facts a gate reads; :class:`EngineFacts` and :class:`PandasFacts` compute them."""
+
+    columns: list[str]
+
+    @property
+    def rows(self) -> int:
+        """Rows in the data."""
+        raise NotImplementedError
+
+    def values(self, column: str) -> Values:
+        """The column's values, each distinct value once with its rows (or every value)."""
+        raise NotImplementedError
+
+    def missing(self, column: str) -> int:
+        """Rows where the column has no value (null, or NaN: pandas' ``isna``)."""
+        raise NotImplementedError
+
+    def dtype(self, column: str) -> Any:
+        """The pandas dtype great-expectations sees for the column."""
+        raise NotImplementedError
+
+    def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
+        """Rows sharing their (non-missing) value with another row, and the most repeated values."""
+        raise NotImplementedError
+
+    def outside(
+        self, column: str, low: float | None, high: float | None, *, strict_min: bool, strict_max: bool
+    ) -> tuple[int, list[tuple[Any, int]]]:
+        """Rows of a numeric column whose value lies outside ``[low, high]``, and the most frequent."""
+        raise NotImplementedError
+
+    def tally(self, column: str) -> pd.Series[Any]:
+        """``value_counts(dropna=False)`` of the column, computed once and shared by the checks."""
+        cache: dict[str, pd.Series[Any]] = self.__dict__.setdefault("_tallies", {})
+        if column not in cache:
+            cache[column] = self.values(column).tally()
+        return cache[column]
+
+
+class PandasFacts(Facts):
+    """Facts read off a pandas frame in memory (a user's frame, or the rows GX validates)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.columns = [str(c) for c in frame.columns]
+        self._values: dict[str, Values] = {}
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    def values(self, column: str) -> Values:
+        import numpy as np
+
+        if column not in self._values:
+            series = self.frame[column]
+            counted = _distinct_as_text(series)
+            if counted is not None:  # a few distinct values stand for every row
+                self._values[column] = Values(counted[0], counted[1])
+            else:
+                self._values[column] = Values(series, np.ones(len(series), dtype=np.int64))
+        return self._values[column]
+
+    def missing(self, column: str) -> int:
+        return int(self.frame[column].isna().sum())
+
+    def dtype(self, column: str) -> Any:
+        return self.frame[column].dtype
+
+    def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
+        values = self.frame[column]
+        values = values[values.notna()]
+        repeated = values[values.duplicated(keep=False)]
+        return len(repeated), _top(repeated)
+
+    def outside(
+        self, column: str, low: float | None, high: float | None, *, strict_min: bool, strict_max: bool
+    ) -> tuple[int, list[tuple[Any, int]]]:
+        values = self.frame[column]
+        values = values[values.notna()]
+        mask = values != values  # all False, aligned
+        if low is not None:
+            mask |= (values <= low) if strict_min else (values < low)
+        if high is not None:
+            mask |= (values >= high) if strict_max else (values > high)
+        bad = values[mask]
+        return len(bad), _top(bad)
+
+
+def _top(values: pd.Series[Any]) -> list[tuple[Any, int]]:
+    counts = values.value_counts()
+    return ordered_counts((value, int(n)) for value, n in counts.items() if int(n) > 0)[:EXAMPLES]
+
+
+def _distinct_as_text(series: pd.Series[Any]) -> tuple[pd.Series[Any], np.ndarray[Any, Any]] | None:
+    """A column's distinct values and their rows, when values that are equal are equal as text too.
+
+    ``value_counts`` merges values that compare equal (``1``, ``1.0`` and ``True`` in a column of
+    Python objects) that GX, matching text, tells apart; text, integer and boolean columns have no
+    such values. Returns None when the column may hold them (then every value is read).
+    """
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    plain = (
+        isinstance(dtype, pd.StringDtype)
+        or pd.api.types.is_integer_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+    )
+    if not plain and not pd.api.types.is_object_dtype(dtype):
+        return None
+    counts = series.value_counts(dropna=False, sort=False)
+    if not plain and not all(isinstance(v, str) for v in counts.index if not _is_missing(v)):
+        return None
+    values = (
+        pd.Series(list(counts.index), dtype=dtype) if plain else pd.Series(list(counts.index), dtype=object)
+    )
+    return values, counts.to_numpy(dtype=np.int64)
+
+
+class EngineFacts(Facts):
+    """Facts computed as aggregations on the data's backend: only values and counts leave it.
+
+    One aggregation counts the rows and each checked column's missing values; each column whose
+    values a check reads is grouped once (its distinct values and their rows), and only a failed
+    range or uniqueness check runs a second, filtered aggregation for its examples.
+    """
+
+    def __init__(self, frame: nw.LazyFrame[Any], columns: Iterable[str], *, origin: str) -> None:
+        self.frame = frame
+        self.origin = origin
+        self.schema = dict(frame.collect_schema())
+        self.columns = list(self.schema)
+        self._values: dict[str, Values] = {}
+        self._dtypes: dict[str, Any] = {}
+        checked = [c for c in dict.fromkeys(columns) if c in self.schema]
+        expressions = {"rows": nw.len()}
+        for i, column in enumerate(checked):
+            expressions[f"null{i}"] = nw.col(column).null_count()
+            if self._floating(column):
+                expressions[f"nan{i}"] = nw.col(column).is_nan().cast(nw.Int64).sum()
+        selected = frame.select([e.alias(name) for name, e in expressions.items()])
+        named = dict(zip(expressions, collect_or_data_error(selected, origin).row(0), strict=True))
+        self._rows = int(named["rows"])
+        self._missing = {
+            column: int(named[f"null{i}"]) + int(named.get(f"nan{i}") or 0)
+            for i, column in enumerate(checked)
+        }
+
+    def _floating(self, column: str) -> bool:
+        dtype = self.schema[column]
+        return bool(dtype == nw.Float64 or dtype == nw.Float32)
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    def missing(self, column: str) -> int:
+        if column not in self._missing:
+            expression = nw.col(column).null_count()
+            if self._floating(column):
+                expression = expression + nw.col(column).is_nan().cast(nw.Int64).sum()
+            self._missing[column] = int(
+                collect_or_data_error(self.frame.select(expression.alias("n")), self.origin)["n"][0] or 0
+            )
+        return self._missing[column]
+
+    def values(self, column: str) -> Values:
+        import numpy as np
+
+        if column not in self._values:
+            rows = _free_name(self.columns)
+            grouped = self.frame.group_by(column, drop_null_keys=False).agg(nw.len().alias(rows))
+            table = collect_or_data_error(grouped, self.origin, backend="pyarrow").to_native()
+            converted = table.select([column]).to_pandas()[column]  # as rows_for_python converts rows
+            weights = table.column(rows).to_numpy().astype(np.int64)
+            self._values[column] = Values(converted, weights)
+        return self._values[column]
+
+    def dtype(self, column: str) -> Any:
+        if column not in self._dtypes:
+            import pyarrow as pa  # type: ignore[import-untyped]
+
+            empty = collect_or_data_error(self.frame.select(column).head(0), self.origin, backend="pyarrow")
+            field = empty.to_native().schema.field(column)
+            sample = (
+                [None] if self.missing(column) else []
+            )  # a null turns integers into floats, as in GX's rows
+            table = pa.table({column: pa.array(sample, type=field.type)})
+            self._dtypes[column] = table.to_pandas()[column].dtype
+        return self._dtypes[column]
+
+    def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
+        rows = _free_name(self.columns)
+        present = self._present(column)
+        repeated = (
+            self.frame.filter(present).group_by(column).agg(nw.len().alias(rows)).filter(nw.col(rows) > 1)
+        )
+        total = collect_or_data_error(repeated.select(nw.col(rows).sum()), self.origin)[rows][0]
+        if not total:
+            return 0, []
+        return int(total), self._examples(repeated, column, rows)
+
+    def outside(
+        self, column: str, low: float | None, high: float | None, *, strict_min: bool, strict_max: bool
+    ) -> tuple[int, list[tuple[Any, int]]]:
+        value = nw.col(column)
+        tests = []
+        if low is not None:
+            tests.append(value <= low if strict_min else value < low)
+        if high is not None:
+            tests.append(value >= high if strict_max else value > high)
+        bad = self._present(column) & nw.any_horizontal(*tests, ignore_nulls=True)
+        total = collect_or_data_error(self.frame.select(bad.cast(nw.Int64).sum().alias("n")), self.origin)[
+            "n"
+        ][0]
+        if not total:
+            return 0, []
+        rows = _free_name(self.columns)
+        grouped = self.frame.filter(bad).group_by(column).agg(nw.len().alias(rows))
+        return int(total), self._examples(grouped, column, rows)
+
+    def _as_rows(self, values: pd.Series[Any], column: str) -> pd.Series[Any]:
+        """Values of a filtered selection in the dtype the column's rows have (a column with nulls
+        holds integers as floats, though the selection has none)."""
+        dtype = self.dtype(column)
+        return values if values.dtype == dtype else values.astype(dtype)
+
+    def _present(self, column: str) -> Any:
+        present = ~nw.col(column).is_null()
+        if self._floating(column):
+            present = present & ~nw.col(column).is_nan()
+        return present
+
+    def _examples(self, grouped: nw.LazyFrame[Any], column: str, rows: str) -> list[tuple[Any, int]]:
+        """The most frequent values of a grouped frame, converted as GX's rows would be."""
+        text = _free_name([*self.columns, rows])
+        keyed = grouped.with_columns(nw.col(column).cast(nw.String).alias(text))
+        top = keyed.sort([rows, text], descending=[True, False]).head(EXAMPLES).select(column, rows)
+        table = collect_or_data_error(top, self.origin, backend="pyarrow").to_native()
+        values = self._as_rows(table.select([column]).to_pandas()[column], column).tolist()
+        counts = [int(n) for n in table.column(rows).to_pylist()]
+        return ordered_counts(zip(values, counts, strict=True))
+
+
+def _free_name(columns: list[str]) -> str:
+    """A column name the data does not use (for a count beside its own columns)."""
+    name = "__rows"
+    while name in columns:
+        name += "_"
+    return name
