@@ -23,7 +23,7 @@ from equityaudit.frames import Source, check_repeated_columns, no_rows_error, re
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import judge, order_findings
 from equityaudit.plugins import get_auditor
-from equityaudit.quality import GateOutcome, run_gate
+from equityaudit.quality import GATE_ENGINES, GateEngine, GateOutcome, run_gate
 from equityaudit.results import (
     AuditInfo,
     AuditResult,
@@ -49,8 +49,14 @@ __all__ = ["audit", "check_spec", "run", "run_spec"]
 GateMode = Literal["enforce", "warn"]
 
 
-def run(spec: str | Path, *, gate: GateMode = "enforce", redact: bool = False) -> AuditResult:
-    """Run the audit a spec file describes.
+def run(
+    spec: str | Path,
+    *,
+    gate: GateMode = "enforce",
+    redact: bool = False,
+    gate_engine: GateEngine = "compiled",
+) -> AuditResult:
+    """Run the audit a spec file describes (``gate_engine``: see :func:`run_spec`).
 
     Examples
     --------
@@ -58,7 +64,7 @@ def run(spec: str | Path, *, gate: GateMode = "enforce", redact: bool = False) -
     >>> result.audit.auditor, result.data.rows
     ('hiring', 5000)
     """
-    return run_spec(load_spec(spec), gate=gate, redact=redact)
+    return run_spec(load_spec(spec), gate=gate, redact=redact, gate_engine=gate_engine)
 
 
 def audit(
@@ -83,6 +89,7 @@ def audit(
     gate: GateMode = "enforce",
     standard: str | None = None,
     redact: bool = False,
+    gate_engine: GateEngine = "compiled",
 ) -> AuditResult:
     """Audit a frame (pandas, polars, pyarrow, duckdb) or a data file; arguments mean what the spec's keys mean.
 
@@ -136,8 +143,8 @@ def audit(
     spec = spec_from_mapping(mapping, origin="equityaudit.audit()")
     if isinstance(data, str | Path):
         spec = spec.model_copy(update={"data": spec.data.model_copy(update={"path": Path(data)})})
-        return run_spec(spec, gate=gate, redact=redact)
-    return run_spec(spec, frame=data, gate=gate, redact=redact)
+        return run_spec(spec, gate=gate, redact=redact, gate_engine=gate_engine)
+    return run_spec(spec, frame=data, gate=gate, redact=redact, gate_engine=gate_engine)
 
 
 def run_spec(
@@ -147,24 +154,29 @@ def run_spec(
     gate: GateMode = "enforce",
     redact: bool = False,
     on_phase: Callable[[str], None] | None = None,
+    gate_engine: GateEngine = "compiled",
 ) -> AuditResult:
     """Run a validated spec on its data file, or on ``frame`` when one is given.
 
     With ``redact``, auditors that quote the data (the chatbot auditor's example utterances)
     cite row ids instead. ``on_phase`` is called with the name of each phase as it starts
-    (``loading``, ``quality gate``, ``auditing``), for progress displays.
+    (``loading``, ``quality gate``, ``auditing``), for progress displays. ``gate_engine``
+    ``compiled`` (the default) runs the gate's built-in checks as aggregations on the data's
+    backend; ``gx`` has great-expectations validate every check on the rows in pandas
+    (:func:`equityaudit.quality.gate.run_gate`).
     """
     if gate not in ("enforce", "warn"):
         raise SpecError(
             f"gate: expected 'enforce' or 'warn', found {gate!r}. {did_you_mean(str(gate), ['enforce', 'warn'])}"
         )
+    _check_gate_engine(gate_engine)
     phase = on_phase or (lambda name: None)
     started = dt.datetime.now(dt.UTC)
     phase("loading")
     prepared = prepare(spec, frame=frame)
     spec, auditor, options, source = prepared.spec, prepared.auditor, prepared.options, prepared.source
     phase("quality gate")
-    gate_result = _gate(prepared, mode=gate)
+    gate_result = _gate(prepared, mode=gate, engine=gate_engine)
     rows = gate_result.rows
     if audit_verdict(gate_result.gate, []) == "blocked":
         blocked = _result(spec, source, rows, started, gate_result.gate, verdict="blocked", prepared=prepared)
@@ -205,7 +217,7 @@ def run_spec(
     )
 
 
-def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
+def check_spec(spec: AuditSpec, *, frame: Any = None, gate_engine: GateEngine = "compiled") -> GateOutcome:
     """Run only the quality gate of a spec, validating the spec exactly as an audit would.
 
     Parameters
@@ -227,15 +239,26 @@ def check_spec(spec: AuditSpec, *, frame: Any = None) -> GateOutcome:
     >>> outcome.gate.passed, outcome.rows
     (True, 5000)
     """
+    _check_gate_engine(gate_engine)
     prepared = prepare(spec, frame=frame)
-    outcome = _gate(prepared, mode="enforce")
+    outcome = _gate(prepared, mode="enforce", engine=gate_engine)
     return replace(outcome, notes=[*prepared.notes, *outcome.notes])
 
 
-def _gate(prepared: PreparedAudit, *, mode: GateMode) -> GateOutcome:
+def _check_gate_engine(engine: str) -> None:
+    if engine not in GATE_ENGINES:
+        raise SpecError(
+            f"gate_engine: expected one of {', '.join(map(repr, GATE_ENGINES))}, found {engine!r}. "
+            f"{did_you_mean(str(engine), list(GATE_ENGINES))}"
+        )
+
+
+def _gate(prepared: PreparedAudit, *, mode: GateMode, engine: GateEngine) -> GateOutcome:
     """The quality gate on the prepared data; data with a header but no rows is an error, in any mode."""
     source = prepared.source
-    outcome = run_gate(source.frame, prepared.spec, prepared.auditor, mode=mode, origin=source.name)
+    outcome = run_gate(
+        source.frame, prepared.spec, prepared.auditor, mode=mode, origin=source.name, engine=engine
+    )
     if outcome.rows == 0:
         raise no_rows_error(source.name, query=source.query)
     return outcome

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from equityaudit.errors import ExitCode
+
+if TYPE_CHECKING:
+    from equityaudit.quality.gate import GateEngine
 
 __all__ = ["check_command"]
 
@@ -21,9 +25,19 @@ __all__ = ["check_command"]
     help="Also write the spec's suite as great-expectations JSON to this file (one spec only).",
 )
 @click.option("--force", is_flag=True, help="Replace an --export-suite file that equityaudit did not write.")
+@click.option(
+    "--gate-engine",
+    type=click.Choice(["compiled", "gx"]),
+    default="compiled",
+    show_default=True,
+    help="compiled: the built-in checks run as aggregations where the data lives; "
+    "gx: great-expectations validates every check on the rows in pandas.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every check, not only the failed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def check_command(target: Path, export_to: Path | None, force: bool, verbose: bool, quiet: bool) -> None:
+def check_command(
+    target: Path, export_to: Path | None, force: bool, gate_engine: GateEngine, verbose: bool, quiet: bool
+) -> None:
     """Run only the quality gate of spec TARGET, or of every *.yaml spec in folder TARGET.
 
     \b
@@ -50,7 +64,7 @@ def check_command(target: Path, export_to: Path | None, force: bool, verbose: bo
     console = summary_console()
     blocked = False
     for spec in specs:
-        outcome = check_spec(spec)
+        outcome = check_spec(spec, gate_engine=gate_engine)
         blocked = blocked or not outcome.gate.passed
         if not quiet:
             console.rule(

@@ -6,6 +6,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from equityaudit.cli.formats import DEFAULT_FORMATS, FormatOption, parse_formats
 from equityaudit.errors import ExitCode, OutputError, SpecError, UndefinedMetricWarning
 from equityaudit.report.escaping import github_message, github_property
 from equityaudit.results import AuditResult
+
+if TYPE_CHECKING:
+    from equityaudit.quality.gate import GateEngine
 
 __all__ = ["demo_command", "exit_code_for", "run_command"]
 
@@ -96,6 +100,7 @@ def run_specs(
     force: bool = False,
     junit_xml: Path | None = None,
     redact: bool = False,
+    gate_engine: GateEngine = "compiled",
 ) -> ExitCode:
     """Run each spec, print its summary, write its reports; return the overall exit code.
 
@@ -146,7 +151,11 @@ def run_specs(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UndefinedMetricWarning)  # the notes in the result say it
                 result = run_spec(
-                    spec, gate="warn" if gate == "warn" else "enforce", redact=redact, on_phase=on_phase
+                    spec,
+                    gate="warn" if gate == "warn" else "enforce",
+                    redact=redact,
+                    on_phase=on_phase,
+                    gate_engine=gate_engine,
                 )
             on_phase("writing reports")
             files = write_reports(result, out, formats, force=force)
@@ -228,6 +237,14 @@ def _check_writable(path: Path) -> None:
     show_default=True,
     help="warn: run even when the quality gate fails, recording each failed check as a warning.",
 )
+@click.option(
+    "--gate-engine",
+    type=click.Choice(["compiled", "gx"]),
+    default="compiled",
+    show_default=True,
+    help="compiled: the gate's built-in checks run as aggregations where the data lives; "
+    "gx: great-expectations validates every check on the rows in pandas.",
+)
 @click.option("--force", is_flag=True, help="Replace output files that equityaudit did not write.")
 @click.option(
     "--redact", is_flag=True, help="Cite row ids instead of quoting the data in examples (chatbot auditor)."
@@ -241,6 +258,7 @@ def run_command(
     fail_on: str,
     strict: bool,
     gate: str,
+    gate_engine: GateEngine,
     force: bool,
     redact: bool,
     quiet: bool,
@@ -265,6 +283,7 @@ def run_command(
         force=force,
         junit_xml=junit_xml,
         redact=redact,
+        gate_engine=gate_engine,
     )
     raise SystemExit(int(code))
 
