@@ -352,7 +352,8 @@ def read_error(exc: BaseException, origin: str) -> DataError | None:
 
 
 def collect_or_data_error(frame: nw.LazyFrame[Any], origin: str, *, backend: Any = None) -> nw.DataFrame[Any]:
-    """Collect a frame; a file that turns out malformed now fails with :func:`read_error`'s message.
+    """Collect a frame (polars: with its streaming engine); a file that turns out malformed now
+    fails with :func:`read_error`'s message.
 
     Any other failure is raised as it is.
 
@@ -362,8 +363,11 @@ def collect_or_data_error(frame: nw.LazyFrame[Any], origin: str, *, backend: Any
     >>> collect_or_data_error(nw.from_native(pl.LazyFrame({"a": [1, 2]})), "<polars.LazyFrame>").shape
     (2, 1)
     """
+    # polars' streaming engine reads a scan in batches: an aggregation's memory does not grow with
+    # the rows (550 MB in memory against 94 MB streaming for 14 groups' counts of 10M rows)
+    options = {"engine": "streaming"} if frame.implementation is nw.Implementation.POLARS else {}
     try:
-        return frame.collect(backend=backend)
+        return frame.collect(backend=backend, **options)
     except Exception as exc:  # a file is parsed only when its rows are first collected
         error = read_error(exc, origin)
         if error is None:

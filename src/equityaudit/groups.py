@@ -22,7 +22,7 @@ from typing import Any
 import narwhals as nw
 
 from equityaudit.errors import ColumnNotFoundError, DataError
-from equityaudit.frames import Source
+from equityaudit.frames import Source, collect_or_data_error
 from equityaudit.results import NamedGroups
 from equityaudit.spec import AuditSpec, GroupBands, GroupLabels
 from equityaudit.values import UNKNOWN, sensitive_label
@@ -157,7 +157,9 @@ def _labelled(
     frame: nw.LazyFrame[Any], column: str, grouping: GroupLabels, spec: AuditSpec, where: str
 ) -> tuple[nw.Expr, NamedGroups]:
     wanted = {normalise_label(raw): label for raw, label in grouping.labels.items()}
-    distinct = frame.select(nw.col(column).cast(nw.String)).unique().collect()[column].to_list()
+    distinct = collect_or_data_error(frame.select(nw.col(column).cast(nw.String)).unique(), "<data>")[
+        column
+    ].to_list()
     raws: list[str] = []
     mapped: list[str] = []
     seen: dict[str, str] = {}
@@ -209,7 +211,8 @@ def _banded(
     frame: nw.LazyFrame[Any], column: str, grouping: GroupBands, dtype: Any, name: str, where: str
 ) -> tuple[nw.Expr, NamedGroups]:
     if not dtype.is_numeric():
-        values = frame.select(nw.col(column).cast(nw.String)).unique().head(200).collect()[column].to_list()
+        distinct = frame.select(nw.col(column).cast(nw.String)).unique().head(200)
+        values = collect_or_data_error(distinct, "<data>")[column].to_list()
         text = [v for v in values if v is not None and not _is_number(v)][:5]
         raise DataError(
             f"{name}: column {column!r} ({where}: bands) holds text, not numbers"
@@ -271,11 +274,12 @@ def _quantile_cuts(frame: nw.LazyFrame[Any], column: str, n: int, *, whole: bool
     """
     shares = [i / n for i in range(1, n)]
     value = nw.col(column)
-    row = frame.select(  # one pass: the quantiles and the range they must fall inside
+    selected = frame.select(  # one pass: the quantiles and the range they must fall inside
         *(value.quantile(share, interpolation="linear").alias(f"q{i}") for i, share in enumerate(shares)),
         value.min().alias("lo"),
         value.max().alias("hi"),
-    ).collect()
+    )
+    row = collect_or_data_error(selected, "<data>")
     cuts: list[float] = []
     for quantile in (row[f"q{i}"][0] for i in range(len(shares))):
         if quantile is None or (isinstance(quantile, float) and math.isnan(quantile)):
@@ -294,7 +298,7 @@ def _whole_numbers(frame: nw.LazyFrame[Any], column: str) -> bool:
     """Whether a float column holds only whole numbers (an integer column read with missing values)."""
     value = nw.col(column)
     fractional = (~value.is_null() & ~value.is_nan() & (value != value.round(0))).sum()
-    count = frame.select(fractional.alias("fractional")).collect()["fractional"][0]
+    count = collect_or_data_error(frame.select(fractional.alias("fractional")), "<data>")["fractional"][0]
     return not count
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import narwhals as nw
 
+from equityaudit.frames import collect_or_data_error
 from equityaudit.spec import Columns, LabelledColumn
 from equityaudit.stats.counts import GroupCounts
 
@@ -40,7 +41,9 @@ def numeric_sensitive_notes(
     counted = frame.select(  # n_unique counts a missing value as one: take it off
         *((nw.col(c).n_unique() - (nw.col(c).null_count() > 0).cast(nw.Int64)).alias(c) for c in numeric)
     )
-    distinct = (counted.collect() if isinstance(counted, nw.LazyFrame) else counted).row(0)
+    distinct = (
+        collect_or_data_error(counted, "<data>") if isinstance(counted, nw.LazyFrame) else counted
+    ).row(0)
     return [
         f"column {column!r} (columns.sensitive) is numeric with {k} distinct values, so each value is "
         f"a group of its own ({k} groups, most of them too small to judge). Band it into a few ranges "

@@ -118,21 +118,21 @@ def sample_median(frame: nw.LazyFrame[Any], score: str, *, origin: str) -> float
     """Median of a numeric score over the whole sample (one pass on the backend)."""
     dtype = frame.collect_schema()[score]
     if not dtype.is_numeric():
-        bad = (
+        offending = (
             frame.select(nw.col(score))
             .filter(~nw.col(score).cast(nw.String).str.contains(r"^\s*-?[0-9.eE+-]+\s*$"))
             .head(5)
-            .collect()[score]
-            .to_list()
         )
+        bad = collect_or_data_error(offending, origin)[score].to_list()
         raise DataError(
             f"{origin}: column {score!r} (columns.score) should be numeric, but has type {dtype}"
             f"{' with values such as ' + ', '.join(map(repr, bad)) if bad else ''}. "
             "Remove the non-numeric values or name a numeric column."
         )
-    stats = frame.select(
-        nw.col(score).median().alias("median"), nw.col(score).null_count().alias("missing")
-    ).collect()
+    stats = collect_or_data_error(
+        frame.select(nw.col(score).median().alias("median"), nw.col(score).null_count().alias("missing")),
+        origin,
+    )
     missing = int(stats["missing"][0])
     if missing:
         raise DataError(
