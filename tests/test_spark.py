@@ -4,8 +4,9 @@ The reference for every number is the same audit of the same rows as a pandas fr
 backend the statistics are checked against scikit-learn, fairlearn and hand computations
 elsewhere): tables, findings and the gate must agree to 1e-9 (Spark sums floating-point weights
 in another order, so the last bits of a weighted share may differ), the verdict exactly. The
-data is the third-party reference datasets (COMPAS, UCI Adult, UCI German credit) and the bundled
-hiring data.
+data is the third-party reference datasets (COMPAS, UCI Adult, UCI German credit) as frames, and
+the bundled hiring data (its stages, scores and intersections) through the spec's Spark sources,
+against the same spec on the polars engine.
 
 All Spark tests live in this module and share one ``local[2]`` session (starting one takes
 several seconds); the module is one xdist group, so ``--dist loadgroup`` keeps it on one worker.
@@ -13,6 +14,7 @@ several seconds); the module is one xdist group, so ``--dist loadgroup`` keeps i
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from pathlib import Path
@@ -77,7 +79,9 @@ def assert_close(a: Any, b: Any, where: str = "") -> None:
 def assert_same_audit(spark_result: AuditResult, pandas_result: AuditResult) -> None:
     assert spark_result.verdict == pandas_result.verdict
     assert spark_result.data.rows == pandas_result.data.rows
-    assert_close([t.model_dump() for t in spark_result.tables], [t.model_dump() for t in pandas_result.tables])
+    assert_close(
+        [t.model_dump() for t in spark_result.tables], [t.model_dump() for t in pandas_result.tables]
+    )
     assert_close(
         [f.model_dump() for f in spark_result.findings], [f.model_dump() for f in pandas_result.findings]
     )
@@ -138,28 +142,16 @@ CASES: dict[str, tuple[Path, list[str], dict[str, Any]]] = {
             },
         },
     ),
-    # the bundled hiring data with its stages: selection, scoring and stage rates
-    "hiring": (
-        HIRING,
-        ["sex", "race_ethnicity", "advanced", "screen_score", "stage"],
-        {
-            "auditor": "hiring",
-            "sensitive": ["sex", "race_ethnicity"],
-            "intersectional": True,
-            "decision": "advanced",
-            "score": "screen_score",
-            "stage": "stage",
-            "options": {"stages": ["applied", "interview", "offer"]},
-        },
-    ),
 }
 
 
-@pytest.mark.filterwarnings("ignore::equityaudit.errors.UndefinedMetricWarning")  # small COMPAS groups: notes say it
+@pytest.mark.filterwarnings(
+    "ignore::equityaudit.errors.UndefinedMetricWarning"
+)  # small COMPAS groups: notes say it
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_spark_frame_audits_as_the_same_rows_in_pandas(spark: Any, case: str) -> None:
     path, columns, arguments = CASES[case]
-    rows = pd.read_csv(_reference(path.name) if path.parent == REFERENCE_DATA else path, usecols=columns)
+    rows = pd.read_csv(_reference(path.name), usecols=columns)
     on_pandas = ea.audit(rows, name=case, **arguments)
     on_spark = ea.audit(spark.createDataFrame(rows), name=case, **arguments)
     assert_same_audit(on_spark, on_pandas)
@@ -208,7 +200,7 @@ def test_spec_engine_spark_reads_parquet_through_the_cli(
     assert code == polars_run[0] == 1  # the hiring audit fails its thresholds, on either engine
     assert_same_audit(result, polars_run[1])
     assert (result.data.engine, result.data.source) == ("spark", str(parquet))
-    assert result.data.sha256 == __import__("hashlib").sha256(parquet.read_bytes()).hexdigest()
+    assert result.data.sha256 == hashlib.sha256(parquet.read_bytes()).hexdigest()
 
 
 def test_spec_engine_spark_reads_a_folder_of_parquet_parts(
@@ -292,7 +284,9 @@ def test_a_missing_path_names_data_path(spark: Any, tmp_path: Path) -> None:
     ],
     ids=["table-without-spark", "uri-without-spark", "table-and-path"],
 )
-def test_spark_only_keys_are_spec_errors_elsewhere(tmp_path: Path, data: dict[str, Any], message: str) -> None:
+def test_spark_only_keys_are_spec_errors_elsewhere(
+    tmp_path: Path, data: dict[str, Any], message: str
+) -> None:
     """Checked when the spec is validated: no Spark session is started for them."""
     spec = _spec(tmp_path, "bad", data)
     outcome = CliRunner().invoke(main, ["run", str(spec)])

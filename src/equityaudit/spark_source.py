@@ -183,7 +183,8 @@ def read_table(table: str, *, where: str) -> nw.LazyFrame[Any]:
             f"{where}: {table}: no such table in the Spark catalog ({_one_line(exc)}). Check data.table "
             "(database.table) and the session's catalog (SPARK_REMOTE, SPARK_MASTER)."
         ) from None
-    return nw.from_native(native)
+    frame: nw.LazyFrame[Any] = nw.from_native(native)
+    return frame
 
 
 def _one_line(exc: BaseException) -> str:

@@ -333,7 +333,7 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 class DataSource(_Strict):
     """Where the data is and what it is."""
 
-    path: Path | str | None = Field(
+    path: Path | Annotated[str, Field(pattern=_URI.pattern, title="URI")] | None = Field(
         default=None,
         description="Data file (CSV, Parquet or JSONL), relative to the spec file; with engine: spark "
         "also a folder of such files or a URI (s3://bucket/data.parquet). A spec file names one of "
