@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import pandas as pd
 import polars as pl
 import pytest
@@ -29,6 +30,7 @@ from click.testing import CliRunner
 import equityaudit as ea
 from equityaudit.cli import main
 from equityaudit.errors import MissingExtraError
+from equityaudit.frames import read_source
 from equityaudit.results import AuditResult
 from evidence import unavailable
 from paths import REFERENCE_DATA, ROOT
@@ -190,17 +192,28 @@ def polars_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, AuditResu
     return code, result
 
 
-def test_spec_engine_spark_reads_parquet_through_the_cli(
-    spark: Any, tmp_path: Path, polars_run: tuple[int, AuditResult]
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_spec_engine_spark_reads_a_file_through_the_cli(
+    spark: Any, tmp_path: Path, polars_run: tuple[int, AuditResult], suffix: str
 ) -> None:
-    parquet = tmp_path / "hiring.parquet"
-    pl.read_csv(HIRING, infer_schema_length=10_000).write_parquet(parquet)
-    code, _, result = _run(_spec(tmp_path, "spark", {"path": "hiring.parquet", "engine": "spark"}))
+    data = tmp_path / f"hiring.{suffix}"
+    if suffix == "parquet":
+        pl.read_csv(HIRING, infer_schema_length=10_000).write_parquet(data)
+    else:
+        data.write_bytes(HIRING.read_bytes())
+    code, _, result = _run(_spec(tmp_path, "spark", {"path": data.name, "engine": "spark"}))
     assert result is not None
     assert code == polars_run[0] == 1  # the hiring audit fails its thresholds, on either engine
     assert_same_audit(result, polars_run[1])
-    assert (result.data.engine, result.data.source) == ("spark", str(parquet))
-    assert result.data.sha256 == hashlib.sha256(parquet.read_bytes()).hexdigest()
+    assert (result.data.engine, result.data.source) == ("spark", str(data))
+    assert result.data.sha256 == hashlib.sha256(data.read_bytes()).hexdigest()
+    if suffix == "csv":  # a date stays text, as polars reads it (Spark's inference would make it a timestamp)
+        schema = read_source(data, engine="spark").frame.collect_schema()
+        assert schema["application_date"] == nw.String == polars_schema(HIRING)["application_date"]
+
+
+def polars_schema(path: Path) -> Any:
+    return read_source(path).frame.collect_schema()
 
 
 def test_spec_engine_spark_reads_a_folder_of_parquet_parts(

@@ -133,8 +133,8 @@ def _require_java(where: str) -> None:
 def scan_path(location: str, kind: str, separator: str, *, where: str) -> nw.LazyFrame[Any]:
     """A CSV, Parquet or JSONL file (or folder of them, or a URI) as a lazy Spark DataFrame.
 
-    CSV columns are typed by Spark's inference (numbers, booleans and text; dates stay text, as
-    polars reads them), and rows whose every field is empty are skipped, as the polars reader does.
+    CSV columns are typed by Spark's inference (numbers, booleans and text; dates and times stay
+    text, as polars reads them), and rows whose every field is empty are skipped, as the polars reader does.
 
     ``where`` names the spec key that chose Spark, for a missing pyspark or Java.
 
@@ -153,9 +153,7 @@ def scan_path(location: str, kind: str, separator: str, *, where: str) -> nw.Laz
         elif kind == "jsonl":
             native = reader.json(location)
         else:
-            options = {"header": "true", "inferSchema": "true", "quote": '"', "escape": '"'}
-            options |= {"sep": separator, "preferDate": "false", "enforceSchema": "false"}
-            native = reader.options(**options).csv(location)
+            native = _read_csv(reader, location, separator)
     except PySparkException as exc:
         raise DataError(f"{location}: Spark cannot read it as {kind}: {_one_line(exc)}") from None
     frame: nw.LazyFrame[Any] = nw.from_native(native)
@@ -163,6 +161,35 @@ def scan_path(location: str, kind: str, separator: str, *, where: str) -> nw.Laz
         columns = frame.collect_schema().names()
         frame = frame.filter(~nw.all_horizontal(*[nw.col(c).is_null() for c in columns], ignore_nulls=False))
     return frame
+
+
+def _read_csv(reader: Any, location: str, separator: str) -> Any:
+    """A CSV file read by Spark with the types polars infers: dates and times stay text.
+
+    Spark's inference would make ``2026-01-01`` a timestamp; the auditors read text labels, and a
+    column must read the same on every engine, so such columns are read again as text, as written.
+    """
+    from pyspark.sql.types import (
+        DateType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampNTZType,
+        TimestampType,
+    )
+
+    options = {"header": "true", "quote": '"', "escape": '"', "sep": separator, "enforceSchema": "false"}
+    inferred = reader.options(**options, inferSchema="true", preferDate="false").csv(location).schema
+    timely = (DateType, TimestampType, TimestampNTZType)
+    if not any(isinstance(field.dataType, timely) for field in inferred.fields):
+        return reader.options(**options).schema(inferred).csv(location)
+    schema = StructType(
+        [
+            StructField(field.name, StringType(), True) if isinstance(field.dataType, timely) else field
+            for field in inferred.fields
+        ]
+    )
+    return reader.options(**options).schema(schema).csv(location)
 
 
 def read_table(table: str, *, where: str) -> nw.LazyFrame[Any]:
