@@ -84,8 +84,13 @@ def spark_session(where: str) -> Any:
         warnings.filterwarnings("ignore", message=_PANDAS_NOTICE, category=FutureWarning)
         remote = os.environ.get("SPARK_REMOTE")
         if remote:
+            builder = SparkSession.builder.remote(remote)
+            if remote.startswith("local"):  # a Spark Connect server pyspark starts here: as quiet as local
+                builder = _quiet(builder)
+                # the server starts with them; the client then warns it cannot set them again at run time
+                warnings.filterwarnings("ignore", message="Failed to set spark", category=UserWarning)
             try:
-                return SparkSession.builder.remote(remote).getOrCreate()
+                return builder.getOrCreate()
             except ImportError as exc:
                 raise MissingExtraError(
                     f"{where}: SPARK_REMOTE={remote} asks for Spark Connect, whose client libraries are "
@@ -100,10 +105,7 @@ def spark_session(where: str) -> Any:
         builder = SparkSession.builder.master(master).appName("equityaudit")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         if master.startswith("local"):
-            log_config = importlib.resources.files("equityaudit") / "spark_log4j2.properties"
-            builder = builder.config("spark.ui.enabled", "false").config(
-                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}"
-            )
+            builder = _quiet(builder)
         try:
             session = builder.getOrCreate()
         except Exception as exc:  # pyspark raises its own runtime error when the JVM does not start
@@ -114,6 +116,16 @@ def spark_session(where: str) -> Any:
             ) from None
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _quiet(builder: Any) -> Any:
+    """A local session's builder that logs errors only and shows no progress bar and no web UI."""
+    log_config = importlib.resources.files("equityaudit") / "spark_log4j2.properties"
+    return (
+        builder.config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}")
+    )
 
 
 def _require_java(where: str) -> None:
