@@ -1,14 +1,14 @@
 """Sources in, rows out: data files and in-memory frames as narwhals frames, and their rows for Python.
 
 Files (CSV, Parquet, JSONL) are read with polars (or DuckDB, or Spark: ``data.engine``); in-memory
-pandas, polars, pyarrow, duckdb and Spark frames are wrapped with narwhals. A file that cannot be read (missing, not UTF-8, malformed on a
-line, naming a column twice) fails with a :class:`~equityaudit.errors.DataError` naming the file,
-the line and the fix. Nothing downstream knows the backend: auditors and statistics compute with
-narwhals expressions on the data's own backend, and the few steps no backend can compute
-(great-expectations' checks, a scikit-learn classifier, pandas' factorisation of a column's
-values) get their rows from :func:`rows_for_python`, the one place data leaves its backend,
-saying why. How the values in those frames are read (yes/no, unknown, declared labels) is
-:mod:`equityaudit.values`' job; whether the spec's columns are there, :mod:`equityaudit.column_checks`'.
+pandas, polars, pyarrow, duckdb and Spark frames are wrapped with narwhals. A file that cannot be
+read (missing, not UTF-8, malformed on a line, naming a column twice) fails with a
+:class:`~equityaudit.errors.DataError` naming the file, the line and the fix. Nothing downstream
+knows the backend: auditors and statistics compute with narwhals expressions on the data's own
+backend, and the few steps no backend can compute (great-expectations' checks, a scikit-learn
+classifier, pandas' factorisation of a column's values) get their rows from
+:func:`rows_for_python`, the one place data leaves its backend, saying why. How the values in
+those frames are read (yes/no, unknown, declared labels) is :mod:`equityaudit.values`' job; whether the spec's columns are there, :mod:`equityaudit.column_checks`'.
 """
 
 from __future__ import annotations
