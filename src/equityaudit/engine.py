@@ -19,7 +19,14 @@ from pydantic import BaseModel, ValidationError
 from equityaudit.auditors.base import AuditContext, Auditor
 from equityaudit.column_checks import check_columns
 from equityaudit.errors import DataError, PluginError, SpecError, did_you_mean
-from equityaudit.frames import Source, check_repeated_columns, no_rows_error, read_query, read_source
+from equityaudit.frames import (
+    Source,
+    check_repeated_columns,
+    no_rows_error,
+    read_query,
+    read_source,
+    read_table,
+)
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import judge, order_findings
 from equityaudit.plugins import get_auditor
@@ -91,7 +98,7 @@ def audit(
     redact: bool = False,
     gate_engine: GateEngine = "compiled",
 ) -> AuditResult:
-    """Audit a frame (pandas, polars, pyarrow, duckdb) or a data file; arguments mean what the spec's keys mean.
+    """Audit a frame (pandas, polars, pyarrow, duckdb, Spark) or a data file; arguments mean what the spec's keys mean.
 
     ``gate="warn"`` runs the audit even when the quality gate fails (each failed check becomes a
     warning); ``standard`` names a standard the audit must conform to (``"nyc-ll144@2023"``);
@@ -349,7 +356,7 @@ def prepare(spec: AuditSpec, *, frame: Any = None) -> PreparedAudit:
         **extra,
         **_quality_columns(spec),
     }
-    notes = check_repeated_columns(source, used, origin=origin)
+    notes = [*source.notes, *check_repeated_columns(source, used, origin=origin)]
     source, groups = apply_groups(source, spec, origin=origin)
     return PreparedAudit(
         spec=spec,
@@ -497,6 +504,8 @@ def _source(spec: AuditSpec, frame: Any, origin: str) -> Source:
     data = spec.data
     if data.query is not None and data.database is not None:
         return read_query(data.database, data.query, origin=origin)
+    if data.table is not None:
+        return read_table(data.table, origin=origin)
     if data.path is None:
         raise SpecError(f"{origin}: data.path is missing and no frame was given; name the data to audit.")
     try:

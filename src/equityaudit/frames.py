@@ -1,14 +1,14 @@
 """Sources in, rows out: data files and in-memory frames as narwhals frames, and their rows for Python.
 
-Files (CSV, Parquet, JSONL) are read with polars; in-memory pandas, polars, pyarrow and duckdb
-frames are wrapped with narwhals. A file that cannot be read (missing, not UTF-8, malformed on a
-line, naming a column twice) fails with a :class:`~equityaudit.errors.DataError` naming the file,
-the line and the fix. Nothing downstream knows the backend: auditors and statistics compute with
-narwhals expressions on the data's own backend, and the few steps no backend can compute
-(great-expectations' checks, a scikit-learn classifier, pandas' factorisation of a column's
-values) get their rows from :func:`rows_for_python`, the one place data leaves its backend,
-saying why. How the values in those frames are read (yes/no, unknown, declared labels) is
-:mod:`equityaudit.values`' job; whether the spec's columns are there, :mod:`equityaudit.column_checks`'.
+Files (CSV, Parquet, JSONL) are read with polars (or DuckDB, or Spark: ``data.engine``); in-memory
+pandas, polars, pyarrow, duckdb and Spark frames are wrapped with narwhals. A file that cannot be
+read (missing, not UTF-8, malformed on a line, naming a column twice) fails with a
+:class:`~equityaudit.errors.DataError` naming the file, the line and the fix. Nothing downstream
+knows the backend: auditors and statistics compute with narwhals expressions on the data's own
+backend, and the few steps no backend can compute (great-expectations' checks, a scikit-learn
+classifier, pandas' factorisation of a column's values) get their rows from
+:func:`rows_for_python`, the one place data leaves its backend, saying why. How the values in
+those frames are read (yes/no, unknown, declared labels) is :mod:`equityaudit.values`' job; whether the spec's columns are there, :mod:`equityaudit.column_checks`'.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ __all__ = [
     "read_error",
     "read_query",
     "read_source",
+    "read_table",
     "rows_for_python",
     "rows_for_text",
 ]
@@ -72,10 +73,14 @@ class Source:
     an audit that uses one, and notes the others."""
     query: str | None = None
     """The SQL statement whose rows these are (``data.query``); ``None`` for a file or a frame."""
+    notes: tuple[str, ...] = ()
+    """What the report should say about how the data was read (why it has no SHA-256, say)."""
 
     @property
     def engine(self) -> str:
-        """The backend that holds the rows and computes the counts (``polars``, ``duckdb``, ``pandas``, ...).
+        """The backend that holds the rows and computes the counts (``polars``, ``duckdb``, ``spark``, ...).
+
+        Spark is ``spark`` whether the session is classic or Spark Connect, as ``data.engine`` names it.
 
         Examples
         --------
@@ -83,8 +88,8 @@ class Source:
         >>> read_source(pd.DataFrame({"sex": ["F"]})).engine
         'pandas'
         """
-        name: str = self.frame.implementation.name
-        return name.lower()
+        name: str = self.frame.implementation.name.lower()
+        return "spark" if name.startswith("pyspark") else name
 
 
 def read_source(
@@ -95,15 +100,19 @@ def read_source(
     Parameters
     ----------
     source
-        A path to a CSV, Parquet or JSONL file, or a pandas, polars, pyarrow or duckdb frame.
+        A path to a CSV, Parquet or JSONL file (with ``engine="spark"``, also a folder of them or
+        a URI such as ``s3://bucket/data.parquet``), or a pandas, polars, pyarrow, duckdb or Spark
+        frame.
     file_format
         ``csv``, ``parquet`` or ``jsonl``; default: from the file's extension.
     separator
         Field separator of a CSV file.
     engine
-        What reads a file: ``polars`` (a lazy scan) or ``duckdb`` (a lazy DuckDB relation, read
-        in place; :mod:`equityaudit.duckdb_source`). Either way the file's SHA-256 is computed
-        streaming, and text files are checked to be UTF-8, in one pass over its bytes.
+        What reads a file: ``polars`` (a lazy scan), ``duckdb`` (a lazy DuckDB relation, read
+        in place; :mod:`equityaudit.duckdb_source`) or ``spark`` (a lazy Spark DataFrame of the
+        environment's session; :mod:`equityaudit.spark_source`). A local file's SHA-256 is computed
+        streaming, and text files are checked to be UTF-8, in one pass over its bytes; a folder or
+        a URI read by Spark has no SHA-256, and the source's notes say so.
 
     Examples
     --------
@@ -112,6 +121,8 @@ def read_source(
     >>> src.name, src.frame.collect_schema().names()
     ('<pandas.DataFrame>', ['sex', 'hired'])
     """
+    if engine == "spark" and isinstance(source, str | Path) and _spark_location(source):
+        return _read_spark_location(str(source), file_format=file_format, separator=separator)
     if isinstance(source, str | Path):
         return _read_file(Path(source), file_format=file_format, separator=separator, engine=engine)
     try:
@@ -119,7 +130,7 @@ def read_source(
     except TypeError:
         raise DataError(
             f"cannot audit a {type(source).__module__}.{type(source).__name__}: expected a file "
-            "path or a pandas, polars, pyarrow or duckdb frame."
+            "path or a pandas, polars, pyarrow, duckdb or Spark frame."
         ) from None
     except nw.exceptions.DuplicateError as exc:  # pandas allows a column name twice
         detail = " ".join(str(exc).split()).removeprefix("Expected unique column names, got: ")
@@ -131,6 +142,49 @@ def read_source(
     name = f"<{native.__module__.split('.')[0]}.{native.__name__}>"
     lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
     return Source(frame=lazy, name=name, sha256=None)
+
+
+def read_table(table: str, *, origin: str) -> Source:
+    """A table of the Spark session's catalog (``data.table``), as a lazy Spark DataFrame.
+
+    The source's name is the table followed by ``(data.table)``; it has no SHA-256 (a table is
+    not a file equityaudit can read), and its notes say so.
+    """
+    from equityaudit.spark_source import read_table as spark_table
+
+    frame = spark_table(table, where=f"{origin}: data.table")
+    note = (
+        f"The data is the Spark table {table}; a table has no file to hash, so the result records no "
+        "SHA-256 of the data."
+    )
+    return Source(frame=frame, name=f"{table} (data.table)", sha256=None, notes=(note,))
+
+
+def _spark_location(location: str | Path) -> bool:
+    """Whether Spark reads this location itself: a URI, or a local folder (of Parquet part files, say)."""
+    from equityaudit.spark_source import is_uri
+
+    return is_uri(location) or Path(location).is_dir()
+
+
+def _read_spark_location(location: str, *, file_format: str | None, separator: str) -> Source:
+    """A URI or a local folder read by Spark: no file equityaudit reads itself, so no SHA-256."""
+    from equityaudit.spark_source import is_uri, scan_path
+
+    shown = location if is_uri(location) else _display(Path(location))
+    kind = file_format or _FORMATS.get(Path(location.rstrip("/")).suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"{shown}: cannot tell the data format from the name: expected one ending in .csv, "
+            ".parquet or .jsonl. Set data.format in the spec (parquet, csv or jsonl)."
+        )
+    frame = scan_path(location, kind, separator, where=f"{shown}: data.engine")
+    what = "a URI Spark reads" if is_uri(location) else "a folder Spark reads"
+    note = (
+        f"The data is {what} ({shown}); equityaudit does not read its bytes, so the result records no "
+        "SHA-256 of the data."
+    )
+    return Source(frame=frame, name=shown, sha256=None, notes=(note,))
 
 
 def read_query(database: Path, query: str, *, origin: str) -> Source:
@@ -222,7 +276,7 @@ def _read_file(path: Path, *, file_format: str | None, separator: str, engine: s
     try:
         frame = _scan(path, kind, separator, engine)
         columns = frame.collect_schema().names()
-    except MissingExtraError:
+    except (MissingExtraError, DataError):
         raise
     except Exception as exc:  # polars raises several unrelated exception types on bad files
         raise _file_error(exc, path, kind, separator, str(path)) from None
@@ -325,7 +379,7 @@ _READ: dict[str, tuple[Path, str, str]] = {}
 display name: a file is parsed only when its rows are first collected, so a malformed row is
 found then, and :func:`read_error` needs to know which file that was."""
 
-_BACKENDS = frozenset({"polars", "narwhals", "pyarrow", "duckdb"})
+_BACKENDS = frozenset({"polars", "narwhals", "pyarrow", "duckdb", "pyspark"})
 
 
 def read_error(exc: BaseException, origin: str) -> DataError | None:
@@ -610,6 +664,10 @@ def _scan(path: Path, kind: str, separator: str, engine: str) -> nw.LazyFrame[An
         from equityaudit.duckdb_source import scan_file
 
         return scan_file(path, kind, separator)
+    if engine == "spark":
+        from equityaudit.spark_source import scan_path
+
+        return scan_path(str(path), kind, separator, where=f"{_display(path)}: data.engine")
     import polars as pl
 
     if kind == "csv":

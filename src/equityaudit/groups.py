@@ -297,7 +297,8 @@ def _quantile_cuts(frame: nw.LazyFrame[Any], column: str, n: int, *, whole: bool
 def _whole_numbers(frame: nw.LazyFrame[Any], column: str) -> bool:
     """Whether a float column holds only whole numbers (an integer column read with missing values)."""
     value = nw.col(column)
-    fractional = (~value.is_null() & ~value.is_nan() & (value != value.round(0))).sum()
+    # a count of booleans summed as integers: Spark's sum takes no booleans
+    fractional = (~value.is_null() & ~value.is_nan() & (value != value.round(0))).cast(nw.Int64).sum()
     count = collect_or_data_error(frame.select(fractional.alias("fractional")), "<data>")["fractional"][0]
     return not count
 

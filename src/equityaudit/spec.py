@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -325,22 +326,35 @@ class DataPeriod(_Strict):
         return self
 
 
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A location with a scheme (``s3://``, ``hdfs://``, ``file://``): read by Spark, never resolved as a path."""
+
+
 class DataSource(_Strict):
     """Where the data is and what it is."""
 
-    path: Path | None = Field(
+    path: Path | Annotated[str, Field(pattern=_URI.pattern, title="URI")] | None = Field(
         default=None,
-        description="Data file (CSV, Parquet or JSONL), relative to the spec file; a spec file names "
-        "either path or query (with database); omitted when a frame is passed to equityaudit.audit().",
+        description="Data file (CSV, Parquet or JSONL), relative to the spec file; with engine: spark "
+        "also a folder of such files or a URI (s3://bucket/data.parquet). A spec file names one of "
+        "path, query (with database) or table; omitted when a frame is passed to equityaudit.audit().",
     )
     format: Literal["csv", "parquet", "jsonl"] | None = Field(
         default=None, description="File format; default: from the file's extension."
     )
     separator: str = Field(default=",", min_length=1, max_length=1, description="CSV separator.")
-    engine: Literal["polars", "duckdb"] = Field(
+    engine: Literal["polars", "duckdb", "spark"] = Field(
         default="polars",
-        description="What reads and counts the data: polars (lazy scan of path) or duckdb (path "
-        "read in place by DuckDB, or query run on database). Default: polars for path, duckdb for query.",
+        description="What reads and counts the data: polars (lazy scan of path), duckdb (path "
+        "read in place by DuckDB, or query run on database) or spark (path or table read by the "
+        "SparkSession the environment names: SPARK_REMOTE, else SPARK_MASTER, default local[2]). "
+        "Default: polars for path, duckdb for query.",
+    )
+    table: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A table of the Spark session's catalog (database.table) whose rows are the data; "
+        "needs engine: spark and the 'spark' extra.",
     )
     query: str | None = Field(
         default=None,
@@ -373,8 +387,33 @@ class DataSource(_Strict):
             return {**data, "engine": "duckdb"}
         return data
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _uri_or_path(cls, value: Any) -> Any:
+        """A URI stays text (a path would fold its ``//``); anything else is a path."""
+        if isinstance(value, str) and not _URI.match(value):
+            return Path(value)
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
+        if self.table is not None:
+            others = [key for key in ("path", "query", "database") if getattr(self, key) is not None]
+            if others:
+                raise ValueError(
+                    f"both table and {' and '.join(others)} are set; name one source: table (a Spark "
+                    "table) or path (a data file)"
+                )
+            if self.engine != "spark":
+                raise ValueError(
+                    f"table is read from the Spark catalog, but engine is {self.engine!r}; set engine: "
+                    "spark (or name a data file with path)"
+                )
+        if isinstance(self.path, str) and self.engine != "spark":
+            raise ValueError(
+                f"path is the URI {self.path!r}, which only Spark reads, but engine is {self.engine!r}; "
+                "set engine: spark, or give the path of a local file"
+            )
         if self.query is not None:
             if self.path is not None:
                 raise ValueError(

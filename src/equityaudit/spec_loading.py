@@ -127,10 +127,11 @@ def load_spec(path: str | Path) -> AuditSpec:
     raw = path.read_bytes()
     mapping = load_yaml(raw, origin=str(path))
     spec = spec_from_mapping(mapping, origin=str(path))
-    if spec.data.path is None and spec.data.query is None:
+    if spec.data.path is None and spec.data.query is None and spec.data.table is None:
         raise SpecError(
             f"{path}: data.path: required key is missing; name the data file to audit (or write "
-            "data.query and data.database to audit a query's rows)."
+            "data.query and data.database to audit a query's rows, or data.table with data.engine: "
+            "spark to audit a Spark table)."
         )
     return spec.model_copy(
         update={
@@ -147,7 +148,7 @@ def _resolve_paths(data: DataSource, base: Path) -> DataSource:
     resolved = {
         key: (base / value).resolve()
         for key, value in (("path", data.path), ("database", data.database))
-        if value is not None and not value.is_absolute()
+        if isinstance(value, Path) and not value.is_absolute()  # a URI (text) is Spark's to resolve
     }
     return data.model_copy(update=resolved) if resolved else data
 
