@@ -165,6 +165,47 @@ def test_a_spark_frame_audits_as_the_same_rows_in_pandas(spark: Any, case: str) 
     assert on_pandas.data.engine == "pandas"
 
 
+def test_the_compiled_gate_on_spark_equals_great_expectations_on_the_same_rows(spark: Any) -> None:
+    """The gate's built-in checks as Spark aggregations, against great-expectations on the rows in
+    pandas (tests/quality/test_gate_compiled.py does the same for polars, DuckDB and pandas),
+    with rules that fail: a range, allowed values, a missing share, uniqueness, a labelled decision."""
+    from equityaudit.plugins import get_auditor
+    from equityaudit.quality import run_gate
+    from equityaudit.spec_loading import spec_from_mapping
+
+    columns = ["id", "name", "race", "sex", "score_text", "two_year_recid", "decile_score", "c_charge_degree"]
+    columns += ["c_jail_in", "priors_count"]
+    rows = pd.read_csv(_reference("compas-scores-two-years.csv"), usecols=columns)
+    spec = spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "compas-gate",
+            "auditor": "decisions",
+            "data": {"path": "compas.csv"},
+            "columns": {
+                "sensitive": ["race", "sex"],
+                "decision": {"column": "score_text", "positive": ["High"], "negative": ["Medium"]},
+                "outcome": "two_year_recid",
+                "id": "id",
+            },
+            "quality": {
+                "ranges": {"decile_score": [1, 8], "priors_count": [0, 20]},
+                "allowed": {"c_charge_degree": ["F"]},
+                "max_missing": {"c_jail_in": 0.01},
+                "unique": ["name"],
+            },
+        },
+        origin="test",
+    )
+    auditor = get_auditor("decisions")
+    on_spark = run_gate(read_source(spark.createDataFrame(rows)).frame, spec, auditor, origin="data")
+    by_gx = run_gate(read_source(rows).frame, spec, auditor, engine="gx", origin="data")
+    assert [c.model_dump(mode="json") for c in on_spark.gate.checks] == [
+        c.model_dump(mode="json") for c in by_gx.gate.checks
+    ]
+    assert sum(not c.passed for c in by_gx.gate.checks) >= 4
+
+
 def _spec(folder: Path, name: str, data: dict[str, Any]) -> Path:
     """The bundled hiring audit (audits/hiring.yaml), with its data block replaced."""
     spec = yaml.safe_load((ROOT / "audits" / "hiring.yaml").read_text())
