@@ -601,3 +601,37 @@ def test_chi_square_on_fractional_counts_equals_the_pearson_formula() -> None:
     assert got[2] == pytest.approx(scipy_stats.chi2.sf(statistic, 1), rel=1e-12)
     with pytest.raises(DataError, match="whole numbers"):
         chi_square_test(x, n)
+
+
+def test_fisher_narrow_window_equals_the_full_window_on_large_tables() -> None:
+    """The narrow first window (kept only when the tables beyond it provably add < 1e-16 of p)
+    against the 38-SD window it replaces, which test_fisher_p_matches_scipy holds to scipy."""
+    import math
+
+    from equityaudit.stats import inference
+
+    rng = np.random.default_rng(2026)
+    narrowed = 0
+    for trial in range(300):
+        n1, n2 = (int(v) for v in rng.integers(1, 3_000_000, size=2))
+        p1 = float(rng.random())
+        p2 = min(1.0, p1 * float(rng.uniform(0.995, 1.005)))  # near the null: z within a few SD
+        x1, x2 = int(rng.binomial(n1, p1)), int(rng.binomial(n2, p2))
+        if trial % 5 == 0:
+            x1 = int(rng.integers(0, min(n1, 40) + 1))  # far in a tail: the full window answers
+        total, selected = n1 + n2, x1 + x2
+        low, high = max(0, n1 - (total - selected)), min(selected, n1)
+        if low == high:
+            continue
+        mean = n1 * selected / total
+        sd = math.sqrt(
+            n1 * selected * (total - selected) * (total - n1) / (total * total * max(total - 1, 1))
+        )
+        margins = (x1, n1, total, selected, low, high, mean)
+        full = inference._fisher_window(*margins, reach=38.0 * sd + 2.0, certify=False)
+        assert full is not None
+        narrowed += inference._fisher_window(*margins, reach=12.0 * sd, certify=True) is not None
+        p, mid = inference._fisher_one(x1, n1, x2, n2)
+        assert p == pytest.approx(full[0], rel=1e-15, abs=1e-300)
+        assert mid == pytest.approx(full[1], rel=1e-15, abs=1e-300)
+    assert narrowed > 100  # the narrow window is the one that answers for most tables

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from equityaudit.quality.suite import Expectation
 
-__all__ = ["COMPILED", "covers", "evaluate"]
+__all__ = ["COMPILED", "covers", "evaluate", "reads_values", "unexpected_values"]
 
 _MAP = {
     "expect_column_values_to_be_in_set": {"value_set"},
@@ -80,6 +80,15 @@ def covers(expectation: Expectation, facts: Facts) -> bool:
     if "value_set" in _MAP[kind]:
         return isinstance(kwargs.get("value_set"), list)
     return True
+
+
+def reads_values(expectation: Expectation) -> bool:
+    """Whether the expectation is judged from the column's distinct values (a value set, a
+    regular expression) rather than from counts the backend computes (missing values, a range,
+    repeated values, the type)."""
+    return bool(_MAP.get(expectation.type, set()) & {"value_set", "regex"}) and not expectation.kwargs.get(
+        "row_condition"
+    )
 
 
 def _compiles(regex: str) -> bool:

@@ -38,6 +38,9 @@ __all__ = ["EngineFacts", "Facts", "PandasFacts", "Values", "ordered_counts"]
 EXAMPLES = 5
 """How many distinct offending values a check shows."""
 
+JOINT_LIMIT = 100_000
+"""Most combinations of values counted in one pass (:meth:`EngineFacts._tally_jointly`)."""
+
 
 def ordered_counts(pairs: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
     """``(value, rows)`` pairs, most frequent first; ties in the order of the values' text.
@@ -242,26 +245,71 @@ class EngineFacts(Facts):
     range or uniqueness check runs a second, filtered aggregation for its examples.
     """
 
-    def __init__(self, frame: nw.LazyFrame[Any], columns: Iterable[str], *, origin: str) -> None:
+    def __init__(
+        self,
+        frame: nw.LazyFrame[Any],
+        columns: Iterable[str],
+        *,
+        origin: str,
+        tallied: Iterable[str] = (),
+    ) -> None:
         self.frame = frame
         self.origin = origin
         self.schema = dict(frame.collect_schema())
         self.columns = list(self.schema)
         self._values: dict[str, Values] = {}
         self._dtypes: dict[str, Any] = {}
+        self._missing: dict[str, int] = {}
+        self._rows: int | None = None
         checked = [c for c in dict.fromkeys(columns) if c in self.schema]
+        jointly = [c for c in dict.fromkeys(tallied) if c in self.schema]
+        if jointly:
+            self._tally_jointly(jointly)
+        rest = [c for c in checked if c not in self._missing]
+        if rest or self._rows is None:
+            self._count_missing(rest)
+
+    def _tally_jointly(self, columns: list[str]) -> None:
+        """The values of a few columns with few values (a sensitive column's groups, a decision's
+        labels) from one grouped count of their combinations: one pass over the data, where a
+        count per column would make one each. Columns with too many combinations (free text, an
+        id) are left to be counted one by one."""
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        rows = _free_name(self.columns)
+        grouped = self.frame.group_by(columns, drop_null_keys=False).agg(nw.len().alias(rows))
+        table = collect_or_data_error(
+            grouped.head(JOINT_LIMIT + 1), self.origin, backend="pyarrow"
+        ).to_native()
+        if table.num_rows > JOINT_LIMIT:
+            return
+        self._rows = int(pc.sum(table.column(rows)).as_py() or 0)
+        for column in columns:
+            marginal = table.group_by([column], use_threads=False).aggregate([(rows, "sum")])
+            counts = marginal.column(f"{rows}_sum")
+            values = pa.table({column: marginal.column(column)})
+            self._set_values(column, values, counts)
+            self._missing[column] = self._values[column].rows() - self._values[column].present().rows()
+
+    def _set_values(self, column: str, values: Any, counts: Any) -> None:
+        import numpy as np
+
+        converted = values.to_pandas()[column]  # as rows_for_python converts rows
+        self._values[column] = Values(converted, np.asarray(counts.to_numpy(), dtype=np.int64))
+
+    def _count_missing(self, columns: list[str]) -> None:
+        """One aggregation: the rows, and each column's missing values (nulls, and NaN in floats)."""
         expressions = {"rows": nw.len()}
-        for i, column in enumerate(checked):
+        for i, column in enumerate(columns):
             expressions[f"null{i}"] = nw.col(column).null_count()
             if self._floating(column):
                 expressions[f"nan{i}"] = nw.col(column).is_nan().cast(nw.Int64).sum()
-        selected = frame.select([e.alias(name) for name, e in expressions.items()])
-        named = dict(zip(expressions, collect_or_data_error(selected, origin).row(0), strict=True))
+        selected = self.frame.select([e.alias(name) for name, e in expressions.items()])
+        named = dict(zip(expressions, collect_or_data_error(selected, self.origin).row(0), strict=True))
         self._rows = int(named["rows"])
-        self._missing = {
-            column: int(named[f"null{i}"]) + int(named.get(f"nan{i}") or 0)
-            for i, column in enumerate(checked)
-        }
+        for i, column in enumerate(columns):
+            self._missing[column] = int(named[f"null{i}"]) + int(named.get(f"nan{i}") or 0)
 
     def _floating(self, column: str) -> bool:
         dtype = self.schema[column]
@@ -269,7 +317,7 @@ class EngineFacts(Facts):
 
     @property
     def rows(self) -> int:
-        return self._rows
+        return int(self._rows or 0)
 
     def missing(self, column: str) -> int:
         if column not in self._missing:
@@ -282,20 +330,17 @@ class EngineFacts(Facts):
         return self._missing[column]
 
     def values(self, column: str) -> Values:
-        import numpy as np
 
         if column not in self._values:
             rows = _free_name(self.columns)
             grouped = self.frame.group_by(column, drop_null_keys=False).agg(nw.len().alias(rows))
             table = collect_or_data_error(grouped, self.origin, backend="pyarrow").to_native()
-            converted = table.select([column]).to_pandas()[column]  # as rows_for_python converts rows
-            weights = table.column(rows).to_numpy().astype(np.int64)
-            self._values[column] = Values(converted, weights)
+            self._set_values(column, table.select([column]), table.column(rows))
         return self._values[column]
 
     def dtype(self, column: str) -> Any:
         if column not in self._dtypes:
-            import pyarrow as pa  # type: ignore[import-untyped]
+            import pyarrow as pa
 
             empty = collect_or_data_error(self.frame.select(column).head(0), self.origin, backend="pyarrow")
             field = empty.to_native().schema.field(column)

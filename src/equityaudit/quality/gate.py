@@ -24,7 +24,7 @@ from equityaudit.quality.checks import (
     python_scalar,
     row_count_check,
 )
-from equityaudit.quality.compiled import covers, evaluate
+from equityaudit.quality.compiled import covers, evaluate, reads_values
 from equityaudit.quality.facts import EngineFacts, Facts, PandasFacts
 from equityaudit.quality.suite import Expectation, GroupSizeRule, QualitySuite, build_suite
 from equityaudit.results import Check, Gate
@@ -156,7 +156,7 @@ def run_gate(
     elif is_pandas_dataframe(native):  # already in memory: read as it is
         facts = PandasFacts(native[read])
     else:
-        facts = EngineFacts(frame, read, origin=origin)
+        facts = EngineFacts(frame, read, origin=origin, tallied=_tallied(suite, spec))
     rows = facts.rows
     _check_labels(facts, spec, auditor, origin=origin)
     for rule in suite.rules:
@@ -227,6 +227,17 @@ def run_gate(
         )
     gate = Gate(passed=passed, mode=mode, checks=checks)
     return GateOutcome(gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin)
+
+
+def _tallied(suite: QualitySuite, spec: AuditSpec) -> list[str]:
+    """The columns whose distinct values the checks read: sensitive columns, labelled decisions
+    and outcomes, and the columns of value-set and regular-expression checks."""
+    columns = [rule.column for rule in suite.group_rules]
+    columns += [
+        c.column for c in (spec.columns.decision, spec.columns.outcome) if isinstance(c, LabelledColumn)
+    ]
+    columns += [e.column for e in suite.expectations if e.column and reads_values(e)]
+    return list(dict.fromkeys(columns))
 
 
 def _validate_with_gx(

@@ -471,16 +471,19 @@ def two_proportion_z_test(
 # at double precision, so the support is cut there (always keeping the observed table).
 _WINDOW_SD = 38.0
 
+# A first, narrower window reaches until the tables are exp(-46) ~ 1e-20 as probable as the
+# observed one (in the normal approximation); it is kept only when the tables beyond it provably
+# add less than 1e-16 of the p-value (see _fisher_window), else the 38-SD window is evaluated.
+_NEGLIGIBLE_LOG = 46.0
+
 
 def _fisher_one(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     """Two-sided Fisher exact p and mid-p for one 2×2 table [[x1, n1-x1], [x2, n2-x2]].
 
     The hypergeometric log-probabilities are evaluated with log-gamma over the part of the
-    support within ``_WINDOW_SD`` standard deviations of the mean (plus the observed table), so a
-    table of millions of rows costs a few thousand evaluations, not millions.
+    support near the mean that can add to the p-value (plus the observed table), so a table of
+    millions of rows costs a few thousand evaluations, not millions.
     """
-    from scipy import special
-
     total = n1 + n2
     selected = x1 + x2
     low = max(0, n1 - (total - selected))
@@ -488,8 +491,39 @@ def _fisher_one(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     if low == high:
         return 1.0, 0.5
     mean = n1 * selected / total
-    variance = n1 * selected * (total - selected) * (total - n1) / (total * total * max(total - 1, 1))
-    reach = _WINDOW_SD * math.sqrt(variance) + 2.0
+    sd = math.sqrt(n1 * selected * (total - selected) * (total - n1) / (total * total * max(total - 1, 1)))
+    z = abs(x1 - mean) / sd if sd > 0 else 0.0
+    narrow = min(_WINDOW_SD, math.sqrt(z * z + 2.0 * _NEGLIGIBLE_LOG) + 2.0)
+    margins = (x1, n1, total, selected, low, high, mean)
+    certified = _fisher_window(*margins, reach=narrow * sd + 2.0, certify=narrow < _WINDOW_SD)
+    if certified is not None:
+        return certified
+    full = _fisher_window(*margins, reach=_WINDOW_SD * sd + 2.0, certify=False)
+    assert full is not None  # an uncertified window always answers
+    return full
+
+
+def _fisher_window(
+    x1: int,
+    n1: int,
+    total: int,
+    selected: int,
+    low: int,
+    high: int,
+    mean: float,
+    *,
+    reach: float,
+    certify: bool,
+) -> tuple[float, float] | None:
+    """p and mid-p from the tables within ``reach`` of the mean; with ``certify``, None unless the
+    tables left out add less than 1e-16 of the p-value.
+
+    The hypergeometric distribution is log-concave, so beyond a window's edge (past the mode) the
+    probabilities fall at least geometrically, with the ratio of the edge's two outermost
+    tables: the tables beyond it add at most ``edge * r / (1 - r)``.
+    """
+    from scipy import special
+
     start = max(low, min(x1, math.floor(mean - reach)))
     stop = min(high, max(x1, math.ceil(mean + reach)))
     k = np.arange(start, stop + 1, dtype=np.float64)
@@ -508,7 +542,20 @@ def _fisher_one(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     as_probable = ~less & (pmf <= observed * _TIE_TOLERANCE)
     p_less = float(pmf[less].sum())
     p_equal = float(pmf[as_probable].sum())
+    if certify:
+        left = _beyond(pmf[0], pmf[1]) if start > low else 0.0
+        right = _beyond(pmf[-1], pmf[-2]) if stop < high else 0.0
+        if not left + right <= 1e-16 * (p_less + p_equal):
+            return None
     return min(p_less + p_equal, 1.0), min(p_less + 0.5 * p_equal, 1.0)
+
+
+def _beyond(edge: float, inner: float) -> float:
+    """A bound on the probabilities beyond a window's edge (inf when the edge is not past the mode)."""
+    if inner <= 0.0:
+        return 0.0 if edge == 0.0 else math.inf
+    ratio = edge / inner
+    return edge * ratio / (1.0 - ratio) if ratio < 1.0 else math.inf
 
 
 def fisher_exact_test(
