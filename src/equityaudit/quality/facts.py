@@ -147,6 +147,14 @@ class Facts:
         """Rows of a numeric column whose value lies outside ``[low, high]``, and the most frequent."""
         raise NotImplementedError
 
+    def distinct_beyond(self, column: str, limit: int) -> int | None:
+        """The column's count of distinct non-missing values when it exceeds ``limit``, else None."""
+        raise NotImplementedError
+
+    def first_values(self, column: str, n: int) -> list[str]:
+        """The column's first ``n`` non-missing values, as text (for a message)."""
+        raise NotImplementedError
+
     def tally(self, column: str) -> pd.Series[Any]:
         """``value_counts(dropna=False)`` of the column, computed once and shared by the checks."""
         cache: dict[str, pd.Series[Any]] = self.__dict__.setdefault("_tallies", {})
@@ -184,6 +192,13 @@ class PandasFacts(Facts):
 
     def dtype(self, column: str) -> Any:
         return self.frame[column].dtype
+
+    def distinct_beyond(self, column: str, limit: int) -> int | None:
+        count = int(self.frame[column].nunique(dropna=True))
+        return count if count > limit else None
+
+    def first_values(self, column: str, n: int) -> list[str]:
+        return [str(v) for v in self.frame[column].dropna().head(n)]
 
     def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
         values = self.frame[column]
@@ -329,8 +344,19 @@ class EngineFacts(Facts):
             )
         return self._missing[column]
 
-    def values(self, column: str) -> Values:
+    def distinct_beyond(self, column: str, limit: int) -> int | None:
+        if column in self._values:
+            count = len(self._values[column].present().values)
+            return count if count > limit else None
+        distinct = self.frame.filter(self._present(column)).select(nw.col(column).n_unique().alias("n"))
+        count = int(collect_or_data_error(distinct, self.origin)["n"][0])
+        return count if count > limit else None
 
+    def first_values(self, column: str, n: int) -> list[str]:
+        head = self.frame.filter(self._present(column)).select(nw.col(column).cast(nw.String)).head(n)
+        return [str(v) for v in collect_or_data_error(head, self.origin)[column].to_list()]
+
+    def values(self, column: str) -> Values:
         if column not in self._values:
             rows = _free_name(self.columns)
             grouped = self.frame.group_by(column, drop_null_keys=False).agg(nw.len().alias(rows))

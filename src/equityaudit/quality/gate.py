@@ -158,6 +158,12 @@ def run_gate(
     else:
         facts = EngineFacts(frame, read, origin=origin, tallied=_tallied(suite, spec))
     rows = facts.rows
+    # an id or free text named as a sensitive column is refused before its values are read
+    for grouped in suite.group_rules:
+        many = facts.distinct_beyond(grouped.column, MAX_DISTINCT) if grouped.column in schema else None
+        if many is not None:
+            examples = facts.first_values(grouped.column, 3)
+            raise too_many_groups(many, origin=origin, column=grouped.column, examples=examples)
     _check_labels(facts, spec, auditor, origin=origin)
     for rule in suite.rules:
         if isinstance(rule, GroupSizeRule) and rule.column in schema:
@@ -275,6 +281,10 @@ def _validate_with_gx(
         results = gx_runner.validate(data, compiled)
     return {id(c.expectation): result for c, result in zip(compiled, results, strict=True)}
 
+
+MAX_DISTINCT = 100_000
+"""Most distinct values a sensitive column may hold before its values are read: far beyond
+:data:`~equityaudit.judging.MAX_GROUPS`, which the labels are held to once read."""
 
 MAX_LABEL_CHARS = 1000
 """The longest value a sensitive column may hold: a group's label is repeated in every table,
