@@ -1,14 +1,15 @@
 """Proxy analysis: does a segmentation feature reveal a sensitive attribute?
 
-For every feature and observed sensitive attribute, on the **whole data** (one grouped
-aggregation per feature, by the feature's value or bin and every attribute):
+For every feature and observed sensitive attribute, on the rows in memory — every row, or, when
+the data has more than ``options.sample_rows`` rows, the seeded sample stratified by the sensitive
+columns that the result states in ``data.sample`` (:mod:`equityaudit.sampling`):
 
 - a categorical feature: Cramér's V of the feature × attribute table;
 - a numeric feature: the correlation ratio η across the attribute's categories;
 - both: normalised mutual information, a numeric feature cut into ``options.proxy_bins``
   equal-frequency bins (deciles by default; missing values form their own bin).
 
-Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000), the
+Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000) of those rows, the
 stratified k-fold cross-validated one-vs-rest macro AUC of predicting the attribute from each
 feature alone (the feature's conditional distribution: the best classifier on that feature) and
 from all features together (a logistic regression on every feature's one-hot values and bins).
