@@ -18,6 +18,7 @@ import pytest
 import equityaudit as ea
 from backends import Constructor
 from equityaudit.frames import read_source
+from equityaudit.report.html import render_html
 from equityaudit.report.markdown import render_markdown
 from equityaudit.results import AuditResult
 from equityaudit.sampling import allocate, stratified_sample
@@ -170,6 +171,9 @@ def test_a_sampled_marketing_audit_counts_every_row_and_states_the_sample(custom
     markdown = render_markdown(sampled)
     assert "**Sample:** 1,500 of 6,000 rows (a seeded sample, seed" in markdown
     assert note.split(" (")[0] in markdown
+    html = render_html(sampled)
+    assert "<dt>Sample</dt><dd>1,500 of 6,000 rows (a seeded sample, seed" in html
+    assert "Sample</dt>" not in render_html(whole)
     roundtrip = AuditResult.model_validate_json(sampled.to_json())
     assert roundtrip.data.sample == info
 
@@ -181,3 +185,25 @@ def test_the_sample_is_the_same_from_pandas_and_polars(customers: pd.DataFrame) 
     second = marketing(pl.from_pandas(customers), sample_rows=1500)  # type: ignore[arg-type]
     assert first.data.sample == second.data.sample
     assert first.context["marketing"]["proxies"] == second.context["marketing"]["proxies"]
+
+
+# --- the chatbot auditor --------------------------------------------------------------------
+
+
+def test_a_sampled_chatbot_audit_is_stratified_by_intent_and_says_so() -> None:
+    from equityaudit.synthetic.chatbot import make_chatbot
+
+    data = make_chatbot(3000, seed=4)
+    options = {"text": "text", "intent": "intent", "response": "response", "sample_rows": 1000}
+    result = ea.audit(data, auditor="chatbot", options=options, kind="test", test_data_reason="synthetic")
+    info = result.data.sample
+    assert info is not None and info.strata == ["intent"] and (info.rows, info.population) == (1000, 3000)
+    sizes = data["intent"].value_counts().sort_index()
+    # 1000 x n / 3000 = n / 3: floors 122, 76, 160, 76, 220, 121, 80, 141 (996 rows); the four rows left go to
+    # the remainders of 2/3 (230, 230, 662, 242 and 425 rows), the first four in the intents' order
+    expected = dict(zip(sizes.index, [122, 77, 160, 77, 221, 121, 81, 141], strict=True))
+    assert {s.stratum["intent"]: s.sample for s in info.allocation} == expected
+    assert {s.stratum["intent"]: s.population for s in info.allocation} == sizes.to_dict()
+    assert result.context["chatbot"]["utterances"] == 1000
+    assert any("seeded sample of 1,000 of the 3,000 utterances" in note for note in result.notes)
+    assert "**Sample:** 1,000 of 3,000 rows" in render_markdown(result)

@@ -46,6 +46,7 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 
+from equityaudit.errors import DataError
 from equityaudit.frames import collect_or_data_error
 from equityaudit.results import SampleInfo, StratumSize
 from equityaudit.values import null_as_none
@@ -124,9 +125,9 @@ def allocate(sizes: Sequence[int], cap: int) -> list[int]:
         return list(sizes)
     if cap < len(sizes):
         raise ValueError(f"cannot keep all {len(sizes)} strata in a sample of {cap} rows")
-    exact = [cap * n / total for n in sizes]
-    shares = [math.floor(e) for e in exact]
-    order = sorted(range(len(sizes)), key=lambda i: (-(exact[i] - shares[i]), i))
+    shares = [cap * n // total for n in sizes]  # whole numbers: equal remainders are exactly equal
+    remainders = [cap * n % total for n in sizes]
+    order = sorted(range(len(sizes)), key=lambda i: (-remainders[i], i))
     for i in order[: cap - sum(shares)]:
         shares[i] += 1
     for i, n in enumerate(sizes):
@@ -180,6 +181,12 @@ def stratified_sample(
     population = sum(sizes)
     if population <= cap:
         return StratifiedSample(collect_or_data_error(frame.select(list(columns)), origin), None)
+    if len(cells) > cap:
+        raise DataError(
+            f"{origin}: {len(cells):,} strata (combinations of {', '.join(strata)}) cannot each keep a row in a "
+            f"sample of {cap:,} rows; expected at most as many strata as rows. Raise the auditor's sample_rows "
+            "option, or group the values into fewer categories."
+        )
     allocation = allocate(sizes, cap)
     margin = 5.0
     while True:
