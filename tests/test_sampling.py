@@ -159,8 +159,21 @@ def test_a_sampled_marketing_audit_counts_every_row_and_states_the_sample(custom
         for full, part in zip(table["rows"], offers["tables"][name]["rows"], strict=True):
             assert (part["n"], part["group"]) == (full["n"], full["group"])
             assert part["mean"] == pytest.approx(full["mean"], rel=1e-9)
-    # the proxy analysis read the sample
-    assert sampled.context["marketing"]["proxies"]["sample_rows"] <= 1500
+    # the proxy classifiers read the sample; the association measures are over every row: a
+    # categorical feature's table is the whole data's, a numeric feature's correlation ratio too
+    # (its NMI bins at the sample's deciles, so it may differ)
+    proxies, every_row = sampled.context["marketing"]["proxies"], whole.context["marketing"]["proxies"]
+    assert proxies["sample_rows"] <= 1500 < every_row["sample_rows"]
+    for attribute in ("sex", "race_ethnicity"):
+        measured = {r["feature"]: r for r in proxies[attribute]["ranking"]}
+        for reference in every_row[attribute]["ranking"]:
+            mine = measured[reference["feature"]]
+            if reference["kind"] == "categorical":
+                assert (mine["cramers_v"], mine["nmi"]) == pytest.approx(
+                    (reference["cramers_v"], reference["nmi"]), rel=1e-12
+                )
+            else:
+                assert mine["correlation_ratio"] == pytest.approx(reference["correlation_ratio"], rel=1e-9)
     assert info.used_by == [
         "the proxy analysis (association measures and classifiers)",
         "the offers' medians and bootstrap intervals",
