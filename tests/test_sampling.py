@@ -175,7 +175,7 @@ def test_a_sampled_marketing_audit_counts_every_row_and_states_the_sample(custom
             else:
                 assert mine["correlation_ratio"] == pytest.approx(reference["correlation_ratio"], rel=1e-9)
     assert info.used_by == [
-        "the proxy analysis (association measures and classifiers)",
+        "the proxy classifiers (and a numeric feature's decile bins)",
         "the offers' medians and bootstrap intervals",
     ]
     # the result and the reports say so

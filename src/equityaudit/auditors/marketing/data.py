@@ -7,9 +7,9 @@ for every segment value and campaign.
 
 Every count — the flags' values, the segments' sizes, the probability checks, and later the
 counts behind every targeting and representation table — is a grouped aggregation over **every
-row** (:attr:`Prepared.frame`). Only two analyses need rows in memory: the proxy analysis
-(association measures and cross-validated classifiers) and the offers' medians and bootstrap
-intervals. They read :attr:`Prepared.data`: every row when the data has at most
+row** (:attr:`Prepared.frame`), and so are the proxies' association measures and the offers'
+means. Only two analyses need rows in memory: the proxy classifiers (cross-validated AUCs) and
+the offers' medians and bootstrap intervals. They read :attr:`Prepared.data`: every row when the data has at most
 ``options.sample_rows`` rows (the default, 200,000), else a seeded sample of that many rows
 stratified by the sensitive columns (:func:`equityaudit.sampling.stratified_sample`), which the
 result states in ``data.sample`` and a note.
@@ -141,7 +141,7 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         lazy = lazy.with_columns(*flag_columns)
 
     users = [
-        *(["the proxy analysis (association measures and classifiers)"] if options.features else []),
+        *(["the proxy classifiers (and a numeric feature's decile bins)"] if options.features else []),
         *(["the offers' medians and bootstrap intervals"] if options.offer is not None else []),
     ]
     drawn = stratified_sample(

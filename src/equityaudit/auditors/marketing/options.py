@@ -91,7 +91,7 @@ class MarketingOptions(BaseModel):
     sample_rows: int = Field(
         default=DEFAULT_SAMPLE_ROWS,
         ge=1_000,
-        description="Most rows the analyses that need rows in memory read (proxies, offer medians and "
+        description="Most rows the analyses that need rows in memory read (proxy classifiers, offer medians and "
         "bootstrap): above it they read a seeded sample stratified by the sensitive columns, stated in the "
         "result (data.sample); counts are always over every row.",
     )

@@ -1,15 +1,16 @@
 """Proxy analysis: does a segmentation feature reveal a sensitive attribute?
 
-For every feature and observed sensitive attribute, on the rows in memory — every row, or, when
-the data has more than ``options.sample_rows`` rows, the seeded sample stratified by the sensitive
-columns that the result states in ``data.sample`` (:mod:`equityaudit.sampling`):
+For every feature and observed sensitive attribute, over every row (from the rows in memory, or,
+when those are the seeded, stratified sample of ``options.sample_rows`` rows that the result
+states in ``data.sample``, from one grouped aggregation per feature on the backend, a numeric
+feature binned at the sample's deciles; :mod:`equityaudit.sampling`):
 
 - a categorical feature: Cramér's V of the feature × attribute table;
 - a numeric feature: the correlation ratio η across the attribute's categories;
 - both: normalised mutual information, a numeric feature cut into ``options.proxy_bins``
   equal-frequency bins (deciles by default; missing values form their own bin).
 
-Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000) of those rows, the
+Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000) of the rows in memory, the
 stratified k-fold cross-validated one-vs-rest macro AUC of predicting the attribute from each
 feature alone (the feature's conditional distribution: the best classifier on that feature) and
 from all features together (a logistic regression on every feature's one-hot values and bins).
