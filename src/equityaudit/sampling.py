@@ -188,10 +188,11 @@ def stratified_sample(
             "option, or group the values into fewer categories."
         )
     allocation = allocate(sizes, cap)
+    space = _PRIME
     margin = 5.0
     while True:
         limits = [
-            _PRIME if n == 0 else min(_PRIME, math.ceil(_PRIME * (a + margin * math.sqrt(a) + 10) / n))
+            space if n == 0 else min(space, math.ceil(space * (a + margin * math.sqrt(a) + 10) / n))
             for a, n in zip(allocation, sizes, strict=True)
         ]
         drawn = _draw(frame, columns, strata, cells, limits, seed, origin)
@@ -199,7 +200,7 @@ def stratified_sample(
         found = np.bincount(ids, minlength=len(cells))
         if all(f >= a for f, a in zip(found.tolist(), allocation, strict=True)):
             break
-        if all(limit == _PRIME for limit in limits):  # every row was read: the strata were miscounted
+        if all(limit == space for limit in limits):  # every row was read: the strata were miscounted
             raise RuntimeError(f"{origin}: the sample's strata do not match their counts ({found.tolist()})")
         margin *= (
             4  # a short stratum: read again with a wider margin (the keys, and so the sample, do not change)
@@ -248,16 +249,32 @@ def _draw(
             condition = condition & (nw.col(column).is_null() if value is None else nw.col(column) == value)
         stratum = nw.when(condition).then(nw.lit(i)).otherwise(stratum)
         limit = nw.when(condition).then(nw.lit(limits[i])).otherwise(limit)
-    # a stable order by a constant numbers the rows in the data's order on every backend
+    keyed = _keyed(frame, seed)
     keyed = (
-        frame.with_columns(nw.lit(1).alias(_ROW))
-        .with_row_index(_ROW + "_", order_by=_ROW)
-        .with_columns(
-            row_keys(nw.col(_ROW + "_"), seed).alias(_KEY),
-            stratum.cast(nw.Int64).alias(_STRATUM),
-            limit.cast(nw.Int64).alias(_LIMIT),
-        )
+        keyed.with_columns(stratum.cast(nw.Int64).alias(_STRATUM), limit.cast(nw.Int64).alias(_LIMIT))
         .filter(nw.col(_KEY) < nw.col(_LIMIT))
-        .select(*columns, nw.col(_ROW + "_").cast(nw.Int64).alias(_ROW), _KEY, _STRATUM)
+        .select(*columns, nw.col(_ROW).cast(nw.Int64).alias(_ROW), _KEY, _STRATUM)
     )
     return collect_or_data_error(keyed, origin)
+
+
+def _keyed(frame: nw.LazyFrame[Any], seed: int) -> nw.LazyFrame[Any]:
+    """The frame with each row's position in the data (``_ROW``) and its seeded key (``_KEY``).
+
+    Each backend numbers its rows natively where it can, without sorting: polars with
+    ``with_row_index`` (a scan streams), DuckDB with ``row_number() OVER ()`` (a streaming window,
+    in the scan's order while ``preserve_insertion_order`` is on, DuckDB's default); pandas and
+    pyarrow, whose rows are in memory in their order, through narwhals' stable sort of a constant.
+    So a file gives the same positions, keys and sample on every engine.
+    """
+    implementation = frame.implementation
+    numbered: nw.LazyFrame[Any]
+    if implementation.is_duckdb():
+        relation = frame.to_native().project(f"*, row_number() OVER () - 1 AS {_ROW}")
+        numbered = nw.from_native(relation)
+    elif implementation.is_polars():
+        numbered = nw.from_native(frame.to_native().with_row_index(_ROW)).lazy()
+    else:
+        numbered = frame.with_columns(nw.lit(1).alias(_ROW)).with_row_index(_ROW + "_", order_by=_ROW)
+        numbered = numbered.drop(_ROW).rename({_ROW + "_": _ROW})
+    return numbered.with_columns(row_keys(nw.col(_ROW), seed).alias(_KEY))
