@@ -244,3 +244,14 @@ def test_a_parquet_file_gives_the_same_sample_on_polars_and_duckdb(tmp_path: Pat
     assert draw(pl.scan_parquet(path)).rows.to_pandas()["i"].tolist() == expected
     for _ in range(2):  # DuckDB numbers a scan's rows in the file's order, every time
         assert draw(duckdb.read_parquet(str(path))).rows.to_pandas()["i"].tolist() == expected
+
+
+def test_a_marketing_audit_that_needs_no_rows_samples_none(customers: pd.DataFrame) -> None:
+    # no features and no offer: nothing reads rows, so above the cap nothing is sampled or read,
+    # and every count is the same as with every row in memory
+    options = {"features": [], "offer": None}
+    whole = marketing(customers, **options)
+    counted = marketing(customers, sample_rows=1000, **options)
+    assert counted.data.sample is None and not any("seeded sample" in note for note in counted.notes)
+    assert [c.model_dump() for c in counted.counts] == [c.model_dump() for c in whole.counts]
+    assert counted.tables == whole.tables

@@ -144,22 +144,27 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         *(["the proxy classifiers (and a numeric feature's decile bins)"] if options.features else []),
         *(["the offers' medians and bootstrap intervals"] if options.offer is not None else []),
     ]
-    drawn = stratified_sample(
-        lazy,
-        lazy.collect_schema().names(),
-        strata=sensitive,
-        cap=options.sample_rows,
-        seed=spec.thresholds.seed,
-        used_by=users,
-        origin=origin,
-    )
-    data = drawn.rows
-    whole: nw.LazyFrame[Any] | nw.DataFrame[Any] = lazy if drawn.info is not None else data
-    if drawn.info is None and len(data) == 0:
+    if users:
+        drawn = stratified_sample(
+            lazy,
+            lazy.collect_schema().names(),
+            strata=sensitive,
+            cap=options.sample_rows,
+            seed=spec.thresholds.seed,
+            used_by=users,
+            origin=origin,
+        )
+        data, sample = drawn.rows, drawn.info
+        every_row = sample is None
+    else:  # nothing needs rows: above the cap, none are read (under it, every row, as always)
+        every_row = int(collected(lazy.select(nw.len().alias("n")), origin)["n"][0]) <= options.sample_rows
+        data, sample = collect_or_data_error(lazy if every_row else lazy.head(0), origin), None
+    if every_row and len(data) == 0:
         raise DataError(f"{origin}: the data has no rows; expected at least one customer to audit.")
+    whole: nw.LazyFrame[Any] | nw.DataFrame[Any] = data if every_row else lazy
     notes = numeric_sensitive_notes(whole, sensitive)  # an age in years would be dozens of groups
-    if drawn.info is not None:
-        notes.append(sample_note(drawn.info))
+    if sample is not None:
+        notes.append(sample_note(sample))
 
     if options.offer is not None:
         dtype = data.schema[options.offer]
@@ -222,7 +227,7 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         categorical_features=categorical,
         labeller=Labeller(tuple(spec.columns.unknown_values)),
         notes=notes,
-        sample=drawn.info,
+        sample=sample,
     )
 
 
