@@ -91,6 +91,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.model_quality": Layer.DATA,  # a model's AUC, calibration and score gaps by group
     "equityaudit.judging": Layer.DATA,
     "equityaudit.bisg": Layer.DATA,  # group probabilities from surnames and places
+    "equityaudit.sampling": Layer.DATA,  # a seeded, stratified sample of rows, drawn on the backend
     "equityaudit.results": Layer.RECORDS,
     "equityaudit.errors": Layer.RECORDS,
     "equityaudit.spec": Layer.RECORDS,

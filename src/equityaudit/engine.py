@@ -200,6 +200,7 @@ def run_spec(
     result = _result(spec, source, rows, started, gate_result.gate, verdict=verdict, prepared=prepared)
     return result.model_copy(
         update={
+            "data": result.data.model_copy(update={"sample": output.sample}),
             "tables": [  # named groups in their own order (bands lowest first), whatever the auditor's
                 table.model_copy(
                     update={"rows": in_group_order(table.rows, {g.column: g.order for g in prepared.groups})}

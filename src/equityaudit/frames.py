@@ -17,7 +17,9 @@ import codecs
 import csv
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ from equityaudit.values import UNKNOWN  # re-exported for auditors.comparison an
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
+    from rich.console import Console
 
 __all__ = [
     "UNKNOWN",
@@ -246,8 +249,9 @@ def _read_file(path: Path, *, file_format: str | None, separator: str, engine: s
     text = kind in ("csv", "jsonl")  # text formats must be UTF-8: checked in the same single pass
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, _reading_progress(path) as advance:
         for block in iter(lambda: handle.read(1 << 20), b""):
+            advance(len(block))
             digest.update(block)
             if text:
                 if offset == 0 and block.startswith(_UTF16_BOMS):
@@ -702,3 +706,35 @@ def _scan(path: Path, kind: str, separator: str, engine: str) -> nw.LazyFrame[An
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+# -- progress of the file's one pass (SHA-256 and UTF-8) ------------------------------------------
+
+PROGRESS_BYTES = 256 * 2**20
+"""Files at least this large show a progress bar while they are hashed, when progress is on."""
+
+progress_console: ContextVar[Console | None] = ContextVar("progress_console", default=None)
+"""Where the file's pass shows its progress: ``None`` (the default, and in library calls and tests)
+shows nothing; ``equityaudit run`` sets its stderr console when stderr is a terminal."""
+
+
+@contextmanager
+def _reading_progress(path: Path) -> Iterator[Callable[[int], None]]:
+    """A function to report bytes read; a transient progress bar when on and the file is large."""
+    console = progress_console.get()
+    size = path.stat().st_size
+    if console is None or size < PROGRESS_BYTES:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("reading {task.description}", markup=False),  # a file name is text, never markup
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(path.name, total=size)
+        yield lambda n: progress.advance(task, n)

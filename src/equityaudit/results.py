@@ -44,9 +44,11 @@ __all__ = [
     "MetricWords",
     "ModelInfo",
     "NamedGroups",
+    "SampleInfo",
     "ShortlistInfo",
     "StandardRef",
     "Status",
+    "StratumSize",
     "Table",
     "Verdict",
     "Vocabulary",
@@ -199,6 +201,49 @@ class ModelInfo(_Model):
     )
 
 
+class StratumSize(_Model):
+    """One stratum of a :class:`SampleInfo`: its values, its rows, and the rows sampled from it."""
+
+    stratum: dict[str, str | None] = Field(
+        description="The stratum's value of each strata column (null: missing), as text."
+    )
+    population: int = Field(description="Rows of the data in the stratum.")
+    sample: int = Field(description="Rows of the stratum in the sample (its allocation).")
+
+
+class SampleInfo(_Model):
+    """A seeded, stratified sample some analyses of an audit read instead of every row."""
+
+    rows: int = Field(description="Rows in the sample.")
+    population: int = Field(description="Rows of the data it was drawn from (the audited rows).")
+    cap: int = Field(description="The most rows the sample may hold (the auditor's sample_rows option).")
+    seed: int = Field(
+        description="Seed of the row keys (thresholds.seed): the same seed gives the same sample."
+    )
+    strata: list[str] = Field(description="The columns whose combinations of values are the strata.")
+    allocation: list[StratumSize] = Field(description="Per stratum: its rows and its sampled rows.")
+    used_by: list[str] = Field(
+        description="The analyses that read the sample; everything else read every row."
+    )
+    method: str = Field(description="How the sample was drawn, in one sentence.")
+
+    def sentence(self) -> str:
+        """The sample in one sentence, as reports print it.
+
+        Examples
+        --------
+        >>> SampleInfo(rows=10, population=100, cap=10, seed=1, strata=["sex"], used_by=["the proxy analysis"],
+        ...            allocation=[StratumSize(stratum={"sex": "F"}, population=100, sample=10)], method="").sentence()
+        '10 of 100 rows (a seeded sample, seed 1, stratified by sex over 1 strata), read by the proxy analysis; everything else read every row'
+        """
+        strata = ", ".join(self.strata) or "nothing"
+        users = " and ".join(self.used_by) or "no analysis"
+        return (
+            f"{self.rows:,} of {self.population:,} rows (a seeded sample, seed {self.seed}, stratified by {strata} "
+            f"over {len(self.allocation)} strata), read by {users}; everything else read every row"
+        )
+
+
 class DataInfo(_Model):
     """The data the audit ran on."""
 
@@ -225,6 +270,12 @@ class DataInfo(_Model):
     )
     model: ModelInfo | None = Field(
         default=None, description="The model scored on the data to make the audited decisions (spec model:)."
+    )
+    sample: SampleInfo | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # a result without a sample reads as before
+        description="The seeded, stratified sample of rows that analyses needing rows read, when the data "
+        "had more rows than the auditor's sample_rows; absent when every row was read.",
     )
 
 

@@ -22,7 +22,7 @@ import narwhals as nw
 from pydantic import BaseModel
 
 from equityaudit.judging import Evidence
-from equityaudit.results import CountsTable, Finding, Table, Vocabulary
+from equityaudit.results import CountsTable, Finding, SampleInfo, Table, Vocabulary
 from equityaudit.spec import AuditSpec
 
 __all__ = ["AuditContext", "Auditor", "AuditorExtras", "AuditorOutput", "Role"]
@@ -60,6 +60,9 @@ class AuditorOutput:
     vocabulary: Vocabulary | None = None
     """The auditor's words for its metrics and its groups' members, which every report then speaks
     (built-in metrics have words of their own; a metric without any is named after itself)."""
+    sample: SampleInfo | None = None
+    """The seeded, stratified sample that analyses needing rows read (:mod:`equityaudit.sampling`),
+    when the data had more rows than the auditor reads; the result's ``data.sample``."""
 
 
 @runtime_checkable

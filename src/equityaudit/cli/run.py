@@ -111,6 +111,7 @@ def run_specs(
 
     from equityaudit.cli.summary import print_run_total, print_summary
     from equityaudit.engine import run_spec
+    from equityaudit.frames import progress_console
     from equityaudit.report import write_reports
     from equityaudit.spec_loading import load_spec
 
@@ -128,44 +129,49 @@ def run_specs(
     results = []
     stderr = Console(stderr=True)
     show_progress = not quiet and stderr.is_terminal
-    for position, spec in enumerate(loaded, start=1):
-        # a transient spinner on stderr while one audit runs, naming its phase; gone before the
-        # summary prints, so the two never interleave
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),  # a spec name is text, never markup
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            disable=not show_progress,
-        )
-        with progress:
-            prefix = f"[{position}/{len(loaded)}] {spec.name}"
-            task = progress.add_task(prefix, total=None)
+    # a large file's SHA-256 pass shows its bytes on the same console as the phase line
+    progress_token = progress_console.set(stderr if show_progress else None)
+    try:
+        for position, spec in enumerate(loaded, start=1):
+            # a transient spinner on stderr while one audit runs, naming its phase; gone before the
+            # summary prints, so the two never interleave
+            progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}", markup=False),  # a spec name is text, never markup
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+                disable=not show_progress,
+            )
+            with progress:
+                prefix = f"[{position}/{len(loaded)}] {spec.name}"
+                task = progress.add_task(prefix, total=None)
 
-            def on_phase(
-                name: str, task: TaskID = task, progress: Progress = progress, prefix: str = prefix
-            ) -> None:
-                progress.update(task, description=f"{prefix}: {name}")
+                def on_phase(
+                    name: str, task: TaskID = task, progress: Progress = progress, prefix: str = prefix
+                ) -> None:
+                    progress.update(task, description=f"{prefix}: {name}")
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UndefinedMetricWarning)  # the notes in the result say it
-                result = run_spec(
-                    spec,
-                    gate="warn" if gate == "warn" else "enforce",
-                    redact=redact,
-                    on_phase=on_phase,
-                    gate_engine=gate_engine,
-                )
-            on_phase("writing reports")
-            files = write_reports(result, out, formats, force=force)
-        if not quiet:
-            print_summary(result, files.written)
-            for reason in files.skipped:
-                click.echo(f"skipped {reason}")
-        if on_github:
-            _github_step_summary(result)
-        results.append(result)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UndefinedMetricWarning)  # the notes in the result say it
+                    result = run_spec(
+                        spec,
+                        gate="warn" if gate == "warn" else "enforce",
+                        redact=redact,
+                        on_phase=on_phase,
+                        gate_engine=gate_engine,
+                    )
+                on_phase("writing reports")
+                files = write_reports(result, out, formats, force=force)
+            if not quiet:
+                print_summary(result, files.written)
+                for reason in files.skipped:
+                    click.echo(f"skipped {reason}")
+            if on_github:
+                _github_step_summary(result)
+            results.append(result)
+    finally:
+        progress_console.reset(progress_token)
     if len(results) > 1 and not quiet:
         print_run_total(results)
     if junit_xml is not None:

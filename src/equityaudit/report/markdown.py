@@ -74,6 +74,8 @@ def render_markdown(result: AuditResult, *, marker: str = "") -> str:
         lines.append(f"- **Data period:** {_cell(data.period['start'])} to {_cell(data.period['end'])}")
     for named in data.groups:
         lines.append(f"- **Named groups:** {_cell(named.description)} ({_cell(named.source)})")
+    if data.sample is not None:
+        lines.append(f"- **Sample:** {_cell(data.sample.sentence())}")
     if data.model is not None:
         lines.append(f"- **Model:** {_cell(data.model.description)} (sha256 `{data.model.sha256[:12]}`)")
     lines += ["", "## Findings", ""]

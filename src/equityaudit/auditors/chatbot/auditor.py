@@ -50,6 +50,7 @@ from equityaudit.auditors.chatbot.utterances import Analysis, Utterances, read_u
 from equityaudit.errors import SpecError, did_you_mean
 from equityaudit.hookspecs import hookimpl
 from equityaudit.judging import judge
+from equityaudit.results import SampleInfo
 from equityaudit.spec import AuditSpec
 
 __all__ = ["ChatbotAuditor", "build_lexicon", "equityaudit_auditors", "model_path"]
@@ -268,6 +269,8 @@ class ChatbotAuditor:
             ),
         ]
         kinship, kinship_notes = _kinship(data, options)
+        if data.sample is not None:
+            kinship_notes.insert(0, _sample_note(data.sample))
         return AuditorOutput(
             tables=[t for a in analyses for t in a.tables],
             # one call for the whole audit; coverage evidence is capped at warn (Evidence.ceiling),
@@ -276,7 +279,18 @@ class ChatbotAuditor:
             counts=[c for a in analyses for c in a.counts],
             notes=kinship_notes + [n for a in analyses for n in a.notes],
             context={"chatbot": _context(data, spec, options, kinship, analyses)},
+            sample=data.sample,
         )
+
+
+def _sample_note(sample: SampleInfo) -> str:
+    """The note saying the utterances are a sample, of how many, and how it was drawn."""
+    strata = f"stratified by {', '.join(sample.strata)}" if sample.strata else "a simple random sample"
+    return (
+        f"the analyses read a seeded sample of {sample.rows:,} of the {sample.population:,} utterances "
+        f"(options.sample_rows: {sample.cap:,}; seed {sample.seed}), {strata} with proportional allocation "
+        "(data.sample in the result gives each stratum's size): every count, rate and test is of the sample"
+    )
 
 
 def _kinship(data: Utterances, options: ChatbotOptions) -> tuple[dict[str, Any], list[str]]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from equityaudit.errors import did_you_mean
+from equityaudit.sampling import DEFAULT_SAMPLE_ROWS
 
 __all__ = [
     "ChatbotOptions",
@@ -191,6 +192,12 @@ class ChatbotOptions(_Options):
     )
     response_gaps: ResponseGapOptions = Field(default_factory=ResponseGapOptions)
     examples: ExampleOptions = Field(default_factory=ExampleOptions)
+    sample_rows: int = Field(
+        default=DEFAULT_SAMPLE_ROWS,
+        ge=1_000,
+        description="Most utterances read into memory (matched, scored, classified): above it a seeded "
+        "sample stratified by the intent column (one stratum without one), stated in the result (data.sample).",
+    )
 
     @model_validator(mode="before")
     @classmethod

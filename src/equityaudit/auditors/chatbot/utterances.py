@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,9 @@ from numpy.typing import NDArray
 
 from equityaudit.auditors.chatbot.lexicon import Axis, Lexicon, column_name
 from equityaudit.auditors.chatbot.options import ChatbotOptions, ExampleOptions
-from equityaudit.frames import rows_for_text
 from equityaudit.judging import Evidence
-from equityaudit.results import CountsTable, Table
+from equityaudit.results import CountsTable, SampleInfo, Table
+from equityaudit.sampling import stratified_sample
 from equityaudit.spec import AuditSpec
 
 if TYPE_CHECKING:
@@ -113,6 +113,8 @@ class Utterances:
     """Utterances with a kinship word the lexicon does not count ("my son"); None when it has none
     left uncounted."""
     matching_seconds: float = 0.0
+    sample: SampleInfo | None = None
+    """How the utterances were sampled from the data; ``None`` when they are every row."""
 
     @classmethod
     def match(
@@ -206,16 +208,32 @@ def read_utterances(
 ) -> Utterances:
     """Collect the columns the options name (text, intent, response, ``columns.id``) once, and match.
 
-    This is where the chatbot auditor leaves its backend (:func:`equityaudit.frames.rows_for_text`):
-    the lexicon's regular expressions run over the whole text column at once in polars, and the
-    classifiers and examples need the texts in memory. Nothing after it reads the frame again.
+    This is where the chatbot auditor leaves its backend: the lexicon's regular expressions run
+    over the whole text column at once in polars, and the classifiers and examples need the texts
+    in memory. Nothing after it reads the frame again. With more than ``options.sample_rows``
+    rows, the utterances read are a seeded sample stratified by the intent column (proportional,
+    every intent kept; one stratum without an intent column): the groups an utterance mentions
+    are found in its text, so they cannot be strata before it is read
+    (:func:`equityaudit.sampling.stratified_sample`).
     """
     import polars as pl
 
     wanted = [options.text, options.intent, options.response, spec.columns.id]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
-    data = rows_for_text(frame, columns, why="matching the lexicon and classifying texts", origin=spec.origin)
-    return Utterances.match(
+    drawn = stratified_sample(
+        frame,
+        columns,
+        strata=[options.intent] if options.intent is not None else [],
+        cap=options.sample_rows,
+        seed=spec.thresholds.seed,
+        used_by=[
+            "every analysis of the utterances (lexicon matching, representation, intents, responses, "
+            "counterfactuals)"
+        ],
+        origin=spec.origin,
+    )
+    data = drawn.rows.to_polars()
+    matched = Utterances.match(
         lexicon,
         data[options.text],
         intents=None
@@ -226,3 +244,4 @@ def read_utterances(
         examples=options.examples,
         redact=redact,
     )
+    return replace(matched, sample=drawn.info)

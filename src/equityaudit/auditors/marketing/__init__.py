@@ -177,7 +177,7 @@ class MarketingAuditor:
         origin = context.source
         sensitive = list(spec.columns.sensitive)
         prepared = prepare(frame, spec, options, origin=origin)
-        output = AuditorOutput(notes=list(prepared.notes))
+        output = AuditorOutput(notes=list(prepared.notes), sample=prepared.sample)
         declared = [o for o in prepared.outcomes if o.direction is not None]
         comparisons: list[Comparison] = []
         representations: list[Representation] = []

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
 
-from equityaudit.auditors.marketing.data import Prepared, segment_label
+from equityaudit.auditors.marketing.data import Prepared, collected, segment_label
 from equityaudit.auditors.marketing.options import MarketingOptions
 from equityaudit.errors import DataError
 from equityaudit.stats.counts import GroupCounts
@@ -58,7 +58,7 @@ def observed_counts(
     {'sex': ['F', 'M', 'Unknown'], 'n': [2, 1, 1], 'segment=basic': [1, 0, 0],
      'segment=gold': [1, 1, 1], 'campaign=promo': [1, 0, 1]}
     """
-    data = prepared.data
+    data = prepared.frame  # every row, even when the proxy and offer analyses read a sample
     keys = [*sensitive, *([options.segment] if options.segment else [])]
     aggregations = [nw.len().alias("__n")]
     aggregations += [nw.col(flag).sum().alias(flag) for flag in prepared.flags.values()]
@@ -68,9 +68,9 @@ def observed_counts(
             nw.col(options.offer).sum().alias("__offer_sum"),
         ]
     if keys:
-        aggregated = data.group_by(keys, drop_null_keys=False).agg(*aggregations)
+        aggregated = collected(data.group_by(keys, drop_null_keys=False).agg(*aggregations), origin)
     else:
-        aggregated = data.select(*aggregations)
+        aggregated = collected(data.select(*aggregations), origin)
     names = aggregated.columns
     segments = [o for o in prepared.outcomes if o.kind == "segment"]
     campaigns = [o for o in prepared.outcomes if o.kind == "campaign"]
@@ -152,7 +152,7 @@ def weighted_counts(
     prepared: Prepared, attribute: str, columns: dict[str, str], options: MarketingOptions
 ) -> WeightedCounts:
     """Weighted (probability-summed) counts of one estimated attribute, from one aggregation."""
-    data = prepared.data
+    data = prepared.frame  # every row, even when the proxy and offer analyses read a sample
     categories = list(columns)
     products = []
     for i, column in enumerate(columns.values()):
@@ -181,9 +181,11 @@ def weighted_counts(
             aggregations += [nw.col(f"__on{i}").sum(), nw.col(f"__os{i}").sum()]
     extended = data.with_columns(*products)
     if options.segment is not None:
-        aggregated = extended.group_by([options.segment], drop_null_keys=False).agg(*aggregations)
+        aggregated = collected(
+            extended.group_by([options.segment], drop_null_keys=False).agg(*aggregations), "<data>"
+        )
     else:
-        aggregated = extended.select(*aggregations)
+        aggregated = collected(extended.select(*aggregations), "<data>")
     names = aggregated.columns
     totals: list[dict[str, float]] = [defaultdict(float) for _ in categories]
     unknown = rows = 0

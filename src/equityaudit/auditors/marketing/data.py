@@ -1,10 +1,18 @@
-"""Preparing a customer table for the marketing auditor: one read, named checks, normalised flags.
+"""Preparing a customer table for the marketing auditor: named checks, normalised flags, the rows it reads.
 
 :func:`prepare` checks that every column the options name is in the data, selects the columns the
-audit needs and collects them **once** (a CSV or Parquet scan is read a single time; everything
-after works on that in-memory frame, whatever its backend), turns each targeting flag into 0/1
-with the same rules as a decision column, checks the offer is numeric and the estimated
-probabilities are valid, and returns an :class:`Outcome` for every segment value and campaign.
+audit needs, turns each targeting flag into 0/1 with the same rules as a decision column, checks
+the offer is numeric and the estimated probabilities are valid, and returns an :class:`Outcome`
+for every segment value and campaign.
+
+Every count — the flags' values, the segments' sizes, the probability checks, and later the
+counts behind every targeting and representation table — is a grouped aggregation over **every
+row** (:attr:`Prepared.frame`), and so are the proxies' association measures and the offers'
+means. Only two analyses need rows in memory: the proxy classifiers (cross-validated AUCs) and
+the offers' medians and bootstrap intervals. They read :attr:`Prepared.data`: every row when the data has at most
+``options.sample_rows`` rows (the default, 200,000), else a seeded sample of that many rows
+stratified by the sensitive columns (:func:`equityaudit.sampling.stratified_sample`), which the
+result states in ``data.sample`` and a note.
 """
 
 from __future__ import annotations
@@ -19,10 +27,13 @@ import narwhals as nw
 from equityaudit.auditors.columns import numeric_sensitive_notes
 from equityaudit.auditors.marketing.options import Direction, MarketingOptions
 from equityaudit.errors import ColumnNotFoundError, DataError, did_you_mean
+from equityaudit.frames import collect_or_data_error
+from equityaudit.results import SampleInfo
+from equityaudit.sampling import stratified_sample
 from equityaudit.spec import AuditSpec
 from equityaudit.values import binary_mapping, null_as_none, sensitive_label
 
-__all__ = ["NO_SEGMENT", "Labeller", "Outcome", "Prepared", "prepare"]
+__all__ = ["NO_SEGMENT", "Labeller", "Outcome", "Prepared", "collected", "prepare", "sample_note"]
 
 NO_SEGMENT = "(no segment)"
 """Label of customers whose segment is missing: counted in the base, in no segment."""
@@ -65,10 +76,13 @@ class Labeller:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The collected columns and what the auditor learned about them."""
+    """The needed columns, the rows the analyses that need rows read, and what the auditor learned."""
 
+    frame: nw.LazyFrame[Any] | nw.DataFrame[Any]
+    """Every row of the needed columns, flags as ``__flag_<i>`` 0/1 integer columns: what the counts
+    aggregate (lazy when the data was sampled; the collected rows otherwise)."""
     data: nw.DataFrame[Any]
-    """The needed columns, flags as ``__flag_<i>`` 0/1 integer columns, collected once."""
+    """The rows the proxy and offer analyses read, collected once: every row, or the sample."""
     outcomes: list[Outcome]
     flags: dict[str, str]
     """Campaign flag column → its 0/1 column in ``data``."""
@@ -78,6 +92,8 @@ class Prepared:
     categorical_features: list[str]
     labeller: Labeller
     notes: list[str] = field(default_factory=list)
+    sample: SampleInfo | None = None
+    """How :attr:`data` was sampled; ``None`` when it holds every row."""
 
 
 def segment_label(value: Any) -> str:
@@ -109,15 +125,12 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
             )
     sensitive = spec.columns.sensitive
     needed = list(dict.fromkeys([*sensitive, *options.columns().values()]))
-    data = frame.select(needed).collect()
-    if len(data) == 0:
-        raise DataError(f"{origin}: the data has no rows; expected at least one customer to audit.")
-    notes = numeric_sensitive_notes(data, sensitive)  # an age in years would be dozens of groups
+    lazy = frame.select(needed)
 
     flags: dict[str, str] = {}
     flag_columns = []
     for i, column in enumerate(options.campaigns):
-        counts = _value_counts(data, column)
+        counts = _value_counts(lazy, column, origin=origin)
         mapping = binary_mapping(counts, column, key=f"options.campaigns.{column}", origin=origin)
         positive = [value for value, flag in mapping.items() if flag == 1]
         name = f"__flag_{i}"
@@ -125,12 +138,38 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         expression = nw.col(column).is_in(positive) if positive else nw.lit(False)
         flag_columns.append(expression.cast(nw.Int64).alias(name))
     if flag_columns:
-        data = data.with_columns(*flag_columns)
+        lazy = lazy.with_columns(*flag_columns)
+
+    users = [
+        *(["the proxy classifiers (and a numeric feature's decile bins)"] if options.features else []),
+        *(["the offers' medians and bootstrap intervals"] if options.offer is not None else []),
+    ]
+    if users:
+        drawn = stratified_sample(
+            lazy,
+            lazy.collect_schema().names(),
+            strata=sensitive,
+            cap=options.sample_rows,
+            seed=spec.thresholds.seed,
+            used_by=users,
+            origin=origin,
+        )
+        data, sample = drawn.rows, drawn.info
+        every_row = sample is None
+    else:  # nothing needs rows: above the cap, none are read (under it, every row, as always)
+        every_row = int(collected(lazy.select(nw.len().alias("n")), origin)["n"][0]) <= options.sample_rows
+        data, sample = collect_or_data_error(lazy if every_row else lazy.head(0), origin), None
+    if every_row and len(data) == 0:
+        raise DataError(f"{origin}: the data has no rows; expected at least one customer to audit.")
+    whole: nw.LazyFrame[Any] | nw.DataFrame[Any] = data if every_row else lazy
+    notes = numeric_sensitive_notes(whole, sensitive)  # an age in years would be dozens of groups
+    if sample is not None:
+        notes.append(sample_note(sample))
 
     if options.offer is not None:
         dtype = data.schema[options.offer]
         if not dtype.is_numeric():
-            bad = [v for v in data[options.offer].unique().to_list() if not _is_number(v)][:5]
+            bad = [v for v in data[options.offer].unique().to_list() if not _is_number(v)][:5]  # examples
             raise DataError(
                 f"{origin}: column {options.offer!r} (options.offer) should be numeric, but has type {dtype}"
                 f"{' with values such as ' + ', '.join(map(repr, bad)) if bad else ''}. Correct the values, "
@@ -138,12 +177,14 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
             )
 
     for attribute, columns in options.estimated.items():
-        _check_probabilities(data, attribute, columns, tolerance=options.probability_tolerance, origin=origin)
+        _check_probabilities(
+            whole, attribute, columns, tolerance=options.probability_tolerance, origin=origin
+        )
 
     segment_sizes: dict[str, int] = {}
     outcomes: list[Outcome] = []
     if options.segment is not None:
-        for value, n in _value_counts(data, options.segment).items():
+        for value, n in _value_counts(whole, options.segment, origin=origin).items():
             label = segment_label(value)
             segment_sizes[label] = segment_sizes.get(label, 0) + n
         present_segments = sorted(s for s in segment_sizes if s != NO_SEGMENT)
@@ -177,6 +218,7 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         else:
             categorical.append(feature)
     return Prepared(
+        frame=whole,
         data=data,
         outcomes=outcomes,
         flags=flags,
@@ -185,12 +227,30 @@ def prepare(frame: nw.LazyFrame[Any], spec: AuditSpec, options: MarketingOptions
         categorical_features=categorical,
         labeller=Labeller(tuple(spec.columns.unknown_values)),
         notes=notes,
+        sample=sample,
     )
 
 
-def _value_counts(data: nw.DataFrame[Any], column: str) -> dict[Any, int]:
+def sample_note(info: SampleInfo) -> str:
+    """The note saying which analyses read a sample, of how many rows, and how it was drawn."""
+    strata = ", ".join(info.strata) or "nothing (one stratum)"
+    return (
+        f"{' and '.join(info.used_by) or 'nothing'} read a seeded sample of {info.rows:,} of the "
+        f"{info.population:,} rows (options.sample_rows: {info.cap:,}; seed {info.seed}), stratified by "
+        f"{strata} with proportional allocation over {len(info.allocation)} strata (data.sample in the result "
+        "gives each stratum's size); every count, rate and test of the targeting and representation tables "
+        "is over every row."
+    )
+
+
+def collected(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], origin: str) -> nw.DataFrame[Any]:
+    """An aggregation's few rows: collected when lazy, as they are otherwise."""
+    return collect_or_data_error(frame, origin) if isinstance(frame, nw.LazyFrame) else frame
+
+
+def _value_counts(data: nw.LazyFrame[Any] | nw.DataFrame[Any], column: str, *, origin: str) -> dict[Any, int]:
     """Each distinct value of a column (nulls together) and how many rows hold it."""
-    counted = data.group_by([column], drop_null_keys=False).agg(nw.len().alias("__n"))
+    counted = collected(data.group_by([column], drop_null_keys=False).agg(nw.len().alias("__n")), origin)
     tally: dict[Any, int] = {}
     for value, n in counted.rows():
         key = null_as_none(value)
@@ -206,22 +266,29 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_probabilities(
-    data: nw.DataFrame[Any], attribute: str, columns: Mapping[str, str], *, tolerance: float, origin: str
+    data: nw.LazyFrame[Any] | nw.DataFrame[Any],
+    attribute: str,
+    columns: Mapping[str, str],
+    *,
+    tolerance: float,
+    origin: str,
 ) -> None:
     """Every probability column numeric, in [0, 1]; each row all given (summing to 1) or all missing."""
     names = list(columns.values())
+    schema = data.collect_schema()
     for category, column in columns.items():
-        if not data.schema[column].is_numeric():
+        if not schema[column].is_numeric():
             raise DataError(
                 f"{origin}: column {column!r} (options.estimated.{attribute}.{category}) should hold "
-                f"probabilities (numbers from 0 to 1), but has type {data.schema[column]}."
+                f"probabilities (numbers from 0 to 1), but has type {schema[column]}."
             )
     missing = nw.sum_horizontal(*(nw.col(c).is_null().cast(nw.Int64) for c in names))
     total = nw.sum_horizontal(*(nw.col(c).fill_null(0.0) for c in names))
     outside = nw.any_horizontal(*((nw.col(c) < 0) | (nw.col(c) > 1) for c in names), ignore_nulls=True)
-    summary = (
-        data.with_columns(missing.alias("__missing"), total.alias("__total"), outside.alias("__outside"))
-        .select(
+    summary = collected(
+        data.with_columns(
+            missing.alias("__missing"), total.alias("__total"), outside.alias("__outside")
+        ).select(
             ((nw.col("__missing") > 0) & (nw.col("__missing") < len(names)))
             .cast(nw.Int64)
             .sum()
@@ -232,9 +299,9 @@ def _check_probabilities(
             .alias("off"),
             nw.col("__outside").fill_null(False).cast(nw.Int64).sum().alias("outside"),
             (nw.col("__missing") == len(names)).cast(nw.Int64).sum().alias("absent"),
-        )
-        .rows(named=True)[0]
-    )
+        ),
+        origin,
+    ).rows(named=True)[0]
     listed = ", ".join(names)
     where = f"{origin}: options.estimated.{attribute} ({listed})"
     if summary["outside"]:

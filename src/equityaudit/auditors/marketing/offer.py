@@ -24,6 +24,12 @@ significant, ``warn`` below it and not significant (or at or above it, significa
 interval reaching below), ``inconclusive`` at or above it with the interval reaching below and
 no significant difference, ``pass`` at or above it with the interval clear; fewer than
 ``min_group_size`` offers in the group or the reference is ``insufficient_data``.
+
+When the data has more rows than ``options.sample_rows`` the rows in memory are a stratified
+sample (:mod:`equityaudit.sampling`): each group's n, mean and variance (so the means, their
+ratios and Welch's test) are still aggregations over every row, while the medians and the
+bootstrap replicates come from the group's sampled offers, rescaled by :math:`\\sqrt{m / N}` with
+:math:`N` the group's offers in the whole data (the context's ``sample`` says so).
 """
 
 from __future__ import annotations
@@ -33,12 +39,13 @@ from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import Any, Literal
 
+import narwhals as nw
 import numpy as np
 from numpy.typing import NDArray
 
 from equityaudit.auditors.comparison import adjusted_p_text
 from equityaudit.auditors.grouping import table_name
-from equityaudit.auditors.marketing.data import Prepared
+from equityaudit.auditors.marketing.data import Prepared, collected
 from equityaudit.frames import rows_for_python
 from equityaudit.judging import Evidence, Judgement, meets
 from equityaudit.results import finite_or_none
@@ -121,16 +128,29 @@ def offer_parity(
         present = [i for i in range(len(groups)) if bounds[i + 1] > bounds[i]]
         stats: dict[int, dict[str, Any]] = {}
         draws: dict[int, tuple[FloatArray, FloatArray]] = {}
+        moments = None if prepared.sample is None else _moments(prepared, by, column)
         for i in present:
             group_values = values[bounds[i] : bounds[i + 1]]
-            mean_boot, median_boot = _bootstrap(group_values, rng, replicates=replicates, max_rows=max_rows)
+            full = None if moments is None else moments.get(groups[i])
+            mean_boot, median_boot = _bootstrap(
+                group_values, rng, replicates=replicates, max_rows=max_rows, whole=full
+            )
             draws[i] = (mean_boot, median_boot)
             mean_low, mean_high = np.quantile(mean_boot, [alpha / 2, 1 - alpha / 2])
             median_low, median_high = np.quantile(median_boot, [alpha / 2, 1 - alpha / 2])
+            n, mean, variance = (
+                (
+                    int(group_values.size),
+                    float(group_values.mean()),
+                    float(group_values.var(ddof=1)) if group_values.size > 1 else math.nan,
+                )
+                if full is None
+                else full
+            )
             stats[i] = {
-                "n": int(group_values.size),
-                "mean": float(group_values.mean()),
-                "variance": float(group_values.var(ddof=1)) if group_values.size > 1 else math.nan,
+                "n": n,
+                "mean": mean,
+                "variance": variance,
                 "median": float(np.median(group_values)),
                 "mean_ci_low": float(mean_low),
                 "mean_ci_high": float(mean_high),
@@ -190,7 +210,14 @@ def offer_parity(
             rows.append(row)
         tables[name] = {"by": list(by), "reference": dict(zip(by, groups[ref], strict=True)), "rows": rows}
     evidence = [_evidence(item, thresholds, ratio_threshold, column, favourable) for item in pending]
+    sampled = {}
+    if prepared.sample is not None:
+        sampled["sample"] = (
+            f"n, mean and variance of each group over every row; medians and bootstrap replicates from the "
+            f"{prepared.sample.rows:,}-row stratified sample (data.sample), rescaled to each group's offers"
+        )
     return {
+        **sampled,
         "column": column,
         "favourable": favourable,
         "methods": dict(OFFER_METHODS),
@@ -201,21 +228,70 @@ def offer_parity(
     }, evidence
 
 
+def _moments(
+    prepared: Prepared, by: Sequence[str], column: str
+) -> dict[tuple[str, ...], tuple[int, float, float]]:
+    """Each reported group's offers over every row: (n, mean, variance), from one aggregation.
+
+    Sums are taken about a shift (the sample's mean) so the variance does not lose its digits to
+    cancellation; raw values reported as one group (``Unknown``) are pooled.
+    """
+    sampled = prepared.data[column].to_numpy().astype(np.float64)
+    finite = sampled[np.isfinite(sampled)]
+    shift = float(finite.mean()) if finite.size else 0.0
+    centred = nw.col(column).cast(nw.Float64) - shift
+    aggregated = collected(
+        prepared.frame.with_columns(centred.alias("__c"), (centred * centred).alias("__cc"))
+        .group_by(list(by), drop_null_keys=False)
+        .agg(
+            nw.col(column).count().alias("__n"),
+            nw.col("__c").sum().alias("__s"),
+            nw.col("__cc").sum().alias("__ss"),
+        ),
+        "<data>",
+    )
+    pooled: dict[tuple[str, ...], list[float]] = {}
+    for record in aggregated.rows(named=True):
+        group = tuple(prepared.labeller(record[c]) for c in by)
+        cell = pooled.setdefault(group, [0.0, 0.0, 0.0])
+        cell[0] += float(record["__n"] or 0)
+        cell[1] += float(record["__s"] or 0.0)
+        cell[2] += float(record["__ss"] or 0.0)
+    moments = {}
+    for group, (n, s, ss) in pooled.items():
+        if n == 0:
+            continue
+        variance = (ss - s * s / n) / (n - 1) if n > 1 else math.nan
+        moments[group] = (int(n), shift + s / n, max(variance, 0.0) if n > 1 else math.nan)
+    return moments
+
+
 def _bootstrap(
-    values: FloatArray, rng: np.random.Generator, *, replicates: int, max_rows: int
+    values: FloatArray,
+    rng: np.random.Generator,
+    *,
+    replicates: int,
+    max_rows: int,
+    whole: tuple[int, float, float] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Bootstrap replicates of the mean and median, rescaled when the group was subsampled."""
+    """Bootstrap replicates of the mean and median, rescaled when the group was subsampled.
+
+    ``whole``: the group's (n, mean, variance) over every row when ``values`` are its offers in a
+    sample of the data; the replicates' spread is then rescaled to that n and centred on that mean
+    (and on the sample's median).
+    """
     n = values.size
     sample = values if n <= max_rows else rng.choice(values, size=max_rows, replace=False)
     m = sample.size
     picks = sample[rng.integers(0, m, size=(replicates, m))]
     means = picks.mean(axis=1)
     medians = np.median(picks, axis=1)
-    if m == n:
+    population, centre = (n, float(values.mean())) if whole is None else (whole[0], whole[1])
+    if m == population:
         return means, medians
-    scale = math.sqrt(m / n)
+    scale = math.sqrt(m / population)
     return (
-        float(values.mean()) + scale * (means - float(sample.mean())),
+        centre + scale * (means - float(sample.mean())),
         float(np.median(values)) + scale * (medians - float(np.median(sample))),
     )
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from equityaudit.errors import SpecError, did_you_mean
+from equityaudit.sampling import DEFAULT_SAMPLE_ROWS
 from equityaudit.spec import AuditSpec
 
 __all__ = ["DIRECTIONS", "Direction", "MarketingOptions", "check_marketing_spec"]
@@ -86,6 +87,13 @@ class MarketingOptions(BaseModel):
     )
     proxy_auc_fail: float = Field(
         default=0.7, gt=0.5, le=1, description="... and with this AUC or more fails."
+    )
+    sample_rows: int = Field(
+        default=DEFAULT_SAMPLE_ROWS,
+        ge=1_000,
+        description="Most rows the analyses that need rows in memory read (proxy classifiers, offer medians and "
+        "bootstrap): above it they read a seeded sample stratified by the sensitive columns, stated in the "
+        "result (data.sample); counts are always over every row.",
     )
     proxy_rows: int = Field(
         default=20_000,

@@ -1,14 +1,16 @@
 """Proxy analysis: does a segmentation feature reveal a sensitive attribute?
 
-For every feature and observed sensitive attribute, on the **whole data** (one grouped
-aggregation per feature, by the feature's value or bin and every attribute):
+For every feature and observed sensitive attribute, over every row (from the rows in memory, or,
+when those are the seeded, stratified sample of ``options.sample_rows`` rows that the result
+states in ``data.sample``, from one grouped aggregation per feature on the backend, a numeric
+feature binned at the sample's deciles; :mod:`equityaudit.sampling`):
 
 - a categorical feature: Cramér's V of the feature × attribute table;
 - a numeric feature: the correlation ratio η across the attribute's categories;
 - both: normalised mutual information, a numeric feature cut into ``options.proxy_bins``
   equal-frequency bins (deciles by default; missing values form their own bin).
 
-Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000), the
+Then, on a seeded random sample of at most ``options.proxy_rows`` customers (20,000) of the rows in memory, the
 stratified k-fold cross-validated one-vs-rest macro AUC of predicting the attribute from each
 feature alone (the feature's conditional distribution: the best classifier on that feature) and
 from all features together (a logistic regression on every feature's one-hot values and bins).
@@ -128,32 +130,13 @@ def proxy_analysis(
     ]
     attribute_codes = {a: _attribute_codes(prepared, a) for a in attributes}
 
-    # Association on the whole data: per feature and attribute, one vectorised count of
-    # (feature value or bin) x (category) and, for a numeric feature, per-category centred sums.
-    association: dict[str, dict[str, dict[str, Any]]] = {a: {} for a in attributes}
-    for feature in features:
-        x = None
-        if feature.kind == "numeric":
-            x = data[feature.name].to_numpy().astype(np.float64) - feature.extra["mean"]
-        for attribute in attributes:
-            labels, codes = attribute_codes[attribute]
-            known = [i for i, label in enumerate(labels) if label != UNKNOWN]
-            width = len(labels)
-            cells = np.bincount(feature.codes * width + codes, minlength=len(feature.labels) * width)
-            table = cells.reshape(len(feature.labels), width)[:, known]
-            measures: dict[str, Any] = {
-                "kind": feature.kind,
-                "nmi": finite_or_none(normalized_mutual_information(table)),
-            }
-            if x is None:
-                measures["cramers_v"] = finite_or_none(cramers_v(table))
-            else:
-                present = np.isfinite(x)
-                n = np.bincount(codes[present], minlength=width)[known]
-                total = np.bincount(codes[present], weights=x[present], minlength=width)[known]
-                squares = np.bincount(codes[present], weights=x[present] ** 2, minlength=width)[known]
-                measures["correlation_ratio"] = finite_or_none(correlation_ratio(n, total, squares))
-            association[attribute][feature.name] = measures
+    # Association: per feature and attribute, a count of (feature value or bin) x (category) and,
+    # for a numeric feature, per-category centred sums; over every row even when the rows in memory
+    # are a sample (then one grouped aggregation per feature on the backend).
+    if prepared.sample is None:
+        association = _association(prepared, features, attributes, attribute_codes)
+    else:
+        association = _association_of_every_row(prepared, features, attributes)
 
     # Predictive test on a seeded sample.
     rng = np.random.default_rng(spec.thresholds.seed)
@@ -245,6 +228,119 @@ def proxy_analysis(
         f.name: {"kind": f.kind, **{k: v for k, v in f.extra.items() if k != "mean"}} for f in features
     }
     return context, findings, notes
+
+
+def _association(
+    prepared: Prepared,
+    features: list[_Feature],
+    attributes: list[str],
+    attribute_codes: dict[str, tuple[list[str], NDArray[np.int64]]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Association measures of every feature and attribute from the rows in memory (every row)."""
+    data = prepared.data
+    association: dict[str, dict[str, dict[str, Any]]] = {a: {} for a in attributes}
+    for feature in features:
+        x = None
+        if feature.kind == "numeric":
+            x = data[feature.name].to_numpy().astype(np.float64) - feature.extra["mean"]
+        for attribute in attributes:
+            labels, codes = attribute_codes[attribute]
+            known = [i for i, label in enumerate(labels) if label != UNKNOWN]
+            width = len(labels)
+            cells = np.bincount(feature.codes * width + codes, minlength=len(feature.labels) * width)
+            table = cells.reshape(len(feature.labels), width)[:, known]
+            if x is None:
+                association[attribute][feature.name] = _measures(feature.kind, table)
+            else:
+                present = np.isfinite(x)
+                n = np.bincount(codes[present], minlength=width)[known]
+                total = np.bincount(codes[present], weights=x[present], minlength=width)[known]
+                squares = np.bincount(codes[present], weights=x[present] ** 2, minlength=width)[known]
+                association[attribute][feature.name] = _measures(feature.kind, table, (n, total, squares))
+    return association
+
+
+def _measures(kind: str, table: NDArray[Any], sums: tuple[Any, Any, Any] | None = None) -> dict[str, Any]:
+    """NMI of a feature x category table, and Cramér's V (categorical) or η (numeric, from ``sums``)."""
+    measures: dict[str, Any] = {"kind": kind, "nmi": finite_or_none(normalized_mutual_information(table))}
+    if sums is None:
+        measures["cramers_v"] = finite_or_none(cramers_v(table))
+    else:
+        measures["correlation_ratio"] = finite_or_none(correlation_ratio(*sums))
+    return measures
+
+
+def _association_of_every_row(
+    prepared: Prepared, features: list[_Feature], attributes: list[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Association measures over every row, one grouped aggregation per feature on the backend.
+
+    Used when the rows in memory are a sample. A categorical feature keeps its :data:`MAX_LEVELS`
+    most frequent values over every row (the rest pooled, missing apart); a numeric feature is
+    binned at the sample's cut points (its equal-frequency bins, :func:`quantile_cuts`), and its
+    per-category sums are centred on the sample's mean (any common centre gives the same η).
+    """
+    import narwhals as nw
+
+    from equityaudit.auditors.marketing.data import collected
+    from equityaudit.values import null_as_none
+
+    association: dict[str, dict[str, dict[str, Any]]] = {a: {} for a in attributes}
+    for feature in features:
+        if feature.kind == "numeric":
+            x = nw.col(feature.name).cast(nw.Float64)
+            finite = x.is_finite().fill_null(False)
+            cuts = feature.extra["cuts"]
+            inside = nw.sum_horizontal(*((x > c).cast(nw.Int64) for c in cuts)) if cuts else nw.lit(0)
+            centred = nw.when(finite).then(x - feature.extra["mean"]).otherwise(0.0)
+            extended = prepared.frame.with_columns(
+                nw.when(finite).then(inside).otherwise(len(cuts) + 1).cast(nw.Int64).alias("__key"),
+                finite.cast(nw.Int64).alias("__finite"),
+                centred.alias("__d"),
+                (centred * centred).alias("__dd"),
+            )
+            sums = [nw.col(c).sum() for c in ("__finite", "__d", "__dd")]
+        else:
+            extended = prepared.frame.with_columns(nw.col(feature.name).alias("__key"))
+            sums = []
+        rows = collected(
+            extended.group_by(["__key", *attributes], drop_null_keys=False).agg(nw.len().alias("__n"), *sums),
+            "<data>",
+        ).rows(named=True)
+        if feature.kind == "numeric":
+            row_of = {i: i for i in range(len(feature.labels))}
+        else:
+            sizes: dict[Any, int] = {}
+            for r in rows:
+                key = null_as_none(r["__key"])
+                if key is not None:
+                    sizes[key] = sizes.get(key, 0) + int(r["__n"])
+            kept = sorted(sizes, key=lambda v: -sizes[v])[:MAX_LEVELS]
+            row_of = {value: i for i, value in enumerate(kept)}
+        for attribute in attributes:
+            labels = sorted({prepared.labeller(r[attribute]) for r in rows} | {UNKNOWN})
+            column_of = {label: j for j, label in enumerate(label for label in labels if label != UNKNOWN)}
+            height = len(feature.labels) if feature.kind == "numeric" else len(row_of) + 2
+            table = np.zeros((height, len(column_of)), dtype=np.int64)
+            n, total, squares = (np.zeros(len(column_of)) for _ in range(3))
+            for r in rows:
+                label = prepared.labeller(r[attribute])
+                if label == UNKNOWN:
+                    continue
+                j = column_of[label]
+                key = null_as_none(r["__key"])
+                if feature.kind == "numeric":
+                    i = int(key)
+                    n[j] += float(r["__finite"] or 0)
+                    total[j] += float(r["__d"] or 0.0)
+                    squares[j] += float(r["__dd"] or 0.0)
+                else:
+                    i = height - 1 if key is None else row_of.get(key, height - 2)  # (missing), (other)
+                table[i, j] += int(r["__n"])
+            association[attribute][feature.name] = _measures(
+                feature.kind, table, (n, total, squares) if feature.kind == "numeric" else None
+            )
+    return association
 
 
 def _attribute_codes(prepared: Prepared, attribute: str) -> tuple[list[str], NDArray[np.int64]]:
