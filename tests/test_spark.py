@@ -377,3 +377,28 @@ def test_without_java_the_message_says_to_install_it(
         "and JAVA_HOME is not set). Install a Java runtime (17 or later), e.g. apt-get install "
         "default-jre-headless, or set SPARK_REMOTE to a Spark Connect server.",
     )
+
+
+def test_a_sample_of_a_spark_frame_follows_the_allocation_and_repeats(spark: Any) -> None:
+    """Spark numbers rows with monotonically_increasing_id: the same frame draws the same rows,
+    and each stratum gets its proportional share (5000 rows, cap 500: 10 % of each intent)."""
+    import numpy as np
+
+    from equityaudit.sampling import stratified_sample
+
+    rng = np.random.default_rng(1)
+    rows = pd.DataFrame({"intent": rng.choice(["a", "b", "c"], 5000), "v": rng.random(5000)})
+    sizes = rows["intent"].value_counts().to_dict()
+    frame = spark.createDataFrame(rows)
+    drawn = [
+        stratified_sample(
+            read_source(frame).frame, ["intent", "v"], strata=["intent"], cap=500, seed=7, used_by=["t"]
+        )
+        for _ in range(2)
+    ]
+    first, second = (d.rows.to_pandas().sort_values("v").reset_index(drop=True) for d in drawn)
+    assert first.equals(second)
+    got = first["intent"].value_counts().to_dict()
+    # proportional allocation, whole numbers by largest remainder: each within one row of 10 %
+    assert sum(got.values()) == 500
+    assert all(abs(got[k] - sizes[k] / 10) < 1 for k in sizes)

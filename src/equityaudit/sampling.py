@@ -265,7 +265,10 @@ def _keyed(frame: nw.LazyFrame[Any], seed: int) -> nw.LazyFrame[Any]:
     ``with_row_index`` (a scan streams), DuckDB with ``row_number() OVER ()`` (a streaming window,
     in the scan's order while ``preserve_insertion_order`` is on, DuckDB's default); pandas and
     pyarrow, whose rows are in memory in their order, through narwhals' stable sort of a constant.
-    So a file gives the same positions, keys and sample on every engine.
+    So a file gives the same positions, keys and sample on every engine but Spark, which has no
+    row order: there a row's position is its ``monotonically_increasing_id`` (its partition and
+    its place in it), the same for the same files read with the same partitioning, and the sample
+    is as random but not the rows polars would draw.
     """
     implementation = frame.implementation
     numbered: nw.LazyFrame[Any]
@@ -274,6 +277,10 @@ def _keyed(frame: nw.LazyFrame[Any], seed: int) -> nw.LazyFrame[Any]:
         numbered = nw.from_native(relation)
     elif implementation.is_polars():
         numbered = nw.from_native(frame.to_native().with_row_index(_ROW)).lazy()
+    elif implementation.is_spark_like():
+        from pyspark.sql import functions
+
+        numbered = nw.from_native(frame.to_native().withColumn(_ROW, functions.monotonically_increasing_id()))
     else:
         numbered = frame.with_columns(nw.lit(1).alias(_ROW)).with_row_index(_ROW + "_", order_by=_ROW)
         numbered = numbered.drop(_ROW).rename({_ROW + "_": _ROW})
