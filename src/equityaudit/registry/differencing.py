@@ -1,0 +1,128 @@
+"""Query-set control over every view shown: no linear combination of views isolates a few members.
+
+A pooled view shows sums over a set of submissions (every shown cell is the sum of the pooled
+submissions' parts of it). Whoever has seen views ``V1 … Vn`` can add and subtract them with any
+coefficients: ``V1 + V2 − V3`` is the sum over the submissions in the first two and not the third,
+and so on. Comparing views two at a time misses most of these (one pool per vendor, added up and
+subtracted from the whole pool, leaves the submissions under no vendor).
+
+**The rule.** Write each view as its indicator vector over submissions. A combination isolates
+the set of members owning the submissions it weights (its *support*); the registry refuses a
+view when some combination of it and the views shown before has a support owned by at least one
+and fewer than ``min_members`` members — and the views shown before did not already.
+
+**How it is decided.** Submissions in exactly the same views are indistinguishable to any
+combination, so they are grouped into *atoms* (classes of the same membership pattern); a view
+is then a 0/1 row over atoms, and the combinations are the row space ``R`` of the views' matrix
+``A``. For a set ``S`` of members, the combinations supported on ``S``'s submissions are ``R``
+intersected with the coordinates of the atoms owned wholly by ``S`` (an atom that also holds
+another member's submission cannot be weighted without weighting that member); its dimension is
+``rank(A) − rank(A without those atoms' columns)``. So ``S`` is isolated exactly when that
+difference is positive — a rank test (numpy's SVD rank on a 0/1 matrix) for every set of fewer
+than ``min_members`` members owning an atom wholly. This is necessary and sufficient over the real
+numbers for the submission-level sums; a cell-level combination (cells of several tables, from
+views that suppressed different cells) restricted to one finest cell is again a combination of
+whole views, so the test covers those too.
+
+**Limits.** Inequalities are not part of it: that counts are not negative and that a listed
+group holds someone can narrow a combination's unknowns without isolating them (the suppression's
+LP audit bounds that within one view; the randomized suite checks it across views). Statistics
+that are not sums (the Mantel–Haenszel tables) are treated as if they were: a view that changes
+them by one member's submissions is refused the same way, a conservative reading.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["isolated_members", "newly_isolated"]
+
+
+def isolated_members(
+    views: Sequence[Collection[int]], owner: Mapping[int, int], *, min_members: int = 3
+) -> dict[frozenset[int], int]:
+    """The sets of fewer than ``min_members`` members some combination of the views isolates.
+
+    Parameters
+    ----------
+    views
+        Each view's submissions (their sequence numbers).
+    owner
+        Each submission's member.
+    min_members
+        Fewest members a combination may isolate.
+
+    Returns
+    -------
+    dict
+        Each isolated set, with the dimension of the combinations that isolate it (how many
+        independent combinations).
+
+    Examples
+    --------
+    Submissions 1–7 of members a–g: the whole pool, the pool of vendor V (a, b, c) and that of
+    vendor W (d, e, f). Any two differ by at least four members; the whole pool minus the other
+    two is member g's submission alone:
+
+    >>> owner = dict(zip(range(1, 8), "abcdefg"))
+    >>> isolated_members([set(range(1, 8)), {1, 2, 3}, {4, 5, 6}], owner)
+    {frozenset({'g'}): 1}
+    >>> isolated_members([set(range(1, 8)), {1, 2, 3}], owner)
+    {}
+    >>> isolated_members([{1, 2, 3, 4}, {1, 2, 3}], owner)  # the classic pair: d joined
+    {frozenset({'d'}): 1}
+    """
+    seqs = sorted(set().union(*map(set, views))) if views else []
+    if not seqs:
+        return {}
+    patterns: dict[tuple[bool, ...], list[int]] = {}
+    for seq in seqs:
+        patterns.setdefault(tuple(seq in view for view in views), []).append(seq)
+    atoms = list(patterns.values())
+    atom_owners = [frozenset(owner[s] for s in atom) for atom in atoms]
+    matrix = np.array([[1.0 if pattern[i] else 0.0 for pattern in patterns] for i in range(len(views))])
+    rank = int(np.linalg.matrix_rank(matrix))
+    small = {o for o in atom_owners if len(o) < min_members}
+    members = sorted(set().union(*small), key=repr) if small else []
+    found: dict[frozenset[int], int] = {}
+    for size in range(1, min_members):
+        for group in map(frozenset, itertools.combinations(members, size)):
+            if not any(o <= group for o in small):
+                continue
+            outside = [i for i, o in enumerate(atom_owners) if not o <= group]
+            rest = int(np.linalg.matrix_rank(matrix[:, outside])) if outside else 0
+            # a larger set is named only for combinations its smaller sets do not already have
+            inner = max((found.get(group - {m}, 0) for m in group if len(group) > 1), default=0)
+            if rank - rest > inner:
+                found[group] = rank - rest
+    return found
+
+
+def newly_isolated(
+    earlier: Sequence[Collection[int]],
+    candidate: Collection[int],
+    owner: Mapping[int, int],
+    *,
+    min_members: int = 3,
+) -> list[frozenset[int]]:
+    """The sets of fewer than ``min_members`` members that showing ``candidate`` after ``earlier``
+    would isolate and ``earlier`` alone did not (or not as many ways), smallest first.
+
+    Views shown before the rule (or before a member's submission was known to be small) may
+    already isolate a set; showing the candidate is refused only for what it adds.
+
+    Examples
+    --------
+    >>> owner = dict(zip(range(1, 8), "abcdefg"))
+    >>> newly_isolated([set(range(1, 8)), {1, 2, 3}], {4, 5, 6}, owner)
+    [frozenset({'g'})]
+    >>> newly_isolated([set(range(1, 8)), {1, 2, 3}], {1, 2, 3}, owner)  # shown before: nothing new
+    []
+    """
+    before = isolated_members(earlier, owner, min_members=min_members)
+    after = isolated_members([*earlier, candidate], owner, min_members=min_members)
+    added = [group for group, dimension in after.items() if dimension > before.get(group, 0)]
+    return sorted(added, key=lambda group: (len(group), sorted(map(repr, group))))
