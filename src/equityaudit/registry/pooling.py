@@ -422,10 +422,18 @@ def pooled_view(
         rows, held = _released(registry, ref, standard, rows, filters)
     scored = [r for r in rows if "scoring" in _parts(standard, r)]
     rows = _summed(standard, rows)
-    counts = pool_counts(standard, [r.counts for r in rows])
+    documents = {r.seq: r.counts for r in rows}
+    if standard.auditor == "hiring" and not any("selection" in _parts(standard, r) for r in rows):
+        # audits by score alone: their applicants add up, their counts above (also stored as
+        # "selected", the score read as a decision) are each above its own median and do not
+        documents = {
+            seq: {**doc, "rows": [{"group": row["group"], "n": row["n"]} for row in doc["rows"]]}
+            for seq, doc in documents.items()
+        }
+    counts = pool_counts(standard, list(documents.values()))
     by_member: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        by_member.setdefault(row.member_id, []).append(row.counts)
+        by_member.setdefault(row.member_id, []).append(documents[row.seq])
     attributes = list(standard.taxonomy.attributes)
     member_cells = [document_cells(attributes, own) for own in by_member.values()]
     private: dict[str, Any] | None = None
@@ -484,7 +492,10 @@ def pooled_view(
         context={
             "pooled": {
                 "standard": standard.ref,
-                "submissions": [r.seq for r in rows],
+                # which submissions (log entries) are pooled: the admin's only. Others would learn when a
+                # held view moves on, and which entries a pool holds — a map for subtracting pools
+                **({"submissions": [r.seq for r in rows]} if not guarded else {}),
+                **({"scoring_submissions": [r.seq for r in scored]} if scored and not guarded else {}),
                 "members": members,
                 "filters": filters,
                 "min_cell_size": standard.min_cell_size,
