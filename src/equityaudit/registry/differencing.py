@@ -75,30 +75,41 @@ def isolated_members(
     >>> isolated_members([{1, 2, 3, 4}, {1, 2, 3}], owner)  # the classic pair: d joined
     {frozenset({'d'}): 1}
     """
+    deficits = _deficits(views, owner, min_members)
+    found: dict[frozenset[int], int] = {}
+    for group in sorted(deficits, key=len):  # a larger set only for combinations its parts lack
+        inner = max((deficits.get(group - {m}, 0) for m in group if len(group) > 1), default=0)
+        if deficits[group] > inner:
+            found[group] = deficits[group]
+    return found
+
+
+def _deficits(
+    views: Sequence[Collection[int]], owner: Mapping[int, int], min_members: int
+) -> dict[frozenset[int], int]:
+    """For each set of fewer than ``min_members`` members, the dimension of the combinations of
+    views supported on their submissions (only the sets where it is positive)."""
     seqs = sorted(set().union(*map(set, views))) if views else []
     if not seqs:
         return {}
     patterns: dict[tuple[bool, ...], list[int]] = {}
     for seq in seqs:
         patterns.setdefault(tuple(seq in view for view in views), []).append(seq)
-    atoms = list(patterns.values())
-    atom_owners = [frozenset(owner[s] for s in atom) for atom in atoms]
+    atom_owners = [frozenset(owner[s] for s in atom) for atom in patterns.values()]
     matrix = np.array([[1.0 if pattern[i] else 0.0 for pattern in patterns] for i in range(len(views))])
     rank = int(np.linalg.matrix_rank(matrix))
     small = {o for o in atom_owners if len(o) < min_members}
     members = sorted(set().union(*small), key=repr) if small else []
-    found: dict[frozenset[int], int] = {}
+    deficits: dict[frozenset[int], int] = {}
     for size in range(1, min_members):
         for group in map(frozenset, itertools.combinations(members, size)):
             if not any(o <= group for o in small):
                 continue
             outside = [i for i, o in enumerate(atom_owners) if not o <= group]
             rest = int(np.linalg.matrix_rank(matrix[:, outside])) if outside else 0
-            # a larger set is named only for combinations its smaller sets do not already have
-            inner = max((found.get(group - {m}, 0) for m in group if len(group) > 1), default=0)
-            if rank - rest > inner:
-                found[group] = rank - rest
-    return found
+            if rank > rest:
+                deficits[group] = rank - rest
+    return deficits
 
 
 def newly_isolated(
@@ -122,7 +133,9 @@ def newly_isolated(
     >>> newly_isolated([set(range(1, 8)), {1, 2, 3}], {1, 2, 3}, owner)  # shown before: nothing new
     []
     """
-    before = isolated_members(earlier, owner, min_members=min_members)
-    after = isolated_members([*earlier, candidate], owner, min_members=min_members)
-    added = [group for group, dimension in after.items() if dimension > before.get(group, 0)]
+    before = _deficits(earlier, owner, min_members)
+    after = _deficits([*earlier, candidate], owner, min_members)
+    grown = {group for group, dimension in after.items() if dimension > before.get(group, 0)}
+    # the smallest sets: a set grows with any set inside it
+    added = [group for group in grown if not any(other < group for other in grown)]
     return sorted(added, key=lambda group: (len(group), sorted(map(repr, group))))

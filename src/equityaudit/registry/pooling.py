@@ -6,7 +6,10 @@ code an auditor runs on its own counts (:func:`~equityaudit.auditors.comparison.
 :func:`~equityaudit.auditors.comparison.judge`, with the standard's thresholds and the auditor's
 reference rule), so a pooled audit equals a single audit of the members' data concatenated. It is
 an :class:`~equityaudit.results.AuditResult` whose cells are suppressed as
-:mod:`equityaudit.registry.suppression` says; the usual reports render it.
+:mod:`equityaudit.registry.suppression` says; the usual reports render it. For a hiring standard
+the summed counts are those of the results with a binary decision; results with scores are
+combined as strata instead (:func:`~equityaudit.registry.stratification.scoring_tables`: a
+scoring rate is relative to each member's own median, and never summed).
 
 **Benchmark.** For each group of every table the standard audits, two statistics across members:
 the rate (computed from each member's counts, so the same quantity for all) and the impact ratio
@@ -395,8 +398,10 @@ def pooled_view(
     every ``caller`` but an admin: a one-member pool is that member's counts, and a two-member
     pool minus one member's own counts is the other's. Filtered pools are refused to members, and
     shown to observers only when the members the filters leave out are none or at least
-    :data:`MIN_MEMBERS` (see :func:`_refuse_differencing`). ``caller=None`` (a script on the
-    server) is not restricted.
+    :data:`MIN_MEMBERS` (see :func:`_refuse_differencing`); no view is shown to a member or an
+    observer that some combination with the views shown before turns into one or two members'
+    submissions (see :func:`_released`). ``caller=None`` (a script on the server) is not
+    restricted. ``context.pooled.submissions`` is the admin's (and a script's) only.
     """
     standard = registry.standard(ref)
     started = dt.datetime.now(dt.UTC)
