@@ -10,6 +10,7 @@ the summed counts (threshold, dominance, release memory, differencing).
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import equityaudit as ea
 import equityaudit.engine
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.registry.stratification import scoring_tables
+from equityaudit.report import write_reports
 from equityaudit.report.markdown import render_markdown
 from equityaudit.signing import sign_result
 from equityaudit.spec import Thresholds
@@ -170,7 +172,7 @@ def test_scoring_tables_equal_statsmodels_on_members_tables() -> None:
             assert "summed_ratio" not in row and "conclusions_differ" not in row
 
 
-def test_the_pooled_view_combines_scoring_only_members_as_strata(setup: Setup) -> None:
+def test_the_pooled_view_combines_scoring_only_members_as_strata(setup: Setup, tmp_path: Path) -> None:
     """Three members audited by score alone: the pooled view sums their applicants (``n``, never
     ``above``), judges nothing, and gives each comparison across the three audits as statsmodels does."""
     _publish_ll144(setup)
@@ -200,6 +202,9 @@ def test_the_pooled_view_combines_scoring_only_members_as_strata(setup: Setup) -
     # every report renders it
     text = render_markdown(ea.AuditResult.model_validate(result))
     assert "stratified:scoring:sex" in text and "summed ratio" not in text
+    files = write_reports(ea.AuditResult.model_validate(result), tmp_path, ("json", "md", "html", "junit"))
+    assert [p.suffix for p in files.written] == [".json", ".md", ".html", ".xml"]
+    assert "stratified:scoring:sex" in (tmp_path / f"{result['audit']['name']}.html").read_text()
 
 
 def test_scoring_audits_are_combined_beside_the_summed_selections(setup: Setup) -> None:
