@@ -58,9 +58,11 @@ def scoring_frame(cells: Cells) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ll144_audit(cells: Cells, *, name: str) -> ea.AuditResult:
+def ll144_audit(cells: Cells, *, name: str, scores: bool = True) -> ea.AuditResult:
     frame = scoring_frame(cells)
-    columns: dict[str, Any] = {"sensitive": ["sex", "race_ethnicity"], "score": "screen_score"}
+    columns: dict[str, Any] = {"sensitive": ["sex", "race_ethnicity"]}
+    if scores:
+        columns["score"] = "screen_score"
     if "advanced" in frame:
         columns["decision"] = "advanced"
     spec = {
@@ -76,8 +78,9 @@ def ll144_audit(cells: Cells, *, name: str) -> ea.AuditResult:
         return equityaudit.engine.run_spec(spec_from_mapping(spec), frame=frame)
 
 
-def submit(member: Member, cells: Cells, **metadata: str) -> int:
-    result = ll144_audit(cells, name=f"{member.name}-{len(cells)}-{sum(v[0] for v in cells.values())}")
+def submit(member: Member, cells: Cells, *, scores: bool = True, **metadata: str) -> int:
+    name = f"{member.name}-{len(cells)}-{sum(v[0] for v in cells.values())}"
+    result = ll144_audit(cells, name=name, scores=scores)
     envelope = sign_result(result.to_dict(), member.key, data_digest=data_digest(result), metadata=metadata)
     answer = member.submit(envelope)
     assert answer.status_code == 201, answer.text
@@ -295,3 +298,26 @@ def test_a_members_decisions_are_not_hidden_among_others_scores(setup: Setup) ->
     held = setup.http.get(POOLED, headers=observer.headers()).json()["result"]
     assert held["data"]["rows"] == first["data"]["rows"]  # not 40 more: delta's change stays hidden
     assert any("newer submissions join it" in note for note in held["notes"])
+
+
+def test_a_filter_leaving_out_one_members_scores_is_refused(setup: Setup) -> None:
+    """Under tool X: alpha to delta with decisions alone, echo to golf by score alone. Under tool Y:
+    hotel by score alone, india to kilo with decisions alone. ``tool=X`` leaves out four members in all and
+    three members' decisions — far enough apart for the summed counts — but of the scoring strata
+    only hotel's audit: the whole pool's strata beside tool X's would be hotel's. Refused."""
+    _publish_ll144(setup)
+    observer = setup.add_member("olga", role="observer")
+    with_decisions = {cell: (n, above, above // 2 + 3) for cell, (n, above) in ALPHA.items()}
+    plan = [
+        *((name, with_decisions, "X") for name in ("alpha", "bravo", "charlie", "delta")),
+        *((name, BRAVO, "X") for name in ("echo", "foxtrot", "golf")),
+        ("hotel", CHARLIE, "Y"),
+        *((name, with_decisions, "Y") for name in ("india", "juliet", "kilo")),
+    ]
+    for name, cells, tool in plan:
+        submit(setup.add_member(name), cells, scores=cells is not with_decisions, tool=tool)
+    assert setup.http.get(POOLED, headers=observer.headers()).status_code == 200
+    refused = setup.http.get(POOLED + "?tool=X", headers=observer.headers())
+    assert refused.status_code == 403
+    assert "by the submissions of 1 member(s) in the scoring strata" in refused.json()["error"]
+    assert setup.http.get(POOLED + "?tool=X", headers=setup.admin()).status_code == 200

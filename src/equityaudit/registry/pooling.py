@@ -205,7 +205,9 @@ def _refuse_differencing(
             403,
         )
     everyone = _poolable(standard, registry.latest(ref))
-    facts = _facts(standard, everyone)
+    # a vendor's filter can hold a member's older submission under a tool whose latest names
+    # another vendor: it is in no other pool, and counts in the difference with each
+    facts = _facts(standard, [*everyone, *pooled])
     mine = _shown_parts({r.seq for r in pooled}, facts)
     tools = sorted({r.tool for r in everyone if r.tool is not None})
     vendors = sorted({r.vendor for r in everyone if r.vendor is not None})
