@@ -449,7 +449,9 @@ def pooled_view(
         counts, member_counts, private = _private_counts(
             registry, standard, filters, rows, counts, member_counts
         )
-        member_cells = [finest_cells(m, ("selected", "n")) for m in member_counts]
+        member_cells = [
+            finest_cells(m, [c for c in ("selected", "n") if c in m.table]) for m in member_counts
+        ]
     if counts.total < standard.min_cell_size:
         raise RegistryError(
             f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
