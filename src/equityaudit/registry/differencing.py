@@ -18,8 +18,10 @@ is then a 0/1 row over atoms, and the combinations are the row space ``R`` of th
 intersected with the coordinates of the atoms owned wholly by ``S`` (an atom that also holds
 another member's submission cannot be weighted without weighting that member); its dimension is
 ``rank(A) − rank(A without those atoms' columns)``. So ``S`` is isolated exactly when that
-difference is positive — a rank test (numpy's SVD rank on a 0/1 matrix) for every set of fewer
-than ``min_members`` members owning an atom wholly. This is necessary and sufficient over the real
+difference is positive. With ``Q`` an orthonormal basis of ``R`` (one SVD of ``A``), the
+difference is the number of singular values equal to 1 of ``Q``'s columns of those atoms (as
+``Q Qᵀ = I``, a vector of ``R`` lies in those coordinates exactly when its norm stays there) — a
+small SVD for every set of fewer than ``min_members`` members owning an atom wholly. This is necessary and sufficient over the real
 numbers for the submission-level sums; a cell-level combination (cells of several tables, from
 views that suppressed different cells) restricted to one finest cell is again a combination of
 whole views, so the test covers those too.
@@ -39,6 +41,10 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 
 __all__ = ["isolated_members", "newly_isolated"]
+
+_TOLERANCE = 1e-10
+"""Singular values below this times the largest and the matrix's larger side count as zero
+(numpy's ``matrix_rank`` takes machine epsilon, 2.2e-16: a 0/1 matrix's are far from either)."""
 
 
 def isolated_members(
@@ -97,18 +103,22 @@ def _deficits(
         patterns.setdefault(tuple(seq in view for view in views), []).append(seq)
     atom_owners = [frozenset(owner[s] for s in atom) for atom in patterns.values()]
     matrix = np.array([[1.0 if pattern[i] else 0.0 for pattern in patterns] for i in range(len(views))])
-    rank = int(np.linalg.matrix_rank(matrix))
+    # an orthonormal basis Q of the row space (r x atoms); since Q Q^T = I, the combinations
+    # supported on the atoms T are as many as Q's columns T have singular values of 1
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[singular > float(singular[0]) * max(matrix.shape) * _TOLERANCE]
     small = {o for o in atom_owners if len(o) < min_members}
     members = sorted(set().union(*small), key=repr) if small else []
     deficits: dict[frozenset[int], int] = {}
     for size in range(1, min_members):
         for group in map(frozenset, itertools.combinations(members, size)):
-            if not any(o <= group for o in small):
+            inside = [i for i, o in enumerate(atom_owners) if o <= group]
+            if not inside:
                 continue
-            outside = [i for i, o in enumerate(atom_owners) if not o <= group]
-            rest = int(np.linalg.matrix_rank(matrix[:, outside])) if outside else 0
-            if rank > rest:
-                deficits[group] = rank - rest
+            values = np.linalg.svd(basis[:, inside], compute_uv=False)
+            dimension = int((values > 1.0 - 1e-8).sum())
+            if dimension:
+                deficits[group] = dimension
     return deficits
 
 
