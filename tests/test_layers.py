@@ -129,9 +129,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN)",
     },
     "equityaudit.registry.stratification": {
+        "equityaudit.auditors.grouping": POOLED
+        + " (the scoring strata's tables: the hiring auditor's groupings)",
         "equityaudit.judging": "which side of the standard's threshold a ratio falls on (judging.meets)",
         "equityaudit.stats.counts": POOLED + " (each member's stored counts as GroupCounts)",
         "equityaudit.stats.stratified": "members' comparisons combined as strata (Mantel–Haenszel)",
+        "equityaudit.values": "the name of the group of unknown values (values.UNKNOWN), left out of ratios",
     },
     "equityaudit.registry.validation": {
         "equityaudit.standards": "a submission is checked against the standard it claims",

@@ -3,12 +3,16 @@
 Hypothesis draws a consortium (3 to 7 members, each with one or two tools, small random counts by
 sex and age band, small cells included), submitted over HTTP, and a sequence of actions:
 resubmissions, members joining, and pooled views asked by members (no filter) and by an observer
-(random ``tool``/``vendor`` filters). After each view the test records what the caller was shown:
-every shown cell's ``n`` and ``selected`` per released table, the grand total (``data.rows``), which
-groups exist, and the submissions the view pooled (``context.pooled.submissions`` shows their
-sequence numbers, so the adversary is granted them). It knows the ground truth — which member
-made which submission, with which counts — and checks, for every member as the adversary (its
-own submissions known) and for an observer with no submissions:
+(random ``tool``/``vendor`` filters). A third of the consortia are built for an attack of three
+views that no pair shows: three members under vendor V, three under vendor W and one under
+vendor U, and in each round an observer asks for the whole pool, vendor V's and vendor W's in a
+random order — the whole less the other two is vendor U's member. After each view the test
+records what the caller was shown: every shown cell's ``n`` and ``selected`` per released table,
+the grand total (``data.rows``), which groups exist, and the submissions the view pooled (the
+registry names them to the admin only; the adversary is granted them anyway, read from the
+registry's release step). It knows the ground truth — which member made which submission, with
+which counts — and checks, for every member as the adversary (its own submissions known) and for
+an observer with no submissions:
 
 1. **Pairwise differencing**: two recorded views whose submissions differ only by one other
    member's (after the adversary takes out its own) never show, in a cell shown in both, a
@@ -27,8 +31,9 @@ own submissions known) and for an observer with no submissions:
    range is at least ``(min_cell - 1) // 2`` wide (:func:`feasible_ranges`).
 
 Checks 1 and 3 were seen to fail with the registry's rule they guard switched off (query-set
-control across releases; the dominance rule). With the filter-lattice rule switched off they
-still pass: the memory of releases alone refuses every filtered pool these examples draw that is
+control across releases; the dominance rule), and check 2 with the combinations of three or more
+views switched off (:func:`equityaudit.registry.differencing.newly_isolated`), on the vendor
+attacks of both halves. With the filter-lattice rule switched off they still pass: the memory of releases alone refuses every filtered pool these examples draw that is
 one or two members apart from another view. Check 3 found that the grand total escaped the
 dominance rule (the regression test at the end). Not checked: the stratified tables (a
 Mantel–Haenszel ratio is not linear in the counts), the results and benchmark views.
@@ -49,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -58,6 +64,7 @@ from hypothesis import strategies as st
 from registry_kit import BIG, RETAIL, Member, Setup, audit, member_frame
 
 from equityaudit.errors import UndefinedMetricWarning
+from equityaudit.registry import pooling
 from equityaudit.registry.app import create_app
 from equityaudit.registry.storage import Registry
 from equityaudit.registry.suppression import feasible_ranges
@@ -116,22 +123,30 @@ class Scenario:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
-    size = draw(st.integers(3, 7))
-    common = draw(st.sampled_from(TOOLS))  # most members use one tool, so filtered pools can be shown
-    tools = [
-        draw(
-            st.one_of(
-                st.just([common]),
-                st.lists(st.sampled_from(TOOLS), min_size=1, max_size=2, unique_by=lambda t: t[0]),
+    # a third of the consortia are built for an attack of three views: vendor V's members, vendor
+    # W's and one under vendor U, so that each vendor's pool passes every pairwise rule and the
+    # whole pool less V's and W's is the last member's submission
+    partitioned = draw(st.integers(0, 2)) == 0
+    if partitioned:
+        tools = [[("X", "V")]] * 3 + [[("X", "W")]] * 3 + [[("X", "U")]]
+        size = first = len(tools)
+    else:
+        size = draw(st.integers(3, 7))
+        common = draw(st.sampled_from(TOOLS))  # most members use one tool, so filtered pools can be shown
+        tools = [
+            draw(
+                st.one_of(
+                    st.just([common]),
+                    st.lists(st.sampled_from(TOOLS), min_size=1, max_size=2, unique_by=lambda t: t[0]),
+                )
             )
-        )
-        for _ in range(size)
-    ]
-    first = draw(st.integers(3, size))
+            for _ in range(size)
+        ]
+        first = draw(st.integers(3, size))
     initial = [[draw(cells()) for _ in member] for member in tools]
     joined = first
     actions: list[tuple[Any, ...]] = []
-    for _ in range(draw(st.integers(2, 4))):  # rounds: some changes, then some views
+    for _ in range(draw(st.integers(1, 2) if partitioned else st.integers(2, 4))):  # changes, then views
         for _ in range(draw(st.integers(1, 3))):
             kind = draw(st.sampled_from(["resubmit", "wave", "wave", "join"]))
             if kind == "join" and joined < size:
@@ -143,6 +158,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 for who in movers:
                     tool = draw(st.integers(0, len(tools[who]) - 1))
                     actions.append(("resubmit", who, tool, draw(cells())))
+        if partitioned:  # the whole pool, vendor V's and vendor W's, in any order: the whole less both
+            sweep: list[dict[str, str]] = [{}, {"vendor": "V"}, {"vendor": "W"}]
+            actions += [("view", None, filters) for filters in draw(st.permutations(sweep))]
+            continue
         for _ in range(draw(st.integers(1, 3))):
             if draw(st.booleans()):
                 actions.append(("view", draw(st.integers(0, joined - 1)), {}))  # members: no filter
@@ -182,7 +201,7 @@ class View:
     hidden: dict[tuple[str, ...], set[tuple[str, ...]]]
 
 
-def _view(result: dict[str, Any]) -> View:
+def _view(result: dict[str, Any], seqs: frozenset[int]) -> View:
     shown: dict[Group, tuple[int, int]] = {((), ()): (result["data"]["rows"], -1)}
     hidden: dict[tuple[str, ...], set[tuple[str, ...]]] = {t: set() for t in RELEASED}
     for table in result["tables"]:
@@ -198,7 +217,7 @@ def _view(result: dict[str, Any]) -> View:
     listed = {  # a group listed with n = 0 is as empty as one not listed; a hidden one holds someone
         (r["group"]["sex"], r["group"]["age_band"]) for r in result["counts"][0]["rows"] if r.get("n", 1) > 0
     }
-    return View(frozenset(result["context"]["pooled"]["submissions"]), shown, listed, hidden)
+    return View(seqs, shown, listed, hidden)
 
 
 def _registry(folder: Path) -> tuple[Registry, TestClient, Setup]:
@@ -226,8 +245,16 @@ def run(scenario: Scenario, folder: Path) -> tuple[Truth, list[View]]:
     registry, http, setup = _registry(folder)
     truth = Truth()
     views: list[View] = []
+    pooled: list[frozenset[int]] = []  # the submissions of each view the registry released
+
+    def released(*args: Any, **kwargs: Any) -> tuple[list[Any], str | None]:
+        rows, note = release(*args, **kwargs)
+        pooled.append(frozenset(r.seq for r in rows))
+        return rows, note
+
+    release = pooling._released
     try:
-        with http:
+        with http, mock.patch.object(pooling, "_released", released):
             setup.publish()
             observer = setup.add_member("olga", role="observer")
             members = [setup.add_member(f"m{i}") for i in range(len(scenario.tools))]
@@ -247,12 +274,13 @@ def run(scenario: Scenario, folder: Path) -> tuple[Truth, list[View]]:
                 else:
                     _, i, filters = action
                     caller = observer if i is None else members[i]
+                    pooled.clear()
                     answer = http.get(
                         f"/v1/standards/{RETAIL}/pooled", params=filters, headers=caller.headers()
                     )
                     assert answer.status_code in (200, 403, 404, 422), answer.text
                     if answer.status_code == 200:
-                        views.append(_view(answer.json()["result"]))
+                        views.append(_view(answer.json()["result"], pooled[-1]))
     finally:
         registry.engine.dispose()
     return truth, views
@@ -510,7 +538,8 @@ def test_a_dominant_member_cannot_narrow_the_others_totals(tmp_path: Path) -> No
             admin = http.get(pooled, headers=setup.admin()).json()["result"]
             assert admin["data"]["rows"] == 420 + 2 + 1  # BIG's 120 + 80 + 130 + 90, and 2 and 1
             # what the view showed before: the others' every cell bounded by 3 people
-            shown = _view(http.get(pooled, headers=setup.admin()).json()["result"])
+            result = http.get(pooled, headers=setup.admin()).json()["result"]
+            shown = _view(result, frozenset(result["context"]["pooled"]["submissions"]))
             narrowed = narrowed_small_cells(truth, [shown], 0)
             assert (
                 "adversary 0: submission 2 (member 1)'s total () = 2 lies in [0, 3] given the views"

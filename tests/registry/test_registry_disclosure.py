@@ -179,3 +179,29 @@ def test_a_member_joining_is_not_revealed_by_the_pool_before_and_after(setup: Se
     join("f")
     fresh = setup.http.get(pooled, headers=observer.headers()).json()["result"]
     assert fresh["data"]["rows"] == 6 * 420 and fresh["context"]["pooled"]["members"] == 6
+
+
+def test_three_pools_added_and_subtracted_do_not_isolate_a_member(setup: Setup) -> None:
+    """Vendor V's members a, b and c, vendor W's d, e and f, and g under no vendor. Any two of the
+    whole pool, vendor V's and vendor W's differ by four members or more, so every pairwise rule
+    lets each through; but the whole pool minus the other two is g's counts. The observer saw the
+    whole pool and vendor V's: vendor W's is refused, naming the combination."""
+    setup.publish()
+    observer = setup.add_member("olga", role="observer")
+    for name, vendor in (*((n, "V") for n in "abc"), *((n, "W") for n in "def"), ("g", None)):
+        member = setup.add_member(name)
+        result = audit(member_frame(BIG), name=name)
+        signed = member.sign(result, vendor=vendor) if vendor else member.sign(result)
+        assert member.submit(signed).status_code == 201
+    pooled = f"/v1/standards/{RETAIL}/pooled"
+    assert setup.http.get(pooled, headers=observer.headers()).json()["result"]["data"]["rows"] == 7 * 420
+    assert setup.http.get(pooled + "?vendor=V", headers=observer.headers()).status_code == 200
+    refused = setup.http.get(pooled + "?vendor=W", headers=observer.headers())
+    assert refused.status_code == 403
+    assert refused.json()["error"].startswith(
+        f"the pooled view of {RETAIL} (vendor 'W'), added to and subtracted from the 2 pool(s) shown earlier, "
+        "would isolate the submissions of 1 member(s)"
+    )
+    # each pair alone is far apart: shown first, vendor W's pool is fine, and so is the whole pool after it
+    admin = setup.http.get(pooled + "?vendor=W", headers=setup.admin()).json()["result"]
+    assert admin["data"]["rows"] == 3 * 420

@@ -5,7 +5,9 @@
 * :mod:`~equityaudit.registry.validation` — the aggregate-only rule;
 * :mod:`~equityaudit.registry.app` — the FastAPI app;
 * :mod:`~equityaudit.registry.pooling` and :mod:`~equityaudit.registry.suppression` — the results,
-  benchmark and pooled views, with cell suppression;
+  benchmark and pooled views, with cell suppression; :mod:`~equityaudit.registry.stratification`
+  — members as strata (Mantel–Haenszel), LL144 scoring rates included;
+  :mod:`~equityaudit.registry.differencing` — which members a combination of views isolates;
 * :mod:`~equityaudit.registry.client` — the HTTP client the CLI uses.
 
 FastAPI, SQLAlchemy, Alembic and httpx are imported only by these modules (the ``registry`` extra:

@@ -6,7 +6,10 @@ code an auditor runs on its own counts (:func:`~equityaudit.auditors.comparison.
 :func:`~equityaudit.auditors.comparison.judge`, with the standard's thresholds and the auditor's
 reference rule), so a pooled audit equals a single audit of the members' data concatenated. It is
 an :class:`~equityaudit.results.AuditResult` whose cells are suppressed as
-:mod:`equityaudit.registry.suppression` says; the usual reports render it.
+:mod:`equityaudit.registry.suppression` says; the usual reports render it. For a hiring standard
+the summed counts are those of the results with a binary decision; results with scores are
+combined as strata instead (:func:`~equityaudit.registry.stratification.scoring_tables`: a
+scoring rate is relative to each member's own median, and never summed).
 
 **Benchmark.** For each group of every table the standard audits, two statistics across members:
 the rate (computed from each member's counts, so the same quantity for all) and the impact ratio
@@ -39,11 +42,13 @@ from equityaudit.auditors.hiring import impact_ratio_table
 from equityaudit.errors import UndefinedMetricWarning
 from equityaudit.groups import in_group_order
 from equityaudit.judging import judge as judge_evidence
+from equityaudit.registry.differencing import newly_isolated
 from equityaudit.registry.storage import Caller, Registry, RegistryError
 from equityaudit.registry.stratification import (
     disagreement_notes,
     document_cells,
     finest_cells,
+    scoring_tables,
     stratified_tables,
 )
 from equityaudit.registry.suppression import suppress
@@ -79,7 +84,8 @@ _COMPARATIVE = ("ratio", "difference", "p_value", "z", "shortfall", "impact_rati
 
 
 def pool_counts(standard: Standard, tables: list[dict[str, Any]]) -> GroupCounts:
-    """Sum members' counts per group (the count columns all of them have).
+    """Sum members' counts per group (the count columns all of them have, but ``above``: a count of
+    applicants scoring above each member's own median does not add up across members).
 
     Examples
     --------
@@ -97,7 +103,7 @@ def pool_counts(standard: Standard, tables: list[dict[str, Any]]) -> GroupCounts
     for table in tables:
         present = [c for c in (table["rows"][0] if table["rows"] else {}) if c != "group"]
         columns = present if columns is None else [c for c in columns if c in present]
-    columns = columns or ["n"]
+    columns = [c for c in columns or ["n"] if c != "above"]
     totals: dict[tuple[str, ...], Counter[str]] = {}
     for table in tables:
         for row in table["rows"]:
@@ -185,8 +191,10 @@ def _refuse_differencing(
     ``tool=X&vendor=V``). So a filtered pool is compared, submission by submission, with every
     other pool of the standard's filter lattice (the whole pool, each tool, each vendor, each tool
     and vendor): each difference must be empty or hold submissions of at least
-    :data:`MIN_MEMBERS` members. Members see the whole pool only: a member holds counts of its own
-    to subtract too.
+    :data:`MIN_MEMBERS` members — in each part of the view (:func:`_parts`: for a hiring standard
+    the summed selections and the scoring strata apart, so that a difference of one member's
+    decisions and two others' scores is one member's decisions). Members see the whole pool only:
+    a member holds counts of its own to subtract too.
     """
     label = ", ".join(f"{k} {v!r}" for k, v in filters.items())
     if caller.role == "member":
@@ -197,7 +205,10 @@ def _refuse_differencing(
             403,
         )
     everyone = _poolable(standard, registry.latest(ref))
-    mine = {r.seq for r in pooled}
+    # a vendor's filter can hold a member's older submission under a tool whose latest names
+    # another vendor: it is in no other pool, and counts in the difference with each
+    facts = _facts(standard, [*everyone, *pooled])
+    mine = _shown_parts({r.seq for r in pooled}, facts)
     tools = sorted({r.tool for r in everyone if r.tool is not None})
     vendors = sorted({r.vendor for r in everyone if r.vendor is not None})
     views: list[dict[str, str]] = [{}]
@@ -209,58 +220,122 @@ def _refuse_differencing(
         theirs = {r.seq for r in everyone if all(getattr(r, k) == v for k, v in other.items())}
         if not theirs:
             continue
-        differing = {r.member_id for r in everyone if (r.seq in mine) != (r.seq in theirs)}
-        if 0 < len(differing) < MIN_MEMBERS:
-            shown = ", ".join(f"{k} {v!r}" for k, v in other.items()) or "no filter"
-            raise RegistryError(
-                f"the pooled view of {ref} filtered by {label} differs from the pool with {shown} by the "
-                f"submissions of {len(differing)} member(s); the one minus the other would show their "
-                f"counts, so two pools anyone may see must differ by none or by at least {MIN_MEMBERS} "
-                "members' submissions. Ask the admin for this audit.",
-                403,
-            )
+        for part, seqs in mine.items():
+            apart = seqs ^ {s for s in theirs if part in facts[s][1]}
+            differing = {facts[s][0] for s in apart}
+            if 0 < len(differing) < MIN_MEMBERS:
+                shown = ", ".join(f"{k} {v!r}" for k, v in other.items()) or "no filter"
+                raise RegistryError(
+                    f"the pooled view of {ref} filtered by {label} differs from the pool with {shown} by the "
+                    f"submissions of {len(differing)} member(s){_PART_LABELS[part]}; the one minus the other "
+                    f"would show their counts, so two pools anyone may see must differ by none or by at least "
+                    f"{MIN_MEMBERS} members' submissions. Ask the admin for this audit.",
+                    403,
+                )
+
+
+_PART_LABELS = {"counts": "", "selection": "", "scoring": " in the scoring strata"}
+
+
+def _parts(standard: Standard, row: Any) -> frozenset[str]:
+    """The parts of a pooled view a submission enters.
+
+    ``counts`` for a decisions standard (its counts are summed). For a hiring standard:
+    ``selection`` when it has a binary decision (summed, audited), ``scoring`` when it has scores
+    (one stratum of the scoring tables; its ``above`` counts are never summed).
+    """
+    if standard.auditor != "hiring":
+        return frozenset({"counts"})
+    metrics = row.summary.get("metrics", [])
+    rows = row.counts.get("rows") or [{}]
+    parts = set()
+    if "selection_rate" in metrics:
+        parts.add("selection")
+    if "scoring_rate" in metrics and "above" in rows[0]:
+        parts.add("scoring")
+    return frozenset(parts)
+
+
+def _facts(standard: Standard, rows: Sequence[Any]) -> dict[int, tuple[int, frozenset[str]]]:
+    """Each submission's member and parts, by sequence number."""
+    return {r.seq: (r.member_id, _parts(standard, r)) for r in rows}
+
+
+def _shown_parts(
+    seqs: set[int] | frozenset[int] | list[int], facts: Mapping[int, tuple[int, frozenset[str]]]
+) -> dict[str, set[int]]:
+    """The submissions of each part a view of ``seqs`` shows: a part of fewer than
+    :data:`MIN_MEMBERS` members is not shown (the summed part's view is refused; the scoring
+    strata are left out)."""
+    parts: dict[str, set[int]] = {}
+    for seq in seqs:
+        for part in facts[seq][1]:
+            parts.setdefault(part, set()).add(seq)
+    return {
+        part: members for part, members in parts.items() if len({facts[s][0] for s in members}) >= MIN_MEMBERS
+    }
 
 
 def _released(
-    registry: Registry, ref: str, rows: list[Any], filters: dict[str, str]
+    registry: Registry, ref: str, standard: Standard, rows: list[Any], filters: dict[str, str]
 ) -> tuple[list[Any], str | None]:
     """The submissions a member's or observer's pooled view may show, given every view shown before.
 
     Query-set control across releases: a pool shown today minus one shown last week is the
     submissions that changed in between — with one member joining or resubmitting, that member's
-    counts exactly. So every pooled view shown to a member or an observer is remembered (its
-    submissions and filters), and a new one is shown only when it differs from every earlier one,
-    submission by submission, by none or by the submissions of at least :data:`MIN_MEMBERS`
-    members. Otherwise the latest earlier view with the same filters is shown again (all
-    remembered views are pairwise that far apart, so it is safe), with a note; with no such view
+    counts exactly — and whoever saw several pools can add and subtract all of them (one pool per
+    vendor, summed and taken from the whole pool, leaves the submissions under no vendor). So
+    every pooled view shown to a member or an observer is remembered (its submissions and
+    filters), and a new one is shown only when no linear combination of it and the views shown
+    before isolates the submissions of at least one and fewer than :data:`MIN_MEMBERS` members
+    that the earlier views alone did not (:func:`equityaudit.registry.differencing.newly_isolated`),
+    in any part of the view (:func:`_parts`). Otherwise the latest earlier view with the same
+    filters is shown again (it adds nothing to what was shown), with a note; with no such view
     the request is refused (403). The admin's views are neither limited nor remembered.
     """
     current = {r.seq for r in rows}
     earlier = registry.releases(ref)
     seen = set(current).union(*(set(r.seqs) for r in earlier)) if earlier else set(current)
-    owner = {r.seq: r.member_id for r in registry.submissions_by_seq(seen)}
-
-    def apart(a: set[int], b: set[int]) -> int:
-        return len({owner[seq] for seq in a ^ b})
-
-    if all(not 0 < apart(current, set(r.seqs)) < MIN_MEMBERS for r in earlier):
+    facts = _facts(standard, registry.submissions_by_seq(seen))
+    label = ", ".join(f"{k} {v!r}" for k, v in filters.items()) or "no filter"
+    shown = _shown_parts(current, facts)
+    problem = None
+    for part, seqs in shown.items():
+        owner = {s: facts[s][0] for s in seen if part in facts[s][1]}
+        before = [_shown_parts(set(r.seqs), facts).get(part, set()) for r in earlier]
+        pairwise = [len({owner[s] for s in seqs ^ other}) for other in before]
+        if any(0 < apart < MIN_MEMBERS for apart in pairwise):
+            problem = (
+                f"the pooled view of {ref} ({label}) differs from a pool shown earlier by the submissions of "
+                f"fewer than {MIN_MEMBERS} members{_PART_LABELS[part]}; the one minus the other would show "
+                "their counts."
+            )
+            break
+        isolated = newly_isolated([v for v in before if v], seqs, owner, min_members=MIN_MEMBERS)
+        if isolated:
+            problem = (
+                f"the pooled view of {ref} ({label}), added to and subtracted from the {len(before)} pool(s) "
+                f"shown earlier, would isolate the submissions of {len(isolated[0])} member(s)"
+                f"{_PART_LABELS[part]} (a sum of some pools less others holds theirs alone), and so show "
+                "their counts."
+            )
+            break
+    if problem is None:
         registry.record_release(ref, filters, current)
         return rows, None
     same = [r for r in earlier if r.filters == filters]
     if not same:
-        label = ", ".join(f"{k} {v!r}" for k, v in filters.items()) or "no filter"
         raise RegistryError(
-            f"the pooled view of {ref} ({label}) differs from a pool shown earlier by the submissions of fewer "
-            f"than {MIN_MEMBERS} members; the one minus the other would show their counts. It is shown once "
-            f"at least {MIN_MEMBERS} members' submissions set it apart from every earlier view; until then "
-            "ask the admin.",
+            f"{problem} It is shown once at least {MIN_MEMBERS} members' submissions set it apart from every "
+            "combination of the views shown before; until then ask the admin.",
             403,
         )
     last = same[-1]
     note = (
         f"This is the pooled view as released on {last.released_at}: newer submissions join it once at least "
-        f"{MIN_MEMBERS} members' submissions set it apart from every view shown before, since a pool that "
-        "differs from an earlier one by one or two members' submissions would show their counts by subtraction."
+        f"{MIN_MEMBERS} members' submissions set it apart from every combination of the views shown before, "
+        "since a pool that differs from a sum of earlier ones by one or two members' submissions would show "
+        "their counts by subtraction."
     )
     return registry.submissions_by_seq(last.seqs), note
 
@@ -290,11 +365,21 @@ def _refuse_dominated(ref: str, standard: Standard, rows: Sequence[Any]) -> None
 
 
 def _poolable(standard: Standard, rows: list[Any]) -> list[Any]:
-    """The submissions a pooled audit of the standard takes: for hiring, those with a binary decision
-    (a scoring-only audit's counts hold scores above its own median, which do not add up)."""
+    """The submissions a pooled view of the standard takes: for hiring, those with a binary decision
+    or scores (:func:`_parts`)."""
     if standard.auditor == "hiring":
-        return [r for r in rows if "selection_rate" in r.summary.get("metrics", [])]
+        return [r for r in rows if _parts(standard, r)]
     return rows
+
+
+def _summed(standard: Standard, rows: list[Any]) -> list[Any]:
+    """The submissions whose counts a pooled view sums: for hiring, those with a binary decision —
+    or, when none has one, the scoring audits' applicants (``n`` alone: their ``above`` counts do
+    not add up)."""
+    if standard.auditor != "hiring":
+        return rows
+    selection = [r for r in rows if "selection" in _parts(standard, r)]
+    return selection or rows
 
 
 def _filters(tool: str | None, vendor: str | None) -> dict[str, str]:
@@ -315,13 +400,15 @@ def pooled_view(
     every ``caller`` but an admin: a one-member pool is that member's counts, and a two-member
     pool minus one member's own counts is the other's. Filtered pools are refused to members, and
     shown to observers only when the members the filters leave out are none or at least
-    :data:`MIN_MEMBERS` (see :func:`_refuse_differencing`). ``caller=None`` (a script on the
-    server) is not restricted.
+    :data:`MIN_MEMBERS` (see :func:`_refuse_differencing`); no view is shown to a member or an
+    observer that some combination with the views shown before turns into one or two members'
+    submissions (see :func:`_released`). ``caller=None`` (a script on the server) is not
+    restricted. ``context.pooled.submissions`` is the admin's (and a script's) only.
     """
     standard = registry.standard(ref)
     started = dt.datetime.now(dt.UTC)
     rows = _poolable(standard, registry.latest(ref, tool=tool, vendor=vendor))
-    contributors = {r.member_id for r in rows}
+    contributors = {r.member_id for r in _summed(standard, rows)}
     if caller is not None and caller.role != "admin" and 0 < len(contributors) < MIN_MEMBERS:
         label = ", ".join(f"{k} {v!r}" for k, v in _filters(tool, vendor).items())
         yours = ", yours among them" if caller.id in contributors else ""
@@ -336,13 +423,24 @@ def pooled_view(
     if caller is not None and caller.role != "admin" and filters:
         _refuse_differencing(registry, ref, standard, caller, rows, filters)
     held = None
-    if caller is not None and caller.role != "admin":
-        _refuse_dominated(ref, standard, rows)
-        rows, held = _released(registry, ref, rows, filters)
-    counts = pool_counts(standard, [r.counts for r in rows])
+    guarded = caller is not None and caller.role != "admin"
+    if guarded:
+        _refuse_dominated(ref, standard, _summed(standard, rows))
+        rows, held = _released(registry, ref, standard, rows, filters)
+    scored = [r for r in rows if "scoring" in _parts(standard, r)]
+    rows = _summed(standard, rows)
+    documents = {r.seq: r.counts for r in rows}
+    if standard.auditor == "hiring" and not any("selection" in _parts(standard, r) for r in rows):
+        # audits by score alone: their applicants add up, their counts above (also stored as
+        # "selected", the score read as a decision) are each above its own median and do not
+        documents = {
+            seq: {**doc, "rows": [{"group": row["group"], "n": row["n"]} for row in doc["rows"]]}
+            for seq, doc in documents.items()
+        }
+    counts = pool_counts(standard, list(documents.values()))
     by_member: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        by_member.setdefault(row.member_id, []).append(row.counts)
+        by_member.setdefault(row.member_id, []).append(documents[row.seq])
     attributes = list(standard.taxonomy.attributes)
     member_cells = [document_cells(attributes, own) for own in by_member.values()]
     private: dict[str, Any] | None = None
@@ -351,17 +449,29 @@ def pooled_view(
         counts, member_counts, private = _private_counts(
             registry, standard, filters, rows, counts, member_counts
         )
-        member_cells = [finest_cells(m, ("selected", "n")) for m in member_counts]
+        member_cells = [
+            finest_cells(m, [c for c in ("selected", "n") if c in m.table]) for m in member_counts
+        ]
     if counts.total < standard.min_cell_size:
         raise RegistryError(
             f"the pooled data has {counts.total} rows, fewer than {standard.ref}'s minimum cell size "
             f"{standard.min_cell_size}; nothing can be shown",
             422,
         )
-    tables, findings = pooled_audit(standard, counts)
+    tables, findings = pooled_audit(standard, counts) if "selected" in counts.table else ([], [])
     strata = stratified_tables(tables, member_cells, attributes, standard.thresholds())
     members = len({r.member_id for r in rows})
     label = ", ".join(f"{k} {v}" for k, v in filters.items())
+    everyone_but_admin = caller is None or caller.role != "admin"
+    scoring, scoring_notes = _scoring(
+        standard, scored, guarded=everyone_but_admin, private=private is not None
+    )
+    scoring_members = len({r.member_id for r in scored})
+    scoring_source = (
+        f"; scoring rates of {len(scored)} submission(s) from {scoring_members} member(s), each a stratum"
+        if scoring
+        else ""
+    )
     result = AuditResult(
         tool=Tool(version=__version__),
         audit=AuditInfo(
@@ -374,6 +484,7 @@ def pooled_view(
         ),
         data=DataInfo(
             source=f"registry: pooled counts of {len(rows)} submission(s) from {members} member(s)"
+            + scoring_source
             + (f" ({label})" if label else ""),
             sha256=None,
             rows=counts.total,
@@ -390,7 +501,10 @@ def pooled_view(
         context={
             "pooled": {
                 "standard": standard.ref,
-                "submissions": [r.seq for r in rows],
+                # which submissions (log entries) are pooled: the admin's only. Others would learn when a
+                # held view moves on, and which entries a pool holds — a map for subtracting pools
+                **({"submissions": [r.seq for r in rows]} if not guarded else {}),
+                **({"scoring_submissions": [r.seq for r in scored]} if scored and not guarded else {}),
                 "members": members,
                 "filters": filters,
                 "min_cell_size": standard.min_cell_size,
@@ -409,12 +523,77 @@ def pooled_view(
     # Under differential privacy each member's counts carry noise of their own (and cells below the
     # minimum are left out already): the rule would read the noise of nearly empty cells as a few
     # members' counts and hide the large cells beside them, so it is not applied
-    guarded = caller is None or caller.role != "admin"
-    dominance = member_cells if guarded and private is None else None
+    dominance = member_cells if everyone_but_admin and private is None else None
     shown = suppress_result(result, counts, min_cell=standard.min_cell_size, members=dominance)
+    if not findings and scoring:
+        scoring_notes.append(
+            "No finding is judged: no pooled submission has a binary decision, and scoring rates are "
+            "compared within members only (the stratified:scoring tables, descriptive)."
+        )
+    tables = [*shown.tables, *scoring]
     return shown.model_copy(
-        update={"notes": [*shown.notes, *disagreement_notes(shown.tables, standard.thresholds())]}
+        update={
+            "tables": tables,
+            "notes": [*shown.notes, *scoring_notes, *disagreement_notes(tables, standard.thresholds())],
+        }
     )
+
+
+def _scoring(
+    standard: Standard, scored: Sequence[Any], *, guarded: bool, private: bool
+) -> tuple[list[Table], list[str]]:
+    """The ``stratified:scoring:<by>`` tables of a hiring pool's scoring audits, suppressed, and notes.
+
+    Each scoring submission is a stratum (its own median); the cells hidden are those the
+    suppression of the scoring submissions' own applicants hides — the threshold, and for members
+    and observers the dominance rule (at least :data:`MIN_MEMBERS` members in a cell, and the
+    minimum cell size without any one member's part), with the secondary suppression and the LP
+    audit, as for the summed counts. Fewer than :data:`MIN_MEMBERS` members' scoring audits are not
+    combined for anyone but the admin; under differential privacy observers get no scoring
+    tables (they are computed from exact counts, outside the guarantee).
+    """
+    if not scored:
+        return [], []
+    attributes = list(standard.taxonomy.attributes)
+    members = {r.member_id for r in scored}
+    if private:
+        return [], [
+            f"Scoring rates of {len(scored)} submission(s) are not shown: under {standard.ref}'s differential "
+            "privacy observers read noisy counts only, and the scoring strata would be exact."
+        ]
+    if guarded and len(members) < MIN_MEMBERS:
+        return [], [
+            f"Scoring rates are not shown: {len(members)} member(s) submitted scores, fewer than "
+            f"{MIN_MEMBERS}, so a combined figure would show a member's own."
+        ]
+    strata = [(r.member_id, document_cells(attributes, [r.counts], count="above")) for r in scored]
+    finest: Counter[tuple[str, ...]] = Counter()
+    shares: dict[tuple[str, ...], Counter[int]] = {}
+    for member, cells in strata:
+        for cell, (_, n) in cells.items():
+            finest[cell] += n
+            shares.setdefault(cell, Counter())[member] += n
+    order = sorted(members)
+    contributions = {cell: [share[m] for m in order] for cell, share in shares.items()} if guarded else None
+    hidden = suppress(
+        {cell: n for cell, n in finest.items() if n > 0},
+        attributes,
+        min_cell=standard.min_cell_size,
+        contributions=contributions,
+        min_members=MIN_MEMBERS,
+    )
+    orders = {a: list(d.categories) for a, d in standard.taxonomy.attributes.items()}
+    tables = scoring_tables(strata, attributes, orders, standard.thresholds(), hidden)
+    if not tables:
+        return [], []
+    note = (
+        f"Scoring rates are combined within members: {', '.join(t.name for t in tables)} give the "
+        f"Mantel–Haenszel ratio of each category's scoring rate to the reference's across {len(scored)} "
+        f"scoring audit(s) of {len(members)} member(s), each audit a stratum. The summed scoring rate is "
+        "not shown: a member's scoring rate is the share above its own median, so members' counts above "
+        "their medians do not add up to anything."
+    )
+    return tables, [note]
 
 
 def _private_counts(

@@ -13,6 +13,17 @@ the standard's threshold, and each whose members differ significantly.
 Only aggregates leave here: a row combines at least the pool's minimum of members, and the pooled
 view suppresses its rows exactly as it suppresses the summed table's (a row of a suppressed group,
 and the comparisons with a suppressed reference, are hidden).
+
+**Scoring rates** (NYC LL144 audits by score, :func:`scoring_tables`): a member's scoring rate is
+the share of a group scoring above that member's *own* median, so the ``above`` counts of two
+members do not add up — the summed scoring rate is meaningless and is never computed. Each
+submission (each audit, with its own median) is one stratum instead, and the tables
+``stratified:scoring:<by>`` give, for every category against the reference, the Mantel–Haenszel
+ratio of scoring rates with its interval, the CMH test and the Breslow–Day (Tarone) test. The
+reference is the category scoring highest within members, as LL144's impact ratio compares with
+the highest-rate category: of the categories shown, the one with the largest Mantel–Haenszel
+ratio against the category with the most applicants. Rows of categories that the scoring
+submissions' own suppression hides are hidden, and so is the reference's choice among them.
 """
 
 from __future__ import annotations
@@ -21,13 +32,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from equityaudit.auditors.grouping import groupings, table_name
 from equityaudit.judging import meets
 from equityaudit.results import Table
 from equityaudit.spec import Thresholds
 from equityaudit.stats.counts import GroupCounts
-from equityaudit.stats.stratified import mantel_haenszel
+from equityaudit.stats.stratified import Stratified, mantel_haenszel
+from equityaudit.values import UNKNOWN
 
-__all__ = ["disagreement_notes", "document_cells", "finest_cells", "stratified_tables"]
+__all__ = ["disagreement_notes", "document_cells", "finest_cells", "scoring_tables", "stratified_tables"]
 
 
 def stratified_tables(
@@ -115,9 +128,10 @@ def disagreement_notes(tables: Sequence[Table], thresholds: Thresholds) -> list[
 
 
 def document_cells(
-    attributes: Sequence[str], documents: Sequence[Mapping[str, Any]]
+    attributes: Sequence[str], documents: Sequence[Mapping[str, Any]], *, count: str = "selected"
 ) -> dict[tuple[str, ...], tuple[int, ...]]:
-    """A member's stored counts (one document per submission) summed into ``(selected, n)`` by finest cell.
+    """A member's stored counts (one document per submission) summed into ``(count, n)`` by finest
+    cell, ``count`` being ``selected`` (or ``above``, for one submission's scoring stratum).
 
     Examples
     --------
@@ -130,8 +144,169 @@ def document_cells(
         for row in document["rows"]:
             key = tuple(str(row["group"][a]) for a in attributes)
             selected, n = cells.get(key, (0, 0))
-            cells[key] = (selected + int(row.get("selected", 0)), n + int(row["n"]))
+            cells[key] = (selected + int(row.get(count, 0)), n + int(row["n"]))
     return cells
+
+
+def scoring_tables(
+    strata: Sequence[tuple[int, Mapping[tuple[str, ...], tuple[int, ...]]]],
+    attributes: Sequence[str],
+    orders: Mapping[str, Sequence[str]],
+    thresholds: Thresholds,
+    hidden: Mapping[tuple[str, ...], set[tuple[str, ...]]],
+) -> list[Table]:
+    """One ``stratified:scoring:<by>`` table per grouping of an LL144 audit: scoring rates combined
+    across members' audits, each a stratum; no summed scoring rate.
+
+    Parameters
+    ----------
+    strata
+        Each scoring submission as ``(member id, finest cells)``, the cells ``(above, n)`` by the
+        labels of ``attributes`` — ``above`` counting the applicants scoring above that
+        submission's own median.
+    attributes
+        The attributes of the finest cells, in order (every one alone, then all crossed, are the
+        tables, as the hiring auditor's).
+    orders
+        Each attribute's categories in the taxonomy's order (the rows' order).
+    thresholds
+        The standard's thresholds (``alpha``).
+    hidden
+        The suppressed cells of the scoring submissions' own counts, keyed by the table's
+        attributes (:func:`~equityaudit.registry.suppression.suppress`): their rows show no figure,
+        and none of them is the reference.
+
+    Examples
+    --------
+    Three members, each scoring women above its median at half men's rate (12 of 60 against 24 of
+    60, and so on): the combined ratio is 0.5 whatever each member's own median is.
+
+    >>> from equityaudit.spec import Thresholds
+    >>> strata = [(i, {("F",): (12 * k, 60 * k), ("M",): (24 * k, 60 * k)}) for i, k in enumerate((1, 2, 3))]
+    >>> (table,) = scoring_tables(strata, ["sex"], {"sex": ["M", "F"]}, Thresholds(), {})
+    >>> table.name, table.reference, round(table.rows[0]["stratified_ratio"], 3), table.rows[0]["members"]
+    ('stratified:scoring:sex', {'sex': 'M'}, 0.5, 3)
+    """
+    tables: list[Table] = []
+    for by in groupings(list(attributes), intersectional=True):
+        per_stratum = [(member, _marginal(cells, attributes, by)) for member, cells in strata]
+        sizes: dict[tuple[str, ...], int] = {}
+        for _, cells in per_stratum:
+            for key, (_, n) in cells.items():
+                sizes[key] = sizes.get(key, 0) + n
+        categories = [key for key in _ordered(sizes, by, orders) if sizes[key] > 0 and UNKNOWN not in key]
+        if len(categories) < 2:
+            continue
+        hidden_here = hidden.get(tuple(by), set())
+        candidates = [key for key in categories if key not in hidden_here]
+
+        reference: tuple[str, ...] | None = None
+        if candidates:
+            base = max(candidates, key=lambda key: sizes[key])  # the first of the largest, in order
+            ratios = {
+                key: 1.0 if key == base else _combined(per_stratum, key, base, thresholds).ratio
+                for key in candidates
+            }
+            finite = [key for key in candidates if not math.isnan(ratios[key])]
+            reference = max(finite, key=lambda key: ratios[key]) if finite else None
+        rows: list[dict[str, Any]] = []
+        for group in categories:
+            if group == reference:
+                continue
+            label = dict(zip(by, group, strict=True))
+            if reference is None or group in hidden_here:
+                why = (
+                    "suppressed: fewer than the minimum cell size, fewer than 3 members, or a cell that "
+                    "would let such a cell be derived"
+                    if group in hidden_here
+                    else "comparisons hidden: every category that could be the reference is suppressed"
+                )
+                rows.append(
+                    {"group": label, **dict.fromkeys(_SCORING_FIGURES), "suppressed": True, "note": why}
+                )
+                continue
+            result = _combined(per_stratum, group, reference, thresholds)
+            members = {
+                member
+                for member, cells in per_stratum
+                if cells.get(group, (0, 0))[1] > 0 and cells.get(reference, (0, 0))[1] > 0
+            }
+            rows.append(
+                {
+                    "group": label,
+                    "members": len(members),
+                    "stratified_ratio": _finite(result.ratio),
+                    "stratified_ratio_ci_low": _finite(result.ci_low),
+                    "stratified_ratio_ci_high": _finite(result.ci_high),
+                    "cmh_p_value": _finite(result.p_value),
+                    "homogeneity_p_value": _finite(result.homogeneity_p),
+                }
+            )
+        tables.append(_scoring_table(by, reference, rows, thresholds))
+    return tables
+
+
+def _combined(
+    strata: Sequence[tuple[int, Mapping[tuple[str, ...], tuple[int, int]]]],
+    group: tuple[str, ...],
+    reference: tuple[str, ...],
+    thresholds: Thresholds,
+) -> Stratified:
+    a = [cells.get(group, (0, 0))[0] for _, cells in strata]
+    n1 = [cells.get(group, (0, 0))[1] for _, cells in strata]
+    c = [cells.get(reference, (0, 0))[0] for _, cells in strata]
+    n0 = [cells.get(reference, (0, 0))[1] for _, cells in strata]
+    return mantel_haenszel(a, n1, c, n0, alpha=thresholds.alpha)
+
+
+_SCORING_FIGURES = (
+    "members",
+    "stratified_ratio",
+    "stratified_ratio_ci_low",
+    "stratified_ratio_ci_high",
+    "cmh_p_value",
+    "homogeneity_p_value",
+)
+
+
+def _ordered(
+    sizes: Mapping[tuple[str, ...], int], by: Sequence[str], orders: Mapping[str, Sequence[str]]
+) -> list[tuple[str, ...]]:
+    def rank(key: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+        order = [list(orders.get(b, ())) for b in by]
+        return tuple(
+            (values.index(v), v) if v in values else (len(values), v)
+            for v, values in zip(key, order, strict=True)
+        )
+
+    return sorted(sizes, key=rank)
+
+
+def _scoring_table(
+    by: Sequence[str], reference: tuple[str, ...] | None, rows: list[dict[str, Any]], thresholds: Thresholds
+) -> Table:
+    return Table(
+        name=f"stratified:scoring:{table_name(by)}",
+        by=list(by),
+        metric="scoring_rate",
+        numerator="above",
+        denominator="n",
+        reference=dict(zip(by, reference, strict=True)) if reference is not None else None,
+        subject="each member's audit a stratum (its own median): scoring rates combined across members; "
+        "the summed scoring rate is not shown, as members' medians differ",
+        methods={
+            "reference": "the category scoring highest within members: of the categories shown, the one "
+            "with the largest Mantel–Haenszel ratio against the category with the most applicants",
+            "stratified_ratio": "Mantel–Haenszel ratio of scoring rates (share above each audit's own "
+            f"median) across members' audits (Greenland & Robins 1985), with a {1 - thresholds.alpha:.0%} "
+            "Wald interval on the log scale (Greenland–Robins variance)",
+            "cmh_p_value": "Cochran–Mantel–Haenszel test of equal scoring rates within members' audits "
+            "(no continuity correction)",
+            "homogeneity_p_value": "Breslow–Day test with Tarone's correction that members' audits share one "
+            "odds ratio (chi-square, strata − 1 degrees of freedom)",
+        },
+        rows=rows,
+    )
 
 
 def finest_cells(counts: GroupCounts, columns: Sequence[str]) -> dict[tuple[str, ...], tuple[int, ...]]:

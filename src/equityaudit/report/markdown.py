@@ -214,25 +214,32 @@ def _sweep_table(table: Table) -> list[str]:
 
 
 def _stratified_table(table: Table) -> list[str]:
-    """A pooled audit's comparisons combined across members (Mantel–Haenszel), beside the summed ratio."""
+    """A pooled audit's comparisons combined across members (Mantel–Haenszel), beside the summed ratio
+    (a table of scoring rates, which do not add up across members, has no summed ratio)."""
     reference = _cell(", ".join(table.reference.values())) if table.reference else "—"
+    summed = any("summed_ratio" in row for row in table.rows)
     lines = [
         f"### {_cell(table.name)}: members as strata",
         "",
         f"Against **{reference}**. {_cell(table.methods.get('stratified_ratio', ''))}; homogeneity: "
         f"{_cell(table.methods.get('homogeneity_p_value', ''))}. Descriptive: not judged.",
         "",
-        "| group | members | summed ratio | stratified ratio | 95% CI | p (CMH) | p (homogeneity) | conclusions differ |",
-        "|---|---:|---:|---:|---|---:|---:|---|",
+        "| group | members |"
+        + (" summed ratio |" if summed else "")
+        + " stratified ratio | 95% CI | p (CMH) | p (homogeneity) |"
+        + (" conclusions differ |" if summed else ""),
+        "|---|---:|" + ("---:|" if summed else "") + "---:|---|---:|---:|" + ("---|" if summed else ""),
     ]
     for row in table.rows:
         differ = row.get("conclusions_differ")
+        members = row.get("members")
         lines.append(
-            f"| {_cell(', '.join(row['group'].values()))} | {row.get('members', '—')} "
-            f"| {_num(row.get('summed_ratio'))} | {_num(row.get('stratified_ratio'))} "
+            f"| {_cell(', '.join(row['group'].values()))} | {'—' if members is None else members} |"
+            + (f" {_num(row.get('summed_ratio'))} |" if summed else "")
+            + f" {_num(row.get('stratified_ratio'))} "
             f"| {_interval(row.get('stratified_ratio_ci_low'), row.get('stratified_ratio_ci_high'))} "
-            f"| {fmt_p(row.get('cmh_p_value'))} | {fmt_p(row.get('homogeneity_p_value'))} "
-            f"| {'—' if differ is None else 'yes' if differ else 'no'} |"
+            f"| {fmt_p(row.get('cmh_p_value'))} | {fmt_p(row.get('homogeneity_p_value'))} |"
+            + (f" {'—' if differ is None else 'yes' if differ else 'no'} |" if summed else "")
         )
     lines += [f"> {_text(note, code_spans=True)}" for note in table.notes]
     return lines

@@ -131,7 +131,8 @@ def table_layout(table: Table) -> TableLayout:
             ColumnSpec("p (homogeneity)", "homogeneity_p_value", "p"),
             ColumnSpec("conclusions differ", "conclusions_differ", "text"),
         ]
-        return TableLayout(columns=stratified, metrics=[], tests=[])
+        present = {k for row in table.rows for k in row}  # scoring rates have no summed ratio
+        return TableLayout(columns=[c for c in stratified if c.key in present], metrics=[], tests=[])
     if is_counterfactual(table):  # a model's flips: one row per group and value flipped to
         present = {k for row in table.rows for k in row}
         flips = [
