@@ -191,7 +191,11 @@ def run_spec(
     phase("auditing")
     counterfactual = _counterfactual(prepared, source.frame)
     context = AuditContext(
-        source=source.name, options=options, redact=redact, model_evidence=tuple(counterfactual.evidence)
+        source=source.name,
+        options=options,
+        redact=redact,
+        model_evidence=tuple(counterfactual.evidence),
+        tally=gate_result.tally,
     )
     output = auditor.run(source.frame, spec, context)
     sweep = _model_analyses(prepared, source.frame)

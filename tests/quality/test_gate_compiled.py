@@ -299,3 +299,37 @@ def test_a_gate_of_built_in_checks_never_imports_great_expectations() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]  # 'maybe' fails the binary check, without GX
+
+
+@pytest.mark.parametrize("name", ["compas-decisions", "adult", "bank"])
+def test_the_gates_tally_gives_the_auditors_counts(name: str, reference_data: Path) -> None:
+    """The counts re-grouped from the gate's one pass equal a grouped count of the data itself."""
+    from equityaudit.stats.counts import grouped_counts
+
+    case = dict(CASES[name])
+    if name == "compas-decisions":  # every label declared, so the counts can be made
+        decision = {"column": "score_text", "positive": ["High"], "negative": ["Medium", "Low"]}
+        case["columns"] = {**case["columns"], "decision": decision}
+    path = reference_data / case["file"]
+    if not path.is_file():
+        unavailable(f"{path} not found (shared/ beside the checkout)")
+    spec = spec_for(case, path)
+    frame = read_source(path, separator=case.get("separator", ",")).frame
+    outcome = run_gate(frame, spec, get_auditor(case["auditor"]), origin="data")
+    assert outcome.tally is not None
+    columns = spec.columns
+    arguments = {
+        "sensitive": columns.sensitive,
+        "decision": columns.decision,
+        "outcome": columns.outcome,
+        "unknown_values": columns.unknown_values,
+    }
+    regrouped = grouped_counts(frame, tally=outcome.tally, **arguments)
+    counted = grouped_counts(frame, **arguments)
+    by = list(columns.sensitive)
+    assert (
+        regrouped.table.sort_values(by)
+        .reset_index(drop=True)
+        .equals(counted.table.sort_values(by).reset_index(drop=True))
+    )
+    assert regrouped.table["n"].sum() == outcome.rows

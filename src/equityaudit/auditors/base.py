@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from equityaudit.judging import Evidence
 from equityaudit.results import CountsTable, Finding, SampleInfo, Table, Vocabulary
 from equityaudit.spec import AuditSpec
+from equityaudit.stats.counts import Tally
 
 __all__ = ["AuditContext", "Auditor", "AuditorExtras", "AuditorOutput", "Role"]
 
@@ -46,6 +47,10 @@ class AuditContext:
     sensitivity), to be judged in the same :func:`~equityaudit.judging.judge` call as the
     auditor's own, so that the audit stays one family-wise-controlled family. An auditor that
     leaves it out of its findings has it judged separately by the engine, with a note saying so."""
+    tally: Tally | None = None
+    """The rows per combination of the sensitive columns, decision, outcome and stage, counted by
+    the quality gate in its pass over the same frame: ``grouped_counts(..., tally=context.tally)``
+    re-groups it instead of reading the data again (None when the gate could not count them so)."""
 
 
 @dataclass

@@ -63,6 +63,7 @@ class DecisionsAuditor:
             outcome=columns.outcome,
             unknown_values=columns.unknown_values,
             origin=context.source,
+            tally=context.tally,
         )
         extra = [METRICS[m] for m in ERROR_RATE_METRICS] if columns.outcome is not None else []
         primary = METRICS["selection_rate"] if columns.decision_favourable else METRICS["favourable_rate"]

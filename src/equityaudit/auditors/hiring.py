@@ -184,6 +184,7 @@ class HiringAuditor:
             stages=options.stages,
             unknown_values=columns.unknown_values,
             origin=context.source,
+            tally=context.tally,
         )
         by_sets = groupings(columns.sensitive, intersectional=True)
         exclusion = options.exclude_small_categories

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import narwhals as nw
 
 from equityaudit.frames import collect_or_data_error
+from equityaudit.stats.counts import Tally
 
 if TYPE_CHECKING:
     import numpy as np
@@ -276,6 +277,8 @@ class EngineFacts(Facts):
         self._dtypes: dict[str, Any] = {}
         self._missing: dict[str, int] = {}
         self._rows: int | None = None
+        self.joint: Tally | None = None
+        """The combinations of the tallied columns with their rows, when one pass counted them."""
         checked = [c for c in dict.fromkeys(columns) if c in self.schema]
         jointly = [c for c in dict.fromkeys(tallied) if c in self.schema]
         if jointly:
@@ -299,6 +302,7 @@ class EngineFacts(Facts):
         ).to_native()
         if table.num_rows > JOINT_LIMIT:
             return
+        self.joint = Tally(table, rows)
         self._rows = int(pc.sum(table.column(rows)).as_py() or 0)
         for column in columns:
             marginal = table.group_by([column], use_threads=False).aggregate([(rows, "sum")])

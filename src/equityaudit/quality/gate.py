@@ -29,6 +29,7 @@ from equityaudit.quality.facts import EngineFacts, Facts, PandasFacts
 from equityaudit.quality.suite import Expectation, GroupSizeRule, QualitySuite, build_suite
 from equityaudit.results import Check, Gate
 from equityaudit.spec import LabelledColumn
+from equityaudit.stats.counts import Tally
 from equityaudit.values import UNKNOWN, check_labels, null_as_none, sensitive_label
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class GateOutcome:
     """The suite the gate built from the spec and the auditor."""
     origin: str = "<spec>"
     """The spec the suite came from, for messages."""
+    tally: Tally | None = None
+    """The rows per combination of the columns the checks read, counted in the gate's one pass;
+    the auditor's counts re-group it instead of reading the data again (:class:`~equityaudit.stats.counts.Tally`)."""
 
     @property
     def suite(self) -> dict[str, Any]:
@@ -232,7 +236,10 @@ def run_gate(
             "the checks failed."
         )
     gate = Gate(passed=passed, mode=mode, checks=checks)
-    return GateOutcome(gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin)
+    tally = facts.joint if isinstance(facts, EngineFacts) else None
+    return GateOutcome(
+        gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin, tally=tally
+    )
 
 
 def _tallied(suite: QualitySuite, spec: AuditSpec) -> list[str]:

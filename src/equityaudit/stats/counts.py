@@ -145,6 +145,41 @@ def sample_median(frame: nw.LazyFrame[Any], score: str, *, origin: str) -> float
     return float(median)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Rows per combination of some columns' values, already counted on the data's backend.
+
+    The quality gate counts the combinations of the columns whose values its checks read (the
+    sensitive columns, the decision, the outcome, a stage) in one grouped pass
+    (:class:`equityaudit.quality.facts.EngineFacts`); :func:`grouped_counts` re-groups that small
+    table instead of scanning the data a second time when it covers the columns it counts by.
+    """
+
+    table: Any
+    """A pyarrow table: the columns, and the rows holding each combination in ``rows``."""
+    rows: str
+    """The name of the column of rows."""
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns whose combinations are counted."""
+        return [str(c) for c in self.table.column_names if c != self.rows]
+
+    def regrouped(self, keys: Sequence[str], *, name: str) -> nw.DataFrame[Any]:
+        """Rows per combination of ``keys`` (a subset of :attr:`columns`), in a column ``name``.
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> tally = Tally(pa.table({"sex": ["F", "F", "M"], "hired": [1, 0, 1], "n": [3, 2, 4]}), rows="n")
+        >>> sorted(tally.regrouped(["sex"], name="__n").rows())
+        [('F', 5), ('M', 4)]
+        """
+        summed = self.table.group_by(list(keys), use_threads=False).aggregate([(self.rows, "sum")])
+        regrouped: nw.DataFrame[Any] = nw.from_native(summed.rename_columns([*keys, name]))
+        return regrouped
+
+
 def grouped_counts(
     frame: nw.LazyFrame[Any],
     *,
@@ -157,6 +192,7 @@ def grouped_counts(
     stages: Sequence[str] = (),
     unknown_values: Iterable[str] = (),
     origin: str = "<data>",
+    tally: Tally | None = None,
 ) -> GroupCounts:
     """Count rows per combination of the sensitive attributes in one grouped aggregation.
 
@@ -179,6 +215,10 @@ def grouped_counts(
         Extra sensitive values that mean unknown.
     origin
         The data source, for messages.
+    tally
+        The same rows already counted by combination (the quality gate's pass over the same
+        frame): used instead of a second pass when it covers the columns counted by and no score
+        is cut.
 
     Examples
     --------
@@ -201,9 +241,12 @@ def grouped_counts(
         # elementary aggregations only, so every backend (pandas, pyarrow) runs them natively
         frame = frame.with_columns((nw.col(score) > score_threshold).cast(nw.Int64).alias("__above"))
         aggregations.append(nw.col("__above").sum())
-    aggregated = collect_or_data_error(  # a malformed file is parsed only now
-        frame.group_by(keys, drop_null_keys=False).agg(*aggregations), origin
-    )
+    if score is None and tally is not None and set(keys) <= set(tally.columns):
+        aggregated = tally.regrouped(keys, name="__n")
+    else:
+        aggregated = collect_or_data_error(  # a malformed file is parsed only now
+            frame.group_by(keys, drop_null_keys=False).agg(*aggregations), origin
+        )
     names = aggregated.columns
     rows = aggregated.rows()
     if not rows:
