@@ -81,6 +81,7 @@ LAYERS: dict[str, Layer] = {
     "equityaudit.stats": Layer.DATA,
     "equityaudit.frames": Layer.DATA,  # sources in, rows out
     "equityaudit.duckdb_source": Layer.DATA,  # a file read by DuckDB, a read-only query on a database
+    "equityaudit.spark_source": Layer.DATA,  # a file or table read by the environment's Spark session
     "equityaudit.values": Layer.DATA,  # raw values read as decisions and groups
     "equityaudit.column_checks": Layer.DATA,  # the spec's columns are in the data
     "equityaudit.groups": Layer.DATA,

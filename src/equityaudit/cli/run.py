@@ -151,6 +151,7 @@ def run_specs(
                     name: str, task: TaskID = task, progress: Progress = progress, prefix: str = prefix
                 ) -> None:
                     progress.update(task, description=f"{prefix}: {name}")
+                    progress.refresh()  # each phase is drawn as it starts, however short
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UndefinedMetricWarning)  # the notes in the result say it
