@@ -476,6 +476,10 @@ _WINDOW_SD = 38.0
 # add less than 1e-16 of the p-value (see _fisher_window), else the 38-SD window is evaluated.
 _NEGLIGIBLE_LOG = 46.0
 
+# Windows of more tables than this take their probabilities from the ratios of consecutive ones
+# (_log_pmf_from_observed); smaller ones, log-gamma for each.
+_DIRECT_POINTS = 2_000
+
 
 def _fisher_one(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     """Two-sided Fisher exact p and mid-p for one 2×2 table [[x1, n1-x1], [x2, n2-x2]].
@@ -522,21 +526,13 @@ def _fisher_window(
     probabilities fall at least geometrically, with the ratio of the edge's two outermost
     tables: the tables beyond it add at most ``edge * r / (1 - r)``.
     """
-    from scipy import special
-
     start = max(low, min(x1, math.floor(mean - reach)))
     stop = min(high, max(x1, math.ceil(mean + reach)))
     k = np.arange(start, stop + 1, dtype=np.float64)
-    log_pmf = (
-        special.gammaln(selected + 1)
-        - special.gammaln(k + 1)
-        - special.gammaln(selected - k + 1)
-        + special.gammaln(total - selected + 1)
-        - special.gammaln(n1 - k + 1)
-        - special.gammaln(total - selected - n1 + k + 1)
-        - (special.gammaln(total + 1) - special.gammaln(n1 + 1) - special.gammaln(total - n1 + 1))
-    )
-    pmf = np.exp(log_pmf)
+    if len(k) <= _DIRECT_POINTS:
+        pmf = np.exp(_log_pmf(k, n1, total, selected))
+    else:
+        pmf = np.exp(_log_pmf_from_observed(k, x1 - start, n1, total, selected))
     observed = pmf[x1 - start]
     less = pmf < observed / _TIE_TOLERANCE
     as_probable = ~less & (pmf <= observed * _TIE_TOLERANCE)
@@ -548,6 +544,43 @@ def _fisher_window(
         if not left + right <= 1e-16 * (p_less + p_equal):
             return None
     return min(p_less + p_equal, 1.0), min(p_less + 0.5 * p_equal, 1.0)
+
+
+def _log_pmf(k: FloatArray, n1: int, total: int, selected: int) -> FloatArray:
+    """The hypergeometric log-probabilities of the tables ``k``, each from log-gamma."""
+    from scipy import special
+
+    log_pmf: FloatArray = (
+        special.gammaln(selected + 1)
+        - special.gammaln(k + 1)
+        - special.gammaln(selected - k + 1)
+        + special.gammaln(total - selected + 1)
+        - special.gammaln(n1 - k + 1)
+        - special.gammaln(total - selected - n1 + k + 1)
+        - (special.gammaln(total + 1) - special.gammaln(n1 + 1) - special.gammaln(total - n1 + 1))
+    )
+    return log_pmf
+
+
+def _log_pmf_from_observed(k: FloatArray, at: int, n1: int, total: int, selected: int) -> FloatArray:
+    """The same log-probabilities for a long run of consecutive tables, from the observed one.
+
+    The observed table's log-probability comes from log-gamma; the others from the ratio of
+    consecutive probabilities, ``P(j+1)/P(j) = (s-j)(n1-j) / ((j+1)(N-s-n1+j+1))``, summed outward
+    from it: four logarithms a table instead of four log-gammas (about eight times less work),
+    and no more rounding error (the log-gammas of a table of millions of rows are each near
+    10^8, so their sum is off by about 1e-8; the summed logarithms by about 1e-12).
+    """
+    anchor = float(_log_pmf(k[at : at + 1], n1, total, selected)[0])
+    j = k[:-1]
+    with np.errstate(divide="ignore"):
+        steps = np.log(selected - j) + np.log(n1 - j) - np.log(j + 1) - np.log(total - selected - n1 + j + 1)
+    relative = np.empty_like(k)
+    relative[at] = 0.0
+    relative[at + 1 :] = np.cumsum(steps[at:])  # rightwards: P(at+1)/P(at), ...
+    relative[:at] = -np.cumsum(steps[:at][::-1])[::-1]  # leftwards: P(at-1)/P(at) = 1/step(at-1), ...
+    result: FloatArray = anchor + relative
+    return result
 
 
 def _beyond(edge: float, inner: float) -> float:
