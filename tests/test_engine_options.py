@@ -46,3 +46,13 @@ def test_a_nested_key_lists_the_nested_models_keys() -> None:
         "t.yaml: invalid options:\n  - options.limits.fial: unknown option in options.limits. Did you mean 'fail'?"
     )
     assert "Did you mean 'warn'?" in _error({"maybe": {"wran": 0.1}})  # an Optional nested model too
+
+
+def test_an_unknown_gate_engine_is_a_spec_error_naming_the_engines() -> None:
+    import pandas as pd
+
+    import equityaudit as ea
+
+    frame = pd.DataFrame({"sex": ["F", "M"] * 50, "hired": ["yes", "no"] * 50})
+    with pytest.raises(SpecError, match=r"gate_engine: expected one of 'compiled', 'gx', found 'gxx'"):
+        ea.audit(frame, auditor="decisions", sensitive="sex", decision="hired", gate_engine="gxx")  # type: ignore[arg-type]

@@ -195,3 +195,25 @@ def test_gate_warn_on_data_the_auditor_cannot_read_is_still_an_error(
     assert code == 2
     assert "should be binary" in out.splitlines()[-1]
     assert not (tmp_path / "o" / "spec.json").exists()
+
+
+def test_check_and_run_say_the_same_with_either_gate_engine(write_case: WriteCase, tmp_path: Path) -> None:
+    spec = write_case(defective(), quality={"ranges": {"score": [0, 50]}, "allowed": {"race": ["A", "B"]}})
+    compiled = invoke("check", str(spec), "-v")
+    by_gx = invoke("check", str(spec), "-v", "--gate-engine", "gx")
+    assert compiled == by_gx
+    assert compiled[0] == 3 and "expect_column_values_to_be_between" in compiled[1]
+    results = []
+    for engine in ("compiled", "gx"):
+        out = tmp_path / engine
+        code, _ = invoke("run", str(spec), "--out", str(out), "--format", "json", "--gate-engine", engine)
+        assert code == 3
+        (written,) = out.glob("*.json")
+        results.append(json.loads(written.read_text())["gate"])
+    assert results[0] == results[1]
+
+
+def test_an_unknown_gate_engine_is_a_usage_error(write_case: WriteCase) -> None:
+    code, out = invoke("check", str(write_case(clean_frame())), "--gate-engine", "spark")
+    assert code == 2
+    assert "'spark' is not one of 'compiled', 'gx'" in out
