@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from equityaudit.cli.run import gate_engine_option
 from equityaudit.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -25,14 +26,7 @@ __all__ = ["check_command"]
     help="Also write the spec's suite as great-expectations JSON to this file (one spec only).",
 )
 @click.option("--force", is_flag=True, help="Replace an --export-suite file that equityaudit did not write.")
-@click.option(
-    "--gate-engine",
-    type=click.Choice(["compiled", "gx"]),
-    default="compiled",
-    show_default=True,
-    help="compiled: the built-in checks run as aggregations where the data lives; "
-    "gx: great-expectations validates every check on the rows in pandas.",
-)
+@gate_engine_option
 @click.option("-v", "--verbose", is_flag=True, help="List every check, not only the failed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def check_command(

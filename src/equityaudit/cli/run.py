@@ -198,6 +198,17 @@ def _check_writable(path: Path) -> None:
         )
 
 
+gate_engine_option = click.option(
+    "--gate-engine",
+    type=click.Choice(["compiled", "gx"]),  # equityaudit.quality.GATE_ENGINES, without importing it
+    default="compiled",
+    show_default=True,
+    help="compiled: the gate's built-in checks run as aggregations where the data lives; "
+    "gx: great-expectations validates every check on the rows in pandas.",
+)
+"""``--gate-engine``, for every command that runs a gate."""
+
+
 @click.command("run")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option(
@@ -244,14 +255,7 @@ def _check_writable(path: Path) -> None:
     show_default=True,
     help="warn: run even when the quality gate fails, recording each failed check as a warning.",
 )
-@click.option(
-    "--gate-engine",
-    type=click.Choice(["compiled", "gx"]),
-    default="compiled",
-    show_default=True,
-    help="compiled: the gate's built-in checks run as aggregations where the data lives; "
-    "gx: great-expectations validates every check on the rows in pandas.",
-)
+@gate_engine_option
 @click.option("--force", is_flag=True, help="Replace output files that equityaudit did not write.")
 @click.option(
     "--redact", is_flag=True, help="Cite row ids instead of quoting the data in examples (chatbot auditor)."
