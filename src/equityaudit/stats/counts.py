@@ -115,7 +115,12 @@ def _sum_by(table: pd.DataFrame, by: Sequence[str], count_columns: Sequence[str]
 
 
 def sample_median(frame: nw.LazyFrame[Any], score: str, *, origin: str) -> float:
-    """Median of a numeric score over the whole sample (one pass on the backend)."""
+    """Median of a numeric score over the whole sample, on the backend.
+
+    Up to :data:`DIRECT_MEDIAN_ROWS` rows it is the backend's own median (one pass, which holds
+    the column); above, it is selected exactly by :func:`_selected_median` in a few passes that
+    hold only counts and the values of one narrow range, so memory does not grow with the rows.
+    """
     dtype = frame.collect_schema()[score]
     if not dtype.is_numeric():
         offending = (
@@ -129,20 +134,104 @@ def sample_median(frame: nw.LazyFrame[Any], score: str, *, origin: str) -> float
             f"{' with values such as ' + ', '.join(map(repr, bad)) if bad else ''}. "
             "Remove the non-numeric values or name a numeric column."
         )
-    stats = collect_or_data_error(
-        frame.select(nw.col(score).median().alias("median"), nw.col(score).null_count().alias("missing")),
-        origin,
-    )
-    missing = int(stats["missing"][0])
+    value = nw.col(score)
+    floating = dtype == nw.Float64 or dtype == nw.Float32
+    summary = [
+        nw.len().alias("rows"),
+        value.null_count().alias("missing"),
+        (value.is_nan().cast(nw.Int64).sum() if floating else nw.lit(0)).alias("nan"),
+        value.min().alias("low"),
+        value.max().alias("high"),
+    ]
+    stats = collect_or_data_error(frame.select(summary), origin).row(0)
+    rows, missing, nan, low, high = (stats[0], stats[1], stats[2] or 0, stats[3], stats[4])
     if missing:
         raise DataError(
             f"{origin}: column {score!r} (columns.score) has {missing} missing value(s); every row "
             "needs a score. Fill them in or drop those rows before the audit."
         )
-    median = stats["median"][0]
-    if median is None:
+    if not rows or low is None:
         raise DataError(f"{origin}: column {score!r} (columns.score) has no values.")
+    if rows > DIRECT_MEDIAN_ROWS and not nan:
+        return _selected_median(frame, value, rows=int(rows), low=low, high=high, origin=origin)
+    median = collect_or_data_error(frame.select(value.median().alias("median")), origin)["median"][0]
     return float(median)
+
+
+DIRECT_MEDIAN_ROWS = 2_000_000
+"""Above this many rows a score's median is selected in passes of counts (:func:`_selected_median`)."""
+
+_MEDIAN_BINS = 4_096
+_MEDIAN_HELD = 200_000
+"""At most this many values of the range holding the median are read at once."""
+
+
+def _selected_median(
+    frame: nw.LazyFrame[Any], value: nw.Expr, *, rows: int, low: Any, high: Any, origin: str
+) -> float:
+    """The exact median of a column without holding it: its middle order statistics, selected.
+
+    The range known to hold the ``k``-th smallest value is cut into :data:`_MEDIAN_BINS` bins of
+    equal width and the values in each are counted (one grouped count); the bin holding the
+    ``k``-th is kept, by the same bin expression, so a value on an edge is never counted twice;
+    until the range holds at most :data:`_MEDIAN_HELD` values (then they are read and sorted) or one
+    value. Each level narrows the range about 4,000-fold: 100 million values take two or three.
+    The median is the mean of the ``(n-1)//2``-th and ``n//2``-th values, as the backends take it.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import numpy as np
+    >>> x = np.random.default_rng(1).normal(size=10_001)
+    >>> frame = nw.from_native(pl.LazyFrame({"s": x}))
+    >>> import equityaudit.stats.counts as counts
+    >>> held, counts._MEDIAN_HELD = counts._MEDIAN_HELD, 50  # force the binned passes
+    >>> picked = _selected_median(frame, nw.col("s"), rows=10_001, low=x.min(), high=x.max(), origin="x")
+    >>> counts._MEDIAN_HELD = held
+    >>> picked == float(np.median(x))
+    True
+    """
+    middle = [(rows - 1) // 2, rows // 2]
+    found = [
+        _order_statistic(frame, value, k, low=low, high=high, origin=origin) for k in sorted(set(middle))
+    ]
+    lower, upper = found[0], found[-1]
+    return float(lower) if lower == upper else (float(lower) + float(upper)) / 2.0
+
+
+def _order_statistic(
+    frame: nw.LazyFrame[Any], value: nw.Expr, k: int, *, low: Any, high: Any, origin: str
+) -> Any:
+    """The ``k``-th smallest value (0-based) of a column whose values lie in ``[low, high]``."""
+    inside: nw.Expr | None = None  # the rows of the range that holds the k-th value
+    below = 0  # rows of smaller values, outside the range
+    while True:
+        selected = frame.filter(inside) if inside is not None else frame
+        if inside is not None:
+            stats = collect_or_data_error(
+                selected.select(nw.len().alias("n"), value.min().alias("lo"), value.max().alias("hi")), origin
+            ).row(0)
+            count, low, high = int(stats[0]), stats[1], stats[2]
+        else:
+            count = None
+        if low == high:
+            return low
+        if count is not None and count <= _MEDIAN_HELD:
+            held = sorted(collect_or_data_error(selected.select(value.alias("v")), origin)["v"].to_list())
+            return held[k - below]
+        width = (float(high) - float(low)) / _MEDIAN_BINS
+        position = ((value - low) / width).floor().clip(0, _MEDIAN_BINS - 1).cast(nw.Int64)
+        binned = selected.with_columns(position.alias("__bin")).group_by("__bin").agg(nw.len().alias("n"))
+        binned = binned.sort("__bin").rename({"__bin": "bin"})
+        counted = collect_or_data_error(binned, origin)
+        for bin_index, n in zip(counted["bin"].to_list(), counted["n"].to_list(), strict=True):
+            if k < below + n:
+                same_bin = position == bin_index
+                inside = same_bin if inside is None else inside & same_bin
+                break
+            below += n
+        else:  # pragma: no cover - the counts add up to the rows
+            raise RuntimeError(f"order statistic {k} is beyond the {below} counted values")
 
 
 @dataclass(frozen=True)
