@@ -333,3 +333,43 @@ def test_the_gates_tally_gives_the_auditors_counts(name: str, reference_data: Pa
         .equals(counted.table.sort_values(by).reset_index(drop=True))
     )
     assert regrouped.table["n"].sum() == outcome.rows
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "score", "min_value": 5, "max_value": 1},
+        },
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "group", "regex": "(unclosed"}},
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "group", "value_set": ["F"], "mostly": 1.5},
+        },
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "group", "value_sett": ["F"]}},
+    ],
+    ids=["range-reversed", "bad-regex", "mostly-above-1", "unknown-argument"],
+)
+def test_a_malformed_expectation_is_left_to_great_expectations(expectation: dict[str, Any]) -> None:
+    """What GX refuses or cannot evaluate is not compiled: both engines give GX's own answer."""
+    data = pl.DataFrame({"group": ["F", "M"] * 20, "decision": ["yes", "no"] * 20, "score": [1.0, 3.0] * 20})
+    spec = spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "malformed",
+            "auditor": "decisions",
+            "data": {"path": "x.parquet"},
+            "columns": {"sensitive": "group", "decision": "decision"},
+            "quality": {"expectations": [expectation]},
+        },
+        origin="test",
+    )
+    frame = read_source(data.lazy()).frame
+    auditor = get_auditor("decisions")
+    outcomes = [gate_or_error(frame, spec, auditor, engine) for engine in ("gx", "compiled")]
+    if isinstance(outcomes[0], str):
+        assert outcomes[1] == outcomes[0]
+    else:
+        assert not isinstance(outcomes[1], str)
+        assert comparable(outcomes[1].gate.checks) == comparable(outcomes[0].gate.checks)

@@ -49,8 +49,9 @@ def covers(expectation: Expectation, facts: Facts) -> bool:
     if kind == "expect_column_to_exist":
         return set(kwargs) <= {"column"}
     if kind == "expect_table_row_count_to_be_between":
-        return set(kwargs) <= {"min_value", "max_value"} and all(
-            _number(kwargs.get(k)) for k in ("min_value", "max_value")
+        bounds = [kwargs.get("min_value"), kwargs.get("max_value")]
+        return (
+            set(kwargs) <= {"min_value", "max_value"} and all(_number(b) for b in bounds) and _ordered(bounds)
         )
     if kind not in _MAP or not set(kwargs) <= {"column", "mostly", *_MAP[kind]}:
         return False
@@ -70,7 +71,12 @@ def covers(expectation: Expectation, facts: Facts) -> bool:
         bounds = [kwargs.get("min_value"), kwargs.get("max_value")]
         dtype = facts.dtype(column)
         numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-        return numeric and any(b is not None for b in bounds) and all(_number(b) for b in bounds)
+        return (
+            numeric
+            and any(b is not None for b in bounds)
+            and all(_number(b) for b in bounds)
+            and _ordered(bounds)
+        )
     if kind == "expect_column_values_to_be_in_type_list":
         from equityaudit.quality.suite import NUMERIC_TYPES
 
@@ -89,6 +95,12 @@ def reads_values(expectation: Expectation) -> bool:
     return bool(_MAP.get(expectation.type, set()) & {"value_set", "regex"}) and not expectation.kwargs.get(
         "row_condition"
     )
+
+
+def _ordered(bounds: list[Any]) -> bool:
+    """Whether a range's bounds are in order (GX refuses ``min_value > max_value``, and says so)."""
+    low, high = bounds
+    return low is None or high is None or low <= high
 
 
 def _compiles(regex: str) -> bool:
