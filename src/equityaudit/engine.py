@@ -30,7 +30,8 @@ from equityaudit.frames import (
 from equityaudit.groups import apply_groups, in_group_order
 from equityaudit.judging import judge, order_findings
 from equityaudit.plugins import get_auditor
-from equityaudit.quality import GATE_ENGINES, GateEngine, GateOutcome, run_gate
+from equityaudit.quality import GateEngine, GateOutcome, run_gate
+from equityaudit.quality.gate import check_gate_engine
 from equityaudit.results import (
     AuditInfo,
     AuditResult,
@@ -176,7 +177,7 @@ def run_spec(
         raise SpecError(
             f"gate: expected 'enforce' or 'warn', found {gate!r}. {did_you_mean(str(gate), ['enforce', 'warn'])}"
         )
-    _check_gate_engine(gate_engine)
+    check_gate_engine(gate_engine)  # before the data is read
     phase = on_phase or (lambda name: None)
     started = dt.datetime.now(dt.UTC)
     phase("loading")
@@ -251,18 +252,10 @@ def check_spec(spec: AuditSpec, *, frame: Any = None, gate_engine: GateEngine = 
     >>> outcome.gate.passed, outcome.rows
     (True, 5000)
     """
-    _check_gate_engine(gate_engine)
+    check_gate_engine(gate_engine)  # before the data is read
     prepared = prepare(spec, frame=frame)
     outcome = _gate(prepared, mode="enforce", engine=gate_engine)
     return replace(outcome, notes=[*prepared.notes, *outcome.notes])
-
-
-def _check_gate_engine(engine: str) -> None:
-    if engine not in GATE_ENGINES:
-        raise SpecError(
-            f"gate_engine: expected one of {', '.join(map(repr, GATE_ENGINES))}, found {engine!r}. "
-            f"{did_you_mean(str(engine), list(GATE_ENGINES))}"
-        )
 
 
 def _gate(prepared: PreparedAudit, *, mode: GateMode, engine: GateEngine) -> GateOutcome:

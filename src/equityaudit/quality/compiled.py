@@ -178,7 +178,7 @@ def unexpected_values(expectation: Expectation, facts: Facts) -> list[tuple[Any,
         )[1]
     if kind == "expect_column_values_to_be_unique":
         return facts.duplicated(column)[1]
-    if _MAP.get(kind, set()) & {"value_set", "regex"}:
+    if reads_values(expectation):
         present = facts.values(column).present()
         return present.where(_predicate(kind, kwargs)(present.values)).counts()
     return None

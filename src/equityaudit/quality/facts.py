@@ -21,6 +21,7 @@ holds the two side by side).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -116,61 +117,64 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-class Facts:
+class Facts(ABC):
     """The facts a gate reads; :class:`EngineFacts` and :class:`PandasFacts` compute them."""
 
-    columns: list[str]
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.joint: Tally | None = None
+        """The combinations of the tallied columns with their rows, when one pass counted them."""
+        self._values: dict[str, Values] = {}
+        self._tallies: dict[str, pd.Series[Any]] = {}
 
     @property
+    @abstractmethod
     def rows(self) -> int:
         """Rows in the data."""
-        raise NotImplementedError
 
+    @abstractmethod
     def values(self, column: str) -> Values:
         """The column's values, each distinct value once with its rows (or every value)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def missing(self, column: str) -> int:
         """Rows where the column has no value (null, or NaN: pandas' ``isna``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def dtype(self, column: str) -> Any:
         """The pandas dtype great-expectations sees for the column."""
-        raise NotImplementedError
 
+    @abstractmethod
     def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
         """Rows sharing their (non-missing) value with another row, and the most repeated values."""
-        raise NotImplementedError
 
+    @abstractmethod
     def outside(
         self, column: str, low: float | None, high: float | None, *, strict_min: bool, strict_max: bool
     ) -> tuple[int, list[tuple[Any, int]]]:
         """Rows of a numeric column whose value lies outside ``[low, high]``, and the most frequent."""
-        raise NotImplementedError
 
+    @abstractmethod
     def distinct_beyond(self, column: str, limit: int) -> int | None:
         """The column's count of distinct non-missing values when it exceeds ``limit``, else None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def first_values(self, column: str, n: int) -> list[str]:
         """The column's first ``n`` non-missing values, as text (for a message)."""
-        raise NotImplementedError
 
     def tally(self, column: str) -> pd.Series[Any]:
         """``value_counts(dropna=False)`` of the column, computed once and shared by the checks."""
-        cache: dict[str, pd.Series[Any]] = self.__dict__.setdefault("_tallies", {})
-        if column not in cache:
-            cache[column] = self.values(column).tally()
-        return cache[column]
+        if column not in self._tallies:
+            self._tallies[column] = self.values(column).tally()
+        return self._tallies[column]
 
 
 class PandasFacts(Facts):
     """Facts read off a pandas frame in memory (a user's frame, or the rows GX validates)."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
+        super().__init__([str(c) for c in frame.columns])
         self.frame = frame
-        self.columns = [str(c) for c in frame.columns]
-        self._values: dict[str, Values] = {}
 
     @property
     def rows(self) -> int:
@@ -269,16 +273,16 @@ class EngineFacts(Facts):
         origin: str,
         tallied: Iterable[str] = (),
     ) -> None:
+        self.schema = dict(frame.collect_schema())
+        super().__init__(list(self.schema))
         self.frame = frame
         self.origin = origin
-        self.schema = dict(frame.collect_schema())
-        self.columns = list(self.schema)
-        self._values: dict[str, Values] = {}
         self._dtypes: dict[str, Any] = {}
         self._missing: dict[str, int] = {}
         self._rows: int | None = None
-        self.joint: Tally | None = None
-        """The combinations of the tallied columns with their rows, when one pass counted them."""
+        # a failed range or uniqueness check asks twice (its count, then its examples): counted once
+        self._outside: dict[tuple[Any, ...], tuple[int, list[tuple[Any, int]]]] = {}
+        self._duplicated: dict[str, tuple[int, list[tuple[Any, int]]]] = {}
         checked = [c for c in dict.fromkeys(columns) if c in self.schema]
         jointly = [c for c in dict.fromkeys(tallied) if c in self.schema]
         if jointly:
@@ -340,12 +344,7 @@ class EngineFacts(Facts):
 
     def missing(self, column: str) -> int:
         if column not in self._missing:
-            expression = nw.col(column).null_count()
-            if self._floating(column):
-                expression = expression + nw.col(column).is_nan().cast(nw.Int64).sum()
-            self._missing[column] = int(
-                collect_or_data_error(self.frame.select(expression.alias("n")), self.origin)["n"][0] or 0
-            )
+            self._count_missing([column])
         return self._missing[column]
 
     def distinct_beyond(self, column: str, limit: int) -> int | None:
@@ -382,6 +381,11 @@ class EngineFacts(Facts):
         return self._dtypes[column]
 
     def duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
+        if column not in self._duplicated:
+            self._duplicated[column] = self._count_duplicated(column)
+        return self._duplicated[column]
+
+    def _count_duplicated(self, column: str) -> tuple[int, list[tuple[Any, int]]]:
         rows = _free_name(self.columns)
         present = self._present(column)
         repeated = (
@@ -394,6 +398,14 @@ class EngineFacts(Facts):
 
     def outside(
         self, column: str, low: float | None, high: float | None, *, strict_min: bool, strict_max: bool
+    ) -> tuple[int, list[tuple[Any, int]]]:
+        key = (column, low, high, strict_min, strict_max)
+        if key not in self._outside:
+            self._outside[key] = self._count_outside(*key)
+        return self._outside[key]
+
+    def _count_outside(
+        self, column: str, low: float | None, high: float | None, strict_min: bool, strict_max: bool
     ) -> tuple[int, list[tuple[Any, int]]]:
         value = nw.col(column)
         tests = []

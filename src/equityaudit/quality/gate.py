@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import narwhals as nw
 from narwhals.dependencies import is_pandas_dataframe
 
-from equityaudit.errors import DataError
+from equityaudit.errors import DataError, SpecError, did_you_mean
 from equityaudit.frames import collect_or_data_error, rows_for_python
 from equityaudit.judging import MAX_GROUPS, too_many_groups
 from equityaudit.quality.checks import (
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from equityaudit.auditors.base import Auditor
     from equityaudit.spec import AuditSpec
 
-__all__ = ["GATE_ENGINES", "GateEngine", "GateOutcome", "run_gate"]
+__all__ = ["GATE_ENGINES", "GateEngine", "GateOutcome", "check_gate_engine", "run_gate"]
 
 GateEngine = Literal["compiled", "gx"]
 GATE_ENGINES: tuple[GateEngine, ...] = ("compiled", "gx")
@@ -132,6 +132,7 @@ def run_gate(
     >>> failed.unexpected_count, failed.unexpected_values
     (20, ['maybe'])
     """
+    check_gate_engine(engine)
     if isinstance(auditor, str):
         from equityaudit.plugins import get_auditor
 
@@ -236,10 +237,18 @@ def run_gate(
             "the checks failed."
         )
     gate = Gate(passed=passed, mode=mode, checks=checks)
-    tally = facts.joint if isinstance(facts, EngineFacts) else None
     return GateOutcome(
-        gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin, tally=tally
+        gate=gate, rows=rows, notes=notes, source=origin, rules=suite, origin=spec.origin, tally=facts.joint
     )
+
+
+def check_gate_engine(engine: str) -> None:
+    """Refuse a gate engine other than :data:`GATE_ENGINES` (a spec error naming them)."""
+    if engine not in GATE_ENGINES:
+        raise SpecError(
+            f"gate_engine: expected one of {', '.join(map(repr, GATE_ENGINES))}, found {engine!r}. "
+            f"{did_you_mean(str(engine), list(GATE_ENGINES))}"
+        )
 
 
 def _tallied(suite: QualitySuite, spec: AuditSpec) -> list[str]:
@@ -269,17 +278,12 @@ def _validate_with_gx(
     """
     from equityaudit.quality.gx_runner import runner
 
-    if isinstance(facts, PandasFacts) and set(facts.columns) >= {c for e in expectations for c in e.columns}:
-        data = facts.frame if not any(e.reads_every_column for e in expectations) else None
+    wanted = {c for e in expectations for c in e.columns}
+    every = any(e.reads_every_column for e in expectations)
+    read = present if every else [c for c in present if c in wanted]
+    if isinstance(facts, PandasFacts) and set(read) <= set(facts.columns):
+        data = facts.frame  # already in pandas: a user's frame, or the rows of --gate-engine gx
     else:
-        data = None
-    if data is None:
-        wanted = {c for e in expectations for c in e.columns}
-        read = (
-            present
-            if any(e.reads_every_column for e in expectations)
-            else [c for c in present if c in wanted]
-        )
         why = f"great-expectations ({', '.join(sorted({e.type for e in expectations}))})"
         data = rows_for_python(frame, read, why=why, origin=origin)
     gx_runner = runner()
