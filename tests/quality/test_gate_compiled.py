@@ -373,3 +373,34 @@ def test_a_malformed_expectation_is_left_to_great_expectations(expectation: dict
     else:
         assert not isinstance(outcomes[1], str)
         assert comparable(outcomes[1].gate.checks) == comparable(outcomes[0].gate.checks)
+
+
+def test_a_negative_zero_is_shown_alike_by_both_engines() -> None:
+    """-0.0 equals 0.0, so both engines count them as one value; pandas names that value after the
+    first it meets (-0.0 here) and polars after whichever its threads meet first: shown as 0.0."""
+    data = pl.DataFrame(
+        {
+            "group": ["F", "M"] * 4,
+            "decision": ["yes", "no"] * 4,
+            "score": [-0.0, 0.0, -0.0, 0.0, 1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    spec = spec_from_mapping(
+        {
+            "equityaudit": 1,
+            "name": "zeros",
+            "auditor": "decisions",
+            "data": {"path": "x.parquet"},
+            "columns": {"sensitive": "group", "decision": "decision"},
+            "quality": {"unique": ["score"], "ranges": {"score": [0.5, 10]}},
+            "thresholds": {"min_group_size": 1},
+        },
+        origin="test",
+    )
+    auditor = get_auditor("decisions")
+    for native in (data.lazy(), data.to_pandas()):
+        frame = read_source(native).frame
+        gx, compiled = (run_gate(frame, spec, auditor, engine=e, origin="data") for e in ("gx", "compiled"))
+        assert comparable(compiled.gate.checks) == comparable(gx.gate.checks)
+        unique = next(c for c in gx.gate.checks if c.name == "expect_column_values_to_be_unique")
+        assert (unique.unexpected_count, unique.observed) == (4, {"0.0": 4})  # four zeros, one value, no sign

@@ -47,14 +47,20 @@ JOINT_LIMIT = 100_000
 def ordered_counts(pairs: Iterable[tuple[Any, int]]) -> list[tuple[Any, int]]:
     """``(value, rows)`` pairs, most frequent first; ties in the order of the values' text.
 
-    One order for every engine, so a check's message lists the same values wherever it ran.
+    One order for every engine, so a check's message lists the same values wherever it ran. A
+    negative zero is shown as ``0.0``: it equals ``0.0``, so every engine counts the two together,
+    but which of them names the group depends on the engine (pandas keeps the first it meets, a
+    polars group-by whichever its threads meet first).
 
     Examples
     --------
     >>> ordered_counts([("b", 2), ("a", 2), (None, 5)])
     [(None, 5), ('a', 2), ('b', 2)]
+    >>> ordered_counts([(-0.0, 3), (1.0, 3)])
+    [(0.0, 3), (1.0, 3)]
     """
-    return sorted(pairs, key=lambda pair: (-pair[1], str(pair[0])))
+    shown = [(value + 0.0 if isinstance(value, float) else value, n) for value, n in pairs]
+    return sorted(shown, key=lambda pair: (-pair[1], str(pair[0])))
 
 
 @dataclass(frozen=True)
