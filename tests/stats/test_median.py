@@ -38,6 +38,9 @@ CASES = {
     "heavy-tie-at-median": np.concatenate([np.zeros(5_000), np.full(12_000, 7.0), np.arange(9_000.0) + 8]),
     "skewed": np.random.default_rng(4).lognormal(0, 3, size=25_001),
     "negative": -np.random.default_rng(5).exponential(10, size=10_000),
+    # the two middle values in different bins (the middle ranks part at the first level)
+    "two-blocks": np.concatenate([np.zeros(6_000), np.ones(6_000)]),
+    "two-spread-blocks": np.concatenate([np.random.default_rng(6).normal(0, 1, 6_000), 1e6 + np.arange(6_000.0)]),
 }
 
 

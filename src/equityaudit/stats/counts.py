@@ -191,47 +191,73 @@ def _selected_median(
     >>> picked == float(np.median(x))
     True
     """
-    middle = [(rows - 1) // 2, rows // 2]
-    found = [
-        _order_statistic(frame, value, k, low=low, high=high, origin=origin) for k in sorted(set(middle))
-    ]
-    lower, upper = found[0], found[-1]
+    lower, upper = _order_statistics(
+        frame, value, sorted({(rows - 1) // 2, rows // 2}), low=low, high=high, origin=origin
+    )
     return float(lower) if lower == upper else (float(lower) + float(upper)) / 2.0
 
 
-def _order_statistic(
-    frame: nw.LazyFrame[Any], value: nw.Expr, k: int, *, low: Any, high: Any, origin: str
-) -> Any:
-    """The ``k``-th smallest value (0-based) of a column whose values lie in ``[low, high]``."""
-    inside: nw.Expr | None = None  # the rows of the range that holds the k-th value
-    below = 0  # rows of smaller values, outside the range
+def _order_statistics(
+    frame: nw.LazyFrame[Any],
+    value: nw.Expr,
+    ks: list[int],
+    *,
+    low: Any,
+    high: Any,
+    origin: str,
+    inside: nw.Expr | None = None,
+    below: int = 0,
+) -> tuple[Any, Any]:
+    """The ``ks[0]``-th and ``ks[-1]``-th smallest values (0-based; ``ks`` one or two consecutive
+    ranks) of the rows ``inside`` selects, whose values lie in ``[low, high]`` and above ``below``
+    smaller ones. The two ranks are narrowed together while one bin holds both; where they part,
+    each is followed into its own bin."""
     while True:
         selected = frame.filter(inside) if inside is not None else frame
+        count = None
         if inside is not None:
             stats = collect_or_data_error(
                 selected.select(nw.len().alias("n"), value.min().alias("lo"), value.max().alias("hi")), origin
             ).row(0)
             count, low, high = int(stats[0]), stats[1], stats[2]
-        else:
-            count = None
         if low == high:
-            return low
+            return low, low
         if count is not None and count <= _MEDIAN_HELD:
             held = sorted(collect_or_data_error(selected.select(value.alias("v")), origin)["v"].to_list())
-            return held[k - below]
+            return held[ks[0] - below], held[ks[-1] - below]
         width = (float(high) - float(low)) / _MEDIAN_BINS
         position = ((value - low) / width).floor().clip(0, _MEDIAN_BINS - 1).cast(nw.Int64)
         binned = selected.with_columns(position.alias("__bin")).group_by("__bin").agg(nw.len().alias("n"))
-        binned = binned.sort("__bin").rename({"__bin": "bin"})
-        counted = collect_or_data_error(binned, origin)
-        for bin_index, n in zip(counted["bin"].to_list(), counted["n"].to_list(), strict=True):
-            if k < below + n:
-                same_bin = position == bin_index
-                inside = same_bin if inside is None else inside & same_bin
+        counted = collect_or_data_error(binned.sort("__bin"), origin)
+        found: list[tuple[int, int]] = []  # for each rank: its bin, and the rows below that bin
+        before = below
+        for bin_index, n in zip(counted["__bin"].to_list(), counted["n"].to_list(), strict=True):
+            found += [(bin_index, before) for k in ks[len(found) :] if k < before + n]
+            if len(found) == len(ks):
                 break
-            below += n
+            before += n
         else:  # pragma: no cover - the counts add up to the rows
-            raise RuntimeError(f"order statistic {k} is beyond the {below} counted values")
+            raise RuntimeError(f"order statistics {ks} are beyond the {before} counted values")
+        if found[0][0] != found[-1][0]:  # the two ranks lie in different bins: follow each
+            lower, upper = (
+                _order_statistics(
+                    frame,
+                    value,
+                    [k],
+                    low=low,
+                    high=high,
+                    origin=origin,
+                    inside=_both(inside, position == bin_index),
+                    below=rows_below,
+                )[0]
+                for k, (bin_index, rows_below) in zip(ks, found, strict=True)
+            )
+            return lower, upper
+        inside, below = _both(inside, position == found[0][0]), found[0][1]
+
+
+def _both(inside: nw.Expr | None, where: nw.Expr) -> nw.Expr:
+    return where if inside is None else inside & where
 
 
 @dataclass(frozen=True)
