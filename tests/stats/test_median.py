@@ -40,7 +40,9 @@ CASES = {
     "negative": -np.random.default_rng(5).exponential(10, size=10_000),
     # the two middle values in different bins (the middle ranks part at the first level)
     "two-blocks": np.concatenate([np.zeros(6_000), np.ones(6_000)]),
-    "two-spread-blocks": np.concatenate([np.random.default_rng(6).normal(0, 1, 6_000), 1e6 + np.arange(6_000.0)]),
+    "two-spread-blocks": np.concatenate(
+        [np.random.default_rng(6).normal(0, 1, 6_000), 1e6 + np.arange(6_000.0)]
+    ),
 }
 
 
